@@ -1,0 +1,331 @@
+//! The command line: `effprof models`, and the options every command shares.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::backend::Backend;
+use crate::engine::EngineConfig;
+use crate::headless::{self, HeadlessError, Stop};
+use crate::report::{BenchReport, ModelsReport};
+use crate::spec::{self, BUILTIN_SUITES, DEFAULT_SUITE, SpecError};
+use crate::units;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "effprof",
+    version,
+    about = "A terminal profiler that shows the cost of deep-learning models from every side at once",
+    arg_required_else_help = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print every variant's analytic indicators side by side, without running a model.
+    Models(ModelsArgs),
+    /// Measure every variant on a backend; print analytic and measured indicators side by side.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    pub suite: SuiteArgs,
+    /// Variants to measure, comma-separated (default: all of the suite).
+    #[arg(long, value_delimiter = ',')]
+    pub variants: Vec<String>,
+    /// ndarray, flex, wgpu, wgpu:cpu, wgpu:discrete:N or wgpu:integrated:N.
+    #[arg(long, short, default_value = "ndarray")]
+    pub backend: Backend,
+    /// Sequences per forward pass (default: the suite's).
+    #[arg(long)]
+    pub batch: Option<usize>,
+    /// Seconds to measure once every variant is warm.
+    #[arg(long, default_value_t = 10.0, conflicts_with = "iters")]
+    pub duration: f64,
+    /// Measure this many iterations of every variant instead of a duration.
+    #[arg(long)]
+    pub iters: Option<u64>,
+    #[arg(long, short, value_enum, default_value_t = BenchFormat::Table)]
+    pub format: BenchFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BenchFormat {
+    Table,
+    Json,
+    Csv,
+    Md,
+    /// One JSON summary per line while the run goes on.
+    Jsonl,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SuiteArgs {
+    /// A suite file, or the name of a built-in suite (see `effprof models --list`).
+    #[arg(long, short, default_value = DEFAULT_SUITE)]
+    pub suite: String,
+    /// Refuse models whose estimated memory exceeds this (e.g. 4GB, 512MiB); default: half of
+    /// the available memory.
+    #[arg(long, value_parser = units::parse_bytes)]
+    pub max_memory: Option<u64>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ModelsArgs {
+    #[command(flatten)]
+    pub suite: SuiteArgs,
+    #[arg(long, short, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    /// List the suites: built in, and in ./models.
+    #[arg(long)]
+    pub list: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+    Md,
+}
+
+/// How a command failed, with the exit code it maps to.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Bad arguments or a bad suite: exit code 2.
+    #[error("{0}")]
+    Usage(String),
+    /// The backend could not be opened: exit code 3.
+    #[error("{0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Other(#[from] color_eyre::Report),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Usage(_) => 2,
+            CliError::Unavailable(_) => 3,
+            CliError::Other(_) => 1,
+        }
+    }
+}
+
+impl From<SpecError> for CliError {
+    fn from(e: SpecError) -> Self {
+        CliError::Usage(e.to_string())
+    }
+}
+
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Some(Command::Models(args)) => models(args),
+        Some(Command::Bench(args)) => bench(args),
+        None => Ok(()),
+    }
+}
+
+fn models(args: ModelsArgs) -> Result<(), CliError> {
+    if args.list {
+        return emit(&list_suites(), args.out.as_ref());
+    }
+    let suite = spec::load_suite(&args.suite.suite)?;
+    let report = ModelsReport::new(&suite).map_err(|e| CliError::Usage(e.to_string()))?;
+    let limit = args
+        .suite
+        .max_memory
+        .unwrap_or_else(crate::memory::default_limit);
+    let mut table = report.table();
+    for v in &report.variants {
+        let estimate = v.cost.totals.memory_estimate_bytes;
+        if estimate > limit {
+            table.notes.push(format!(
+                "warning: `{}` needs an estimated {}, over the memory limit of {}; it will be refused when built",
+                v.name,
+                units::bytes(estimate),
+                units::bytes(limit)
+            ));
+        }
+    }
+    let text = match args.format {
+        Format::Table => {
+            format!(
+                "suite {} ({}): {}\n{}",
+                suite.name,
+                suite.source,
+                suite.description,
+                table.to_text(None)
+            )
+        }
+        Format::Md => table.to_markdown(),
+        Format::Csv => table
+            .to_csv()
+            .map_err(|e| color_eyre::eyre::eyre!("cannot write CSV: {e}"))?,
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&report)
+                .map_err(|e| color_eyre::eyre::eyre!("cannot write JSON: {e}"))?;
+            s.push('\n');
+            s
+        }
+    };
+    emit(&text, args.out.as_ref())
+}
+
+fn bench(args: BenchArgs) -> Result<(), CliError> {
+    let suite = spec::load_suite(&args.suite.suite)?;
+    for name in &args.variants {
+        if suite.variant(name).is_none() {
+            return Err(CliError::Usage(format!(
+                "--variants: `{name}` is not a variant of {}; variants are: {}",
+                suite.source,
+                suite
+                    .variants
+                    .iter()
+                    .map(|v| v.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
+    if !(args.duration.is_finite() && args.duration > 0.0) {
+        return Err(CliError::Usage(format!(
+            "--duration must be positive; got {}",
+            args.duration
+        )));
+    }
+    if args.iters == Some(0) {
+        return Err(CliError::Usage("--iters must be at least 1".into()));
+    }
+    let limit = args
+        .suite
+        .max_memory
+        .unwrap_or_else(crate::memory::default_limit);
+    let mut config = EngineConfig::new(suite.clone(), args.backend, limit);
+    if !args.variants.is_empty() {
+        config.variants.retain(|v| args.variants.contains(v));
+    }
+    if let Some(batch) = args.batch {
+        if batch == 0 || batch > 1 << 16 {
+            return Err(CliError::Usage(format!(
+                "--batch must be between 1 and 65536; got {batch}"
+            )));
+        }
+        config.batch = batch;
+    }
+    let stop = match args.iters {
+        Some(n) => Stop::Iterations(n),
+        None => Stop::Duration(std::time::Duration::from_secs_f64(args.duration)),
+    };
+
+    let mut sink: Box<dyn Write> = match &args.out {
+        Some(path) => Box::new(
+            std::fs::File::create(path)
+                .map_err(|e| CliError::Usage(format!("cannot write {}: {e}", path.display())))?,
+        ),
+        None => Box::new(std::io::stdout()),
+    };
+    let streaming = args.format == BenchFormat::Jsonl;
+    let mut stream_error: Option<std::io::Error> = None;
+    let last = headless::run(config, stop, |summary| {
+        if streaming && stream_error.is_none() {
+            stream_error = headless::write_json_line(&mut *sink, summary).err();
+        }
+    })
+    .map_err(|e| match e {
+        HeadlessError::Unavailable(m) => CliError::Unavailable(m),
+        other => CliError::Other(other.into()),
+    })?;
+    if let Some(e) = stream_error
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(CliError::Other(e.into()));
+    }
+    if streaming {
+        return Ok(());
+    }
+    let report = BenchReport::new(&suite, &last).map_err(|e| CliError::Usage(e.to_string()))?;
+    let table = report.table();
+    let text = match args.format {
+        BenchFormat::Table => format!(
+            "suite {} ({})\n{}",
+            suite.name,
+            suite.source,
+            table.to_text(None)
+        ),
+        BenchFormat::Md => table.to_markdown(),
+        BenchFormat::Csv => table
+            .to_csv()
+            .map_err(|e| color_eyre::eyre::eyre!("cannot write CSV: {e}"))?,
+        BenchFormat::Json | BenchFormat::Jsonl => {
+            let mut s = serde_json::to_string_pretty(&report)
+                .map_err(|e| color_eyre::eyre::eyre!("cannot write JSON: {e}"))?;
+            s.push('\n');
+            s
+        }
+    };
+    sink.write_all(text.as_bytes()).or_else(|e| {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Ok(())
+        } else {
+            Err(CliError::Other(e.into()))
+        }
+    })
+}
+
+fn list_suites() -> String {
+    let mut out = String::from("built-in suites (--suite NAME):\n");
+    for b in BUILTIN_SUITES {
+        let summary = match spec::parse_suite(b.text, b.name) {
+            Ok(s) => format!("{} variants: {}", s.variants.len(), s.description),
+            Err(e) => format!("invalid: {e}"),
+        };
+        out.push_str(&format!("  {:<12} {summary}\n", b.name));
+    }
+    if let Ok(entries) = std::fs::read_dir("models") {
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        files.sort();
+        if !files.is_empty() {
+            out.push_str("files in ./models (--suite PATH):\n");
+            for path in files {
+                let shown = path.display().to_string();
+                let summary = match spec::load_suite(&shown) {
+                    Ok(s) => format!("{} variants: {}", s.variants.len(), s.description),
+                    Err(e) => format!("invalid: {e}"),
+                };
+                out.push_str(&format!("  {shown:<24} {summary}\n"));
+            }
+        }
+    }
+    out
+}
+
+fn emit(text: &str, out: Option<&PathBuf>) -> Result<(), CliError> {
+    match out {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| CliError::Usage(format!("cannot write {}: {e}", path.display()))),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (`effprof models | head`) is not an error worth a report.
+            match stdout.write_all(text.as_bytes()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.map_err(|e| CliError::Other(e.into())),
+            }
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! The analytic cost model: parameters, FLOPs, memory traffic and a memory estimate, per layer
+//! and in total. Pure arithmetic over a [`Variant`] and its [`Workload`]; no burn calls.
+//!
+//! FLOPs follow `torch.utils.flop_counter.FlopCounterMode` (linear 2*M*N*K with bias not
+//! counted, batched matmul 2*B*M*N*K, attention 4*B*H*S*S*Dh, softmax, norms, activations,
+//! residual adds and lookups 0). Parameters follow `sum(p.numel() for p in m.parameters())`.
+//! See [`CONVENTIONS`] for the full list every export carries.
+
+mod conventions;
+mod layers;
+
+pub use conventions::CONVENTIONS;
+pub use layers::{LayerCost, LayerKind, OpCounts};
+
+use serde::{Deserialize, Serialize};
+
+use crate::spec::{Family, Variant, Workload};
+
+/// Bytes per element of the dtype every model runs in (f32).
+pub const DTYPE_BYTES: u64 = 4;
+/// Bytes per stored index of a CSR matrix (u32 column indices and row pointers).
+pub const INDEX_BYTES: u64 = 4;
+
+/// Above this many FLOPs or parameters a model is refused as too large to count exactly.
+const COUNT_LIMIT: f64 = 1e17;
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CostReport {
+    /// Trainable parameters, as PyTorch counts them (a pruned weight counts in full).
+    pub params_total: u64,
+    /// Parameters used per token: MoE counts shared weights, the router and k experts;
+    /// pruned counts non-zero weights only.
+    pub params_active: u64,
+    pub totals: Totals,
+    pub layers: Vec<LayerCost>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Totals {
+    /// Every weight used on every token: MoE as if each token went to every expert, pruned as
+    /// if no weight were zero.
+    pub flops_dense: u64,
+    /// What the architecture needs: MoE at balanced load of routed tokens, pruned non-zeros.
+    pub flops_useful: u64,
+    /// What the chosen kernels run: MoE padded to expert capacity, pruned with the dense
+    /// kernel as dense, with the CSR kernel 2 * nnz * rows.
+    pub flops_executed: u64,
+    /// Multiply-accumulates executed: flops_executed / 2.
+    pub macs: u64,
+    /// Forward plus backward FLOPs of one training step, as torch counts them (3x forward).
+    pub train_flops: u64,
+    /// Bytes of weights read plus activations read and written, per forward pass.
+    pub mem_access_bytes: u64,
+    /// flops_executed / mem_access_bytes.
+    pub arithmetic_intensity: f64,
+    /// Bytes the parameters take in memory (with CSR index arrays).
+    pub param_bytes: u64,
+    /// Largest set of activations alive at once during a forward pass (estimate).
+    pub activation_peak_bytes: u64,
+    /// param_bytes + activation_peak_bytes: what building and running the model needs.
+    pub memory_estimate_bytes: u64,
+}
+
+/// Why a variant could not be counted.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("`{variant}` is too large to count exactly (about {estimate:.2e} FLOPs or parameters)")]
+pub struct TooLarge {
+    pub variant: String,
+    pub estimate: f64,
+}
+
+/// Number of weights magnitude pruning zeroes in a tensor of `numel` elements.
+///
+/// The zoo prunes exactly this many, so the analytic non-zero count is exact.
+pub fn pruned_count(numel: usize, sparsity: f64) -> usize {
+    ((numel as f64) * sparsity).floor() as usize
+}
+
+/// Counts every layer of `variant` on `workload`.
+pub fn analyze(variant: &Variant, workload: &Workload) -> Result<CostReport, TooLarge> {
+    let estimate = rough_size(variant, workload);
+    if estimate.is_nan() || estimate >= COUNT_LIMIT {
+        return Err(TooLarge {
+            variant: variant.name.clone(),
+            estimate,
+        });
+    }
+    let layers = layers::layer_costs(variant, workload);
+    let sum = |f: fn(&LayerCost) -> u64| layers.iter().map(f).sum::<u64>();
+    let flops_executed = sum(|l| l.counts.flops_executed);
+    let mem_access_bytes = sum(|l| l.counts.mem_access_bytes());
+    let param_bytes = sum(|l| l.param_bytes);
+    let activation_peak_bytes = layers
+        .iter()
+        .map(|l| l.activation_peak_bytes)
+        .max()
+        .unwrap_or(0);
+    let totals = Totals {
+        flops_dense: sum(|l| l.counts.flops_dense),
+        flops_useful: sum(|l| l.counts.flops_useful),
+        flops_executed,
+        macs: flops_executed / 2,
+        train_flops: 3 * flops_executed,
+        mem_access_bytes,
+        arithmetic_intensity: if mem_access_bytes == 0 {
+            0.0
+        } else {
+            flops_executed as f64 / mem_access_bytes as f64
+        },
+        param_bytes,
+        activation_peak_bytes,
+        memory_estimate_bytes: param_bytes + activation_peak_bytes,
+    };
+    Ok(CostReport {
+        params_total: sum(|l| l.params),
+        params_active: sum(|l| l.params_active),
+        totals,
+        layers,
+    })
+}
+
+/// A float upper bound of the largest count, to refuse models whose counts would overflow.
+fn rough_size(variant: &Variant, workload: &Workload) -> f64 {
+    let d = variant.dims.d_model as f64;
+    let f = variant.dims.d_ff as f64;
+    let l = variant.dims.n_layers as f64;
+    let (b, s, v) = (
+        workload.batch as f64,
+        workload.seq_len as f64,
+        workload.vocab as f64,
+    );
+    let experts = match &variant.family {
+        Family::Moe(m) => m.n_experts as f64 + 1.0,
+        _ => 1.0,
+    };
+    let params = (v + s) * d + l * (4.0 * d * d + experts * 2.0 * d * f + 8.0 * d + f) + v * d;
+    let flops = 2.0 * b * s * params + 4.0 * b * s * s * d * l;
+    params.max(flops).max(b * s * v * 4.0)
+}

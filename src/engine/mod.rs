@@ -1,0 +1,161 @@
+//! The measurement engine: a named worker thread that owns the models and the device, measures
+//! every variant honestly, and reports throttled summaries. Nothing here knows about terminals.
+
+pub mod heap;
+mod peak;
+mod process;
+pub mod stats;
+mod summary;
+mod worker;
+
+pub use peak::Peaks;
+pub use process::ProcessMemory;
+pub use summary::{DeviceMemory, Flag, Phase, Summary, VariantSummary};
+
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crate::backend::Backend;
+use crate::spec::Suite;
+use stats::WarmupPolicy;
+
+/// What the engine measures and how.
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    pub suite: Suite,
+    /// Variant names to measure, in display order; the baseline first when it is included.
+    pub variants: Vec<String>,
+    pub backend: Backend,
+    /// Sequences per forward pass (the suite's batch unless changed).
+    pub batch: usize,
+    pub memory_limit: u64,
+    /// How long each variant runs before the next one's turn.
+    pub slice: Duration,
+    /// How often a summary is sent.
+    pub summary_every: Duration,
+    pub warmup: WarmupPolicy,
+    /// Slices the focused variant gets per round (the others get one).
+    pub focus_share: u32,
+    /// Stop after this many measured iterations of every variant (headless `--iters`).
+    pub iterations: Option<u64>,
+    /// Measure peak FLOP/s and bandwidth when a backend is first used.
+    pub measure_peaks: bool,
+}
+
+impl EngineConfig {
+    pub fn new(suite: Suite, backend: Backend, memory_limit: u64) -> Self {
+        let mut variants = vec![suite.workload.baseline.clone()];
+        variants.extend(
+            suite
+                .variants
+                .iter()
+                .filter(|v| v.name != suite.workload.baseline)
+                .map(|v| v.name.clone()),
+        );
+        Self {
+            batch: suite.workload.batch,
+            suite,
+            variants,
+            backend,
+            memory_limit,
+            slice: Duration::from_millis(250),
+            summary_every: Duration::from_millis(100),
+            warmup: WarmupPolicy::default(),
+            focus_share: 2,
+            iterations: None,
+            measure_peaks: true,
+        }
+    }
+}
+
+/// Commands the worker takes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EngineCmd {
+    Pause,
+    Resume,
+    SelectBackend(Backend),
+    Focus(String),
+    SetBatch(usize),
+    ResetStats,
+    Stop,
+}
+
+/// What the worker reports.
+#[derive(Clone, Debug)]
+pub enum EngineEvent {
+    Summary(Box<Summary>),
+    /// Something failed; the engine carries on where it can.
+    Error(String),
+    /// A backend could not be opened (no wgpu adapter, a driver failure). The engine stays on
+    /// `staying_on`, or finishes when there is no backend to stay on.
+    Unavailable {
+        backend: Backend,
+        reason: String,
+        staying_on: Option<Backend>,
+    },
+    /// The worker finished: stopped, done with `iterations`, or its consumer left.
+    Finished,
+}
+
+/// The consumer's end of a running engine. Dropping it stops and joins the worker.
+pub struct EngineHandle {
+    commands: Sender<EngineCmd>,
+    events: Receiver<EngineEvent>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// Events waiting in the channel at most; summaries beyond it are dropped (a newer one follows).
+const EVENT_CAPACITY: usize = 16;
+
+impl EngineHandle {
+    pub fn spawn(config: EngineConfig) -> std::io::Result<Self> {
+        let (commands, command_rx) = mpsc::channel();
+        let (event_tx, events): (SyncSender<EngineEvent>, _) = mpsc::sync_channel(EVENT_CAPACITY);
+        let thread = std::thread::Builder::new()
+            .name("effprof-engine".into())
+            .spawn(move || worker::run(config, command_rx, event_tx))?;
+        Ok(Self {
+            commands,
+            events,
+            thread: Some(thread),
+        })
+    }
+
+    /// Sends a command; false when the worker has already finished.
+    pub fn send(&self, cmd: EngineCmd) -> bool {
+        self.commands.send(cmd).is_ok()
+    }
+
+    /// Every event that has arrived, without waiting.
+    pub fn drain(&self) -> Vec<EngineEvent> {
+        self.events.try_iter().collect()
+    }
+
+    /// Waits up to `timeout` for the next event; `None` on timeout or when the worker is gone.
+    pub fn recv_timeout(&self, timeout: Duration) -> Option<EngineEvent> {
+        self.events.recv_timeout(timeout).ok()
+    }
+
+    /// Stops the worker and waits for it.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        let _ = self.commands.send(EngineCmd::Stop);
+        if let Some(thread) = self.thread.take() {
+            // Unblock a worker waiting to hand over an event.
+            while !thread.is_finished() {
+                let _ = self.events.recv_timeout(Duration::from_millis(20));
+            }
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for EngineHandle {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}

@@ -1,0 +1,102 @@
+//! What the engine reports about a run: one [`Summary`] for the current backend, with a
+//! [`VariantSummary`] per variant. Everything here is plain data, serialisable for `--format
+//! jsonl` and snapshots.
+
+use serde::{Deserialize, Serialize};
+
+use super::peak::Peaks;
+use super::process::ProcessMemory;
+use super::stats::LatencySummary;
+use crate::backend::Backend;
+use crate::zoo::RoutingStats;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Summary {
+    pub suite: String,
+    pub backend: Backend,
+    /// The adapter's name and what its kernels are compiled for (wgpu); the CPU otherwise.
+    pub adapter: String,
+    pub driver: String,
+    pub elapsed_s: f64,
+    pub paused: bool,
+    pub batch: usize,
+    pub seq_len: usize,
+    pub focus: String,
+    /// Peak FLOP/s and bandwidth of the backend, once measured.
+    pub peaks: Option<Peaks>,
+    pub process: ProcessMemory,
+    pub variants: Vec<VariantSummary>,
+}
+
+/// Where a variant is in its measurement.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "phase", rename_all = "snake_case")]
+pub enum Phase {
+    /// Not built yet on this backend.
+    Pending,
+    Building {
+        elapsed_s: f64,
+    },
+    /// Waiting for latency to settle; the first call compiles kernels on wgpu.
+    WarmingUp {
+        runs: usize,
+        elapsed_s: f64,
+    },
+    Measuring,
+    /// Cannot run here; the reason.
+    Failed {
+        reason: String,
+    },
+}
+
+/// Why a figure should not be read as a plain number.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "flag", rename_all = "snake_case")]
+pub enum Flag {
+    /// Latency varies more than the threshold allows.
+    Noisy { cv: f64 },
+    /// Faster than the backend's measured peak allows.
+    Implausible { reason: String },
+    /// Fewer iterations than a stable figure needs.
+    FewIterations { iterations: u64 },
+}
+
+/// Device memory of a backend that reports its allocator (wgpu).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeviceMemory {
+    pub in_use_bytes: u64,
+    pub reserved_bytes: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct VariantSummary {
+    pub name: String,
+    #[serde(flatten)]
+    pub phase: Phase,
+    /// The first call's latency: allocation, kernel compilation, autotune.
+    pub cold_start_s: Option<f64>,
+    pub warmup_runs: usize,
+    pub latency: Option<LatencySummary>,
+    pub samples_per_s: Option<f64>,
+    pub tokens_per_s: Option<f64>,
+    /// Executed FLOPs per second of mean latency.
+    pub flops_per_s: Option<f64>,
+    pub bytes_per_s: Option<f64>,
+    pub pct_peak_flops: Option<f64>,
+    pub pct_peak_bandwidth: Option<f64>,
+    pub flags: Vec<Flag>,
+    /// Heap bytes allocated at the high-water mark of one forward pass, above what was live
+    /// before it.
+    pub heap_peak_bytes: Option<u64>,
+    /// `None` with a reason in `device_memory_na` on backends without an allocator report.
+    pub device_memory: Option<DeviceMemory>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_memory_na: Option<String>,
+    /// Per MoE layer, from the last forward pass read back.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routing: Vec<RoutingStats>,
+    /// FLOPs the real routing implies (experts counted on the tokens they processed), beside
+    /// the analytic useful figure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flops_useful_routed: Option<u64>,
+}

@@ -1,0 +1,159 @@
+//! `effprof bench`: the engine run headless, with a progress bar on a terminal and the same
+//! numbers the TUI shows, as a table, JSON, CSV, Markdown or a live JSON-lines stream.
+
+use std::io::{IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::engine::{EngineConfig, EngineEvent, EngineHandle, Phase, Summary};
+
+/// When a headless run ends.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Stop {
+    /// Measure for this long once every variant is warm.
+    Duration(Duration),
+    /// Measure this many iterations of every variant.
+    Iterations(u64),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HeadlessError {
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("the engine stopped without a result")]
+    NoResult,
+    #[error("cannot start the engine: {0}")]
+    Spawn(#[from] std::io::Error),
+}
+
+/// Runs the engine until `stop`; each summary is handed to `on_summary` as it arrives (for
+/// `--format jsonl`). Returns the last summary.
+pub fn run(
+    mut config: EngineConfig,
+    stop: Stop,
+    mut on_summary: impl FnMut(&Summary),
+) -> Result<Summary, HeadlessError> {
+    if let Stop::Iterations(n) = stop {
+        config.iterations = Some(n);
+    }
+    let progress = progress_bar();
+    let engine = EngineHandle::spawn(config)?;
+    let mut last: Option<Summary> = None;
+    let mut measuring_since: Option<Instant> = None;
+    let mut stop_sent = false;
+    loop {
+        let Some(event) = engine.recv_timeout(Duration::from_millis(200)) else {
+            if let (Some(since), Stop::Duration(d)) = (measuring_since, stop)
+                && since.elapsed() >= d
+                && !stop_sent
+            {
+                stop_sent = engine.send(crate::engine::EngineCmd::Stop);
+            }
+            continue;
+        };
+        match event {
+            EngineEvent::Summary(summary) => {
+                on_summary(&summary);
+                let settled = summary
+                    .variants
+                    .iter()
+                    .all(|v| matches!(v.phase, Phase::Measuring | Phase::Failed { .. }));
+                if settled && measuring_since.is_none() {
+                    measuring_since = Some(Instant::now());
+                }
+                progress.set_message(progress_message(&summary, measuring_since, stop));
+                progress.tick();
+                if let (Some(since), Stop::Duration(d)) = (measuring_since, stop)
+                    && since.elapsed() >= d
+                    && !stop_sent
+                {
+                    stop_sent = engine.send(crate::engine::EngineCmd::Stop);
+                }
+                last = Some(*summary);
+            }
+            EngineEvent::Error(message) => progress.println(format!("effprof: {message}")),
+            EngineEvent::Unavailable {
+                backend,
+                reason,
+                staying_on: None,
+            } => {
+                progress.finish_and_clear();
+                return Err(HeadlessError::Unavailable(format!(
+                    "{backend} is unavailable: {reason}"
+                )));
+            }
+            EngineEvent::Unavailable {
+                backend, reason, ..
+            } => progress.println(format!("effprof: {backend} is unavailable: {reason}")),
+            EngineEvent::Finished => break,
+        }
+    }
+    progress.finish_and_clear();
+    engine.stop();
+    last.ok_or(HeadlessError::NoResult)
+}
+
+fn progress_bar() -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    if !std::io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_msg}")
+            .expect("static template"),
+    );
+    bar
+}
+
+fn progress_message(summary: &Summary, measuring_since: Option<Instant>, stop: Stop) -> String {
+    for v in &summary.variants {
+        match &v.phase {
+            Phase::Building { elapsed_s } => {
+                return format!(
+                    "building {} on {} ({elapsed_s:.1} s)",
+                    v.name, summary.backend
+                );
+            }
+            Phase::WarmingUp { runs, elapsed_s } => {
+                return format!(
+                    "warming up {} on {}: {runs} runs, {elapsed_s:.1} s (the first call compiles kernels on wgpu)",
+                    v.name, summary.backend
+                );
+            }
+            _ => {}
+        }
+    }
+    if summary.peaks.is_none() && summary.variants.iter().all(|v| v.phase == Phase::Pending) {
+        return format!(
+            "measuring the peak FLOP/s and bandwidth of {}",
+            summary.backend
+        );
+    }
+    match (stop, measuring_since) {
+        (Stop::Duration(d), Some(since)) => format!(
+            "measuring {} variants on {}: {:.1} / {:.0} s",
+            summary.variants.len(),
+            summary.backend,
+            since.elapsed().as_secs_f64().min(d.as_secs_f64()),
+            d.as_secs_f64()
+        ),
+        (Stop::Iterations(n), _) => {
+            let least = summary
+                .variants
+                .iter()
+                .filter_map(|v| v.latency.map(|l| l.iterations))
+                .min()
+                .unwrap_or(0);
+            format!("measuring on {}: {least} / {n} iterations", summary.backend)
+        }
+        _ => format!("measuring on {}", summary.backend),
+    }
+}
+
+/// Writes one JSON line and flushes, so a reader on the other end of a pipe sees it now.
+pub fn write_json_line(out: &mut dyn Write, summary: &Summary) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *out, summary)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}

@@ -1,0 +1,16 @@
+//! effprof: the cost of deep-learning models from every side at once.
+//!
+//! Data flows one way: [`spec`] (suites) -> [`cost`] (analytic counts) and [`zoo`] (burn
+//! models) -> [`report`] (tables and documents). Only the binary's front end knows about the
+//! terminal.
+
+pub mod backend;
+pub mod cli;
+pub mod cost;
+pub mod engine;
+pub mod headless;
+pub mod memory;
+pub mod report;
+pub mod spec;
+pub mod units;
+pub mod zoo;

@@ -1,0 +1,252 @@
+//! What `effprof bench` prints: analytic and measured indicators side by side.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::models::{ModelsReport, VariantCost};
+use super::table::{Better, Cell, IndicatorTable, Row};
+use crate::backend::Backend;
+use crate::cost::CONVENTIONS;
+use crate::engine::{Flag, Peaks, Phase, ProcessMemory, Summary, VariantSummary};
+use crate::spec::Suite;
+use crate::units;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BenchVariant {
+    #[serde(flatten)]
+    pub analytic: VariantCost,
+    pub measured: VariantSummary,
+}
+
+/// The JSON document of `effprof bench --format json`.
+#[derive(Clone, Debug, Serialize)]
+pub struct BenchReport {
+    pub schema: &'static str,
+    pub effprof_version: &'static str,
+    pub conventions: BTreeMap<&'static str, &'static str>,
+    pub suite: Suite,
+    pub backend: Backend,
+    pub adapter: String,
+    pub driver: String,
+    pub batch: usize,
+    pub elapsed_s: f64,
+    pub peaks: Option<Peaks>,
+    pub process: ProcessMemory,
+    pub variants: Vec<BenchVariant>,
+}
+
+impl BenchReport {
+    /// Joins the analytic figures (at the measured batch) with the engine's last summary.
+    pub fn new(suite: &Suite, summary: &Summary) -> Result<Self, crate::cost::TooLarge> {
+        let mut at_batch = suite.clone();
+        at_batch.workload.batch = summary.batch;
+        let models = ModelsReport::new(&at_batch)?;
+        let variants = summary
+            .variants
+            .iter()
+            .filter_map(|m| {
+                let analytic = models.variants.iter().find(|a| a.name == m.name)?.clone();
+                Some(BenchVariant {
+                    analytic,
+                    measured: m.clone(),
+                })
+            })
+            .collect();
+        Ok(Self {
+            schema: "effprof.bench/1",
+            effprof_version: env!("CARGO_PKG_VERSION"),
+            conventions: CONVENTIONS.iter().copied().collect(),
+            suite: at_batch,
+            backend: summary.backend,
+            adapter: summary.adapter.clone(),
+            driver: summary.driver.clone(),
+            batch: summary.batch,
+            elapsed_s: summary.elapsed_s,
+            peaks: summary.peaks,
+            process: summary.process,
+            variants,
+        })
+    }
+
+    pub fn table(&self) -> IndicatorTable {
+        let models = ModelsReport {
+            schema: "",
+            effprof_version: "",
+            conventions: BTreeMap::new(),
+            suite: self.suite.clone(),
+            variants: self.variants.iter().map(|v| v.analytic.clone()).collect(),
+        };
+        let mut table = models.table();
+        let vs = &self.variants;
+        let measured =
+            |key, label, better, f: &dyn Fn(&VariantSummary) -> Option<(f64, String)>| Row {
+                key,
+                label,
+                unit: "",
+                better,
+                cells: vs
+                    .iter()
+                    .map(|v| match (&v.measured.phase, f(&v.measured)) {
+                        (Phase::Failed { reason }, _) => Cell::NotAvailable(short(reason)),
+                        (_, Some((value, text))) => Cell::Value {
+                            value,
+                            text: format!("{text}{}", marks(&v.measured.flags)),
+                        },
+                        (_, None) => Cell::NotAvailable("not measured yet".into()),
+                    })
+                    .collect(),
+            };
+        let secs = |s: f64| (s, format_seconds(s));
+        let low = Better::Lower;
+        let high = Better::Higher;
+        table.rows.extend([
+            measured("latency_p50", "latency p50", low, &|m| {
+                m.latency.map(|l| secs(l.p50_s))
+            }),
+            measured("latency_p90", "latency p90", low, &|m| {
+                m.latency.map(|l| secs(l.p90_s))
+            }),
+            measured("latency_p99", "latency p99", low, &|m| {
+                m.latency.map(|l| secs(l.p99_s))
+            }),
+            measured("latency_mean", "latency mean", low, &|m| {
+                m.latency.map(|l| secs(l.mean_s))
+            }),
+            measured("latency_cv", "latency CV", Better::Neither, &|m| {
+                m.latency.map(|l| (l.cv, format!("{:.1}%", 100.0 * l.cv)))
+            }),
+            measured("iterations", "iterations", Better::Neither, &|m| {
+                m.latency
+                    .map(|l| (l.iterations as f64, l.iterations.to_string()))
+            }),
+            measured("samples_per_s", "throughput samples/s", high, &|m| {
+                m.samples_per_s.map(|v| (v, units::si(v)))
+            }),
+            measured("tokens_per_s", "throughput tokens/s", high, &|m| {
+                m.tokens_per_s.map(|v| (v, units::si(v)))
+            }),
+            measured("flops_per_s", "achieved FLOP/s", high, &|m| {
+                m.flops_per_s.map(|v| (v, units::with_unit(v, "FLOP/s")))
+            }),
+            measured("pct_peak_flops", "% of peak FLOP/s", high, &|m| {
+                m.pct_peak_flops.map(|v| (v, format!("{v:.1}%")))
+            }),
+            measured("bytes_per_s", "achieved bandwidth", high, &|m| {
+                m.bytes_per_s.map(|v| (v, units::with_unit(v, "B/s")))
+            }),
+            measured("cold_start", "cold start", low, &|m| {
+                m.cold_start_s.map(secs)
+            }),
+            measured("heap_peak_bytes", "heap peak / forward", low, &|m| {
+                m.heap_peak_bytes.map(|b| (b as f64, units::bytes(b)))
+            }),
+        ]);
+        if vs.iter().any(|v| !v.measured.routing.is_empty()) {
+            table.rows.push(measured(
+                "dropped_tokens",
+                "MoE dropped choices",
+                low,
+                &|m| {
+                    (!m.routing.is_empty()).then(|| {
+                        let d: u64 = m.routing.iter().map(|r| r.dropped).sum();
+                        (d as f64, d.to_string())
+                    })
+                },
+            ));
+            table
+                .rows
+                .push(measured("imbalance", "MoE load imbalance", low, &|m| {
+                    (!m.routing.is_empty()).then(|| {
+                        let worst = m.routing.iter().map(|r| r.imbalance).fold(0.0, f64::max);
+                        (worst, format!("{worst:.2}"))
+                    })
+                }));
+            table.rows.push(measured(
+                "flops_useful_routed",
+                "FLOPs useful (routed)",
+                low,
+                &|m| m.flops_useful_routed.map(|f| (f as f64, units::flops(f))),
+            ));
+        }
+        table.notes.insert(
+            0,
+            format!(
+                "backend {} on {} ({}); batch {}; peak {}",
+                self.backend,
+                self.adapter,
+                self.driver,
+                self.batch,
+                match &self.peaks {
+                    Some(p) => format!(
+                        "{} (matmul {n}x{n}), {}",
+                        units::with_unit(p.flops_per_s, "FLOP/s"),
+                        units::with_unit(p.bytes_per_s, "B/s"),
+                        n = p.matmul_size
+                    ),
+                    None => "not measured".into(),
+                }
+            ),
+        );
+        table.notes.push(format!(
+            "process RSS {} (peak {}) of {}",
+            units::bytes(self.process.rss_bytes),
+            units::bytes(self.process.rss_peak_bytes),
+            units::bytes(self.process.total_memory_bytes)
+        ));
+        let mut flagged: Vec<String> = Vec::new();
+        for v in vs {
+            for f in &v.measured.flags {
+                flagged.push(match f {
+                    Flag::Noisy { cv } => {
+                        format!("{}: noisy (~), CV {:.1}%", v.measured.name, cv * 100.0)
+                    }
+                    Flag::Implausible { reason } => {
+                        format!("{}: implausible (!), {reason}", v.measured.name)
+                    }
+                    Flag::FewIterations { iterations } => {
+                        format!("{}: only {iterations} iterations (?)", v.measured.name)
+                    }
+                });
+            }
+            if let Phase::Failed { reason } = &v.measured.phase {
+                flagged.push(format!("{}: n/a, {reason}", v.measured.name));
+            }
+        }
+        table.notes.extend(flagged);
+        table
+    }
+}
+
+/// `~` noisy, `!` implausible, `?` few iterations.
+fn marks(flags: &[Flag]) -> String {
+    let mut s = String::new();
+    for f in flags {
+        s.push(match f {
+            Flag::Noisy { .. } => '~',
+            Flag::Implausible { .. } => '!',
+            Flag::FewIterations { .. } => '?',
+        });
+    }
+    if s.is_empty() { s } else { format!(" {s}") }
+}
+
+fn short(reason: &str) -> String {
+    let first = reason.split(';').next().unwrap_or(reason);
+    if first.chars().count() > 40 {
+        format!("{}…", first.chars().take(39).collect::<String>())
+    } else {
+        first.to_owned()
+    }
+}
+
+/// `12.3 ms`, `850 µs`, `1.20 s`.
+pub fn format_seconds(s: f64) -> String {
+    if s >= 1.0 {
+        format!("{s:.2} s")
+    } else if s >= 1e-3 {
+        format!("{:.3} ms", s * 1e3)
+    } else {
+        format!("{:.1} µs", s * 1e6)
+    }
+}

@@ -1,0 +1,295 @@
+//! A side-by-side table of indicators: variants as columns, the baseline first, each value with
+//! its ratio to the baseline, the best value of each row marked. Rendered as a terminal table,
+//! Markdown or CSV.
+
+use comfy_table::presets::{ASCII_MARKDOWN, UTF8_FULL_CONDENSED};
+use comfy_table::{CellAlignment, ContentArrangement, Table};
+use serde::Serialize;
+
+/// Which direction of an indicator is cheaper.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Better {
+    Lower,
+    Higher,
+    /// Descriptive rows (shape, family) or indicators with no cheaper side.
+    Neither,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub enum Cell {
+    /// A number: its value, how it reads, and its unit for CSV.
+    Value {
+        value: f64,
+        text: String,
+    },
+    Text(String),
+    /// Not measurable here, and why.
+    NotAvailable(String),
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Row {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub unit: &'static str,
+    pub better: Better,
+    pub cells: Vec<Cell>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct IndicatorTable {
+    /// Variant names; the first is the baseline.
+    pub columns: Vec<String>,
+    pub rows: Vec<Row>,
+    /// Lines printed under the table (matches, caveats).
+    pub notes: Vec<String>,
+}
+
+impl Row {
+    fn values(&self) -> impl Iterator<Item = Option<f64>> + '_ {
+        self.cells.iter().map(|c| match c {
+            Cell::Value { value, .. } => Some(*value),
+            _ => None,
+        })
+    }
+
+    /// Index of the best value, when the row has a better side and at least two values.
+    pub fn best(&self) -> Option<usize> {
+        let pick = match self.better {
+            Better::Lower => f64::lt,
+            Better::Higher => f64::gt,
+            Better::Neither => return None,
+        };
+        let mut best: Option<(usize, f64)> = None;
+        for (i, v) in self.values().enumerate() {
+            if let Some(v) = v
+                && best.is_none_or(|(_, b)| pick(&v, &b))
+            {
+                best = Some((i, v));
+            }
+        }
+        (self.values().flatten().count() > 1).then_some(best?.0)
+    }
+
+    /// value / baseline value, for number cells when the baseline has a non-zero number.
+    pub fn ratio(&self, column: usize) -> Option<f64> {
+        let base = self.values().next()??;
+        let v = self.values().nth(column)??;
+        (base != 0.0).then(|| v / base)
+    }
+
+    fn display(&self, column: usize, mark_best: bool) -> String {
+        let text = match &self.cells[column] {
+            Cell::Value { text, .. } => text.clone(),
+            Cell::Text(t) => t.clone(),
+            Cell::NotAvailable(why) => format!("n/a: {why}"),
+        };
+        let ratio = match (self.better, self.ratio(column)) {
+            (Better::Neither, _) | (_, None) => String::new(),
+            (_, Some(r)) => format!(" ({})", ratio_text(r)),
+        };
+        let star = if mark_best && self.best() == Some(column) {
+            " *"
+        } else {
+            ""
+        };
+        format!("{text}{ratio}{star}")
+    }
+}
+
+/// `1.00x`, `0.12x`, `12.3x`.
+pub fn ratio_text(r: f64) -> String {
+    if r >= 10.0 {
+        format!("{r:.1}x")
+    } else if r >= 0.01 || r == 0.0 {
+        format!("{r:.2}x")
+    } else {
+        format!("{r:.4}x")
+    }
+}
+
+impl IndicatorTable {
+    fn header(&self) -> Vec<String> {
+        let mut header = vec!["indicator".to_owned()];
+        header.extend(self.columns.iter().enumerate().map(|(i, c)| {
+            if i == 0 {
+                format!("{c} (baseline)")
+            } else {
+                c.clone()
+            }
+        }));
+        header
+    }
+
+    fn label(row: &Row) -> String {
+        if row.unit.is_empty() {
+            row.label.to_owned()
+        } else {
+            format!("{} [{}]", row.label, row.unit)
+        }
+    }
+
+    /// A table for the terminal; `*` marks the best value of each row.
+    pub fn to_text(&self, width: Option<u16>) -> String {
+        let mut table = Table::new();
+        table
+            .load_preset(UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_header(self.header());
+        if let Some(width) = width {
+            table.set_width(width);
+        }
+        for row in &self.rows {
+            let mut cells = vec![Self::label(row)];
+            cells.extend((0..self.columns.len()).map(|c| row.display(c, true)));
+            table.add_row(cells);
+        }
+        for column in table.column_iter_mut().skip(1) {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+        let mut out = table.to_string();
+        out.push_str("\n* best of the row; (ratio) to the baseline\n");
+        for note in &self.notes {
+            out.push_str(note);
+            out.push('\n');
+        }
+        out
+    }
+
+    /// GitHub-flavoured Markdown; the best value of each row in bold.
+    pub fn to_markdown(&self) -> String {
+        let mut table = Table::new();
+        table.load_preset(ASCII_MARKDOWN).set_header(self.header());
+        for row in &self.rows {
+            let mut cells = vec![Self::label(row)];
+            cells.extend((0..self.columns.len()).map(|c| {
+                let text = row.display(c, false).replace('|', "\\|");
+                if row.best() == Some(c) {
+                    format!("**{text}**")
+                } else {
+                    text
+                }
+            }));
+            table.add_row(cells);
+        }
+        let mut out = table.to_string();
+        out.push('\n');
+        if !self.notes.is_empty() {
+            out.push('\n');
+            for note in &self.notes {
+                out.push_str(&format!("- {note}\n"));
+            }
+        }
+        out
+    }
+
+    /// One row per variant and indicator: `variant,indicator,value,unit,ratio_to_baseline,best`.
+    pub fn to_csv(&self) -> Result<String, csv::Error> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record([
+            "variant",
+            "indicator",
+            "value",
+            "unit",
+            "ratio_to_baseline",
+            "best",
+        ])?;
+        for row in &self.rows {
+            for (c, variant) in self.columns.iter().enumerate() {
+                let value = match &row.cells[c] {
+                    Cell::Value { value, .. } => format_number(*value),
+                    Cell::Text(t) => t.clone(),
+                    Cell::NotAvailable(why) => format!("n/a: {why}"),
+                };
+                let ratio = match row.better {
+                    Better::Neither => String::new(),
+                    _ => row.ratio(c).map(format_number).unwrap_or_default(),
+                };
+                let best = if row.best() == Some(c) {
+                    "true"
+                } else {
+                    "false"
+                };
+                w.write_record([variant, row.key, &value, row.unit, &ratio, best])?;
+            }
+        }
+        let bytes = w.into_inner().map_err(|e| e.into_error())?;
+        Ok(String::from_utf8(bytes).expect("csv writes the UTF-8 it was given"))
+    }
+}
+
+/// Integers print exactly; other numbers with enough digits to round-trip.
+fn format_number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 9.0e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(v: f64) -> Cell {
+        Cell::Value {
+            value: v,
+            text: v.to_string(),
+        }
+    }
+
+    fn table() -> IndicatorTable {
+        IndicatorTable {
+            columns: vec!["base".into(), "a".into(), "b".into()],
+            rows: vec![
+                Row {
+                    key: "flops",
+                    label: "FLOPs",
+                    unit: "FLOP",
+                    better: Better::Lower,
+                    cells: vec![value(100.0), value(50.0), value(400.0)],
+                },
+                Row {
+                    key: "speed",
+                    label: "speed",
+                    unit: "1/s",
+                    better: Better::Higher,
+                    cells: vec![
+                        value(2.0),
+                        Cell::NotAvailable("no adapter".into()),
+                        value(3.0),
+                    ],
+                },
+            ],
+            notes: vec!["a note".into()],
+        }
+    }
+
+    #[test]
+    fn best_follows_the_better_side_and_skips_missing_values() {
+        let t = table();
+        assert_eq!(t.rows[0].best(), Some(1));
+        assert_eq!(t.rows[1].best(), Some(2));
+        assert_eq!(t.rows[0].ratio(2), Some(4.0));
+        assert_eq!(t.rows[1].ratio(1), None);
+    }
+
+    #[test]
+    fn csv_has_one_row_per_variant_and_indicator() {
+        let csv = table().to_csv().unwrap();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 1 + 2 * 3);
+        assert_eq!(lines[2], "a,flops,50,FLOP,0.5,true");
+        assert_eq!(lines[5], "a,speed,n/a: no adapter,1/s,,false");
+    }
+
+    #[test]
+    fn markdown_bolds_the_best_and_shows_ratios() {
+        let md = table().to_markdown();
+        assert!(md.contains("**50 (0.50x)**"), "{md}");
+        assert!(md.contains("400 (4.00x)"), "{md}");
+        assert!(md.contains("n/a: no adapter"), "{md}");
+        assert!(md.contains("- a note"), "{md}");
+    }
+}

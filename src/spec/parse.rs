@@ -1,0 +1,562 @@
+//! TOML -> validated [`Suite`]. Every error names the file, the line and the key.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::error::line_of;
+use super::matching::{MatchRequest, resolve_matches};
+use super::{
+    BUILTIN_SUITES, Dims, Family, Kernel, MatchBy, MoeSpec, PruneSpec, SolveDim, SpecError, Suite,
+    Variant, Workload,
+};
+
+/// Largest size accepted for any one dimension; keeps every count exact in 64 bits.
+pub(crate) const MAX_DIM: i64 = 1 << 20;
+
+const COMMON_KEYS: &[&str] = &[
+    "name", "family", "d_model", "n_heads", "d_ff", "n_layers", "match",
+];
+const FAMILIES: &[&str] = &["dense", "moe", "universal", "pruned"];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSuite {
+    suite: Spanned<RawHeader>,
+    #[serde(default, rename = "variant")]
+    variants: Vec<Spanned<RawVariant>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHeader {
+    name: Spanned<String>,
+    #[serde(default)]
+    description: String,
+    batch: Spanned<i64>,
+    seq_len: Spanned<i64>,
+    vocab: Spanned<i64>,
+    #[serde(default)]
+    seed: Option<Spanned<i64>>,
+    baseline: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVariant {
+    name: Spanned<String>,
+    family: Spanned<String>,
+    d_model: Option<Spanned<i64>>,
+    n_heads: Option<Spanned<i64>>,
+    d_ff: Option<Spanned<i64>>,
+    n_layers: Option<Spanned<i64>>,
+    n_experts: Option<Spanned<i64>>,
+    top_k: Option<Spanned<i64>>,
+    capacity_factor: Option<Spanned<f64>>,
+    moe_every: Option<Spanned<i64>>,
+    sparsity: Option<Spanned<f64>>,
+    kernel: Option<Spanned<String>>,
+    #[serde(rename = "match")]
+    matching: Option<Spanned<RawMatch>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMatch {
+    variant: Spanned<String>,
+    by: Spanned<String>,
+    solve: Spanned<String>,
+}
+
+/// Reads a suite given as a path or as the name of a built-in suite.
+///
+/// A value naming an existing file is read from disk; otherwise a built-in suite of that name
+/// (with or without `.toml`) is used.
+pub fn load_suite(name_or_path: &str) -> Result<Suite, SpecError> {
+    let path = Path::new(name_or_path);
+    if path.is_file() {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| SpecError::new(name_or_path, format!("cannot read the file: {e}")))?;
+        return parse_suite(&text, name_or_path);
+    }
+    let stem = name_or_path.strip_suffix(".toml").unwrap_or(name_or_path);
+    let stem = stem.strip_prefix("models/").unwrap_or(stem);
+    if let Some(builtin) = BUILTIN_SUITES.iter().find(|b| b.name == stem) {
+        return parse_suite(builtin.text, &format!("builtin:{}", builtin.name));
+    }
+    let known: Vec<&str> = BUILTIN_SUITES.iter().map(|b| b.name).collect();
+    Err(SpecError::new(
+        name_or_path,
+        format!(
+            "no such file, and no built-in suite of that name; built-in suites: {}",
+            known.join(", ")
+        ),
+    ))
+}
+
+/// Parses and validates suite text; `file` names it in errors and becomes [`Suite::source`].
+pub fn parse_suite(text: &str, file: &str) -> Result<Suite, SpecError> {
+    let raw: RawSuite = toml::from_str(text).map_err(|e| {
+        SpecError::new(file, e.message().trim().to_owned())
+            .at(e.span().map(|s| line_of(text, s.start)))
+    })?;
+    let ctx = Ctx { text, file };
+    let header = raw.suite.get_ref();
+    let workload = Workload {
+        batch: ctx.size(&header.batch, "suite", "batch", 1 << 16)?,
+        seq_len: ctx.size(&header.seq_len, "suite", "seq_len", 1 << 16)?,
+        vocab: ctx.size(&header.vocab, "suite", "vocab", MAX_DIM)?,
+        seed: match &header.seed {
+            None => 0,
+            Some(seed) if *seed.get_ref() >= 0 => *seed.get_ref() as u64,
+            Some(seed) => {
+                return Err(ctx.err(seed.span().start, "suite", "seed", "must be 0 or more"));
+            }
+        },
+        baseline: header.baseline.get_ref().clone(),
+    };
+    if header.name.get_ref().trim().is_empty() {
+        return Err(ctx.err(
+            header.name.span().start,
+            "suite",
+            "name",
+            "must not be empty",
+        ));
+    }
+    if raw.variants.is_empty() {
+        return Err(SpecError::new(
+            file,
+            "the suite has no [[variant]] tables; add at least one",
+        )
+        .at(Some(line_of(text, raw.suite.span().start))));
+    }
+
+    let mut seen = HashSet::new();
+    let mut variants = Vec::with_capacity(raw.variants.len());
+    let mut requests = Vec::new();
+    for raw_variant in &raw.variants {
+        let rv = raw_variant.get_ref();
+        let name = rv.name.get_ref().clone();
+        if name.trim().is_empty() {
+            return Err(ctx.err(rv.name.span().start, "variant", "name", "must not be empty"));
+        }
+        if !seen.insert(name.clone()) {
+            return Err(ctx.err(
+                rv.name.span().start,
+                "variant",
+                "name",
+                &format!("`{name}` is used by an earlier variant; names must be unique"),
+            ));
+        }
+        let (variant, request) = ctx.variant(rv, raw_variant.span().start)?;
+        if let Some(request) = request {
+            requests.push(request);
+        }
+        variants.push(variant);
+    }
+
+    if !seen.contains(&workload.baseline) {
+        return Err(ctx.err(
+            header.baseline.span().start,
+            "suite",
+            "baseline",
+            &format!(
+                "names no variant; variants are: {}",
+                variants
+                    .iter()
+                    .map(|v| v.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+
+    resolve_matches(&mut variants, &requests, &workload, &ctx)?;
+
+    Ok(Suite {
+        name: header.name.get_ref().clone(),
+        description: header.description.clone(),
+        source: file.to_owned(),
+        workload,
+        variants,
+    })
+}
+
+/// The file being validated, so every check can point at its line.
+pub(crate) struct Ctx<'a> {
+    text: &'a str,
+    pub(crate) file: &'a str,
+}
+
+impl Ctx<'_> {
+    pub(crate) fn err(&self, offset: usize, scope: &str, key: &str, message: &str) -> SpecError {
+        SpecError::new(self.file, message)
+            .at(Some(line_of(self.text, offset)))
+            .key(format!("{scope}: {key}"))
+    }
+
+    fn size(
+        &self,
+        value: &Spanned<i64>,
+        scope: &str,
+        key: &str,
+        max: i64,
+    ) -> Result<usize, SpecError> {
+        let v = *value.get_ref();
+        if v <= 0 {
+            Err(self.err(
+                value.span().start,
+                scope,
+                key,
+                &format!("must be at least 1; got {v}"),
+            ))
+        } else if v > max {
+            Err(self.err(
+                value.span().start,
+                scope,
+                key,
+                &format!("must be at most {max}; got {v}"),
+            ))
+        } else {
+            Ok(v as usize)
+        }
+    }
+
+    fn variant(
+        &self,
+        rv: &RawVariant,
+        table_start: usize,
+    ) -> Result<(Variant, Option<MatchRequest>), SpecError> {
+        let name = rv.name.get_ref();
+        let scope = format!("variant \"{name}\"");
+        let scope = scope.as_str();
+        let family_name = rv.family.get_ref().as_str();
+        if !FAMILIES.contains(&family_name) {
+            return Err(self.err(
+                rv.family.span().start,
+                scope,
+                "family",
+                &format!(
+                    "unknown family `{family_name}`; allowed: {}",
+                    FAMILIES.join(", ")
+                ),
+            ));
+        }
+
+        // Keys that only some families take: name the family and what it allows.
+        let family_keys: &[&str] = match family_name {
+            "moe" => &["n_experts", "top_k", "capacity_factor", "moe_every"],
+            "pruned" => &["sparsity", "kernel"],
+            _ => &[],
+        };
+        let optional_keys: [(&str, Option<usize>); 6] = [
+            ("n_experts", rv.n_experts.as_ref().map(|s| s.span().start)),
+            ("top_k", rv.top_k.as_ref().map(|s| s.span().start)),
+            (
+                "capacity_factor",
+                rv.capacity_factor.as_ref().map(|s| s.span().start),
+            ),
+            ("moe_every", rv.moe_every.as_ref().map(|s| s.span().start)),
+            ("sparsity", rv.sparsity.as_ref().map(|s| s.span().start)),
+            ("kernel", rv.kernel.as_ref().map(|s| s.span().start)),
+        ];
+        for (key, at) in optional_keys {
+            if let Some(at) = at
+                && !family_keys.contains(&key)
+            {
+                let mut allowed: Vec<&str> = COMMON_KEYS.to_vec();
+                allowed.extend_from_slice(family_keys);
+                return Err(self.err(
+                    at,
+                    scope,
+                    key,
+                    &format!(
+                        "not allowed for family `{family_name}`; allowed keys: {}",
+                        allowed.join(", ")
+                    ),
+                ));
+            }
+        }
+
+        let request = match &rv.matching {
+            Some(m) => Some(self.match_request(m, scope, family_name)?),
+            None => None,
+        };
+        let solved = request.as_ref().map(|r| r.solve);
+
+        // A dimension the match solves must be left out; every other one is required.
+        let dim = |value: &Option<Spanned<i64>>, key: &str, which: SolveDim| match (
+            value,
+            solved == Some(which),
+        ) {
+            (Some(v), true) => Err(self.err(
+                v.span().start,
+                scope,
+                key,
+                "is solved by `match`; remove it from the variant",
+            )),
+            (None, true) => Ok(0),
+            (Some(v), false) => self.size(v, scope, key, MAX_DIM),
+            (None, false) => Err(self.err(
+                table_start,
+                scope,
+                key,
+                "missing; every variant needs d_model, n_heads, d_ff and n_layers",
+            )),
+        };
+        let dims = Dims {
+            d_model: dim(&rv.d_model, "d_model", SolveDim::DModel)?,
+            n_heads: match &rv.n_heads {
+                Some(v) => self.size(v, scope, "n_heads", MAX_DIM)?,
+                None => {
+                    return Err(self.err(
+                        table_start,
+                        scope,
+                        "n_heads",
+                        "missing; every variant needs d_model, n_heads, d_ff and n_layers",
+                    ));
+                }
+            },
+            d_ff: dim(&rv.d_ff, "d_ff", SolveDim::DFf)?,
+            n_layers: dim(&rv.n_layers, "n_layers", SolveDim::NLayers)?,
+        };
+        if solved != Some(SolveDim::DModel) && !dims.d_model.is_multiple_of(dims.n_heads) {
+            let at = rv
+                .d_model
+                .as_ref()
+                .map(|s| s.span().start)
+                .unwrap_or(table_start);
+            return Err(self.err(
+                at,
+                scope,
+                "d_model",
+                &format!(
+                    "must be divisible by n_heads ({}); got {}",
+                    dims.n_heads, dims.d_model
+                ),
+            ));
+        }
+
+        let family = match family_name {
+            "dense" => Family::Dense,
+            "universal" => Family::Universal,
+            "moe" => Family::Moe(self.moe(rv, scope, table_start, solved)?),
+            "pruned" => Family::Pruned(self.pruned(rv, scope, table_start)?),
+            _ => unreachable!("family names were checked above"),
+        };
+        Ok((
+            Variant {
+                name: name.clone(),
+                dims,
+                family,
+                matched: None,
+            },
+            request.map(|r| MatchRequest {
+                variant: name.clone(),
+                ..r
+            }),
+        ))
+    }
+
+    fn moe(
+        &self,
+        rv: &RawVariant,
+        scope: &str,
+        table_start: usize,
+        solved: Option<SolveDim>,
+    ) -> Result<MoeSpec, SpecError> {
+        let n_experts = match (&rv.n_experts, solved == Some(SolveDim::NExperts)) {
+            (Some(v), true) => {
+                return Err(self.err(
+                    v.span().start,
+                    scope,
+                    "n_experts",
+                    "is solved by `match`; remove it from the variant",
+                ));
+            }
+            (None, true) => 0,
+            (Some(v), false) => self.size(v, scope, "n_experts", 1 << 12)?,
+            (None, false) => {
+                return Err(self.err(
+                    table_start,
+                    scope,
+                    "n_experts",
+                    "missing; a moe variant needs n_experts and top_k",
+                ));
+            }
+        };
+        let top_k = match &rv.top_k {
+            Some(v) => {
+                let k = *v.get_ref();
+                if k != 1 && k != 2 {
+                    return Err(self.err(
+                        v.span().start,
+                        scope,
+                        "top_k",
+                        &format!("must be 1 or 2; got {k}"),
+                    ));
+                }
+                if solved != Some(SolveDim::NExperts) && k as usize > n_experts {
+                    return Err(self.err(
+                        v.span().start,
+                        scope,
+                        "top_k",
+                        &format!("must be at most n_experts ({n_experts}); got {k}"),
+                    ));
+                }
+                k as usize
+            }
+            None => {
+                return Err(self.err(
+                    table_start,
+                    scope,
+                    "top_k",
+                    "missing; a moe variant needs n_experts and top_k",
+                ));
+            }
+        };
+        let capacity_factor = match &rv.capacity_factor {
+            Some(v) => {
+                let cf = *v.get_ref();
+                if !(cf.is_finite() && cf > 0.0 && cf <= 64.0) {
+                    return Err(self.err(
+                        v.span().start,
+                        scope,
+                        "capacity_factor",
+                        &format!("must be greater than 0 and at most 64; got {cf}"),
+                    ));
+                }
+                cf
+            }
+            None => 1.25,
+        };
+        let moe_every = match &rv.moe_every {
+            Some(v) => self.size(v, scope, "moe_every", MAX_DIM)?,
+            None => 1,
+        };
+        if let (Some(v), Some(n_layers)) = (&rv.moe_every, &rv.n_layers)
+            && moe_every > *n_layers.get_ref() as usize
+        {
+            return Err(self.err(
+                v.span().start,
+                scope,
+                "moe_every",
+                &format!(
+                    "must be at most n_layers ({}), or no layer would be an MoE layer; got {moe_every}",
+                    n_layers.get_ref()
+                ),
+            ));
+        }
+        Ok(MoeSpec {
+            n_experts,
+            top_k,
+            capacity_factor,
+            moe_every,
+        })
+    }
+
+    fn pruned(
+        &self,
+        rv: &RawVariant,
+        scope: &str,
+        table_start: usize,
+    ) -> Result<PruneSpec, SpecError> {
+        let sparsity = match &rv.sparsity {
+            Some(v) => {
+                let s = *v.get_ref();
+                if !(s.is_finite() && (0.0..1.0).contains(&s)) {
+                    return Err(self.err(
+                        v.span().start,
+                        scope,
+                        "sparsity",
+                        &format!("must be at least 0 and below 1 (0 <= s < 1); got {s}"),
+                    ));
+                }
+                s
+            }
+            None => {
+                return Err(self.err(
+                    table_start,
+                    scope,
+                    "sparsity",
+                    "missing; a pruned variant needs sparsity (0 <= s < 1)",
+                ));
+            }
+        };
+        let kernel = match rv
+            .kernel
+            .as_ref()
+            .map(|k| (k.get_ref().as_str(), k.span().start))
+        {
+            None | Some(("dense", _)) => Kernel::Dense,
+            Some(("csr", _)) => Kernel::Csr,
+            Some((other, at)) => {
+                return Err(self.err(
+                    at,
+                    scope,
+                    "kernel",
+                    &format!("unknown kernel `{other}`; allowed: dense, csr"),
+                ));
+            }
+        };
+        Ok(PruneSpec { sparsity, kernel })
+    }
+
+    fn match_request(
+        &self,
+        m: &Spanned<RawMatch>,
+        scope: &str,
+        family: &str,
+    ) -> Result<MatchRequest, SpecError> {
+        let raw = m.get_ref();
+        let by = MatchBy::ALL
+            .iter()
+            .find(|(n, _)| *n == raw.by.get_ref())
+            .map(|(_, b)| *b)
+            .ok_or_else(|| {
+                self.err(
+                    raw.by.span().start,
+                    scope,
+                    "match.by",
+                    &format!(
+                        "unknown indicator `{}`; allowed: flops, params",
+                        raw.by.get_ref()
+                    ),
+                )
+            })?;
+        let solve = SolveDim::ALL
+            .iter()
+            .find(|(n, _)| *n == raw.solve.get_ref())
+            .map(|(_, s)| *s)
+            .ok_or_else(|| {
+                self.err(
+                    raw.solve.span().start,
+                    scope,
+                    "match.solve",
+                    &format!(
+                        "unknown dimension `{}`; allowed: d_ff, d_model, n_experts, n_layers",
+                        raw.solve.get_ref()
+                    ),
+                )
+            })?;
+        if solve == SolveDim::NExperts && family != "moe" {
+            return Err(self.err(
+                raw.solve.span().start,
+                scope,
+                "match.solve",
+                &format!(
+                    "n_experts can only be solved for a moe variant, not `{family}`; allowed: d_ff, d_model, n_layers"
+                ),
+            ));
+        }
+        Ok(MatchRequest {
+            variant: String::new(),
+            target: raw.variant.get_ref().clone(),
+            by,
+            solve,
+            line: line_of(self.text, m.span().start),
+        })
+    }
+}

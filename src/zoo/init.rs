@@ -1,0 +1,88 @@
+//! Seeded weights made on the host, so every backend builds bit-identical models from one seed.
+
+use burn::module::Param;
+use burn::nn::{Embedding, LayerNorm, LayerNormConfig, Linear};
+use burn::prelude::*;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+/// A stable 64-bit hash (FNV-1a), so a variant's seed does not change between builds.
+pub fn stable_hash(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+pub struct WeightInit {
+    rng: StdRng,
+    device: Device,
+}
+
+impl WeightInit {
+    pub fn new(seed: u64, device: &Device) -> Self {
+        Self {
+            rng: StdRng::seed_from_u64(seed),
+            device: device.clone(),
+        }
+    }
+
+    /// `n` values from U(-bound, bound).
+    pub fn uniform(&mut self, n: usize, bound: f32) -> Vec<f32> {
+        (0..n)
+            .map(|_| self.rng.random_range(-bound..=bound))
+            .collect()
+    }
+
+    pub fn tensor<const D: usize>(&self, values: Vec<f32>, shape: [usize; D]) -> Tensor<D> {
+        Tensor::from_data(TensorData::new(values, shape), &self.device)
+    }
+
+    /// PyTorch's default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias.
+    pub fn linear_weights(&mut self, d_in: usize, d_out: usize) -> Vec<f32> {
+        self.uniform(d_in * d_out, fan_in_bound(d_in))
+    }
+
+    pub fn bias(&mut self, d_in: usize, d_out: usize) -> Tensor<1> {
+        let values = self.uniform(d_out, fan_in_bound(d_in));
+        self.tensor(values, [d_out])
+    }
+
+    /// Linear(d_in, d_out) from weights already drawn (row-major `[d_in, d_out]`).
+    pub fn linear_from(
+        &mut self,
+        weights: Vec<f32>,
+        d_in: usize,
+        d_out: usize,
+        bias: bool,
+    ) -> Linear {
+        let weight = Param::from_tensor(self.tensor(weights, [d_in, d_out]));
+        let bias = bias.then(|| Param::from_tensor(self.bias(d_in, d_out)));
+        Linear { weight, bias }
+    }
+
+    pub fn linear(&mut self, d_in: usize, d_out: usize, bias: bool) -> Linear {
+        let weights = self.linear_weights(d_in, d_out);
+        self.linear_from(weights, d_in, d_out, bias)
+    }
+
+    /// Unit-variance values; uniform rather than normal, which needs no extra crate and trains
+    /// the same at these sizes.
+    pub fn embedding(&mut self, rows: usize, d: usize) -> Embedding {
+        Embedding {
+            weight: Param::from_tensor(self.unit_variance([rows, d])),
+        }
+    }
+
+    pub fn unit_variance(&mut self, shape: [usize; 2]) -> Tensor<2> {
+        let values = self.uniform(shape[0] * shape[1], 3f32.sqrt());
+        self.tensor(values, shape)
+    }
+
+    pub fn layer_norm(&self, d: usize) -> LayerNorm {
+        LayerNormConfig::new(d).init(&self.device)
+    }
+}
+
+fn fan_in_bound(fan_in: usize) -> f32 {
+    1.0 / (fan_in as f32).sqrt()
+}

@@ -1,0 +1,107 @@
+//! burn models for every family of a suite, built on any backend from a seed.
+
+mod init;
+mod model;
+mod moe;
+mod sparse;
+
+pub use init::stable_hash;
+pub use model::{ForwardOutput, TransformerLm};
+pub use moe::{Dispatch, RoutingStats, RoutingTensors, route};
+pub use sparse::{CsrMatrix, magnitude_prune};
+
+use burn::prelude::*;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::backend::Backend;
+use crate::cost;
+use crate::spec::{Family, Kernel, Variant, Workload};
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error(
+        "`{variant}` needs an estimated {} ({} of parameters + {} of activations), over the limit of {}; lower the batch or the model size, or raise --max-memory",
+        crate::units::bytes(*estimate), crate::units::bytes(*params), crate::units::bytes(*activations), crate::units::bytes(*limit)
+    )]
+    TooLarge {
+        variant: String,
+        estimate: u64,
+        params: u64,
+        activations: u64,
+        limit: u64,
+    },
+    #[error(transparent)]
+    Uncountable(#[from] cost::TooLarge),
+    #[error(
+        "`{variant}` uses the csr kernel, which runs on the CPU backends (ndarray, flex) only; it is unsupported on {backend}"
+    )]
+    Unsupported { variant: String, backend: Backend },
+}
+
+/// The seed a variant's weights are drawn from.
+///
+/// It depends on the suite seed and the architecture, not on the variant's name or kernel, so
+/// a pruned variant is its dense counterpart's weights with the smallest ones removed, and the
+/// two kernels of one pruned model hold identical weights.
+pub fn variant_seed(workload: &Workload, variant: &Variant) -> u64 {
+    let family = match &variant.family {
+        Family::Dense | Family::Pruned(_) => "dense".to_owned(),
+        Family::Universal => "universal".to_owned(),
+        Family::Moe(m) => format!(
+            "moe:{}:{}:{}:{}",
+            m.n_experts, m.top_k, m.capacity_factor, m.moe_every
+        ),
+    };
+    let d = &variant.dims;
+    let key = format!(
+        "{}|{family}|{}|{}|{}|{}|{}|{}",
+        workload.seed, d.d_model, d.n_heads, d.d_ff, d.n_layers, workload.vocab, workload.seq_len
+    );
+    stable_hash(key.as_bytes())
+}
+
+/// Builds `variant` on `backend`, after checking it can run there and fits in `memory_limit`
+/// bytes; nothing is allocated when a check fails.
+pub fn build(
+    variant: &Variant,
+    workload: &Workload,
+    backend: Backend,
+    memory_limit: u64,
+) -> Result<TransformerLm, BuildError> {
+    if let Family::Pruned(p) = variant.family
+        && p.kernel == Kernel::Csr
+        && !backend.is_host()
+    {
+        return Err(BuildError::Unsupported {
+            variant: variant.name.clone(),
+            backend,
+        });
+    }
+    let report = cost::analyze(variant, workload)?;
+    let totals = &report.totals;
+    if totals.memory_estimate_bytes > memory_limit {
+        return Err(BuildError::TooLarge {
+            variant: variant.name.clone(),
+            estimate: totals.memory_estimate_bytes,
+            params: totals.param_bytes,
+            activations: totals.activation_peak_bytes,
+            limit: memory_limit,
+        });
+    }
+    let device = backend.device();
+    let mut init = init::WeightInit::new(variant_seed(workload, variant), &device);
+    Ok(TransformerLm::new(variant, workload, &mut init))
+}
+
+/// `[batch, seq_len]` token ids drawn uniformly from the vocabulary with the suite's seed.
+pub fn random_tokens(workload: &Workload, device: &Device) -> Tensor<2, Int> {
+    let mut rng = StdRng::seed_from_u64(workload.seed);
+    let ids: Vec<i64> = (0..workload.tokens())
+        .map(|_| rng.random_range(0..workload.vocab as i64))
+        .collect();
+    Tensor::from_data(
+        TensorData::new(ids, [workload.batch, workload.seq_len]),
+        device,
+    )
+}

@@ -1,0 +1,165 @@
+//! The pre-LN transformer encoder every family is built from.
+
+use burn::module::Param;
+use burn::nn::{Embedding, LayerNorm, Linear};
+use burn::prelude::*;
+use burn::tensor::activation::{gelu, softmax};
+
+use super::init::WeightInit;
+use super::moe::{MoeFfn, RoutingTensors};
+use super::sparse::Proj;
+use crate::spec::{Family, PruneSpec, Variant, Workload};
+
+#[derive(Module, Debug)]
+pub struct SelfAttention {
+    query: Proj,
+    key: Proj,
+    value: Proj,
+    output: Proj,
+    n_heads: usize,
+}
+
+impl SelfAttention {
+    fn new(init: &mut WeightInit, d: usize, n_heads: usize, prune: Option<PruneSpec>) -> Self {
+        Self {
+            query: Proj::build(init, d, d, prune),
+            key: Proj::build(init, d, d, prune),
+            value: Proj::build(init, d, d, prune),
+            output: Proj::build(init, d, d, prune),
+            n_heads,
+        }
+    }
+
+    /// Bidirectional attention over `[B, S, d]`.
+    fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+        let [b, s, d] = x.dims();
+        let (h, dh) = (self.n_heads, d / self.n_heads);
+        let heads = |t: Tensor<3>| t.reshape([b, s, h, dh]).swap_dims(1, 2);
+        let q = heads(self.query.forward(x.clone()));
+        let k = heads(self.key.forward(x.clone()));
+        let v = heads(self.value.forward(x));
+        let scores = q.matmul(k.swap_dims(2, 3)).div_scalar((dh as f64).sqrt());
+        let context = softmax(scores, 3).matmul(v);
+        self.output
+            .forward(context.swap_dims(1, 2).reshape([b, s, d]))
+    }
+}
+
+#[derive(Module, Debug)]
+pub struct DenseFfn {
+    up: Proj,
+    down: Proj,
+}
+
+#[derive(Module, Debug)]
+pub enum FeedForward {
+    Dense(DenseFfn),
+    Moe(MoeFfn),
+}
+
+#[derive(Module, Debug)]
+pub struct Block {
+    attention_norm: LayerNorm,
+    attention: SelfAttention,
+    ffn_norm: LayerNorm,
+    ffn: FeedForward,
+}
+
+impl Block {
+    fn forward(&self, x: Tensor<3>, routing: &mut Vec<RoutingTensors>) -> Tensor<3> {
+        let x = x.clone() + self.attention.forward(self.attention_norm.forward(x));
+        let h = self.ffn_norm.forward(x.clone());
+        let update = match &self.ffn {
+            FeedForward::Dense(ffn) => ffn.down.forward(gelu(ffn.up.forward(h))),
+            FeedForward::Moe(moe) => {
+                let [b, s, d] = h.dims();
+                let (mixed, stats) = moe.forward(h.reshape([b * s, d]));
+                routing.push(stats);
+                mixed.reshape([b, s, d])
+            }
+        };
+        x + update
+    }
+}
+
+/// A language model over token ids: embeddings, `n_layers` encoder layers, LM head.
+#[derive(Module, Debug)]
+pub struct TransformerLm {
+    token_embedding: Embedding,
+    position_embedding: Param<Tensor<2>>,
+    /// One block per layer, or a single shared block (Universal Transformer).
+    blocks: Vec<Block>,
+    n_layers: usize,
+    final_norm: LayerNorm,
+    head: Linear,
+}
+
+/// The result of one forward pass.
+pub struct ForwardOutput {
+    /// `[batch, seq_len, vocab]`.
+    pub logits: Tensor<3>,
+    /// One entry per MoE layer, in layer order.
+    pub routing: Vec<RoutingTensors>,
+}
+
+impl TransformerLm {
+    pub(super) fn new(variant: &Variant, workload: &Workload, init: &mut WeightInit) -> Self {
+        let dims = variant.dims;
+        let (d, f) = (dims.d_model, dims.d_ff);
+        let token_embedding = init.embedding(workload.vocab, d);
+        let position_embedding = Param::from_tensor(init.unit_variance([workload.seq_len, d]));
+        let prune = match variant.family {
+            Family::Pruned(p) => Some(p),
+            _ => None,
+        };
+        let distinct_blocks = match variant.family {
+            Family::Universal => 1,
+            _ => dims.n_layers,
+        };
+        let blocks = (0..distinct_blocks)
+            .map(|layer| {
+                let attention_norm = init.layer_norm(d);
+                let attention = SelfAttention::new(init, d, dims.n_heads, prune);
+                let ffn_norm = init.layer_norm(d);
+                let ffn = match &variant.family {
+                    Family::Moe(m) if m.is_moe_layer(layer) => {
+                        FeedForward::Moe(MoeFfn::new(init, d, f, m))
+                    }
+                    _ => FeedForward::Dense(DenseFfn {
+                        up: Proj::build(init, d, f, prune),
+                        down: Proj::build(init, f, d, prune),
+                    }),
+                };
+                Block {
+                    attention_norm,
+                    attention,
+                    ffn_norm,
+                    ffn,
+                }
+            })
+            .collect();
+        Self {
+            token_embedding,
+            position_embedding,
+            blocks,
+            n_layers: dims.n_layers,
+            final_norm: init.layer_norm(d),
+            head: init.linear(d, workload.vocab, false),
+        }
+    }
+
+    /// `tokens`: `[batch, seq_len]` ids below the vocabulary size.
+    pub fn forward(&self, tokens: Tensor<2, Int>) -> ForwardOutput {
+        let [_, s] = tokens.dims();
+        let positions = self.position_embedding.val().narrow(0, 0, s).unsqueeze::<3>();
+        let mut x = self.token_embedding.forward(tokens) + positions;
+        let mut routing = Vec::new();
+        for layer in 0..self.n_layers {
+            x = self.blocks[layer % self.blocks.len()].forward(x, &mut routing);
+        }
+        ForwardOutput {
+            logits: self.head.forward(self.final_norm.forward(x)),
+            routing,
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! `effprof bench` as a user and a script run it.
+
+use std::process::{Command, Output};
+
+fn effprof(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_effprof"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn json_has_analytic_and_measured_figures_for_every_variant() {
+    let o = effprof(&[
+        "bench",
+        "--suite",
+        "tiny",
+        "--iters",
+        "3",
+        "--format",
+        "json",
+        "--variants",
+        "dense,moe,pruned-csr",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert_eq!(doc["schema"], "effprof.bench/1");
+    assert_eq!(doc["backend"], "ndarray");
+    let peaks = &doc["peaks"];
+    assert!(peaks["flops_per_s"].as_f64().unwrap() > 0.0);
+    let variants = doc["variants"].as_array().unwrap();
+    let names: Vec<&str> = variants
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["dense", "moe", "pruned-csr"]);
+    for v in variants {
+        assert!(v["totals"]["flops_executed"].as_u64().unwrap() > 0);
+        let m = &v["measured"];
+        assert_eq!(m["phase"], "measuring");
+        assert!(m["latency"]["iterations"].as_u64().unwrap() >= 3);
+        assert!(m["latency"]["p99_s"].as_f64().unwrap() > 0.0);
+        // The binary counts its heap: a forward pass allocates.
+        assert!(m["heap_peak_bytes"].as_u64().unwrap() > 0);
+    }
+    assert!(doc["process"]["rss_peak_bytes"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn jsonl_streams_one_summary_per_line() {
+    let o = effprof(&[
+        "bench",
+        "--suite",
+        "tiny",
+        "--iters",
+        "2",
+        "--format",
+        "jsonl",
+        "--variants",
+        "dense",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8(o.stdout).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert!(lines.len() >= 2, "{text}");
+    assert_eq!(lines.last().unwrap()["variants"][0]["phase"], "measuring");
+}
+
+#[test]
+fn table_marks_best_and_names_the_backend() {
+    let o = effprof(&[
+        "bench",
+        "--suite",
+        "tiny",
+        "--iters",
+        "2",
+        "--variants",
+        "dense,universal",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        out.contains("latency p50") && out.contains("throughput tokens/s"),
+        "{out}"
+    );
+    assert!(out.contains("backend ndarray on"), "{out}");
+}
+
+#[test]
+fn exit_codes() {
+    let o = effprof(&["bench", "--suite", "tiny", "--variants", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("`nope` is not a variant"));
+
+    let o = effprof(&["bench", "--backend", "cuda"]);
+    assert_eq!(o.status.code(), Some(2));
+
+    let o = effprof(&[
+        "bench",
+        "--suite",
+        "tiny",
+        "--backend",
+        "wgpu:discrete:99",
+        "--iters",
+        "1",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("wgpu:discrete:99 is unavailable"));
+}

@@ -1,0 +1,148 @@
+//! `effprof models` as a user runs it.
+
+use std::process::{Command, Output};
+
+fn effprof(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_effprof"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+#[test]
+fn default_suite_table() {
+    let o = effprof(&["models"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("dense-base (baseline)"), "{out}");
+    for name in [
+        "switch-8e",
+        "dense-pmatch-moe",
+        "universal-pmatch",
+        "pruned90-csr",
+        "wide-shallow",
+    ] {
+        assert!(out.contains(name), "{name} missing:\n{out}");
+    }
+    assert!(out.contains("FLOPs useful"), "{out}");
+    assert!(
+        out.contains("switch-8e: d_ff = "),
+        "the match is reported:\n{out}"
+    );
+}
+
+#[test]
+fn json_holds_every_indicator_and_per_layer_rows() {
+    let o = effprof(&["models", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("valid JSON");
+    assert_eq!(doc["schema"], "effprof.models/1");
+    assert!(
+        doc["conventions"]["flops"]
+            .as_str()
+            .unwrap()
+            .contains("FlopCounterMode")
+    );
+    let variants = doc["variants"].as_array().unwrap();
+    assert_eq!(variants.len(), 9);
+    assert_eq!(variants[0]["name"], "dense-base", "baseline first");
+    for v in variants {
+        for key in ["params_total", "params_active"] {
+            assert!(v[key].as_u64().unwrap() > 0, "{key} in {v}");
+        }
+        let t = &v["totals"];
+        for key in [
+            "flops_dense",
+            "flops_useful",
+            "flops_executed",
+            "macs",
+            "mem_access_bytes",
+        ] {
+            assert!(t[key].as_u64().unwrap() > 0, "{key}");
+        }
+        assert!(t["arithmetic_intensity"].as_f64().unwrap() > 0.0);
+        let layers = v["layers"].as_array().unwrap();
+        let n_layers = v["dims"]["n_layers"].as_u64().unwrap() as usize;
+        assert_eq!(layers.len(), 2 * n_layers + 3);
+        let layer_flops: u64 = layers
+            .iter()
+            .map(|l| l["flops_executed"].as_u64().unwrap())
+            .sum();
+        assert_eq!(layer_flops, t["flops_executed"].as_u64().unwrap());
+    }
+    let moe = variants.iter().find(|v| v["name"] == "switch-8e").unwrap();
+    assert_eq!(moe["match"]["variant"], "dense-base");
+    assert_eq!(moe["family"]["kind"], "moe");
+}
+
+#[test]
+fn csv_and_markdown() {
+    let o = effprof(&["models", "--suite", "tiny", "--format", "csv"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = stdout(&o);
+    assert!(csv.starts_with("variant,indicator,value,unit,ratio_to_baseline,best\n"));
+    assert!(csv.contains("\ndense,params_total,"), "{csv}");
+
+    let o = effprof(&["models", "--suite", "tiny", "--format", "md"]);
+    let md = stdout(&o);
+    assert!(md.lines().nth(1).unwrap().starts_with("|--"), "{md}");
+    assert!(md.contains("**"), "best values are bold: {md}");
+}
+
+#[test]
+fn list_names_the_builtin_suites() {
+    let o = effprof(&["models", "--list"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    for name in ["misnomer", "tiny", "moe-scaling", "sparsity"] {
+        assert!(out.contains(name), "{out}");
+    }
+}
+
+#[test]
+fn bad_suite_exits_2_naming_file_line_and_key() {
+    let dir = std::env::temp_dir().join(format!("effprof-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad.toml");
+    let text = std::fs::read_to_string("models/tiny.toml")
+        .unwrap()
+        .replacen("family = \"dense\"", "family = \"densest\"", 1);
+    std::fs::write(&path, &text).unwrap();
+    let o = effprof(&["models", "--suite", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    let line = text.lines().position(|l| l.contains("densest")).unwrap() + 1;
+    assert!(
+        err.contains(&format!(
+            "bad.toml:{line}: variant \"dense\": family: unknown family `densest`"
+        )),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty());
+
+    let o = effprof(&["models", "--suite", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no built-in suite"));
+
+    let o = effprof(&["models", "--format", "yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn over_the_memory_limit_is_flagged() {
+    let o = effprof(&["models", "--suite", "tiny", "--max-memory", "10kB"]);
+    assert!(o.status.success());
+    assert!(
+        stdout(&o).contains("over the memory limit of 10.0 kB"),
+        "{}",
+        stdout(&o)
+    );
+}

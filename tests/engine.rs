@@ -1,0 +1,223 @@
+//! The measurement engine on small real models. No timing assertions: only that it measures,
+//! reports, obeys commands and keeps what it measured.
+
+use std::time::{Duration, Instant};
+
+use effprof::backend::{Backend, WgpuAdapter};
+use effprof::engine::{EngineCmd, EngineConfig, EngineEvent, EngineHandle, Phase, Summary};
+use effprof::spec;
+
+fn config(iterations: Option<u64>) -> EngineConfig {
+    let suite = spec::load_suite("tiny").unwrap();
+    let mut c = EngineConfig::new(suite, Backend::Ndarray, u64::MAX);
+    c.slice = Duration::from_millis(20);
+    c.summary_every = Duration::from_millis(20);
+    c.measure_peaks = false;
+    c.iterations = iterations;
+    c.warmup.max_runs = 5;
+    c
+}
+
+/// Collects events until `Finished` or the deadline.
+fn run_to_end(engine: &EngineHandle, deadline: Duration) -> (Vec<Summary>, Vec<String>, bool) {
+    let start = Instant::now();
+    let (mut summaries, mut errors) = (Vec::new(), Vec::new());
+    while start.elapsed() < deadline {
+        match engine.recv_timeout(Duration::from_millis(100)) {
+            Some(EngineEvent::Summary(s)) => summaries.push(*s),
+            Some(EngineEvent::Error(e)) => errors.push(e),
+            Some(EngineEvent::Unavailable { reason, .. }) => errors.push(reason),
+            Some(EngineEvent::Finished) => return (summaries, errors, true),
+            None => {}
+        }
+    }
+    (summaries, errors, false)
+}
+
+#[test]
+fn measures_every_variant_and_finishes_after_the_iterations() {
+    let engine = EngineHandle::spawn(config(Some(3))).unwrap();
+    let (summaries, errors, finished) = run_to_end(&engine, Duration::from_secs(120));
+    assert!(finished, "the engine finishes by itself");
+    assert!(errors.is_empty(), "{errors:?}");
+    let last = summaries.last().expect("a final summary");
+    assert_eq!(last.backend, Backend::Ndarray);
+    assert_eq!(last.driver, "host");
+    assert_eq!(last.variants.len(), 6);
+    assert_eq!(last.variants[0].name, "dense", "baseline first");
+    for v in &last.variants {
+        assert_eq!(v.phase, Phase::Measuring, "{}", v.name);
+        let l = v.latency.expect("measured");
+        assert!(l.iterations >= 3, "{}: {}", v.name, l.iterations);
+        assert!(
+            l.min_s > 0.0 && l.min_s <= l.p50_s && l.p50_s <= l.max_s,
+            "{}: {l:?}",
+            v.name
+        );
+        assert!(v.cold_start_s.unwrap() > 0.0);
+        let tokens = v.tokens_per_s.unwrap();
+        assert!(
+            (tokens / v.samples_per_s.unwrap() - 16.0).abs() < 1e-6,
+            "seq_len 16"
+        );
+        assert!(v.flops_per_s.unwrap() > 0.0);
+        assert!(v.device_memory.is_none() && v.device_memory_na.is_some());
+    }
+    // Routing statistics come back for the MoE variants only.
+    let moe = last.variants.iter().find(|v| v.name == "moe").unwrap();
+    assert_eq!(moe.routing.len(), 2);
+    assert!(moe.flops_useful_routed.is_some());
+    assert!(
+        last.variants
+            .iter()
+            .find(|v| v.name == "dense")
+            .unwrap()
+            .routing
+            .is_empty()
+    );
+    // Building and warming up were reported on the way.
+    assert!(summaries.iter().any(|s| {
+        s.variants
+            .iter()
+            .any(|v| matches!(v.phase, Phase::WarmingUp { .. }))
+    }));
+}
+
+#[test]
+fn stops_within_a_second() {
+    let engine = EngineHandle::spawn(config(None)).unwrap();
+    // Let it get going.
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(60) {
+        if let Some(EngineEvent::Summary(s)) = engine.recv_timeout(Duration::from_millis(100))
+            && s.variants.iter().all(|v| v.latency.is_some())
+        {
+            break;
+        }
+    }
+    let t = Instant::now();
+    assert!(engine.send(EngineCmd::Stop));
+    let (_, _, finished) = run_to_end(&engine, Duration::from_secs(5));
+    assert!(finished);
+    assert!(
+        t.elapsed() < Duration::from_secs(1),
+        "stopped after {:?}",
+        t.elapsed()
+    );
+}
+
+#[test]
+fn pause_focus_batch_and_reset() {
+    let engine = EngineHandle::spawn(config(None)).unwrap();
+    let next = |pred: &dyn Fn(&Summary) -> bool| -> Summary {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(60) {
+            if let Some(EngineEvent::Summary(s)) = engine.recv_timeout(Duration::from_millis(100))
+                && pred(&s)
+            {
+                return *s;
+            }
+        }
+        panic!("no matching summary");
+    };
+    next(&|s| s.variants.iter().all(|v| v.latency.is_some()));
+
+    engine.send(EngineCmd::Focus("moe".into()));
+    assert_eq!(next(&|s| s.focus == "moe").focus, "moe");
+
+    engine.send(EngineCmd::Pause);
+    let paused = next(&|s| s.paused);
+    let later = next(&|s| s.paused && s.elapsed_s > paused.elapsed_s + 0.1);
+    let count = |s: &Summary| {
+        s.variants
+            .iter()
+            .map(|v| v.latency.map_or(0, |l| l.iterations))
+            .sum::<u64>()
+    };
+    assert_eq!(count(&paused), count(&later), "nothing runs while paused");
+    engine.send(EngineCmd::Resume);
+
+    // A new batch is a new workload: fresh statistics, and throughput follows the batch.
+    engine.send(EngineCmd::SetBatch(4));
+    let at4 = next(&|s| s.batch == 4 && s.variants.iter().all(|v| v.latency.is_some()));
+    for v in &at4.variants {
+        assert!((v.tokens_per_s.unwrap() / v.samples_per_s.unwrap() - 16.0).abs() < 1e-6);
+    }
+    engine.send(EngineCmd::ResetStats);
+    let reset = next(&|s| s.batch == 4 && s.variants.iter().any(|v| v.latency.is_none()));
+    assert!(reset.variants.iter().any(|v| v.latency.is_none()));
+
+    engine.send(EngineCmd::Focus("nobody".into()));
+    let start = Instant::now();
+    let mut saw_error = false;
+    while start.elapsed() < Duration::from_secs(10) && !saw_error {
+        if let Some(EngineEvent::Error(e)) = engine.recv_timeout(Duration::from_millis(100)) {
+            assert!(e.contains("cannot focus `nobody`"), "{e}");
+            saw_error = true;
+        }
+    }
+    assert!(saw_error);
+}
+
+#[test]
+fn statistics_survive_a_backend_switch_and_back() {
+    let engine = EngineHandle::spawn(config(None)).unwrap();
+    let wait = |pred: &dyn Fn(&Summary) -> bool| -> Summary {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(90) {
+            if let Some(EngineEvent::Summary(s)) = engine.recv_timeout(Duration::from_millis(100))
+                && pred(&s)
+            {
+                return *s;
+            }
+        }
+        panic!("no matching summary");
+    };
+    let before = wait(&|s| {
+        s.backend == Backend::Ndarray
+            && s.variants
+                .iter()
+                .all(|v| v.latency.is_some_and(|l| l.iterations >= 3))
+    });
+    engine.send(EngineCmd::SelectBackend(Backend::Flex));
+    wait(&|s| s.backend == Backend::Flex && s.variants.iter().all(|v| v.latency.is_some()));
+    engine.send(EngineCmd::SelectBackend(Backend::Ndarray));
+    let after = wait(&|s| s.backend == Backend::Ndarray);
+    for (b, a) in before.variants.iter().zip(&after.variants) {
+        let (b, a) = (
+            b.latency.unwrap().iterations,
+            a.latency.map_or(0, |l| l.iterations),
+        );
+        assert!(a >= b, "ndarray statistics were kept: {a} < {b}");
+    }
+}
+
+#[test]
+fn an_unavailable_adapter_is_reported_and_the_engine_stays() {
+    let engine = EngineHandle::spawn(config(None)).unwrap();
+    engine.send(EngineCmd::SelectBackend(Backend::Wgpu(
+        WgpuAdapter::Discrete(99),
+    )));
+    let start = Instant::now();
+    let mut reported = false;
+    let mut still_ndarray = false;
+    while start.elapsed() < Duration::from_secs(90) && !(reported && still_ndarray) {
+        match engine.recv_timeout(Duration::from_millis(100)) {
+            Some(EngineEvent::Unavailable {
+                backend,
+                staying_on,
+                ..
+            }) => {
+                assert_eq!(backend, Backend::Wgpu(WgpuAdapter::Discrete(99)));
+                assert_eq!(staying_on, Some(Backend::Ndarray));
+                reported = true;
+            }
+            Some(EngineEvent::Summary(s)) if reported => {
+                assert_eq!(s.backend, Backend::Ndarray);
+                still_ndarray = true;
+            }
+            _ => {}
+        }
+    }
+    assert!(reported && still_ndarray);
+}

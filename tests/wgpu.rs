@@ -1,0 +1,59 @@
+//! The models on wgpu. In CI (EFFPROF_REQUIRE_WGPU=1) a missing adapter fails the test; on a
+//! machine without one it is skipped with a message.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use burn::prelude::*;
+use burn::tensor::Tolerance;
+use effprof::backend::{Backend, WgpuAdapter};
+use effprof::spec;
+use effprof::zoo;
+
+/// The wgpu backend, or `None` (after saying why) when no adapter exists and none is required.
+fn wgpu() -> Option<Backend> {
+    let backend = Backend::Wgpu(WgpuAdapter::Default);
+    let device = backend.device();
+    let works = catch_unwind(AssertUnwindSafe(|| {
+        let t: Tensor<1> = Tensor::ones([2], &device);
+        t.sum().into_scalar::<f32>() == 2.0
+    }))
+    .unwrap_or(false);
+    if works {
+        return Some(backend);
+    }
+    if std::env::var("EFFPROF_REQUIRE_WGPU").is_ok_and(|v| v == "1") {
+        panic!(
+            "EFFPROF_REQUIRE_WGPU=1 but no wgpu adapter works (install mesa-vulkan-drivers for lavapipe)"
+        );
+    }
+    eprintln!("skipping: no wgpu adapter (set EFFPROF_REQUIRE_WGPU=1 to make this a failure)");
+    None
+}
+
+#[test]
+fn dense_and_moe_on_wgpu_match_ndarray() {
+    let Some(backend) = wgpu() else { return };
+    let suite = spec::load_suite("tiny").unwrap();
+    let w = &suite.workload;
+    for name in ["dense", "moe"] {
+        let v = suite.variant(name).unwrap();
+        let logits = |b: Backend| {
+            let model = zoo::build(v, w, b, u64::MAX).unwrap();
+            let out = model.forward(zoo::random_tokens(w, &b.device()));
+            (
+                out.logits.into_data(),
+                out.routing
+                    .into_iter()
+                    .map(|r| r.read())
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let (gpu, gpu_routing) = logits(backend);
+        let (cpu, cpu_routing) = logits(Backend::Ndarray);
+        gpu.assert_approx_eq::<f32>(&cpu, Tolerance::absolute(1e-3));
+        assert_eq!(
+            gpu_routing, cpu_routing,
+            "{name}: same routing on both backends"
+        );
+    }
+}
