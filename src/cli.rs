@@ -9,7 +9,7 @@ use crate::backend::Backend;
 use crate::engine::EngineConfig;
 use crate::headless::{self, HeadlessError, Stop};
 use crate::report::{BenchReport, ModelsReport};
-use crate::spec::{self, BUILTIN_SUITES, DEFAULT_SUITE, SpecError};
+use crate::spec::{self, BUILTIN_SUITES, DEFAULT_SUITE, SpecError, Suite};
 use crate::units;
 
 #[derive(Debug, Parser)]
@@ -36,7 +36,7 @@ pub enum Command {
 pub struct BenchArgs {
     #[command(flatten)]
     pub suite: SuiteArgs,
-    /// Variants to measure, comma-separated (default: all of the suite).
+    /// Variants to measure, comma-separated (default: all); the baseline is always measured.
     #[arg(long, value_delimiter = ',')]
     pub variants: Vec<String>,
     /// ndarray, flex, wgpu, wgpu:cpu, wgpu:discrete:N or wgpu:integrated:N.
@@ -83,6 +83,9 @@ pub struct SuiteArgs {
 pub struct ModelsArgs {
     #[command(flatten)]
     pub suite: SuiteArgs,
+    /// Variants to show, comma-separated (default: all); the baseline is always shown.
+    #[arg(long, value_delimiter = ',')]
+    pub variants: Vec<String>,
     #[arg(long, short, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Write to this file instead of standard output.
@@ -142,7 +145,7 @@ fn models(args: ModelsArgs) -> Result<(), CliError> {
     if args.list {
         return emit(&list_suites(), args.out.as_ref());
     }
-    let suite = spec::load_suite(&args.suite.suite)?;
+    let suite = select_variants(spec::load_suite(&args.suite.suite)?, &args.variants)?;
     let report = ModelsReport::new(&suite).map_err(|e| CliError::Usage(e.to_string()))?;
     let limit = args
         .suite
@@ -185,21 +188,7 @@ fn models(args: ModelsArgs) -> Result<(), CliError> {
 }
 
 fn bench(args: BenchArgs) -> Result<(), CliError> {
-    let suite = spec::load_suite(&args.suite.suite)?;
-    for name in &args.variants {
-        if suite.variant(name).is_none() {
-            return Err(CliError::Usage(format!(
-                "--variants: `{name}` is not a variant of {}; variants are: {}",
-                suite.source,
-                suite
-                    .variants
-                    .iter()
-                    .map(|v| v.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
-        }
-    }
+    let suite = select_variants(spec::load_suite(&args.suite.suite)?, &args.variants)?;
     if !(args.duration.is_finite() && args.duration > 0.0) {
         return Err(CliError::Usage(format!(
             "--duration must be positive; got {}",
@@ -214,9 +203,6 @@ fn bench(args: BenchArgs) -> Result<(), CliError> {
         .max_memory
         .unwrap_or_else(crate::memory::default_limit);
     let mut config = EngineConfig::new(suite.clone(), args.backend, limit);
-    if !args.variants.is_empty() {
-        config.variants.retain(|v| args.variants.contains(v));
-    }
     if let Some(batch) = args.batch {
         if batch == 0 || batch > 1 << 16 {
             return Err(CliError::Usage(format!(
@@ -283,6 +269,31 @@ fn bench(args: BenchArgs) -> Result<(), CliError> {
             Err(CliError::Other(e.into()))
         }
     })
+}
+
+/// Keeps the named variants and the baseline; every name must be a variant of the suite.
+fn select_variants(mut suite: Suite, names: &[String]) -> Result<Suite, CliError> {
+    for name in names {
+        if suite.variant(name).is_none() {
+            return Err(CliError::Usage(format!(
+                "--variants: `{name}` is not a variant of {}; variants are: {}",
+                suite.source,
+                suite
+                    .variants
+                    .iter()
+                    .map(|v| v.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
+    if !names.is_empty() {
+        let baseline = suite.workload.baseline.clone();
+        suite
+            .variants
+            .retain(|v| v.name == baseline || names.contains(&v.name));
+    }
+    Ok(suite)
 }
 
 fn list_suites() -> String {

@@ -21,7 +21,15 @@ pub fn si(value: f64) -> String {
         .copied()
         .find(|(scale, _)| magnitude >= *scale)
         .unwrap_or((1.0, ""));
-    let scaled = value / scale;
+    let mut scaled = value / scale;
+    let mut prefix = prefix;
+    // 999.6 M would print as "1000 M": promote it to the next prefix.
+    if scaled.abs() >= 999.5
+        && let Some(&(next, p)) = PREFIXES.iter().rev().find(|(s, _)| *s > scale)
+    {
+        scaled = value / next;
+        prefix = p;
+    }
     let digits = if scaled.abs() >= 100.0 {
         0
     } else if scaled.abs() >= 10.0 {
@@ -97,6 +105,7 @@ mod tests {
         assert_eq!(si(0.25), "0.25");
         assert_eq!(flops(268_435_456), "268 MFLOP");
         assert_eq!(bytes(999), "999 B");
+        assert_eq!(flops(999_600_000), "1.00 GFLOP");
     }
 
     #[test]

@@ -34,6 +34,27 @@ fn json_has_analytic_and_measured_figures_for_every_variant() {
         .map(|v| v["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["dense", "moe", "pruned-csr"]);
+
+    // The baseline is measured even when not named, so ratios have a reference.
+    let o = effprof(&[
+        "bench",
+        "--suite",
+        "tiny",
+        "--iters",
+        "2",
+        "--format",
+        "json",
+        "--variants",
+        "universal",
+    ]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    let names: Vec<&str> = doc["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["dense", "universal"]);
     for v in variants {
         assert!(v["totals"]["flops_executed"].as_u64().unwrap() > 0);
         let m = &v["measured"];

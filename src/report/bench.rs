@@ -79,24 +79,46 @@ impl BenchReport {
         };
         let mut table = models.table();
         let vs = &self.variants;
+        let row = |key,
+                   label,
+                   better,
+                   missing: &dyn Fn(&VariantSummary) -> String,
+                   f: &dyn Fn(&VariantSummary) -> Option<(f64, String)>| Row {
+            key,
+            label,
+            unit: "",
+            better,
+            cells: vs
+                .iter()
+                .map(|v| match (&v.measured.phase, f(&v.measured)) {
+                    (Phase::Failed { reason }, _) => Cell::NotAvailable(short(reason)),
+                    (_, Some((value, text))) => Cell::Value {
+                        value,
+                        text: format!("{text}{}", marks(&v.measured.flags)),
+                    },
+                    (_, None) => Cell::NotAvailable(missing(&v.measured)),
+                })
+                .collect(),
+        };
+        let not_yet = |_: &VariantSummary| "not measured yet".to_owned();
         let measured =
-            |key, label, better, f: &dyn Fn(&VariantSummary) -> Option<(f64, String)>| Row {
-                key,
-                label,
-                unit: "",
-                better,
-                cells: vs
-                    .iter()
-                    .map(|v| match (&v.measured.phase, f(&v.measured)) {
-                        (Phase::Failed { reason }, _) => Cell::NotAvailable(short(reason)),
-                        (_, Some((value, text))) => Cell::Value {
-                            value,
-                            text: format!("{text}{}", marks(&v.measured.flags)),
-                        },
-                        (_, None) => Cell::NotAvailable("not measured yet".into()),
-                    })
-                    .collect(),
+            |key, label, better, f: &dyn Fn(&VariantSummary) -> Option<(f64, String)>| {
+                row(key, label, better, &not_yet, f)
             };
+        let no_experts = |m: &VariantSummary| {
+            if self
+                .suite
+                .variant(&m.name)
+                .is_some_and(|v| matches!(v.family, crate::spec::Family::Moe(_)))
+            {
+                "not measured yet".to_owned()
+            } else {
+                "no experts".to_owned()
+            }
+        };
+        let moe = |key, label, f: &dyn Fn(&VariantSummary) -> Option<(f64, String)>| {
+            row(key, label, Better::Lower, &no_experts, f)
+        };
         let secs = |s: f64| (s, format_seconds(s));
         let low = Better::Lower;
         let high = Better::Higher;
@@ -143,31 +165,23 @@ impl BenchReport {
             }),
         ]);
         if vs.iter().any(|v| !v.measured.routing.is_empty()) {
-            table.rows.push(measured(
-                "dropped_tokens",
-                "MoE dropped choices",
-                low,
-                &|m| {
+            table.rows.extend([
+                moe("dropped_tokens", "MoE dropped choices", &|m| {
                     (!m.routing.is_empty()).then(|| {
                         let d: u64 = m.routing.iter().map(|r| r.dropped).sum();
                         (d as f64, d.to_string())
                     })
-                },
-            ));
-            table
-                .rows
-                .push(measured("imbalance", "MoE load imbalance", low, &|m| {
+                }),
+                moe("imbalance", "MoE load imbalance", &|m| {
                     (!m.routing.is_empty()).then(|| {
                         let worst = m.routing.iter().map(|r| r.imbalance).fold(0.0, f64::max);
                         (worst, format!("{worst:.2}"))
                     })
-                }));
-            table.rows.push(measured(
-                "flops_useful_routed",
-                "FLOPs useful (routed)",
-                low,
-                &|m| m.flops_useful_routed.map(|f| (f as f64, units::flops(f))),
-            ));
+                }),
+                moe("flops_useful_routed", "FLOPs useful (routed)", &|m| {
+                    m.flops_useful_routed.map(|f| (f as f64, units::flops(f)))
+                }),
+            ]);
         }
         table.notes.insert(
             0,
@@ -240,13 +254,34 @@ fn short(reason: &str) -> String {
     }
 }
 
-/// `12.3 ms`, `850 µs`, `1.20 s`.
+/// Three significant digits: `1.20 s`, `84.6 ms`, `850 µs`.
 pub fn format_seconds(s: f64) -> String {
-    if s >= 1.0 {
-        format!("{s:.2} s")
+    let (value, unit) = if s >= 1.0 {
+        (s, "s")
     } else if s >= 1e-3 {
-        format!("{:.3} ms", s * 1e3)
+        (s * 1e3, "ms")
     } else {
-        format!("{:.1} µs", s * 1e6)
+        (s * 1e6, "µs")
+    };
+    let digits = if value >= 100.0 {
+        0
+    } else if value >= 10.0 {
+        1
+    } else {
+        2
+    };
+    format!("{value:.digits$} {unit}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_seconds;
+
+    #[test]
+    fn seconds_read_with_three_digits() {
+        assert_eq!(format_seconds(0.084_607), "84.6 ms");
+        assert_eq!(format_seconds(0.1234), "123 ms");
+        assert_eq!(format_seconds(1.5), "1.50 s");
+        assert_eq!(format_seconds(0.000_85), "850 µs");
     }
 }

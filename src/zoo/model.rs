@@ -151,7 +151,11 @@ impl TransformerLm {
     /// `tokens`: `[batch, seq_len]` ids below the vocabulary size.
     pub fn forward(&self, tokens: Tensor<2, Int>) -> ForwardOutput {
         let [_, s] = tokens.dims();
-        let positions = self.position_embedding.val().narrow(0, 0, s).unsqueeze::<3>();
+        let positions = self
+            .position_embedding
+            .val()
+            .narrow(0, 0, s)
+            .unsqueeze::<3>();
         let mut x = self.token_embedding.forward(tokens) + positions;
         let mut routing = Vec::new();
         for layer in 0..self.n_layers {
