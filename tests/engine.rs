@@ -4,35 +4,10 @@
 use std::time::{Duration, Instant};
 
 use effprof::backend::{Backend, WgpuAdapter};
-use effprof::engine::{EngineCmd, EngineConfig, EngineEvent, EngineHandle, Phase, Summary};
-use effprof::spec;
+use effprof::engine::{EngineCmd, EngineEvent, EngineHandle, Phase, Summary};
 
-fn config(iterations: Option<u64>) -> EngineConfig {
-    let suite = spec::load_suite("tiny").unwrap();
-    let mut c = EngineConfig::new(suite, Backend::Ndarray, u64::MAX);
-    c.slice = Duration::from_millis(20);
-    c.summary_every = Duration::from_millis(20);
-    c.measure_peaks = false;
-    c.iterations = iterations;
-    c.warmup.max_runs = 5;
-    c
-}
-
-/// Collects events until `Finished` or the deadline.
-fn run_to_end(engine: &EngineHandle, deadline: Duration) -> (Vec<Summary>, Vec<String>, bool) {
-    let start = Instant::now();
-    let (mut summaries, mut errors) = (Vec::new(), Vec::new());
-    while start.elapsed() < deadline {
-        match engine.recv_timeout(Duration::from_millis(100)) {
-            Some(EngineEvent::Summary(s)) => summaries.push(*s),
-            Some(EngineEvent::Error(e)) => errors.push(e),
-            Some(EngineEvent::Unavailable { reason, .. }) => errors.push(reason),
-            Some(EngineEvent::Finished) => return (summaries, errors, true),
-            None => {}
-        }
-    }
-    (summaries, errors, false)
-}
+mod common;
+use common::{config, real_run, run_to_end};
 
 #[test]
 fn measures_every_variant_and_finishes_after_the_iterations() {
@@ -220,4 +195,54 @@ fn an_unavailable_adapter_is_reported_and_the_engine_stays() {
         }
     }
     assert!(reported && still_ndarray);
+}
+
+#[test]
+fn a_real_run_on_ndarray_stays_below_the_peak() {
+    real_run(Backend::Ndarray, &[], &[]);
+}
+
+#[test]
+fn a_real_run_on_flex_stays_below_the_peak() {
+    let last = real_run(Backend::Flex, &[], &[]);
+    assert_eq!(last.backend, Backend::Flex);
+}
+
+#[test]
+fn a_consumer_that_stops_reading_neither_stalls_nor_bloats_the_worker() {
+    let engine = EngineHandle::spawn(config(None)).unwrap();
+    // Read nothing for a while: the worker fills the channel, then drops summaries.
+    std::thread::sleep(Duration::from_secs(3));
+    let waiting = engine.drain();
+    assert!(
+        waiting.len() <= 16,
+        "the channel is bounded: {} events waited",
+        waiting.len()
+    );
+    let iterations = |s: &Summary| {
+        s.variants
+            .iter()
+            .map(|v| v.latency.map_or(0, |l| l.iterations))
+            .sum::<u64>()
+    };
+    let stale = waiting
+        .iter()
+        .filter_map(|e| match e {
+            EngineEvent::Summary(s) => Some(iterations(s)),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0);
+    // Fresh summaries follow at once, and the worker kept measuring meanwhile.
+    let start = Instant::now();
+    let mut fresh = 0;
+    while start.elapsed() < Duration::from_secs(10) && fresh <= stale {
+        if let Some(EngineEvent::Summary(s)) = engine.recv_timeout(Duration::from_millis(100)) {
+            fresh = iterations(&s);
+        }
+    }
+    assert!(
+        fresh > stale,
+        "the worker went on measuring: {fresh} <= {stale}"
+    );
 }

@@ -57,3 +57,25 @@ fn dense_and_moe_on_wgpu_match_ndarray() {
         );
     }
 }
+
+mod common;
+
+#[test]
+fn a_real_run_on_wgpu_stays_below_the_peak_and_refuses_csr() {
+    let Some(backend) = wgpu() else { return };
+    // Few shapes: each new one compiles and autotunes kernels on a software adapter.
+    let last = common::real_run(
+        backend,
+        &["moe-matched", "universal", "pruned-dense"],
+        &["pruned-csr"],
+    );
+    assert!(!last.adapter.is_empty());
+    let csr = last
+        .variants
+        .iter()
+        .find(|v| v.name == "pruned-csr")
+        .unwrap();
+    assert!(
+        matches!(&csr.phase, effprof::engine::Phase::Failed { reason } if reason.contains("unsupported on wgpu"))
+    );
+}

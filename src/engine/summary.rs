@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::peak::Peaks;
 use super::process::ProcessMemory;
-use super::stats::LatencySummary;
+use super::stats::{LatencySummary, NOISY_CV};
 use crate::backend::Backend;
 use crate::zoo::RoutingStats;
 
@@ -61,6 +61,45 @@ pub enum Flag {
     FewIterations { iterations: u64 },
 }
 
+/// A figure over this share of the measured peak is not believed.
+pub const IMPLAUSIBLE_OVER_PEAK: f64 = 1.2;
+/// Below this many iterations a figure is flagged as thin.
+pub const FEW_ITERATIONS: u64 = 10;
+
+impl Flag {
+    /// The flags a measurement earns: noisy above the CV threshold, thin under
+    /// [`FEW_ITERATIONS`], implausible above [`IMPLAUSIBLE_OVER_PEAK`] times the peak.
+    pub fn judge(
+        latency: Option<&LatencySummary>,
+        flops_per_s: Option<f64>,
+        peaks: Option<&Peaks>,
+    ) -> Vec<Flag> {
+        let mut flags = Vec::new();
+        if let Some(l) = latency {
+            if l.cv > NOISY_CV {
+                flags.push(Flag::Noisy { cv: l.cv });
+            }
+            if l.iterations < FEW_ITERATIONS {
+                flags.push(Flag::FewIterations {
+                    iterations: l.iterations,
+                });
+            }
+        }
+        if let (Some(f), Some(p)) = (flops_per_s, peaks)
+            && f > IMPLAUSIBLE_OVER_PEAK * p.flops_per_s
+        {
+            flags.push(Flag::Implausible {
+                reason: format!(
+                    "{} achieved exceeds the measured peak of {} by more than 20%: the work may not have run",
+                    crate::units::with_unit(f, "FLOP/s"),
+                    crate::units::with_unit(p.flops_per_s, "FLOP/s")
+                ),
+            });
+        }
+        flags
+    }
+}
+
 /// Device memory of a backend that reports its allocator (wgpu).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DeviceMemory {
@@ -99,4 +138,55 @@ pub struct VariantSummary {
     /// the analytic useful figure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flops_useful_routed: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn latency(iterations: u64, cv: f64) -> LatencySummary {
+        LatencySummary {
+            iterations,
+            mean_s: 0.01,
+            p50_s: 0.01,
+            p90_s: 0.01,
+            p99_s: 0.01,
+            min_s: 0.01,
+            max_s: 0.01,
+            stdev_s: 0.01 * cv,
+            cv,
+        }
+    }
+
+    const PEAKS: Peaks = Peaks {
+        flops_per_s: 100e9,
+        matmul_size: 1024,
+        bytes_per_s: 10e9,
+        copy_bytes: 1 << 28,
+    };
+
+    #[test]
+    fn a_measurement_above_the_peak_is_implausible() {
+        let flags = Flag::judge(Some(&latency(100, 0.01)), Some(130e9), Some(&PEAKS));
+        assert!(
+            matches!(&flags[..], [Flag::Implausible { reason }] if reason.contains("130 GFLOP/s")),
+            "{flags:?}"
+        );
+        // Within 20% of the peak is believed.
+        assert!(Flag::judge(Some(&latency(100, 0.01)), Some(115e9), Some(&PEAKS)).is_empty());
+        // No peak measured: nothing to compare with.
+        assert!(Flag::judge(Some(&latency(100, 0.01)), Some(1e15), None).is_empty());
+    }
+
+    #[test]
+    fn noisy_and_thin_measurements_are_flagged() {
+        let flags = Flag::judge(Some(&latency(5, 0.2)), Some(1e9), Some(&PEAKS));
+        assert_eq!(
+            flags,
+            [
+                Flag::Noisy { cv: 0.2 },
+                Flag::FewIterations { iterations: 5 }
+            ]
+        );
+    }
 }

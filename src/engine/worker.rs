@@ -12,18 +12,13 @@ use burn::prelude::*;
 use super::heap;
 use super::peak::{self, Peaks};
 use super::process::ProcessSampler;
-use super::stats::{LatencyStats, NOISY_CV, Warmup};
+use super::stats::{LatencyStats, Warmup};
 use super::summary::{DeviceMemory, Flag, Phase, Summary, VariantSummary};
 use super::{EngineCmd, EngineConfig, EngineEvent};
 use crate::backend::Backend;
 use crate::cost::{self, CostReport};
 use crate::spec::{Family, Variant, Workload};
 use crate::zoo::{self, RoutingStats, RoutingTensors, TransformerLm};
-
-/// A figure over this share of the measured peak is not believed.
-const IMPLAUSIBLE_OVER_PEAK: f64 = 1.2;
-/// Below this many iterations a figure is flagged as thin.
-const FEW_ITERATIONS: u64 = 10;
 
 pub(super) fn run(
     config: EngineConfig,
@@ -568,28 +563,7 @@ fn variant_summary(
         .zip(peaks)
         .map(|(b, p)| 100.0 * b / p.bytes_per_s);
 
-    let mut flags = Vec::new();
-    if let Some(l) = latency {
-        if l.cv > NOISY_CV {
-            flags.push(Flag::Noisy { cv: l.cv });
-        }
-        if l.iterations < FEW_ITERATIONS {
-            flags.push(Flag::FewIterations {
-                iterations: l.iterations,
-            });
-        }
-    }
-    if let (Some(f), Some(p)) = (flops_per_s, peaks)
-        && f > IMPLAUSIBLE_OVER_PEAK * p.flops_per_s
-    {
-        flags.push(Flag::Implausible {
-            reason: format!(
-                "{} achieved exceeds the measured peak of {} by more than 20%: the work may not have run",
-                crate::units::with_unit(f, "FLOP/s"),
-                crate::units::with_unit(p.flops_per_s, "FLOP/s")
-            ),
-        });
-    }
+    let flags = Flag::judge(latency.as_ref(), flops_per_s, peaks.as_ref());
 
     let routing = record.map(|r| r.routing.clone()).unwrap_or_default();
     let flops_useful_routed = routed_flops(&slot.variant, &slot.cost, &routing, workload);

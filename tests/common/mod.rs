@@ -1,0 +1,79 @@
+//! Helpers shared by the engine tests.
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+
+use effprof::backend::Backend;
+use effprof::engine::{EngineConfig, EngineEvent, EngineHandle, Flag, Summary};
+use effprof::spec;
+
+pub fn config(iterations: Option<u64>) -> EngineConfig {
+    let suite = spec::load_suite("tiny").unwrap();
+    let mut c = EngineConfig::new(suite, Backend::Ndarray, u64::MAX);
+    c.slice = Duration::from_millis(20);
+    c.summary_every = Duration::from_millis(20);
+    c.measure_peaks = false;
+    c.iterations = iterations;
+    c.warmup.max_runs = 5;
+    c
+}
+
+/// Collects events until `Finished` or the deadline.
+pub fn run_to_end(engine: &EngineHandle, deadline: Duration) -> (Vec<Summary>, Vec<String>, bool) {
+    let start = Instant::now();
+    let (mut summaries, mut errors) = (Vec::new(), Vec::new());
+    while start.elapsed() < deadline {
+        match engine.recv_timeout(Duration::from_millis(100)) {
+            Some(EngineEvent::Summary(s)) => summaries.push(*s),
+            Some(EngineEvent::Error(e)) => errors.push(e),
+            Some(EngineEvent::Unavailable { reason, .. }) => errors.push(reason),
+            Some(EngineEvent::Finished) => return (summaries, errors, true),
+            None => {}
+        }
+    }
+    (summaries, errors, false)
+}
+
+/// A real run of the tiny suite with peaks measured: every variant measured, below the peak,
+/// and nothing flagged implausible.
+pub fn real_run(backend: Backend, skip: &[&str], expect_failed: &[&str]) -> Summary {
+    let mut c = config(Some(3));
+    c.backend = backend;
+    c.measure_peaks = true;
+    c.variants.retain(|v| !skip.contains(&v.as_str()));
+    let engine = EngineHandle::spawn(c).unwrap();
+    let (summaries, errors, finished) = run_to_end(&engine, Duration::from_secs(300));
+    assert!(finished, "the run finishes");
+    for e in &errors {
+        assert!(
+            expect_failed.iter().any(|n| e.contains(&format!("`{n}`"))),
+            "unexpected error: {e}"
+        );
+    }
+    let last = summaries.last().unwrap().clone();
+    let peaks = last.peaks.expect("peaks measured");
+    assert!(peaks.flops_per_s > 0.0 && peaks.bytes_per_s > 0.0);
+    for v in last
+        .variants
+        .iter()
+        .filter(|v| !expect_failed.contains(&v.name.as_str()))
+    {
+        let l = v.latency.expect("measured");
+        assert!(l.iterations >= 3 && l.p50_s > 0.0, "{}", v.name);
+        let achieved = v.flops_per_s.unwrap();
+        assert!(
+            achieved > 0.0 && achieved < peaks.flops_per_s,
+            "{}: {achieved} vs peak {}",
+            v.name,
+            peaks.flops_per_s
+        );
+        assert!(
+            !v.flags
+                .iter()
+                .any(|f| matches!(f, Flag::Implausible { .. })),
+            "{}",
+            v.name
+        );
+    }
+    last
+}
