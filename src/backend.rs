@@ -6,9 +6,9 @@ use std::str::FromStr;
 use burn::prelude::{Device, DeviceKind};
 use serde::{Deserialize, Serialize};
 
-/// A backend and, for wgpu, which adapter.
+/// A backend and, for wgpu, which adapter. Written as on the command line (`wgpu:cpu`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(into = "String", try_from = "String")]
 pub enum Backend {
     /// burn-ndarray on the CPU.
     Ndarray,
@@ -18,8 +18,7 @@ pub enum Backend {
     Wgpu(WgpuAdapter),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum WgpuAdapter {
     /// wgpu's own choice: a high-power GPU first.
     Default,
@@ -75,6 +74,20 @@ impl fmt::Display for Backend {
     }
 }
 
+impl From<Backend> for String {
+    fn from(b: Backend) -> String {
+        b.to_string()
+    }
+}
+
+impl TryFrom<String> for Backend {
+    type Error = UnknownBackend;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error(
     "unknown backend `{0}`; allowed: ndarray, flex, wgpu, wgpu:cpu, wgpu:discrete:N, wgpu:integrated:N"
@@ -115,6 +128,9 @@ mod tests {
             Backend::Wgpu(WgpuAdapter::Integrated(0)),
         ] {
             assert_eq!(backend.to_string().parse::<Backend>().unwrap(), backend);
+            let json = serde_json::to_string(&backend).unwrap();
+            assert_eq!(json, format!("\"{backend}\""));
+            assert_eq!(serde_json::from_str::<Backend>(&json).unwrap(), backend);
         }
     }
 

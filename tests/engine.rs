@@ -7,7 +7,7 @@ use effprof::backend::{Backend, WgpuAdapter};
 use effprof::engine::{EngineCmd, EngineEvent, EngineHandle, Phase, Summary};
 
 mod common;
-use common::{config, real_run, run_to_end};
+use common::{config, real_run, run_to_end, summary_where};
 
 #[test]
 fn measures_every_variant_and_finishes_after_the_iterations() {
@@ -84,17 +84,8 @@ fn stops_within_a_second() {
 #[test]
 fn pause_focus_batch_and_reset() {
     let engine = EngineHandle::spawn(config(None)).unwrap();
-    let next = |pred: &dyn Fn(&Summary) -> bool| -> Summary {
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(60) {
-            if let Some(EngineEvent::Summary(s)) = engine.recv_timeout(Duration::from_millis(100))
-                && pred(&s)
-            {
-                return *s;
-            }
-        }
-        panic!("no matching summary");
-    };
+    let next =
+        |pred: &dyn Fn(&Summary) -> bool| summary_where(&engine, Duration::from_secs(60), pred);
     next(&|s| s.variants.iter().all(|v| v.latency.is_some()));
 
     engine.send(EngineCmd::Focus("moe".into()));
@@ -137,17 +128,8 @@ fn pause_focus_batch_and_reset() {
 #[test]
 fn statistics_survive_a_backend_switch_and_back() {
     let engine = EngineHandle::spawn(config(None)).unwrap();
-    let wait = |pred: &dyn Fn(&Summary) -> bool| -> Summary {
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(90) {
-            if let Some(EngineEvent::Summary(s)) = engine.recv_timeout(Duration::from_millis(100))
-                && pred(&s)
-            {
-                return *s;
-            }
-        }
-        panic!("no matching summary");
-    };
+    let wait =
+        |pred: &dyn Fn(&Summary) -> bool| summary_where(&engine, Duration::from_secs(90), pred);
     let before = wait(&|s| {
         s.backend == Backend::Ndarray
             && s.variants

@@ -305,6 +305,18 @@ impl Worker {
 
     // ---- measuring ----------------------------------------------------------------------
 
+    /// Paused, or nothing can run: keep the consumer informed and wait for a command.
+    fn idle(&mut self, commands: &Receiver<EngineCmd>) {
+        self.maybe_summary(false);
+        match commands.recv_timeout(self.config.summary_every) {
+            Ok(cmd) => {
+                self.apply(cmd);
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => self.stop = true,
+        }
+    }
+
     fn main_loop(&mut self, commands: &Receiver<EngineCmd>) {
         while !self.stop {
             self.poll_commands(commands);
@@ -312,14 +324,7 @@ impl Worker {
                 break;
             }
             if self.paused {
-                self.maybe_summary(false);
-                match commands.recv_timeout(self.config.summary_every) {
-                    Ok(cmd) => {
-                        self.apply(cmd);
-                    }
-                    Err(RecvTimeoutError::Timeout) => {}
-                    Err(RecvTimeoutError::Disconnected) => self.stop = true,
-                }
+                self.idle(commands);
                 continue;
             }
             if let Some(i) = self
@@ -335,14 +340,7 @@ impl Worker {
             }
             let Some(i) = self.next_runnable() else {
                 // Nothing can run on this backend: wait for a command.
-                self.maybe_summary(false);
-                match commands.recv_timeout(self.config.summary_every) {
-                    Ok(cmd) => {
-                        self.apply(cmd);
-                    }
-                    Err(RecvTimeoutError::Timeout) => {}
-                    Err(RecvTimeoutError::Disconnected) => self.stop = true,
-                }
+                self.idle(commands);
                 continue;
             };
             let share = if i == self.focus {
@@ -437,17 +435,7 @@ impl Worker {
         let t0 = Instant::now();
         let result = catch_unwind(AssertUnwindSafe(|| {
             let out = model.forward(tokens.clone());
-            // The next input depends on this output (the ids do not change: no logit exceeds
-            // f32::MAX), so no backend can skip this pass or overlap it with the next.
-            let [b, s, _] = out.logits.dims();
-            let dependency = out
-                .logits
-                .slice([0..1, 0..1, 0..1])
-                .greater_elem(f32::MAX)
-                .int()
-                .reshape([1, 1])
-                .expand([b, s]);
-            let next = tokens + dependency;
+            let next = zoo::chained_input(tokens, out.logits);
             device.sync().map_err(|e| format!("{e:?}"))?;
             Ok::<_, String>((next, out.routing))
         }));

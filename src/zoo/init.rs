@@ -42,9 +42,17 @@ impl WeightInit {
         self.uniform(d_in * d_out, fan_in_bound(d_in))
     }
 
+    pub fn bias_values(&mut self, d_in: usize, d_out: usize) -> Vec<f32> {
+        self.uniform(d_out, fan_in_bound(d_in))
+    }
+
     pub fn bias(&mut self, d_in: usize, d_out: usize) -> Tensor<1> {
-        let values = self.uniform(d_out, fan_in_bound(d_in));
+        let values = self.bias_values(d_in, d_out);
         self.tensor(values, [d_out])
+    }
+
+    pub fn device(&self) -> &Device {
+        &self.device
     }
 
     /// Linear(d_in, d_out) from weights already drawn (row-major `[d_in, d_out]`).

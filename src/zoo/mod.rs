@@ -8,7 +8,7 @@ mod sparse;
 pub use init::stable_hash;
 pub use model::{ForwardOutput, TransformerLm};
 pub use moe::{Dispatch, RoutingStats, RoutingTensors, route};
-pub use sparse::{CsrMatrix, magnitude_prune};
+pub use sparse::{CsrLayerHost, CsrLinear, CsrMatrix, magnitude_prune};
 
 use burn::prelude::*;
 use rand::rngs::StdRng;
@@ -92,6 +92,20 @@ pub fn build(
     let device = backend.device();
     let mut init = init::WeightInit::new(variant_seed(workload, variant), &device);
     Ok(TransformerLm::new(variant, workload, &mut init))
+}
+
+/// The next forward pass's input, made to depend on this pass's output: the ids do not change
+/// (no logit exceeds f32::MAX), but no lazy backend can skip a pass or overlap it with the
+/// next, so a timer stopped after a device sync measures the whole pass.
+pub fn chained_input(tokens: Tensor<2, Int>, logits: Tensor<3>) -> Tensor<2, Int> {
+    let [b, s] = tokens.dims();
+    let dependency = logits
+        .slice([0..1, 0..1, 0..1])
+        .greater_elem(f32::MAX)
+        .int()
+        .reshape([1, 1])
+        .expand([b, s]);
+    tokens + dependency
 }
 
 /// `[batch, seq_len]` token ids drawn uniformly from the vocabulary with the suite's seed.

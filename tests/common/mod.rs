@@ -77,3 +77,20 @@ pub fn real_run(backend: Backend, skip: &[&str], expect_failed: &[&str]) -> Summ
     }
     last
 }
+
+/// The first summary that satisfies `pred`, waiting up to `timeout`.
+pub fn summary_where(
+    engine: &EngineHandle,
+    timeout: Duration,
+    pred: &dyn Fn(&Summary) -> bool,
+) -> Summary {
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if let Some(EngineEvent::Summary(s)) = engine.recv_timeout(Duration::from_millis(100))
+            && pred(&s)
+        {
+            return *s;
+        }
+    }
+    panic!("no summary matched within {timeout:?}");
+}
