@@ -70,6 +70,8 @@ fn a_real_run_on_wgpu_stays_below_the_peak_and_refuses_csr() {
         &["pruned-csr"],
     );
     assert!(!last.adapter.is_empty());
+    let memory = last.device_memory.expect("wgpu reports its allocator");
+    assert!(memory.reserved_bytes >= memory.in_use_bytes && memory.in_use_bytes > 0);
     let csr = last
         .variants
         .iter()

@@ -25,6 +25,11 @@ pub struct Summary {
     /// Peak FLOP/s and bandwidth of the backend, once measured.
     pub peaks: Option<Peaks>,
     pub process: ProcessMemory,
+    /// The device allocator's bytes in use and reserved (wgpu); `None` with the reason in
+    /// `device_memory_na` on backends without an allocator report.
+    pub device_memory: Option<DeviceMemory>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_memory_na: Option<String>,
     pub variants: Vec<VariantSummary>,
 }
 
@@ -127,10 +132,6 @@ pub struct VariantSummary {
     /// Heap bytes allocated at the high-water mark of one forward pass, above what was live
     /// before it.
     pub heap_peak_bytes: Option<u64>,
-    /// `None` with a reason in `device_memory_na` on backends without an allocator report.
-    pub device_memory: Option<DeviceMemory>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub device_memory_na: Option<String>,
     /// Per MoE layer, from the last forward pass read back.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub routing: Vec<RoutingStats>,

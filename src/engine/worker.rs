@@ -481,7 +481,7 @@ impl Worker {
             .iter()
             .map(|slot| {
                 let record = self.records.get(&self.key(&slot.variant.name));
-                variant_summary(slot, record, &workload, peaks, device_memory, self.backend)
+                variant_summary(slot, record, &workload, peaks)
             })
             .collect();
         Summary {
@@ -500,6 +500,17 @@ impl Worker {
                 .unwrap_or_default(),
             peaks,
             process: self.process.sample(),
+            device_memory_na: device_memory.is_none().then(|| {
+                if self.backend.is_host() {
+                    format!(
+                        "{} allocates from the process heap: see heap and RSS",
+                        self.backend
+                    )
+                } else {
+                    format!("{} reports no allocator usage", self.backend)
+                }
+            }),
+            device_memory,
             variants,
         }
     }
@@ -510,8 +521,6 @@ fn variant_summary(
     record: Option<&Record>,
     workload: &Workload,
     peaks: Option<Peaks>,
-    device_memory: Option<DeviceMemory>,
-    backend: Backend,
 ) -> VariantSummary {
     let phase = if let Some(reason) = &slot.failed {
         Phase::Failed {
@@ -569,14 +578,6 @@ fn variant_summary(
         pct_peak_bandwidth,
         flags,
         heap_peak_bytes: record.and_then(|r| r.heap_peak),
-        device_memory,
-        device_memory_na: device_memory.is_none().then(|| {
-            if backend.is_host() {
-                format!("{backend} allocates from the process heap: see heap and RSS")
-            } else {
-                format!("{backend} reports no allocator usage")
-            }
-        }),
         routing,
         flops_useful_routed,
     }

@@ -8,7 +8,7 @@ use super::models::{ModelsReport, VariantCost};
 use super::table::{Better, Cell, IndicatorTable, Row};
 use crate::backend::Backend;
 use crate::cost::CONVENTIONS;
-use crate::engine::{Flag, Peaks, Phase, ProcessMemory, Summary, VariantSummary};
+use crate::engine::{DeviceMemory, Flag, Peaks, Phase, ProcessMemory, Summary, VariantSummary};
 use crate::spec::Suite;
 use crate::units;
 
@@ -33,6 +33,9 @@ pub struct BenchReport {
     pub elapsed_s: f64,
     pub peaks: Option<Peaks>,
     pub process: ProcessMemory,
+    pub device_memory: Option<DeviceMemory>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_memory_na: Option<String>,
     pub variants: Vec<BenchVariant>,
 }
 
@@ -65,6 +68,8 @@ impl BenchReport {
             elapsed_s: summary.elapsed_s,
             peaks: summary.peaks,
             process: summary.process,
+            device_memory: summary.device_memory,
+            device_memory_na: summary.device_memory_na.clone(),
             variants,
         })
     }
@@ -208,6 +213,17 @@ impl BenchReport {
             units::bytes(self.process.rss_peak_bytes),
             units::bytes(self.process.total_memory_bytes)
         ));
+        table
+            .notes
+            .push(match (&self.device_memory, &self.device_memory_na) {
+                (Some(m), _) => format!(
+                    "device memory {} in use of {} reserved",
+                    units::bytes(m.in_use_bytes),
+                    units::bytes(m.reserved_bytes)
+                ),
+                (None, Some(why)) => format!("device memory n/a: {why}"),
+                (None, None) => "device memory n/a".to_owned(),
+            });
         let mut flagged: Vec<String> = Vec::new();
         for v in vs {
             for f in &v.measured.flags {
