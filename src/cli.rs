@@ -17,11 +17,27 @@ use crate::units;
     name = "effprof",
     version,
     about = "A terminal profiler that shows the cost of deep-learning models from every side at once",
-    arg_required_else_help = true
+    long_about = "A terminal profiler that shows the cost of deep-learning models from every side at once.\n\nWithout a command, effprof opens the interactive TUI (or runs `bench` when stdout is not a terminal).",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    #[command(flatten)]
+    pub tui: TuiArgs,
+}
+
+/// Options of the interactive TUI (no command).
+#[derive(Debug, clap::Args)]
+pub struct TuiArgs {
+    #[command(flatten)]
+    pub suite: SuiteArgs,
+    /// ndarray, flex, wgpu, wgpu:cpu, wgpu:discrete:N or wgpu:integrated:N.
+    #[arg(long, short, default_value = "ndarray")]
+    pub backend: Backend,
+    /// Folder that `s` writes snapshots into.
+    #[arg(long, default_value = "effprof-snapshots")]
+    pub out_dir: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -137,7 +153,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Some(Command::Models(args)) => models(args),
         Some(Command::Bench(args)) => bench(args),
-        None => Ok(()),
+        None => interactive(cli.tui),
     }
 }
 
@@ -185,6 +201,30 @@ fn models(args: ModelsArgs) -> Result<(), CliError> {
         }
     };
     emit(&text, args.out.as_ref())
+}
+
+fn interactive(args: TuiArgs) -> Result<(), CliError> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        eprintln!("effprof: stdout is not a terminal; running `effprof bench` instead");
+        return bench(BenchArgs {
+            suite: args.suite,
+            variants: Vec::new(),
+            backend: args.backend,
+            batch: None,
+            duration: 10.0,
+            iters: None,
+            format: BenchFormat::Table,
+            out: None,
+        });
+    }
+    let suite = spec::load_suite(&args.suite.suite)?;
+    let limit = args
+        .suite
+        .max_memory
+        .unwrap_or_else(crate::memory::default_limit);
+    let config = EngineConfig::new(suite, args.backend, limit);
+    crate::tui::run(config, args.out_dir).map_err(CliError::Other)
 }
 
 fn bench(args: BenchArgs) -> Result<(), CliError> {

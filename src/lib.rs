@@ -4,6 +4,7 @@
 //! models) -> [`report`] (tables and documents). Only the binary's front end knows about the
 //! terminal.
 
+pub mod app;
 pub mod backend;
 pub mod cli;
 pub mod cost;
@@ -12,5 +13,7 @@ pub mod headless;
 pub mod memory;
 pub mod report;
 pub mod spec;
+pub mod tui;
+pub mod ui;
 pub mod units;
 pub mod zoo;

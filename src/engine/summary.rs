@@ -132,6 +132,9 @@ pub struct VariantSummary {
     /// Heap bytes allocated at the high-water mark of one forward pass, above what was live
     /// before it.
     pub heap_peak_bytes: Option<u64>,
+    /// The last measured latencies, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recent_latency_s: Vec<f64>,
     /// Per MoE layer, from the last forward pass read back.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub routing: Vec<RoutingStats>,

@@ -58,7 +58,12 @@ struct Record {
     cold_start: Option<Duration>,
     heap_peak: Option<u64>,
     routing: Vec<RoutingStats>,
+    /// The last measured latencies, oldest first, for the TUI's sparkline.
+    recent: VecDeque<Duration>,
 }
+
+/// Latencies kept per variant for the sparkline.
+const RECENT: usize = 48;
 
 struct Worker {
     config: EngineConfig,
@@ -234,6 +239,7 @@ impl Worker {
                 for (key, record) in self.records.iter_mut() {
                     if key.backend == backend {
                         record.latency = LatencyStats::new();
+                        record.recent.clear();
                         record.routing.clear();
                         record.heap_peak = None;
                     }
@@ -453,6 +459,10 @@ impl Worker {
             record.warmed = record.warmup.record(latency, &policy);
         } else {
             record.latency.record(latency);
+            if record.recent.len() == RECENT {
+                record.recent.pop_front();
+            }
+            record.recent.push_back(latency);
             if heap::is_counting() {
                 record.heap_peak = Some(record.heap_peak.unwrap_or(0).max(heap_peak));
             }
@@ -578,6 +588,9 @@ fn variant_summary(
         pct_peak_bandwidth,
         flags,
         heap_peak_bytes: record.and_then(|r| r.heap_peak),
+        recent_latency_s: record
+            .map(|r| r.recent.iter().map(Duration::as_secs_f64).collect())
+            .unwrap_or_default(),
         routing,
         flops_useful_routed,
     }

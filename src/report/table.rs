@@ -79,7 +79,8 @@ impl Row {
         (base != 0.0).then(|| v / base)
     }
 
-    fn display(&self, column: usize, mark_best: bool) -> String {
+    /// The cell as text: value, ratio to the baseline, and `*` on the best when asked.
+    pub fn display(&self, column: usize, mark_best: bool) -> String {
         let text = match &self.cells[column] {
             Cell::Value { text, .. } => text.clone(),
             Cell::Text(t) => t.clone(),

@@ -1,0 +1,242 @@
+//! The TUI's state and its one way to change: [`App::update`] with an [`Action`], and
+//! [`App::on_engine`] with what the engine reports. Pure: no terminal, no IO, no threads.
+
+pub mod history;
+mod keys;
+
+pub use history::History;
+pub use keys::{KEYS, action_for_key};
+
+use crate::backend::Backend;
+use crate::engine::{EngineCmd, EngineEvent, Summary};
+use crate::report::{BenchReport, IndicatorTable, ModelsReport, VariantCost};
+use crate::spec::Suite;
+
+/// The views, in Tab order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    Live,
+    Compare,
+}
+
+impl View {
+    pub const ALL: [View; 2] = [View::Live, View::Compare];
+
+    pub fn title(&self) -> &'static str {
+        match self {
+            View::Live => "Live",
+            View::Compare => "Compare",
+        }
+    }
+}
+
+/// What a key asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    NextBackend,
+    PrevBackend,
+    FocusNext,
+    FocusPrev,
+    TogglePause,
+    DoubleBatch,
+    HalveBatch,
+    ResetStats,
+    Snapshot,
+    ToggleHelp,
+    NextView,
+    ShowView(View),
+    /// Closes the help or the message on top.
+    Dismiss,
+    Quit,
+}
+
+/// Work the update asks the outside world to do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    Engine(EngineCmd),
+    /// Write a snapshot of the current figures.
+    Snapshot,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    pub text: String,
+    pub is_error: bool,
+}
+
+pub struct App {
+    pub suite: Suite,
+    /// The backend asked for last; the summary says which one is measured.
+    pub backend: Backend,
+    pub batch: usize,
+    pub paused: bool,
+    pub view: View,
+    pub show_help: bool,
+    pub message: Option<Message>,
+    /// Index into `analytic` (display order, baseline first).
+    pub focus: usize,
+    pub analytic: Vec<VariantCost>,
+    pub summary: Option<Summary>,
+    /// The Compare view's table: analytic rows, and measured ones once a summary came.
+    pub table: IndicatorTable,
+    pub history: History,
+    pub should_quit: bool,
+}
+
+impl App {
+    pub fn new(suite: Suite, backend: Backend) -> Result<Self, crate::cost::TooLarge> {
+        let report = ModelsReport::new(&suite)?;
+        let table = report.table();
+        let analytic = report.variants;
+        Ok(Self {
+            table,
+            batch: suite.workload.batch,
+            suite,
+            backend,
+            paused: false,
+            view: View::Live,
+            show_help: false,
+            message: None,
+            focus: 0,
+            analytic,
+            summary: None,
+            history: History::default(),
+            should_quit: false,
+        })
+    }
+
+    pub fn focused_name(&self) -> &str {
+        &self.analytic[self.focus].name
+    }
+
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let engine = |cmd| vec![Effect::Engine(cmd)];
+        match action {
+            Action::Quit => {
+                self.should_quit = true;
+                engine(EngineCmd::Stop)
+            }
+            Action::Dismiss => {
+                if self.show_help {
+                    self.show_help = false;
+                } else {
+                    self.message = None;
+                }
+                vec![]
+            }
+            Action::ToggleHelp => {
+                self.show_help = !self.show_help;
+                vec![]
+            }
+            Action::NextView => {
+                let i = View::ALL.iter().position(|v| *v == self.view).unwrap_or(0);
+                self.view = View::ALL[(i + 1) % View::ALL.len()];
+                vec![]
+            }
+            Action::ShowView(view) => {
+                self.view = view;
+                vec![]
+            }
+            Action::NextBackend | Action::PrevBackend => {
+                let cycle = Backend::CYCLE;
+                let i = cycle.iter().position(|b| *b == self.backend).unwrap_or(0);
+                let step = if action == Action::NextBackend {
+                    1
+                } else {
+                    cycle.len() - 1
+                };
+                self.backend = cycle[(i + step) % cycle.len()];
+                engine(EngineCmd::SelectBackend(self.backend))
+            }
+            Action::FocusNext | Action::FocusPrev => {
+                let n = self.analytic.len();
+                let step = if action == Action::FocusNext {
+                    1
+                } else {
+                    n - 1
+                };
+                self.focus = (self.focus + step) % n;
+                engine(EngineCmd::Focus(self.focused_name().to_owned()))
+            }
+            Action::TogglePause => {
+                self.paused = !self.paused;
+                engine(if self.paused {
+                    EngineCmd::Pause
+                } else {
+                    EngineCmd::Resume
+                })
+            }
+            Action::DoubleBatch | Action::HalveBatch => {
+                let batch = if action == Action::DoubleBatch {
+                    (self.batch * 2).min(1 << 16)
+                } else {
+                    (self.batch / 2).max(1)
+                };
+                if batch == self.batch {
+                    return vec![];
+                }
+                let mut at_batch = self.suite.clone();
+                at_batch.workload.batch = batch;
+                match ModelsReport::new(&at_batch) {
+                    Ok(report) => {
+                        self.batch = batch;
+                        self.table = report.table();
+                        self.analytic = report.variants;
+                        self.history = History::default();
+                        engine(EngineCmd::SetBatch(batch))
+                    }
+                    Err(e) => {
+                        self.error(e.to_string());
+                        vec![]
+                    }
+                }
+            }
+            Action::ResetStats => {
+                self.history = History::default();
+                engine(EngineCmd::ResetStats)
+            }
+            Action::Snapshot => vec![Effect::Snapshot],
+        }
+    }
+
+    pub fn on_engine(&mut self, event: EngineEvent) {
+        match event {
+            EngineEvent::Summary(summary) => {
+                self.history.record(&summary);
+                self.paused = summary.paused;
+                let mut suite = self.suite.clone();
+                suite.workload.batch = summary.batch;
+                if let Ok(report) = BenchReport::new(&suite, &summary) {
+                    self.table = report.table();
+                }
+                self.summary = Some(*summary);
+            }
+            EngineEvent::Error(text) => self.error(text),
+            EngineEvent::Unavailable {
+                backend,
+                reason,
+                staying_on,
+            } => {
+                if let Some(previous) = staying_on {
+                    self.backend = previous;
+                }
+                self.error(format!("{backend} is unavailable: {reason}"));
+            }
+            EngineEvent::Finished => {}
+        }
+    }
+
+    pub fn error(&mut self, text: String) {
+        self.message = Some(Message {
+            text,
+            is_error: true,
+        });
+    }
+
+    pub fn info(&mut self, text: String) {
+        self.message = Some(Message {
+            text,
+            is_error: false,
+        });
+    }
+}

@@ -1,0 +1,277 @@
+//! Live: gauges for the focused variant, and every variant's throughput and latency over the
+//! last minute.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{
+    Axis, Block, Borders, Chart, Dataset, Gauge, GraphType, Paragraph, Sparkline,
+};
+
+use super::Theme;
+use crate::app::App;
+use crate::app::history::WINDOW_S;
+use crate::engine::{Phase, VariantSummary};
+use crate::report::format_seconds;
+use crate::units;
+
+pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(38), Constraint::Percentage(62)]).areas(area);
+    render_gauges(app, theme, frame, left);
+    let [top, bottom] =
+        Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(right);
+    render_chart(app, theme, frame, top, Metric::Throughput);
+    render_chart(app, theme, frame, bottom, Metric::Latency);
+}
+
+fn focused(app: &App) -> Option<&VariantSummary> {
+    let name = app.focused_name();
+    app.summary
+        .as_ref()?
+        .variants
+        .iter()
+        .find(|v| v.name == name)
+}
+
+fn phase_text(v: Option<&VariantSummary>) -> String {
+    match v.map(|v| &v.phase) {
+        None | Some(Phase::Pending) => "waiting".into(),
+        Some(Phase::Building { elapsed_s }) => format!("building, {elapsed_s:.1} s"),
+        Some(Phase::WarmingUp { runs, elapsed_s }) => {
+            format!("warming up: {runs} runs, {elapsed_s:.1} s")
+        }
+        Some(Phase::Measuring) => "measuring".into(),
+        Some(Phase::Failed { reason }) => format!("n/a: {reason}"),
+    }
+}
+
+fn gauge<'a>(title: String, ratio: Option<f64>, label: String, theme: &Theme) -> Gauge<'a> {
+    Gauge::default()
+        .block(Block::default().title(title))
+        .gauge_style(theme.accent)
+        .ratio(ratio.unwrap_or(0.0).clamp(0.0, 1.0))
+        .label(label)
+}
+
+fn render_gauges(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let v = focused(app);
+    let block = Block::default().borders(Borders::ALL).title(format!(
+        " {} · {} ",
+        app.focused_name(),
+        phase_text(v)
+    ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let rows = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Length(2),
+        Constraint::Length(2),
+        Constraint::Length(2),
+        Constraint::Length(2),
+        Constraint::Length(5),
+        Constraint::Min(3),
+    ])
+    .split(inner);
+
+    let tps = v.and_then(|v| v.tokens_per_s);
+    let best = app.history.best_throughput.get(app.focused_name()).copied();
+    frame.render_widget(
+        gauge(
+            "throughput (of the best seen)".into(),
+            tps.zip(best).map(|(t, b)| t / b),
+            tps.map(|t| format!("{} tokens/s", units::si(t)))
+                .unwrap_or_else(|| "n/a: not measured yet".into()),
+            theme,
+        ),
+        rows[0],
+    );
+
+    let latency = v.and_then(|v| v.latency);
+    let latency_text = match latency {
+        Some(l) => format!(
+            "p50 {}  p99 {}  mean {}  CV {:.1}%  n {}",
+            format_seconds(l.p50_s),
+            format_seconds(l.p99_s),
+            format_seconds(l.mean_s),
+            l.cv * 100.0,
+            l.iterations
+        ),
+        None => "n/a: not measured yet".into(),
+    };
+    frame.render_widget(
+        Paragraph::new(vec![
+            Line::from(Span::styled("latency", theme.dim)),
+            Line::from(latency_text),
+        ]),
+        rows[1],
+    );
+
+    let pct = v.and_then(|v| v.pct_peak_flops);
+    frame.render_widget(
+        gauge(
+            "FLOP/s (of the backend's peak)".into(),
+            pct.map(|p| p / 100.0),
+            match (v.and_then(|v| v.flops_per_s), pct) {
+                (Some(f), Some(p)) => format!("{} · {p:.1}%", units::with_unit(f, "FLOP/s")),
+                (Some(f), None) => format!("{} · peak n/a", units::with_unit(f, "FLOP/s")),
+                _ => "n/a: not measured yet".into(),
+            },
+            theme,
+        ),
+        rows[2],
+    );
+
+    let process = app.summary.as_ref().map(|s| s.process);
+    frame.render_widget(
+        gauge(
+            "process memory (RSS of total)".into(),
+            process.map(|p| p.rss_bytes as f64 / p.total_memory_bytes.max(1) as f64),
+            match process {
+                Some(p) => format!(
+                    "{} · peak {} · heap/forward {}",
+                    units::bytes(p.rss_bytes),
+                    units::bytes(p.rss_peak_bytes),
+                    v.and_then(|v| v.heap_peak_bytes)
+                        .map(units::bytes)
+                        .unwrap_or_else(|| "n/a".into())
+                ),
+                None => "n/a: not sampled yet".into(),
+            },
+            theme,
+        ),
+        rows[3],
+    );
+
+    let device = app.summary.as_ref().and_then(|s| s.device_memory);
+    let device_na = app
+        .summary
+        .as_ref()
+        .and_then(|s| s.device_memory_na.clone());
+    frame.render_widget(
+        gauge(
+            "device memory (in use of reserved)".into(),
+            device.map(|d| d.in_use_bytes as f64 / d.reserved_bytes.max(1) as f64),
+            match (device, device_na) {
+                (Some(d), _) => format!(
+                    "{} of {}",
+                    units::bytes(d.in_use_bytes),
+                    units::bytes(d.reserved_bytes)
+                ),
+                (None, Some(_)) if app.summary.as_ref().is_some_and(|s| s.backend.is_host()) => {
+                    "n/a: host backend, see process memory".into()
+                }
+                (None, Some(why)) => format!("n/a: {why}"),
+                (None, None) => "n/a".into(),
+            },
+            theme,
+        ),
+        rows[4],
+    );
+
+    let recent: Vec<u64> = v
+        .map(|v| {
+            v.recent_latency_s
+                .iter()
+                .map(|s| (s * 1e6) as u64)
+                .collect()
+        })
+        .unwrap_or_default();
+    frame.render_widget(
+        Sparkline::default()
+            .block(Block::default().title("recent iterations (latency)"))
+            .style(theme.accent)
+            .data(&recent),
+        rows[5],
+    );
+    render_legend(app, theme, frame, rows[6]);
+}
+
+/// Every variant in its chart colour, with where it stands: the charts' legend and the
+/// progress of long work in one list.
+fn render_legend(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let summary = app.summary.as_ref();
+    let lines: Vec<Line> = app
+        .analytic
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let v = summary.and_then(|s| s.variants.iter().find(|v| v.name == a.name));
+            let status = match (v.map(|v| &v.phase), v.and_then(|v| v.latency)) {
+                (Some(Phase::Measuring), Some(l)) => format!("p50 {}", format_seconds(l.p50_s)),
+                _ => phase_text(v),
+            };
+            let marker = if i == app.focus { "▶ " } else { "■ " };
+            Line::from(vec![
+                Span::styled(marker, theme.series(i)),
+                Span::styled(format!("{:<18}", a.name), theme.series(i)),
+                Span::raw(status),
+            ])
+        })
+        .collect();
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::default().title("variants")),
+        area,
+    );
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Metric {
+    Throughput,
+    Latency,
+}
+
+fn render_chart(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, metric: Metric) {
+    let names: Vec<&str> = app.analytic.iter().map(|a| a.name.as_str()).collect();
+    let series: Vec<(usize, Vec<(f64, f64)>)> = names
+        .iter()
+        .enumerate()
+        .filter_map(|(i, n)| {
+            let s = app.history.series.get(*n)?;
+            let points = match metric {
+                Metric::Throughput => &s.throughput,
+                Metric::Latency => &s.latency_ms,
+            };
+            Some((i, points.iter().copied().collect()))
+        })
+        .collect();
+    let t1 = app.history.latest_s.max(1.0);
+    let t0 = (t1 - WINDOW_S).max(0.0);
+    let y_max = series
+        .iter()
+        .flat_map(|(_, p)| p.iter().map(|(_, y)| *y))
+        .fold(0.0f64, f64::max)
+        .max(1e-9)
+        * 1.1;
+    let datasets: Vec<Dataset> = series
+        .iter()
+        .map(|(i, points)| {
+            Dataset::default()
+                .name(names[*i])
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(theme.series(*i))
+                .data(points)
+        })
+        .collect();
+    let (title, unit) = match metric {
+        Metric::Throughput => (" throughput, last 60 s ", "tokens/s"),
+        Metric::Latency => (" latency p50, last 60 s ", "ms"),
+    };
+    let chart = Chart::new(datasets)
+        .block(Block::default().borders(Borders::ALL).title(title))
+        .x_axis(
+            Axis::default()
+                .bounds([t0, t1])
+                .labels(vec![format!("{t0:.0} s"), format!("{t1:.0} s")])
+                .style(theme.dim),
+        )
+        .y_axis(
+            Axis::default()
+                .bounds([0.0, y_max])
+                .labels(vec!["0".to_owned(), format!("{} {unit}", units::si(y_max))])
+                .style(theme.dim),
+        );
+    frame.render_widget(chart, area);
+}

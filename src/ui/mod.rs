@@ -1,0 +1,169 @@
+//! Drawing: pure over `&App`. No channel reads, no sysinfo, no burn calls.
+
+mod compare;
+mod live;
+mod theme;
+
+pub use theme::Theme;
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, Tabs, Wrap};
+
+use crate::app::{App, KEYS, View};
+use crate::engine::Phase;
+
+/// Below this the layout does not fit.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let text = format!(
+            "terminal too small: {}x{}, effprof needs {MIN_WIDTH}x{MIN_HEIGHT}",
+            area.width, area.height
+        );
+        let y = area.height / 2;
+        frame.render_widget(
+            Paragraph::new(text)
+                .alignment(Alignment::Center)
+                .wrap(Wrap { trim: true }),
+            Rect::new(area.x, area.y + y, area.width, area.height - y),
+        );
+        return;
+    }
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Min(10),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    render_header(app, theme, frame, header);
+    match app.view {
+        View::Live => live::render(app, theme, frame, body),
+        View::Compare => compare::render(app, theme, frame, body),
+    }
+    let hints = "b backend  ←→ focus  space pause  +/- batch  r reset  s snapshot  Tab view  ? help  q quit";
+    frame.render_widget(Paragraph::new(hints).style(theme.dim), footer);
+    if app.show_help {
+        render_help(theme, frame, area);
+    } else if let Some(message) = &app.message {
+        render_message(&message.text, message.is_error, theme, frame, area);
+    }
+}
+
+fn render_header(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let [line, tabs] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+    let (backend, adapter, elapsed) = match &app.summary {
+        Some(s) => (
+            s.backend.to_string(),
+            s.adapter.clone(),
+            format!("{:.0} s", s.elapsed_s),
+        ),
+        None => (
+            app.backend.to_string(),
+            "starting".to_owned(),
+            "0 s".to_owned(),
+        ),
+    };
+    let state = if app.paused { "paused" } else { "running" };
+    let mut spans = vec![
+        Span::styled(" effprof ", theme.title),
+        Span::raw(format!(" suite {} ", app.suite.name)),
+        Span::styled(format!(" {backend} "), theme.accent),
+        Span::raw(format!("on {adapter} · ")),
+        Span::styled(state, if app.paused { theme.warn } else { theme.good }),
+        Span::raw(format!(
+            " · {elapsed} · batch {} · focus {}",
+            app.batch,
+            app.focused_name()
+        )),
+    ];
+    if let Some(progress) = progress_text(app) {
+        spans.push(Span::styled(format!(" · {progress}"), theme.warn));
+    }
+    frame.render_widget(Line::from(spans), line);
+    let titles: Vec<String> = View::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, v)| format!("{} {}", i + 1, v.title()))
+        .collect();
+    let selected = View::ALL.iter().position(|v| *v == app.view).unwrap_or(0);
+    frame.render_widget(
+        Tabs::new(titles)
+            .select(selected)
+            .highlight_style(theme.accent),
+        tabs,
+    );
+}
+
+/// Which long work is under way, and for how long: building, warming up, peak measurement.
+pub fn progress_text(app: &App) -> Option<String> {
+    let summary = app.summary.as_ref()?;
+    for v in &summary.variants {
+        match &v.phase {
+            Phase::Building { elapsed_s } => {
+                return Some(format!("building {} ({elapsed_s:.1} s)", v.name));
+            }
+            Phase::WarmingUp { runs, elapsed_s } => {
+                return Some(format!(
+                    "warming up {} ({runs} runs, {elapsed_s:.1} s)",
+                    v.name
+                ));
+            }
+            _ => {}
+        }
+    }
+    (summary.peaks.is_none() && summary.variants.iter().all(|v| v.phase == Phase::Pending))
+        .then(|| format!("measuring the peak of {}", summary.backend))
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+fn render_help(theme: &Theme, frame: &mut Frame, area: Rect) {
+    let popup = centered(area, 56, KEYS.len() as u16 + 4);
+    frame.render_widget(Clear, popup);
+    let rows = KEYS
+        .iter()
+        .map(|(k, what)| Row::new(vec![Span::styled(*k, theme.accent), Span::raw(*what)]));
+    let table = Table::new(rows, [Constraint::Length(12), Constraint::Min(20)]).block(
+        Block::default()
+            .borders(Borders::ALL)
+            .title(" keys (Esc closes) "),
+    );
+    frame.render_widget(table, popup);
+}
+
+fn render_message(text: &str, is_error: bool, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let width = (text.chars().count() as u16 + 4).clamp(30, area.width.saturating_sub(4));
+    let lines = (text.chars().count() as u16 / width.saturating_sub(4).max(1)) + 3;
+    let popup = centered(area, width, lines + 1);
+    frame.render_widget(Clear, popup);
+    let (title, style) = if is_error {
+        (" error (Esc dismisses) ", theme.bad)
+    } else {
+        (" done (Esc dismisses) ", theme.good)
+    };
+    frame.render_widget(
+        Paragraph::new(text.to_owned())
+            .wrap(Wrap { trim: true })
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(title)
+                    .border_style(style),
+            ),
+        popup,
+    );
+}

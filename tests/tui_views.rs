@@ -1,0 +1,266 @@
+//! The TUI, drawn from hand-built state: every view at two sizes, the help, the too-small
+//! message, and every action's effect on the state.
+
+use effprof::app::{Action, App, Effect, View};
+use effprof::backend::Backend;
+use effprof::engine::stats::LatencySummary;
+use effprof::engine::{
+    EngineCmd, EngineEvent, Peaks, Phase, ProcessMemory, Summary, VariantSummary,
+};
+use effprof::spec;
+use effprof::ui::{self, Theme};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn variant(name: &str, i: usize) -> VariantSummary {
+    let p50 = 0.001 * (1.0 + i as f64 * 0.25);
+    VariantSummary {
+        name: name.into(),
+        phase: if i == 5 {
+            Phase::WarmingUp {
+                runs: 3,
+                elapsed_s: 1.5,
+            }
+        } else {
+            Phase::Measuring
+        },
+        cold_start_s: Some(0.002),
+        warmup_runs: 6,
+        latency: (i != 5).then_some(LatencySummary {
+            iterations: 100 + i as u64,
+            mean_s: p50 * 1.02,
+            p50_s: p50,
+            p90_s: p50 * 1.1,
+            p99_s: p50 * 1.3,
+            min_s: p50 * 0.9,
+            max_s: p50 * 1.5,
+            stdev_s: p50 * 0.05,
+            cv: 0.05,
+        }),
+        samples_per_s: (i != 5).then_some(2.0 / p50),
+        tokens_per_s: (i != 5).then_some(32.0 / p50),
+        flops_per_s: (i != 5).then_some(1.0e9 + i as f64 * 1e8),
+        bytes_per_s: (i != 5).then_some(5e8),
+        pct_peak_flops: (i != 5).then_some(2.0 + i as f64),
+        pct_peak_bandwidth: (i != 5).then_some(3.0),
+        flags: vec![],
+        heap_peak_bytes: Some(160_000),
+        recent_latency_s: (0..40)
+            .map(|k| p50 * (1.0 + (k % 7) as f64 * 0.03))
+            .collect(),
+        routing: vec![],
+        flops_useful_routed: None,
+    }
+}
+
+fn summary(elapsed_s: f64) -> Summary {
+    let names = [
+        "dense",
+        "moe",
+        "moe-matched",
+        "universal",
+        "pruned-dense",
+        "pruned-csr",
+    ];
+    Summary {
+        suite: "tiny".into(),
+        backend: Backend::Ndarray,
+        adapter: "Test CPU (2 threads)".into(),
+        driver: "host".into(),
+        elapsed_s,
+        paused: false,
+        batch: 2,
+        seq_len: 16,
+        focus: "dense".into(),
+        peaks: Some(Peaks {
+            flops_per_s: 50e9,
+            matmul_size: 1024,
+            bytes_per_s: 15e9,
+            copy_bytes: 1 << 28,
+        }),
+        process: ProcessMemory {
+            rss_bytes: 48_000_000,
+            rss_peak_bytes: 180_000_000,
+            total_memory_bytes: 25_000_000_000,
+        },
+        device_memory: None,
+        device_memory_na: Some("ndarray allocates from the process heap: see heap and RSS".into()),
+        variants: names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| variant(n, i))
+            .collect(),
+    }
+}
+
+fn app_with_data() -> App {
+    let mut app = App::new(spec::load_suite("tiny").unwrap(), Backend::Ndarray).unwrap();
+    for t in 1..=12 {
+        app.on_engine(EngineEvent::Summary(Box::new(summary(t as f64))));
+    }
+    app
+}
+
+fn draw(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|f| ui::render(app, &Theme::plain(), f))
+        .unwrap();
+    format!("{}", terminal.backend())
+}
+
+#[test]
+fn live_view() {
+    let app = app_with_data();
+    insta::assert_snapshot!("live_100x30", draw(&app, 100, 30));
+    insta::assert_snapshot!("live_160x48", draw(&app, 160, 48));
+}
+
+#[test]
+fn compare_view() {
+    let mut app = app_with_data();
+    app.update(Action::ShowView(View::Compare));
+    insta::assert_snapshot!("compare_100x30", draw(&app, 100, 30));
+    insta::assert_snapshot!("compare_160x48", draw(&app, 160, 48));
+}
+
+#[test]
+fn help_overlay_and_error_message() {
+    let mut app = app_with_data();
+    app.update(Action::ToggleHelp);
+    insta::assert_snapshot!("help_100x30", draw(&app, 100, 30));
+    app.update(Action::Dismiss);
+    app.on_engine(EngineEvent::Unavailable {
+        backend: Backend::Wgpu(effprof::backend::WgpuAdapter::Default),
+        reason: "no adapter found".into(),
+        staying_on: Some(Backend::Ndarray),
+    });
+    let screen = draw(&app, 100, 30);
+    assert!(
+        screen.contains("wgpu is unavailable: no adapter found"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn too_small_terminal() {
+    let app = app_with_data();
+    let screen = draw(&app, 79, 24);
+    assert!(
+        screen.contains("terminal too small: 79x24, effprof needs 80x24"),
+        "{screen}"
+    );
+    assert!(!draw(&app, 80, 24).contains("too small"));
+}
+
+#[test]
+fn warming_up_shows_in_the_header() {
+    let screen = draw(&app_with_data(), 160, 48);
+    assert!(
+        screen.contains("warming up pruned-csr (3 runs, 1.5 s)"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn every_action_updates_the_state_and_asks_the_engine() {
+    let mut app = app_with_data();
+    assert_eq!(
+        app.update(Action::NextBackend),
+        [Effect::Engine(EngineCmd::SelectBackend(Backend::Flex))]
+    );
+    assert_eq!(
+        app.update(Action::PrevBackend),
+        [Effect::Engine(EngineCmd::SelectBackend(Backend::Ndarray))]
+    );
+    assert_eq!(
+        app.update(Action::PrevBackend),
+        [Effect::Engine(EngineCmd::SelectBackend(Backend::CYCLE[2]))]
+    );
+    assert_eq!(
+        app.update(Action::FocusNext),
+        [Effect::Engine(EngineCmd::Focus("moe".into()))]
+    );
+    assert_eq!(
+        app.update(Action::FocusPrev),
+        [Effect::Engine(EngineCmd::Focus("dense".into()))]
+    );
+    assert_eq!(
+        app.update(Action::FocusPrev),
+        [Effect::Engine(EngineCmd::Focus("pruned-csr".into()))]
+    );
+    assert_eq!(
+        app.update(Action::TogglePause),
+        [Effect::Engine(EngineCmd::Pause)]
+    );
+    assert!(app.paused);
+    assert_eq!(
+        app.update(Action::TogglePause),
+        [Effect::Engine(EngineCmd::Resume)]
+    );
+
+    let flops_at = |app: &App| app.analytic[0].cost.totals.flops_executed;
+    let before = flops_at(&app);
+    assert_eq!(
+        app.update(Action::DoubleBatch),
+        [Effect::Engine(EngineCmd::SetBatch(4))]
+    );
+    assert_eq!(
+        flops_at(&app),
+        2 * before,
+        "analytic figures follow the batch"
+    );
+    assert_eq!(
+        app.update(Action::HalveBatch),
+        [Effect::Engine(EngineCmd::SetBatch(2))]
+    );
+    assert_eq!(
+        app.update(Action::HalveBatch),
+        [Effect::Engine(EngineCmd::SetBatch(1))]
+    );
+    assert!(
+        app.update(Action::HalveBatch).is_empty(),
+        "batch stays at 1"
+    );
+
+    assert!(
+        app.history.series.is_empty(),
+        "a new batch starts the charts afresh"
+    );
+    app.on_engine(EngineEvent::Summary(Box::new(summary(13.0))));
+    assert!(!app.history.series.is_empty());
+    assert_eq!(
+        app.update(Action::ResetStats),
+        [Effect::Engine(EngineCmd::ResetStats)]
+    );
+    assert!(app.history.series.is_empty());
+    assert_eq!(app.update(Action::Snapshot), [Effect::Snapshot]);
+
+    assert_eq!(app.view, View::Live);
+    app.update(Action::NextView);
+    assert_eq!(app.view, View::Compare);
+    app.update(Action::NextView);
+    assert_eq!(app.view, View::Live);
+    app.update(Action::ToggleHelp);
+    assert!(app.show_help);
+    app.update(Action::Dismiss);
+    assert!(!app.show_help);
+    app.error("x".into());
+    app.update(Action::Dismiss);
+    assert!(app.message.is_none());
+    assert_eq!(app.update(Action::Quit), [Effect::Engine(EngineCmd::Stop)]);
+    assert!(app.should_quit);
+}
+
+#[test]
+fn an_unavailable_backend_falls_back_to_the_previous_one() {
+    let mut app = app_with_data();
+    app.update(Action::PrevBackend); // wgpu
+    app.on_engine(EngineEvent::Unavailable {
+        backend: Backend::CYCLE[2],
+        reason: "no adapter".into(),
+        staying_on: Some(Backend::Ndarray),
+    });
+    assert_eq!(app.backend, Backend::Ndarray);
+    assert!(app.message.as_ref().unwrap().is_error);
+}
