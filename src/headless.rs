@@ -43,13 +43,14 @@ pub fn run(
     let mut measuring_since: Option<Instant> = None;
     let mut stop_sent = false;
     loop {
+        // The duration counts from the moment every variant is warm.
+        if let (Some(since), Stop::Duration(d)) = (measuring_since, stop)
+            && since.elapsed() >= d
+            && !stop_sent
+        {
+            stop_sent = engine.send(crate::engine::EngineCmd::Stop);
+        }
         let Some(event) = engine.recv_timeout(Duration::from_millis(200)) else {
-            if let (Some(since), Stop::Duration(d)) = (measuring_since, stop)
-                && since.elapsed() >= d
-                && !stop_sent
-            {
-                stop_sent = engine.send(crate::engine::EngineCmd::Stop);
-            }
             continue;
         };
         match event {
@@ -64,12 +65,6 @@ pub fn run(
                 }
                 progress.set_message(progress_message(&summary, measuring_since, stop));
                 progress.tick();
-                if let (Some(since), Stop::Duration(d)) = (measuring_since, stop)
-                    && since.elapsed() >= d
-                    && !stop_sent
-                {
-                    stop_sent = engine.send(crate::engine::EngineCmd::Stop);
-                }
                 last = Some(*summary);
             }
             EngineEvent::Error(message) => progress.println(format!("effprof: {message}")),

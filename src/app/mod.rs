@@ -130,11 +130,11 @@ impl App {
             }
             Action::NextView => {
                 let i = View::ALL.iter().position(|v| *v == self.view).unwrap_or(0);
-                self.view = View::ALL[(i + 1) % View::ALL.len()];
+                self.show(View::ALL[(i + 1) % View::ALL.len()]);
                 vec![]
             }
             Action::ShowView(view) => {
-                self.view = view;
+                self.show(view);
                 vec![]
             }
             Action::NextBackend | Action::PrevBackend => {
@@ -204,12 +204,11 @@ impl App {
             EngineEvent::Summary(summary) => {
                 self.history.record(&summary);
                 self.paused = summary.paused;
-                let mut suite = self.suite.clone();
-                suite.workload.batch = summary.batch;
-                if let Ok(report) = BenchReport::new(&suite, &summary) {
-                    self.table = report.table();
-                }
                 self.summary = Some(*summary);
+                // The table costs a cost-model pass per variant: only while it is on screen.
+                if self.view == View::Compare {
+                    self.refresh_table();
+                }
             }
             EngineEvent::Error(text) => self.error(text),
             EngineEvent::Unavailable {
@@ -223,6 +222,25 @@ impl App {
                 self.error(format!("{backend} is unavailable: {reason}"));
             }
             EngineEvent::Finished => {}
+        }
+    }
+
+    fn show(&mut self, view: View) {
+        self.view = view;
+        if view == View::Compare {
+            self.refresh_table();
+        }
+    }
+
+    /// The Compare table from the latest summary, or the analytic rows alone before one came.
+    fn refresh_table(&mut self) {
+        let Some(summary) = &self.summary else {
+            return;
+        };
+        let mut suite = self.suite.clone();
+        suite.workload.batch = summary.batch;
+        if let Ok(report) = BenchReport::new(&suite, summary) {
+            self.table = report.table();
         }
     }
 
