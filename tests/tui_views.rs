@@ -125,6 +125,20 @@ fn compare_view() {
 }
 
 #[test]
+fn ranks_view() {
+    let mut app = app_with_data();
+    app.update(Action::ShowView(View::Ranks));
+    let screen = draw(&app, 160, 48);
+    // By hand-built latency the baseline is fastest; by FLOPs pruned-csr is cheapest.
+    assert!(
+        screen.contains("Rank agreement (Kendall tau-b)"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("ranks_160x48", screen);
+    insta::assert_snapshot!("ranks_100x30", draw(&app, 100, 30));
+}
+
+#[test]
 fn help_overlay_and_error_message() {
     let mut app = app_with_data();
     app.update(Action::ToggleHelp);
@@ -239,6 +253,8 @@ fn every_action_updates_the_state_and_asks_the_engine() {
     assert_eq!(app.view, View::Live);
     app.update(Action::NextView);
     assert_eq!(app.view, View::Compare);
+    app.update(Action::NextView);
+    assert_eq!(app.view, View::Ranks);
     app.update(Action::NextView);
     assert_eq!(app.view, View::Live);
     app.update(Action::ToggleHelp);

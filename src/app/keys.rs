@@ -12,7 +12,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("+ / -", "double / halve the batch"),
     ("r", "reset statistics"),
     ("s", "export a snapshot"),
-    ("Tab / 1-2", "next view / jump to a view"),
+    ("Tab / 1-3", "next view / Live, Compare, Ranks"),
     ("?", "help"),
     ("Esc", "close help or message"),
     ("q / Ctrl-c", "quit"),
@@ -40,6 +40,7 @@ pub fn action_for_key(key: KeyEvent) -> Option<Action> {
         KeyCode::Tab => Action::NextView,
         KeyCode::Char('1') => Action::ShowView(View::Live),
         KeyCode::Char('2') => Action::ShowView(View::Compare),
+        KeyCode::Char('3') => Action::ShowView(View::Ranks),
         KeyCode::Esc => Action::Dismiss,
         _ => return None,
     })
@@ -73,6 +74,7 @@ mod tests {
             (key(KeyCode::Char('?')), Action::ToggleHelp),
             (key(KeyCode::Tab), Action::NextView),
             (key(KeyCode::Char('2')), Action::ShowView(View::Compare)),
+            (key(KeyCode::Char('3')), Action::ShowView(View::Ranks)),
             (key(KeyCode::Esc), Action::Dismiss),
             (key(KeyCode::Char('q')), Action::Quit),
             (

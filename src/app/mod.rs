@@ -17,16 +17,23 @@ use crate::spec::Suite;
 pub enum View {
     Live,
     Compare,
+    Ranks,
 }
 
 impl View {
-    pub const ALL: [View; 2] = [View::Live, View::Compare];
+    pub const ALL: [View; 3] = [View::Live, View::Compare, View::Ranks];
 
     pub fn title(&self) -> &'static str {
         match self {
             View::Live => "Live",
             View::Compare => "Compare",
+            View::Ranks => "Ranks",
         }
+    }
+
+    /// Views drawn from the Compare table, which is rebuilt only while one of them is shown.
+    fn uses_table(&self) -> bool {
+        matches!(self, View::Compare | View::Ranks)
     }
 }
 
@@ -206,7 +213,7 @@ impl App {
                 self.paused = summary.paused;
                 self.summary = Some(*summary);
                 // The table costs a cost-model pass per variant: only while it is on screen.
-                if self.view == View::Compare {
+                if self.view.uses_table() {
                     self.refresh_table();
                 }
             }
@@ -227,7 +234,7 @@ impl App {
 
     fn show(&mut self, view: View) {
         self.view = view;
-        if view == View::Compare {
+        if view.uses_table() {
             self.refresh_table();
         }
     }

@@ -1,0 +1,149 @@
+//! Ranks of the variants under each indicator, and how far the indicators agree (Kendall's
+//! tau): the paper's point at a glance, "cheapest by FLOPs, slowest by latency".
+
+use serde::Serialize;
+
+use super::table::{Better, Cell, IndicatorTable};
+
+/// The indicators the rank agreement is computed over: the usual cost indicators, each once.
+pub const RANKED: &[(&str, &str)] = &[
+    ("params_total", "params"),
+    ("params_active", "active"),
+    ("flops_useful", "FLOPs"),
+    ("flops_executed", "exec"),
+    ("mem_access_bytes", "MAC"),
+    ("memory_estimate_bytes", "mem"),
+    ("latency_p50", "p50"),
+    ("tokens_per_s", "tok/s"),
+    ("cold_start", "cold"),
+];
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Ranks {
+    pub variants: Vec<String>,
+    /// (indicator key, short label, rank of each variant: 1 = cheapest; None = no value).
+    pub ranks: Vec<(String, String, Vec<Option<usize>>)>,
+    /// Kendall's tau-b between the rankings of each pair of indicators (None: too few shared
+    /// values).
+    pub tau: Vec<Vec<Option<f64>>>,
+}
+
+impl Ranks {
+    pub fn from_table(table: &IndicatorTable) -> Self {
+        let mut ranks = Vec::new();
+        let mut values: Vec<Vec<Option<f64>>> = Vec::new();
+        for (key, label) in RANKED {
+            let Some(row) = table.rows.iter().find(|r| r.key == *key) else {
+                continue;
+            };
+            // Lower is cheaper; for throughput, higher is: rank on the cost side.
+            let sign = if row.better == Better::Higher {
+                -1.0
+            } else {
+                1.0
+            };
+            let v: Vec<Option<f64>> = row
+                .cells
+                .iter()
+                .map(|c| match c {
+                    Cell::Value { value, .. } => Some(sign * value),
+                    _ => None,
+                })
+                .collect();
+            if v.iter().flatten().count() < 2 {
+                continue;
+            }
+            ranks.push(((*key).to_owned(), (*label).to_owned(), rank(&v)));
+            values.push(v);
+        }
+        let tau = values
+            .iter()
+            .map(|a| values.iter().map(|b| kendall_tau_b(a, b)).collect())
+            .collect();
+        Self {
+            variants: table.columns.clone(),
+            ranks,
+            tau,
+        }
+    }
+}
+
+/// 1-based ranks, ties sharing the lowest rank; missing values unranked.
+pub fn rank(values: &[Option<f64>]) -> Vec<Option<usize>> {
+    values
+        .iter()
+        .map(|v| v.map(|v| 1 + values.iter().flatten().filter(|o| **o < v).count()))
+        .collect()
+}
+
+/// Kendall's tau-b over the positions where both have a value; None under two such positions
+/// or when either side is constant.
+pub fn kendall_tau_b(a: &[Option<f64>], b: &[Option<f64>]) -> Option<f64> {
+    let pairs: Vec<(f64, f64)> = a
+        .iter()
+        .zip(b)
+        .filter_map(|(x, y)| Some(((*x)?, (*y)?)))
+        .collect();
+    if pairs.len() < 2 {
+        return None;
+    }
+    let (mut concordant, mut discordant, mut ties_a, mut ties_b) = (0i64, 0i64, 0i64, 0i64);
+    for i in 0..pairs.len() {
+        for j in i + 1..pairs.len() {
+            let da = pairs[i].0 - pairs[j].0;
+            let db = pairs[i].1 - pairs[j].1;
+            match (da == 0.0, db == 0.0) {
+                (true, true) => {}
+                (true, false) => ties_a += 1,
+                (false, true) => ties_b += 1,
+                (false, false) if (da > 0.0) == (db > 0.0) => concordant += 1,
+                _ => discordant += 1,
+            }
+        }
+    }
+    let n1 = (concordant + discordant + ties_a) as f64;
+    let n2 = (concordant + discordant + ties_b) as f64;
+    (n1 > 0.0 && n2 > 0.0).then(|| (concordant - discordant) as f64 / (n1 * n2).sqrt())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn some(v: &[f64]) -> Vec<Option<f64>> {
+        v.iter().copied().map(Some).collect()
+    }
+
+    #[test]
+    fn tau_of_agreeing_opposite_and_hand_computed_rankings() {
+        let a = some(&[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(
+            kendall_tau_b(&a, &some(&[10.0, 20.0, 30.0, 40.0])),
+            Some(1.0)
+        );
+        assert_eq!(kendall_tau_b(&a, &some(&[4.0, 3.0, 2.0, 1.0])), Some(-1.0));
+        // Pairs: (1,2) c, (1,3) c, (1,4) c, (2,3) d, (2,4) c, (3,4) c: (5 - 1) / 6.
+        let t = kendall_tau_b(&a, &some(&[1.0, 3.0, 2.0, 4.0])).unwrap();
+        assert!((t - 4.0 / 6.0).abs() < 1e-12);
+        // A missing value drops its pairs; a constant side has no tau.
+        assert_eq!(
+            kendall_tau_b(&a, &[Some(1.0), None, Some(2.0), Some(3.0)]),
+            Some(1.0)
+        );
+        assert_eq!(kendall_tau_b(&a, &some(&[5.0; 4])), None);
+    }
+
+    #[test]
+    fn tau_b_with_ties() {
+        // x = 1 1 2, y = 1 2 3: pairs (1,2) tie in x, (1,3) c, (2,3) c.
+        // n1 = 2 + 0 = 2 untied in x, n2 = 3: tau-b = 2 / sqrt(2 * 3).
+        let t = kendall_tau_b(&some(&[1.0, 1.0, 2.0]), &some(&[1.0, 2.0, 3.0])).unwrap();
+        assert!((t - 2.0 / 6f64.sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn ranks_share_the_lowest_rank_on_ties() {
+        let r = rank(&[Some(3.0), Some(1.0), None, Some(3.0), Some(2.0)]);
+        assert_eq!(r, vec![Some(3), Some(1), None, Some(3), Some(2)]);
+    }
+}
