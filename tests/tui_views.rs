@@ -9,6 +9,7 @@ use effprof::engine::{
 };
 use effprof::spec;
 use effprof::ui::{self, Theme};
+use effprof::zoo::RoutingStats;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -48,7 +49,14 @@ fn variant(name: &str, i: usize) -> VariantSummary {
         recent_latency_s: (0..40)
             .map(|k| p50 * (1.0 + (k % 7) as f64 * 0.03))
             .collect(),
-        routing: vec![],
+        routing: if name.starts_with("moe") {
+            vec![
+                RoutingStats::from_assigned(vec![10, 6, 9, 7], 8),
+                RoutingStats::from_assigned(vec![8, 8, 8, 8], 8),
+            ]
+        } else {
+            vec![]
+        },
         flops_useful_routed: None,
     }
 }
@@ -136,6 +144,31 @@ fn ranks_view() {
     );
     insta::assert_snapshot!("ranks_160x48", screen);
     insta::assert_snapshot!("ranks_100x30", draw(&app, 100, 30));
+}
+
+#[test]
+fn routing_view() {
+    let mut app = app_with_data();
+    app.update(Action::ShowView(View::Routing));
+    let screen = draw(&app, 160, 48);
+    assert!(
+        screen.contains("moe · 2 MoE layers · dropped choices 3 · worst imbalance 1.25"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("MoE layer 0: capacity 8, dropped 3"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("routing_160x48", screen);
+    insta::assert_snapshot!("routing_100x30", draw(&app, 100, 30));
+
+    let mut dense_only = App::new(spec::load_suite("misnomer").unwrap(), Backend::Ndarray).unwrap();
+    dense_only
+        .suite
+        .variants
+        .retain(|v| !matches!(v.family, spec::Family::Moe(_)));
+    dense_only.update(Action::ShowView(View::Routing));
+    assert!(draw(&dense_only, 100, 30).contains("n/a: no MoE variant in this suite"));
 }
 
 #[test]
@@ -255,6 +288,8 @@ fn every_action_updates_the_state_and_asks_the_engine() {
     assert_eq!(app.view, View::Compare);
     app.update(Action::NextView);
     assert_eq!(app.view, View::Ranks);
+    app.update(Action::NextView);
+    assert_eq!(app.view, View::Routing);
     app.update(Action::NextView);
     assert_eq!(app.view, View::Live);
     app.update(Action::ToggleHelp);

@@ -12,7 +12,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("+ / -", "double / halve the batch"),
     ("r", "reset statistics"),
     ("s", "export a snapshot"),
-    ("Tab / 1-3", "next view / Live, Compare, Ranks"),
+    ("Tab / 1-4", "next view / Live, Compare, Ranks, Routing"),
     ("?", "help"),
     ("Esc", "close help or message"),
     ("q / Ctrl-c", "quit"),
@@ -41,6 +41,7 @@ pub fn action_for_key(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('1') => Action::ShowView(View::Live),
         KeyCode::Char('2') => Action::ShowView(View::Compare),
         KeyCode::Char('3') => Action::ShowView(View::Ranks),
+        KeyCode::Char('4') => Action::ShowView(View::Routing),
         KeyCode::Esc => Action::Dismiss,
         _ => return None,
     })
@@ -75,6 +76,7 @@ mod tests {
             (key(KeyCode::Tab), Action::NextView),
             (key(KeyCode::Char('2')), Action::ShowView(View::Compare)),
             (key(KeyCode::Char('3')), Action::ShowView(View::Ranks)),
+            (key(KeyCode::Char('4')), Action::ShowView(View::Routing)),
             (key(KeyCode::Esc), Action::Dismiss),
             (key(KeyCode::Char('q')), Action::Quit),
             (

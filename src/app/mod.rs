@@ -18,16 +18,18 @@ pub enum View {
     Live,
     Compare,
     Ranks,
+    Routing,
 }
 
 impl View {
-    pub const ALL: [View; 3] = [View::Live, View::Compare, View::Ranks];
+    pub const ALL: [View; 4] = [View::Live, View::Compare, View::Ranks, View::Routing];
 
     pub fn title(&self) -> &'static str {
         match self {
             View::Live => "Live",
             View::Compare => "Compare",
             View::Ranks => "Ranks",
+            View::Routing => "Routing",
         }
     }
 

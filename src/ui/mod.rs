@@ -3,6 +3,7 @@
 mod compare;
 mod live;
 mod ranks;
+mod routing;
 mod theme;
 
 pub use theme::Theme;
@@ -46,6 +47,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
         View::Live => live::render(app, theme, frame, body),
         View::Compare => compare::render(app, theme, frame, body),
         View::Ranks => ranks::render(app, theme, frame, body),
+        View::Routing => routing::render(app, theme, frame, body),
     }
     let hints = "b backend  ←→ focus  space pause  +/- batch  r reset  s snapshot  Tab view  ? help  q quit";
     frame.render_widget(Paragraph::new(hints).style(theme.dim), footer);
