@@ -1,6 +1,7 @@
 //! The interactive front door: the engine in its worker, the terminal here. The loop drains the
-//! engine's channel once per frame, draws at most 20 times a second and only when something
-//! changed (or once a second), and turns keys into actions.
+//! engine's channel once per frame, draws a key's effect at once and new figures at most four
+//! times a second (never more than 20 frames a second, at least one a second), and turns keys
+//! into actions.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -15,7 +16,11 @@ use crate::engine::{EngineConfig, EngineHandle};
 use crate::report::BenchReport;
 use crate::ui::{self, Theme};
 
+/// Input is read at least this often, and a key's effect drawn at once (at most 20 frames/s).
 const FRAME: Duration = Duration::from_millis(50);
+/// New figures are drawn at most this often: every frame costs CPU (ours and the terminal's)
+/// that a 2-core machine takes from the models being measured.
+const FIGURES_REDRAW: Duration = Duration::from_millis(250);
 const IDLE_REDRAW: Duration = Duration::from_secs(1);
 
 pub fn run(config: EngineConfig, out_dir: PathBuf) -> Result<()> {
@@ -37,7 +42,9 @@ fn event_loop(
     theme: &Theme,
     out_dir: &Path,
 ) -> Result<()> {
+    // `urgent`: the user did something and expects to see it now.
     let mut dirty = true;
+    let mut urgent = true;
     let mut last_draw: Option<Instant> = None;
     while !app.should_quit {
         for event in engine.drain() {
@@ -45,10 +52,13 @@ fn event_loop(
             dirty = true;
         }
         let since = last_draw.map(|t| t.elapsed());
-        if (dirty && since.is_none_or(|s| s >= FRAME)) || since.is_none_or(|s| s >= IDLE_REDRAW) {
+        let interval = if urgent { FRAME } else { FIGURES_REDRAW };
+        if (dirty && since.is_none_or(|s| s >= interval)) || since.is_none_or(|s| s >= IDLE_REDRAW)
+        {
             terminal.draw(|frame| ui::render(&app, theme, frame))?;
             last_draw = Some(Instant::now());
             dirty = false;
+            urgent = false;
         }
         if event::poll(FRAME)? {
             match event::read()? {
@@ -68,9 +78,13 @@ fn event_loop(
                             }
                         }
                         dirty = true;
+                        urgent = true;
                     }
                 }
-                Event::Resize(..) => dirty = true,
+                Event::Resize(..) => {
+                    dirty = true;
+                    urgent = true;
+                }
                 _ => {}
             }
         }
