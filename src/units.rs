@@ -30,13 +30,7 @@ pub fn si(value: f64) -> String {
         scaled = value / next;
         prefix = p;
     }
-    let digits = if scaled.abs() >= 100.0 {
-        0
-    } else if scaled.abs() >= 10.0 {
-        1
-    } else {
-        2
-    };
+    let digits = decimals_for_three_digits(scaled);
     if prefix.is_empty() && value.fract() == 0.0 {
         format!("{value}")
     } else if prefix.is_empty() {
@@ -44,6 +38,30 @@ pub fn si(value: f64) -> String {
     } else {
         format!("{scaled:.digits$} {prefix}")
     }
+}
+
+/// Decimals that show `v` (between 1 and 1000) with three significant digits.
+fn decimals_for_three_digits(v: f64) -> usize {
+    if v.abs() >= 100.0 {
+        0
+    } else if v.abs() >= 10.0 {
+        1
+    } else {
+        2
+    }
+}
+
+/// Three significant digits: `1.20 s`, `84.6 ms`, `850 µs`.
+pub fn seconds(s: f64) -> String {
+    let (value, unit) = if s >= 1.0 {
+        (s, "s")
+    } else if s >= 1e-3 {
+        (s * 1e3, "ms")
+    } else {
+        (s * 1e6, "µs")
+    };
+    let digits = decimals_for_three_digits(value);
+    format!("{value:.digits$} {unit}")
 }
 
 /// `si` followed by a unit, without a doubled space for plain numbers: `1.07 GFLOP`, `512 B`.
@@ -106,6 +124,10 @@ mod tests {
         assert_eq!(flops(268_435_456), "268 MFLOP");
         assert_eq!(bytes(999), "999 B");
         assert_eq!(flops(999_600_000), "1.00 GFLOP");
+        assert_eq!(seconds(0.084_607), "84.6 ms");
+        assert_eq!(seconds(0.1234), "123 ms");
+        assert_eq!(seconds(1.5), "1.50 s");
+        assert_eq!(seconds(0.000_85), "850 µs");
     }
 
     #[test]

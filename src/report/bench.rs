@@ -124,7 +124,7 @@ impl BenchReport {
         let moe = |key, label, f: &dyn Fn(&VariantSummary) -> Option<(f64, String)>| {
             row(key, label, Better::Lower, &no_experts, f)
         };
-        let secs = |s: f64| (s, format_seconds(s));
+        let secs = |s: f64| (s, units::seconds(s));
         let low = Better::Lower;
         let high = Better::Higher;
         table.rows.extend([
@@ -267,37 +267,5 @@ fn short(reason: &str) -> String {
         format!("{}…", first.chars().take(39).collect::<String>())
     } else {
         first.to_owned()
-    }
-}
-
-/// Three significant digits: `1.20 s`, `84.6 ms`, `850 µs`.
-pub fn format_seconds(s: f64) -> String {
-    let (value, unit) = if s >= 1.0 {
-        (s, "s")
-    } else if s >= 1e-3 {
-        (s * 1e3, "ms")
-    } else {
-        (s * 1e6, "µs")
-    };
-    let digits = if value >= 100.0 {
-        0
-    } else if value >= 10.0 {
-        1
-    } else {
-        2
-    };
-    format!("{value:.digits$} {unit}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::format_seconds;
-
-    #[test]
-    fn seconds_read_with_three_digits() {
-        assert_eq!(format_seconds(0.084_607), "84.6 ms");
-        assert_eq!(format_seconds(0.1234), "123 ms");
-        assert_eq!(format_seconds(1.5), "1.50 s");
-        assert_eq!(format_seconds(0.000_85), "850 µs");
     }
 }

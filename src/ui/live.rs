@@ -13,7 +13,6 @@ use super::Theme;
 use crate::app::App;
 use crate::app::history::WINDOW_S;
 use crate::engine::{Phase, VariantSummary};
-use crate::report::format_seconds;
 use crate::units;
 
 pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -92,9 +91,9 @@ fn render_gauges(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let latency_text = match latency {
         Some(l) => format!(
             "p50 {}  p99 {}  mean {}  CV {:.1}%  n {}",
-            format_seconds(l.p50_s),
-            format_seconds(l.p99_s),
-            format_seconds(l.mean_s),
+            units::seconds(l.p50_s),
+            units::seconds(l.p99_s),
+            units::seconds(l.mean_s),
             l.cv * 100.0,
             l.iterations
         ),
@@ -199,7 +198,7 @@ fn render_legend(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         .map(|(i, a)| {
             let v = summary.and_then(|s| s.variants.iter().find(|v| v.name == a.name));
             let status = match (v.map(|v| &v.phase), v.and_then(|v| v.latency)) {
-                (Some(Phase::Measuring), Some(l)) => format!("p50 {}", format_seconds(l.p50_s)),
+                (Some(Phase::Measuring), Some(l)) => format!("p50 {}", units::seconds(l.p50_s)),
                 _ => phase_text(v),
             };
             let marker = if i == app.focus { "▶ " } else { "■ " };
