@@ -40,6 +40,9 @@ fn engine(suite: &spec::Suite, name: &str, backend: Backend, seconds: f64) -> f6
     let mut config = EngineConfig::new(suite.clone(), backend, u64::MAX);
     config.variants = vec![name.to_owned()];
     config.measure_peaks = false;
+    if let Ok(ms) = std::env::var("SUMMARY_MS") {
+        config.summary_every = Duration::from_millis(ms.parse().expect("milliseconds"));
+    }
     let summary = headless::run(
         config,
         Stop::Duration(Duration::from_secs_f64(seconds)),

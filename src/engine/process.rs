@@ -1,5 +1,10 @@
 //! Process memory as the OS sees it: resident set now and at its peak.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 use sysinfo::{MemoryRefreshKind, Pid, ProcessRefreshKind, ProcessesToUpdate, RefreshKind, System};
 
@@ -11,7 +16,59 @@ pub struct ProcessMemory {
     pub total_memory_bytes: u64,
 }
 
-/// Samples the process's memory; cheap enough to call a few times a second.
+/// How often the background sampler reads the process's memory.
+const SAMPLE_EVERY: Duration = Duration::from_millis(200);
+
+/// Samples the process's memory on a thread of its own, so the measuring thread only reads
+/// the latest figures (reading /proc between timed passes would disturb them).
+pub struct BackgroundSampler {
+    latest: Arc<Mutex<ProcessMemory>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl BackgroundSampler {
+    pub fn spawn() -> Self {
+        let latest = Arc::new(Mutex::new(ProcessMemory::default()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let (latest, stop) = (latest.clone(), stop.clone());
+            std::thread::Builder::new()
+                .name("effprof-memory".into())
+                .spawn(move || {
+                    let mut sampler = ProcessSampler::new();
+                    while !stop.load(Ordering::Relaxed) {
+                        let sample = sampler.sample();
+                        if let Ok(mut l) = latest.lock() {
+                            *l = sample;
+                        }
+                        std::thread::sleep(SAMPLE_EVERY);
+                    }
+                })
+                .ok()
+        };
+        Self {
+            latest,
+            stop,
+            thread,
+        }
+    }
+
+    pub fn latest(&self) -> ProcessMemory {
+        self.latest.lock().map(|l| *l).unwrap_or_default()
+    }
+}
+
+impl Drop for BackgroundSampler {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Reads the process's memory from the OS.
 pub struct ProcessSampler {
     system: System,
     pid: Option<Pid>,

@@ -11,7 +11,7 @@ use burn::prelude::*;
 
 use super::heap;
 use super::peak::{self, Peaks};
-use super::process::ProcessSampler;
+use super::process::BackgroundSampler;
 use super::stats::{LatencyStats, Warmup};
 use super::summary::{DeviceMemory, Flag, Phase, Summary, VariantSummary};
 use super::{EngineCmd, EngineConfig, EngineEvent};
@@ -80,7 +80,7 @@ struct Worker {
     slots: Vec<Slot>,
     records: HashMap<RecordKey, Record>,
     peaks: HashMap<Backend, Result<Peaks, String>>,
-    process: ProcessSampler,
+    process: BackgroundSampler,
     last_summary: Instant,
     next_slot: usize,
     stop: bool,
@@ -103,7 +103,7 @@ impl Worker {
             slots: Vec::new(),
             records: HashMap::new(),
             peaks: HashMap::new(),
-            process: ProcessSampler::new(),
+            process: BackgroundSampler::spawn(),
             last_summary: Instant::now(),
             next_slot: 0,
             stop: false,
@@ -509,7 +509,7 @@ impl Worker {
                 .map(|s| s.variant.name.clone())
                 .unwrap_or_default(),
             peaks,
-            process: self.process.sample(),
+            process: self.process.latest(),
             device_memory_na: device_memory.is_none().then(|| {
                 if self.backend.is_host() {
                     format!(
