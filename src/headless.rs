@@ -102,28 +102,8 @@ fn progress_bar() -> ProgressBar {
 }
 
 fn progress_message(summary: &Summary, measuring_since: Option<Instant>, stop: Stop) -> String {
-    for v in &summary.variants {
-        match &v.phase {
-            Phase::Building { elapsed_s } => {
-                return format!(
-                    "building {} on {} ({elapsed_s:.1} s)",
-                    v.name, summary.backend
-                );
-            }
-            Phase::WarmingUp { runs, elapsed_s } => {
-                return format!(
-                    "warming up {} on {}: {runs} runs, {elapsed_s:.1} s (the first call compiles kernels on wgpu)",
-                    v.name, summary.backend
-                );
-            }
-            _ => {}
-        }
-    }
-    if summary.peaks.is_none() && summary.variants.iter().all(|v| v.phase == Phase::Pending) {
-        return format!(
-            "measuring the peak FLOP/s and bandwidth of {}",
-            summary.backend
-        );
+    if let Some(work) = summary.long_work() {
+        return format!("{}: {work}", summary.backend);
     }
     match (stop, measuring_since) {
         (Stop::Duration(d), Some(since)) => format!(

@@ -33,6 +33,29 @@ pub struct Summary {
     pub variants: Vec<VariantSummary>,
 }
 
+impl Summary {
+    /// The long work under way, if any, and for how long: the first variant building or
+    /// warming up, or the peak measurement before any variant started.
+    pub fn long_work(&self) -> Option<String> {
+        for v in &self.variants {
+            match &v.phase {
+                Phase::Building { elapsed_s } => {
+                    return Some(format!("building {} ({elapsed_s:.1} s)", v.name));
+                }
+                Phase::WarmingUp { runs, elapsed_s } => {
+                    return Some(format!(
+                        "warming up {} ({runs} runs, {elapsed_s:.1} s)",
+                        v.name
+                    ));
+                }
+                _ => {}
+            }
+        }
+        (self.peaks.is_none() && self.variants.iter().all(|v| v.phase == Phase::Pending))
+            .then(|| format!("measuring the peak of {}", self.backend))
+    }
+}
+
 /// Where a variant is in its measurement.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "phase", rename_all = "snake_case")]

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::models::{ModelsReport, VariantCost};
+use super::models::{ModelsReport, VariantCost, analytic_table};
 use super::table::{Better, Cell, IndicatorTable, Row};
 use crate::backend::Backend;
 use crate::cost::CONVENTIONS;
@@ -75,14 +75,8 @@ impl BenchReport {
     }
 
     pub fn table(&self) -> IndicatorTable {
-        let models = ModelsReport {
-            schema: "",
-            effprof_version: "",
-            conventions: BTreeMap::new(),
-            suite: self.suite.clone(),
-            variants: self.variants.iter().map(|v| v.analytic.clone()).collect(),
-        };
-        let mut table = models.table();
+        let analytic: Vec<&VariantCost> = self.variants.iter().map(|v| &v.analytic).collect();
+        let mut table = analytic_table(&self.suite, &analytic);
         let vs = &self.variants;
         let row = |key,
                    label,

@@ -63,117 +63,123 @@ impl ModelsReport {
     }
 
     pub fn table(&self) -> IndicatorTable {
-        let vs = &self.variants;
-        let number = |key, label, unit, better, f: &dyn Fn(&VariantCost) -> (f64, String)| Row {
-            key,
-            label,
-            unit,
-            better,
-            cells: vs
-                .iter()
-                .map(|v| {
-                    let (value, text) = f(v);
-                    Cell::Value { value, text }
-                })
-                .collect(),
-        };
-        let text = |key, label, f: &dyn Fn(&VariantCost) -> String| Row {
-            key,
-            label,
-            unit: "",
-            better: Better::Neither,
-            cells: vs.iter().map(|v| Cell::Text(f(v))).collect(),
-        };
-        let count = |v: u64| (v as f64, units::si(v as f64));
-        let flops = |v: u64| (v as f64, units::flops(v));
-        let bytes = |v: u64| (v as f64, units::bytes(v));
-        let low = Better::Lower;
-        let rows = vec![
-            text("family", "family", &|v| family_label(&v.family)),
-            text("shape", "shape", &|v| {
-                let d = &v.dims;
-                format!("d{} h{} f{} L{}", d.d_model, d.n_heads, d.d_ff, d.n_layers)
-            }),
-            number("params_total", "params total", "", low, &|v| {
-                count(v.cost.params_total)
-            }),
-            number("params_active", "params active/token", "", low, &|v| {
-                count(v.cost.params_active)
-            }),
-            number("flops_dense", "FLOPs dense-equiv", "", low, &|v| {
-                flops(v.cost.totals.flops_dense)
-            }),
-            number("flops_useful", "FLOPs useful", "", low, &|v| {
-                flops(v.cost.totals.flops_useful)
-            }),
-            number("flops_executed", "FLOPs executed", "", low, &|v| {
-                flops(v.cost.totals.flops_executed)
-            }),
-            number("macs", "MACs executed", "", low, &|v| {
-                count(v.cost.totals.macs)
-            }),
-            number("train_flops", "FLOPs train step", "", low, &|v| {
-                flops(v.cost.totals.train_flops)
-            }),
-            number("mem_access_bytes", "memory access", "", low, &|v| {
-                bytes(v.cost.totals.mem_access_bytes)
-            }),
-            number(
-                "arithmetic_intensity",
-                "arithmetic intensity",
-                "FLOP/B",
-                Better::Neither,
-                &|v| {
-                    let ai = v.cost.totals.arithmetic_intensity;
-                    (ai, format!("{ai:.1}"))
-                },
-            ),
-            number("param_bytes", "param memory", "", low, &|v| {
-                bytes(v.cost.totals.param_bytes)
-            }),
-            number(
-                "activation_peak_bytes",
-                "activation peak (est.)",
-                "",
-                low,
-                &|v| bytes(v.cost.totals.activation_peak_bytes),
-            ),
-            number("memory_estimate_bytes", "memory estimate", "", low, &|v| {
-                bytes(v.cost.totals.memory_estimate_bytes)
-            }),
-        ];
-        let w = &self.suite.workload;
-        let mut notes = vec![format!(
-            "workload: batch {} x seq_len {} = {} tokens, vocab {}, seed {}",
-            w.batch,
-            w.seq_len,
-            w.tokens(),
-            w.vocab,
-            w.seed
-        )];
-        notes.extend(vs.iter().filter_map(|v| {
-            v.matched.as_ref().map(|m| {
-                let verdict = if m.within_tolerance {
-                    "within 2%".to_owned()
-                } else {
-                    "outside 2%: closest achievable".to_owned()
-                };
-                format!(
-                    "{}: {} = {} matches `{}` by {} at {} ({verdict})",
-                    v.name,
-                    m.solve.name(),
-                    m.value,
-                    m.variant,
-                    m.by.name(),
-                    super::table::ratio_text(m.ratio)
-                )
+        let variants: Vec<&VariantCost> = self.variants.iter().collect();
+        analytic_table(&self.suite, &variants)
+    }
+}
+
+/// The analytic rows of `variants` (baseline first) on `suite`'s workload, with the matches
+/// and the workload as notes.
+pub fn analytic_table(suite: &Suite, vs: &[&VariantCost]) -> IndicatorTable {
+    let number = |key, label, unit, better, f: &dyn Fn(&VariantCost) -> (f64, String)| Row {
+        key,
+        label,
+        unit,
+        better,
+        cells: vs
+            .iter()
+            .map(|v| {
+                let (value, text) = f(v);
+                Cell::Value { value, text }
             })
-        }));
-        IndicatorTable {
-            columns: vs.iter().map(|v| v.name.clone()).collect(),
-            rows,
-            notes,
-        }
+            .collect(),
+    };
+    let text = |key, label, f: &dyn Fn(&VariantCost) -> String| Row {
+        key,
+        label,
+        unit: "",
+        better: Better::Neither,
+        cells: vs.iter().map(|v| Cell::Text(f(v))).collect(),
+    };
+    let count = |v: u64| (v as f64, units::si(v as f64));
+    let flops = |v: u64| (v as f64, units::flops(v));
+    let bytes = |v: u64| (v as f64, units::bytes(v));
+    let low = Better::Lower;
+    let rows = vec![
+        text("family", "family", &|v| family_label(&v.family)),
+        text("shape", "shape", &|v| {
+            let d = &v.dims;
+            format!("d{} h{} f{} L{}", d.d_model, d.n_heads, d.d_ff, d.n_layers)
+        }),
+        number("params_total", "params total", "", low, &|v| {
+            count(v.cost.params_total)
+        }),
+        number("params_active", "params active/token", "", low, &|v| {
+            count(v.cost.params_active)
+        }),
+        number("flops_dense", "FLOPs dense-equiv", "", low, &|v| {
+            flops(v.cost.totals.flops_dense)
+        }),
+        number("flops_useful", "FLOPs useful", "", low, &|v| {
+            flops(v.cost.totals.flops_useful)
+        }),
+        number("flops_executed", "FLOPs executed", "", low, &|v| {
+            flops(v.cost.totals.flops_executed)
+        }),
+        number("macs", "MACs executed", "", low, &|v| {
+            count(v.cost.totals.macs)
+        }),
+        number("train_flops", "FLOPs train step", "", low, &|v| {
+            flops(v.cost.totals.train_flops)
+        }),
+        number("mem_access_bytes", "memory access", "", low, &|v| {
+            bytes(v.cost.totals.mem_access_bytes)
+        }),
+        number(
+            "arithmetic_intensity",
+            "arithmetic intensity",
+            "FLOP/B",
+            Better::Neither,
+            &|v| {
+                let ai = v.cost.totals.arithmetic_intensity;
+                (ai, format!("{ai:.1}"))
+            },
+        ),
+        number("param_bytes", "param memory", "", low, &|v| {
+            bytes(v.cost.totals.param_bytes)
+        }),
+        number(
+            "activation_peak_bytes",
+            "activation peak (est.)",
+            "",
+            low,
+            &|v| bytes(v.cost.totals.activation_peak_bytes),
+        ),
+        number("memory_estimate_bytes", "memory estimate", "", low, &|v| {
+            bytes(v.cost.totals.memory_estimate_bytes)
+        }),
+    ];
+    let w = &suite.workload;
+    let mut notes = vec![format!(
+        "workload: batch {} x seq_len {} = {} tokens, vocab {}, seed {}",
+        w.batch,
+        w.seq_len,
+        w.tokens(),
+        w.vocab,
+        w.seed
+    )];
+    notes.extend(vs.iter().filter_map(|v| {
+        v.matched.as_ref().map(|m| {
+            let verdict = if m.within_tolerance {
+                "within 2%".to_owned()
+            } else {
+                "outside 2%: closest achievable".to_owned()
+            };
+            format!(
+                "{}: {} = {} matches `{}` by {} at {} ({verdict})",
+                v.name,
+                m.solve.name(),
+                m.value,
+                m.variant,
+                m.by.name(),
+                super::table::ratio_text(m.ratio)
+            )
+        })
+    }));
+    IndicatorTable {
+        columns: vs.iter().map(|v| v.name.clone()).collect(),
+        rows,
+        notes,
     }
 }
 

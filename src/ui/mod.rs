@@ -14,7 +14,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, Tabs, Wrap};
 
 use crate::app::{App, KEYS, View};
-use crate::engine::Phase;
 
 /// Below this the layout does not fit.
 pub const MIN_WIDTH: u16 = 80;
@@ -85,7 +84,7 @@ fn render_header(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             app.focused_name()
         )),
     ];
-    if let Some(progress) = progress_text(app) {
+    if let Some(progress) = app.summary.as_ref().and_then(|s| s.long_work()) {
         spans.push(Span::styled(format!(" · {progress}"), theme.warn));
     }
     frame.render_widget(Line::from(spans), line);
@@ -101,27 +100,6 @@ fn render_header(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             .highlight_style(theme.accent),
         tabs,
     );
-}
-
-/// Which long work is under way, and for how long: building, warming up, peak measurement.
-pub fn progress_text(app: &App) -> Option<String> {
-    let summary = app.summary.as_ref()?;
-    for v in &summary.variants {
-        match &v.phase {
-            Phase::Building { elapsed_s } => {
-                return Some(format!("building {} ({elapsed_s:.1} s)", v.name));
-            }
-            Phase::WarmingUp { runs, elapsed_s } => {
-                return Some(format!(
-                    "warming up {} ({runs} runs, {elapsed_s:.1} s)",
-                    v.name
-                ));
-            }
-            _ => {}
-        }
-    }
-    (summary.peaks.is_none() && summary.variants.iter().all(|v| v.phase == Phase::Pending))
-        .then(|| format!("measuring the peak of {}", summary.backend))
 }
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
