@@ -8,7 +8,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::backend::Backend;
 use crate::engine::EngineConfig;
 use crate::headless::{self, HeadlessError, Stop};
-use crate::report::{BenchReport, ModelsReport};
+use crate::report::ModelsReport;
+use crate::snapshot::{Diff, Host, Snapshot};
 use crate::spec::{self, BUILTIN_SUITES, DEFAULT_SUITE, SpecError, Suite};
 use crate::units;
 
@@ -46,6 +47,65 @@ pub enum Command {
     Models(ModelsArgs),
     /// Measure every variant on a backend; print analytic and measured indicators side by side.
     Bench(BenchArgs),
+    /// Re-render a saved snapshot (snapshot.json) as a table, Markdown, CSV, JSON or SVG.
+    Report(ReportArgs),
+    /// Set two snapshots side by side: ratios B / A, and indicators whose ranking changed.
+    Diff(DiffArgs),
+    /// Open the TUI on a recorded `bench --format jsonl` stream, or on one arriving on stdin (-).
+    View(ViewArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// A snapshot.json written by `s` in the TUI, `bench --export` or `bench --format json`.
+    pub snapshot: PathBuf,
+    #[arg(long, short, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+    /// Which plot `--format svg` draws.
+    #[arg(long, value_enum, default_value_t = Plot::Scatter)]
+    pub plot: Plot,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Md,
+    Csv,
+    Json,
+    Svg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Plot {
+    /// FLOPs vs latency, parameters vs latency, FLOPs vs throughput.
+    Scatter,
+    /// Every indicator relative to the baseline.
+    Relative,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The first snapshot (A).
+    pub a: PathBuf,
+    /// The second snapshot (B); ratios are B / A.
+    pub b: PathBuf,
+    #[arg(long, short, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ViewArgs {
+    /// A file recorded with `effprof bench --format jsonl`, or - for standard input.
+    pub stream: String,
+    /// Folder that `s` writes snapshots into.
+    #[arg(long, default_value = "effprof-snapshots")]
+    pub out_dir: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -72,6 +132,10 @@ pub struct BenchArgs {
     /// Write to this file instead of standard output.
     #[arg(long, short)]
     pub out: Option<PathBuf>,
+    /// Also write the snapshot set (JSON, CSV, Markdown, SVG, screen text) into a new folder
+    /// under DIR at the end of the run.
+    #[arg(long, value_name = "DIR")]
+    pub export: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -153,6 +217,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Some(Command::Models(args)) => models(args),
         Some(Command::Bench(args)) => bench(args),
+        Some(Command::Report(args)) => report(args),
+        Some(Command::Diff(args)) => diff(args),
+        Some(Command::View(args)) => view(args),
         None => interactive(cli.tui),
     }
 }
@@ -216,6 +283,7 @@ fn interactive(args: TuiArgs) -> Result<(), CliError> {
             iters: None,
             format: BenchFormat::Table,
             out: None,
+            export: None,
         });
     }
     let suite = spec::load_suite(&args.suite.suite)?;
@@ -225,6 +293,66 @@ fn interactive(args: TuiArgs) -> Result<(), CliError> {
         .unwrap_or_else(crate::memory::default_limit);
     let config = EngineConfig::new(suite, args.backend, limit);
     crate::tui::run(config, args.out_dir).map_err(CliError::Other)
+}
+
+fn view(args: ViewArgs) -> Result<(), CliError> {
+    let stream = if args.stream == "-" {
+        crate::tui::StreamSource::stdin()
+    } else {
+        crate::tui::StreamSource::file(std::path::Path::new(&args.stream))
+    }
+    .map_err(|e| CliError::Usage(e.to_string()))?;
+    crate::tui::view(stream, args.out_dir).map_err(CliError::Other)
+}
+
+fn load_snapshot(path: &std::path::Path) -> Result<Snapshot, CliError> {
+    Snapshot::load(path).map_err(|e| CliError::Usage(e.to_string()))
+}
+
+fn report(args: ReportArgs) -> Result<(), CliError> {
+    let snapshot = load_snapshot(&args.snapshot)?;
+    let render = |what: &str, e: String| {
+        CliError::Other(color_eyre::eyre::eyre!("cannot render {what}: {e}"))
+    };
+    let text = match args.format {
+        ReportFormat::Table => snapshot.to_text(None),
+        ReportFormat::Md => snapshot.to_markdown(),
+        ReportFormat::Csv => snapshot
+            .to_csv()
+            .map_err(|e| render("CSV", e.to_string()))?,
+        ReportFormat::Json => snapshot.to_json(),
+        ReportFormat::Svg => match args.plot {
+            Plot::Scatter => crate::snapshot::scatter_svg(&snapshot),
+            Plot::Relative => crate::snapshot::relative_svg(&snapshot),
+        }
+        .map_err(|e| render("SVG", e))?,
+    };
+    emit(&text, args.out.as_ref())
+}
+
+fn diff(args: DiffArgs) -> Result<(), CliError> {
+    let a = load_snapshot(&args.a)?;
+    let b = load_snapshot(&args.b)?;
+    let diff = Diff::new(
+        &a,
+        &b,
+        &args.a.display().to_string(),
+        &args.b.display().to_string(),
+    );
+    let text = match args.format {
+        Format::Table => diff.to_text(None),
+        Format::Md => diff.to_markdown(),
+        Format::Csv => diff
+            .to_csv()
+            .map_err(|e| color_eyre::eyre::eyre!("cannot write CSV: {e}"))?,
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&diff)
+                .map_err(|e| color_eyre::eyre::eyre!("cannot write JSON: {e}"))?;
+            s.push('\n');
+            s
+        }
+    };
+    emit(&text, args.out.as_ref())
 }
 
 fn bench(args: BenchArgs) -> Result<(), CliError> {
@@ -264,7 +392,15 @@ fn bench(args: BenchArgs) -> Result<(), CliError> {
         None => Box::new(std::io::stdout()),
     };
     let streaming = args.format == BenchFormat::Jsonl;
+    let host = Host::detect();
     let mut stream_error: Option<std::io::Error> = None;
+    if streaming {
+        let mut at_batch = suite.clone();
+        at_batch.workload.batch = config.batch;
+        let header = crate::stream::StreamHeader::new(&at_batch, host.clone())
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        stream_error = headless::write_json_line(&mut *sink, &header).err();
+    }
     let last = headless::run(config, stop, |summary| {
         if streaming && stream_error.is_none() {
             stream_error = headless::write_json_line(&mut *sink, summary).err();
@@ -279,28 +415,24 @@ fn bench(args: BenchArgs) -> Result<(), CliError> {
     {
         return Err(CliError::Other(e.into()));
     }
+    let snapshot = Snapshot::new(&suite, &last, host, std::time::SystemTime::now())
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    if let Some(dir) = &args.export {
+        let screen = crate::tui::screen_of(&snapshot, &last);
+        let path = crate::snapshot::write_set(dir, &snapshot, &screen)
+            .map_err(|e| CliError::Other(color_eyre::eyre::eyre!(e.to_string())))?;
+        eprintln!("effprof: snapshot written to {}", path.display());
+    }
     if streaming {
         return Ok(());
     }
-    let report = BenchReport::new(&suite, &last).map_err(|e| CliError::Usage(e.to_string()))?;
-    let table = report.table();
     let text = match args.format {
-        BenchFormat::Table => format!(
-            "suite {} ({})\n{}",
-            suite.name,
-            suite.source,
-            table.to_text(None)
-        ),
-        BenchFormat::Md => table.to_markdown(),
-        BenchFormat::Csv => table
+        BenchFormat::Table => snapshot.to_text(None),
+        BenchFormat::Md => snapshot.table().to_markdown(),
+        BenchFormat::Csv => snapshot
             .to_csv()
             .map_err(|e| color_eyre::eyre::eyre!("cannot write CSV: {e}"))?,
-        BenchFormat::Json | BenchFormat::Jsonl => {
-            let mut s = serde_json::to_string_pretty(&report)
-                .map_err(|e| color_eyre::eyre::eyre!("cannot write JSON: {e}"))?;
-            s.push('\n');
-            s
-        }
+        BenchFormat::Json | BenchFormat::Jsonl => snapshot.to_json(),
     };
     sink.write_all(text.as_bytes()).or_else(|e| {
         if e.kind() == std::io::ErrorKind::BrokenPipe {

@@ -127,8 +127,8 @@ fn progress_message(summary: &Summary, measuring_since: Option<Instant>, stop: S
 }
 
 /// Writes one JSON line and flushes, so a reader on the other end of a pipe sees it now.
-pub fn write_json_line(out: &mut dyn Write, summary: &Summary) -> std::io::Result<()> {
-    serde_json::to_writer(&mut *out, summary)?;
+pub fn write_json_line(out: &mut dyn Write, item: &impl serde::Serialize) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *out, item)?;
     out.write_all(b"\n")?;
     out.flush()
 }

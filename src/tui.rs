@@ -1,19 +1,22 @@
-//! The interactive front door: the engine in its worker, the terminal here. The loop drains the
-//! engine's channel once per frame, draws a key's effect at once and new figures at most four
-//! times a second (never more than 20 frames a second, at least one a second), and turns keys
-//! into actions.
+//! The interactive front door: the figures come from the engine in its worker (or from a
+//! recorded stream), the terminal is here. The loop drains the figures once per frame, draws a
+//! key's effect at once and new figures at most four times a second (never more than 20
+//! frames a second, at least one a second), and turns keys into actions. Snapshots are written
+//! on their own thread, so a slow disk never freezes the screen.
 
-use std::io::Write;
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::time::{Duration, Instant, SystemTime};
 
-use color_eyre::eyre::{Result, WrapErr};
+use color_eyre::eyre::{Result, WrapErr, eyre};
 use crossterm::event::{self, Event};
 use ratatui::DefaultTerminal;
 
-use crate::app::{App, Effect, action_for_key};
-use crate::engine::{EngineConfig, EngineHandle};
-use crate::report::BenchReport;
+use crate::app::{Action, App, Effect, View, action_for_key};
+use crate::engine::{EngineCmd, EngineConfig, EngineEvent, EngineHandle, Summary};
+use crate::snapshot::{self, Host, Snapshot};
+use crate::stream::{self, StreamError, StreamHeader};
 use crate::ui::{self, Theme};
 
 /// Input is read at least this often, and a key's effect drawn at once (at most 20 frames/s).
@@ -23,39 +26,193 @@ const FRAME: Duration = Duration::from_millis(50);
 const FIGURES_REDRAW: Duration = Duration::from_millis(250);
 const IDLE_REDRAW: Duration = Duration::from_secs(1);
 
+/// Where the figures come from.
+enum Figures {
+    Engine(EngineHandle),
+    /// A recorded or piped stream, read on its own thread.
+    Stream(Receiver<StreamItem>),
+}
+
+/// What the stream's reader thread hands over.
+pub enum StreamItem {
+    Event(EngineEvent),
+    /// The stream ended; how it went.
+    End(String),
+}
+
+impl Figures {
+    /// Hands every figure that arrived to `app`; true when there was any.
+    fn pump(&self, app: &mut App) -> bool {
+        let mut any = false;
+        match self {
+            Figures::Engine(engine) => {
+                for event in engine.drain() {
+                    app.on_engine(event);
+                    any = true;
+                }
+            }
+            Figures::Stream(rx) => {
+                for item in rx.try_iter() {
+                    match item {
+                        StreamItem::Event(event) => app.on_engine(event),
+                        StreamItem::End(note) => app.info(note),
+                    }
+                    any = true;
+                }
+            }
+        }
+        any
+    }
+
+    fn send(&self, cmd: EngineCmd) {
+        if let Figures::Engine(engine) = self {
+            engine.send(cmd);
+        }
+    }
+}
+
 pub fn run(config: EngineConfig, out_dir: PathBuf) -> Result<()> {
-    let app = App::new(config.suite.clone(), config.backend)
-        .map_err(|e| color_eyre::eyre::eyre!(e.to_string()))?;
+    let mut app = App::new(config.suite.clone(), config.backend).map_err(|e| eyre!(e))?;
+    app.host = Host::detect();
     let engine = EngineHandle::spawn(config).wrap_err("cannot start the engine")?;
+    let figures = Figures::Engine(engine);
+    let result = with_terminal(|terminal| event_loop(terminal, &figures, app, &out_dir));
+    if let Figures::Engine(engine) = figures {
+        engine.stop();
+    }
+    result
+}
+
+/// A stream whose header has been read: what `effprof view` shows.
+pub struct StreamSource {
+    origin: String,
+    header: StreamHeader,
+    reader: Box<dyn BufRead + Send>,
+}
+
+impl StreamSource {
+    pub fn file(path: &Path) -> Result<Self, StreamError> {
+        let origin = path.display().to_string();
+        let file = std::fs::File::open(path).map_err(|source| StreamError::Read {
+            origin: origin.clone(),
+            source,
+        })?;
+        Self::new(origin, Box::new(std::io::BufReader::new(file)))
+    }
+
+    pub fn stdin() -> Result<Self, StreamError> {
+        Self::new(
+            "standard input".to_owned(),
+            Box::new(std::io::BufReader::new(std::io::stdin())),
+        )
+    }
+
+    pub fn new(origin: String, mut reader: Box<dyn BufRead + Send>) -> Result<Self, StreamError> {
+        let header = stream::read_header(&mut reader, &origin)?;
+        Ok(Self {
+            origin,
+            header,
+            reader,
+        })
+    }
+
+    /// The app that shows this stream: its suite, host and analytic figures.
+    pub fn app(&self) -> Result<App> {
+        let mut app = App::new(self.header.suite.clone(), crate::backend::Backend::Ndarray)
+            .map_err(|e| eyre!(e))?;
+        app.host = self.header.host.clone();
+        app.watching = Some(self.origin.clone());
+        Ok(app)
+    }
+
+    /// Reads the summaries on a thread of their own; a bad line is reported and skipped, the
+    /// end of the stream reported once.
+    pub fn spawn(self) -> Receiver<StreamItem> {
+        let (tx, rx) = mpsc::channel();
+        let origin = self.origin;
+        let mut reader = self.reader;
+        let read = move || {
+            let mut summaries = 0usize;
+            let mut line = String::new();
+            for n in 2.. {
+                line.clear();
+                let event = match reader.read_line(&mut line) {
+                    Ok(0) => {
+                        let _ = tx.send(StreamItem::End(format!(
+                            "end of {origin}: {summaries} summaries read; the figures shown are the run's last"
+                        )));
+                        return;
+                    }
+                    Ok(_) if line.trim().is_empty() => continue,
+                    Ok(_) => match stream::parse_summary(&line, n, &origin) {
+                        Ok(summary) => {
+                            summaries += 1;
+                            StreamItem::Event(EngineEvent::Summary(Box::new(summary)))
+                        }
+                        Err(e) => StreamItem::Event(EngineEvent::Error(e.to_string())),
+                    },
+                    Err(e) => {
+                        let _ = tx.send(StreamItem::Event(EngineEvent::Error(format!(
+                            "cannot read {origin}: {e}"
+                        ))));
+                        return;
+                    }
+                };
+                if tx.send(event).is_err() {
+                    return;
+                }
+            }
+        };
+        let _ = std::thread::Builder::new()
+            .name("effprof-stream".into())
+            .spawn(read);
+        rx
+    }
+}
+
+pub fn view(source: StreamSource, out_dir: PathBuf) -> Result<()> {
+    let app = source.app()?;
+    let figures = Figures::Stream(source.spawn());
+    with_terminal(|terminal| event_loop(terminal, &figures, app, &out_dir))
+}
+
+fn with_terminal(f: impl FnOnce(&mut DefaultTerminal) -> Result<()>) -> Result<()> {
     // ratatui::init installs a panic hook that restores the terminal first.
     let mut terminal = ratatui::init();
-    let result = event_loop(&mut terminal, &engine, app, &Theme::from_env(), &out_dir);
+    let result = f(&mut terminal);
     ratatui::restore();
-    engine.stop();
     result
 }
 
 fn event_loop(
     terminal: &mut DefaultTerminal,
-    engine: &EngineHandle,
+    figures: &Figures,
     mut app: App,
-    theme: &Theme,
     out_dir: &Path,
 ) -> Result<()> {
+    let theme = Theme::from_env();
+    let (written_tx, written) = mpsc::channel::<Result<PathBuf, String>>();
     // `urgent`: the user did something and expects to see it now.
     let mut dirty = true;
     let mut urgent = true;
     let mut last_draw: Option<Instant> = None;
     while !app.should_quit {
-        for event in engine.drain() {
-            app.on_engine(event);
+        if figures.pump(&mut app) {
             dirty = true;
+        }
+        for result in written.try_iter() {
+            match result {
+                Ok(path) => app.info(format!("snapshot written to {}", path.display())),
+                Err(e) => app.error(e),
+            }
+            dirty = true;
+            urgent = true;
         }
         let since = last_draw.map(|t| t.elapsed());
         let interval = if urgent { FRAME } else { FIGURES_REDRAW };
         if (dirty && since.is_none_or(|s| s >= interval)) || since.is_none_or(|s| s >= IDLE_REDRAW)
         {
-            terminal.draw(|frame| ui::render(&app, theme, frame))?;
+            terminal.draw(|frame| ui::render(&app, &theme, frame))?;
             last_draw = Some(Instant::now());
             dirty = false;
             urgent = false;
@@ -66,15 +223,13 @@ fn event_loop(
                     if let Some(action) = action_for_key(key) {
                         for effect in app.update(action) {
                             match effect {
-                                Effect::Engine(cmd) => {
-                                    engine.send(cmd);
+                                Effect::Engine(cmd) => figures.send(cmd),
+                                Effect::Snapshot => {
+                                    let size = terminal.size()?;
+                                    let screen =
+                                        ui::screen_text(&app, &theme, size.width, size.height);
+                                    start_snapshot(&mut app, out_dir, screen, written_tx.clone());
                                 }
-                                Effect::Snapshot => match write_snapshot(&app, out_dir) {
-                                    Ok(path) => {
-                                        app.info(format!("snapshot written to {}", path.display()))
-                                    }
-                                    Err(e) => app.error(format!("{e:#}")),
-                                },
                             }
                         }
                         dirty = true;
@@ -92,77 +247,39 @@ fn event_loop(
     Ok(())
 }
 
-/// Writes the current figures as JSON into `out_dir`, atomically and never over an existing
-/// file; returns the path.
-pub fn write_snapshot(app: &App, out_dir: &Path) -> Result<PathBuf> {
-    let summary = app
-        .summary
-        .as_ref()
-        .ok_or_else(|| color_eyre::eyre::eyre!("nothing measured yet: no snapshot to write"))?;
-    let mut suite = app.suite.clone();
-    suite.workload.batch = summary.batch;
-    let report =
-        BenchReport::new(&suite, summary).map_err(|e| color_eyre::eyre::eyre!(e.to_string()))?;
-    let json = serde_json::to_string_pretty(&report)?;
-    std::fs::create_dir_all(out_dir)
-        .wrap_err_with(|| format!("cannot create {}", out_dir.display()))?;
-    let stem = format!(
-        "{}-{}-{}",
-        app.suite.name,
-        summary.backend.to_string().replace(':', "-"),
-        utc_timestamp(SystemTime::now())
-    );
-    let mut path = out_dir.join(format!("{stem}.json"));
-    let mut n = 1;
-    while path.exists() {
-        n += 1;
-        path = out_dir.join(format!("{stem}-{n}.json"));
+/// Takes the snapshot now and writes it on a thread; the result comes back on `done`.
+fn start_snapshot(
+    app: &mut App,
+    out_dir: &Path,
+    screen: String,
+    done: Sender<Result<PathBuf, String>>,
+) {
+    let snapshot = match app.snapshot(SystemTime::now()) {
+        None => return app.error("nothing measured yet: no snapshot to write".into()),
+        Some(Err(e)) => return app.error(e.to_string()),
+        Some(Ok(s)) => s,
+    };
+    app.info(format!("writing a snapshot into {} …", out_dir.display()));
+    let out_dir = out_dir.to_owned();
+    let write = move || {
+        let result = snapshot::write_set(&out_dir, &snapshot, &screen).map_err(|e| e.to_string());
+        let _ = done.send(result);
+    };
+    if let Err(e) = std::thread::Builder::new()
+        .name("effprof-snapshot".into())
+        .spawn(write)
+    {
+        app.error(format!("cannot start writing the snapshot: {e}"));
     }
-    let tmp = out_dir.join(format!(".{stem}.json.tmp"));
-    let mut file =
-        std::fs::File::create(&tmp).wrap_err_with(|| format!("cannot write {}", tmp.display()))?;
-    file.write_all(json.as_bytes())
-        .and_then(|_| file.sync_all())
-        .wrap_err_with(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, &path).wrap_err_with(|| format!("cannot write {}", path.display()))?;
-    Ok(path)
 }
 
-/// `20261128T142233Z`: sortable, and safe in a file name.
-pub fn utc_timestamp(t: SystemTime) -> String {
-    let secs = t
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timestamps_are_utc_calendar_dates() {
-        assert_eq!(utc_timestamp(UNIX_EPOCH), "19700101T000000Z");
-        let t = UNIX_EPOCH + Duration::from_secs(1_795_875_753);
-        assert_eq!(utc_timestamp(t), "20261128T142233Z");
-        let leap = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
-        assert_eq!(utc_timestamp(leap), "20000229T000000Z");
-    }
+/// The screen of a headless run, for `bench --export`: the Compare view at 160x48.
+pub fn screen_of(snapshot: &Snapshot, summary: &Summary) -> String {
+    let Ok(mut app) = App::new(snapshot.suite.clone(), summary.backend) else {
+        return String::new();
+    };
+    app.host = snapshot.host.clone();
+    app.on_engine(EngineEvent::Summary(Box::new(summary.clone())));
+    app.update(Action::ShowView(View::Compare));
+    ui::screen_text(&app, &Theme::plain(), 160, 48)
 }

@@ -24,7 +24,9 @@ fn json_has_analytic_and_measured_figures_for_every_variant() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
-    assert_eq!(doc["schema"], "effprof.bench/1");
+    assert_eq!(doc["schema"], "effprof.snapshot/1");
+    assert!(doc["host"]["logical_cores"].as_u64().unwrap() >= 1);
+    assert!(!doc["ranks"]["tau"].as_array().unwrap().is_empty());
     assert_eq!(doc["backend"], "ndarray");
     let peaks = &doc["peaks"];
     assert!(peaks["flops_per_s"].as_f64().unwrap() > 0.0);
@@ -89,7 +91,16 @@ fn jsonl_streams_one_summary_per_line() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("each line is JSON"))
         .collect();
-    assert!(lines.len() >= 2, "{text}");
+    assert!(lines.len() >= 3, "{text}");
+    // The header carries what a viewer needs besides the measurements.
+    assert_eq!(lines[0]["schema"], "effprof.stream/1");
+    assert_eq!(lines[0]["suite"]["variants"].as_array().unwrap().len(), 1);
+    assert!(
+        lines[0]["analytic"][0]["totals"]["flops_executed"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
     assert_eq!(lines.last().unwrap()["variants"][0]["phase"], "measuring");
 }
 

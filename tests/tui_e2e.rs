@@ -1,4 +1,5 @@
-//! The real binary in a real terminal (tmux): first measurement, `b`, `s`, `?`, `q`.
+//! The real binary in a real terminal (tmux): first measurement, `b`, `s`, `?`, `q`; and
+//! `effprof view -` on a recorded stream arriving through a pipe.
 
 use std::path::Path;
 use std::process::Command;
@@ -87,7 +88,15 @@ fn measure_switch_snapshot_help_quit() {
         shown.contains(&file_name(written)),
         "the path is shown:\n{shown}"
     );
-    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(written).unwrap()).unwrap();
+    for name in effprof::snapshot::FILES {
+        let len = std::fs::metadata(written.join(name)).map(|m| m.len());
+        assert!(len.is_ok_and(|l| l > 0), "{name} written in {written:?}");
+    }
+    let screen_txt = std::fs::read_to_string(written.join("screen.txt")).unwrap();
+    assert!(screen_txt.contains("effprof  suite tiny"), "{screen_txt}");
+    assert!(!screen_txt.contains('\u{1b}'), "no escape codes");
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(written.join("snapshot.json")).unwrap()).unwrap();
     assert_eq!(doc["suite"]["name"], "tiny");
     assert_eq!(doc["backend"], "flex");
     assert_eq!(doc["variants"].as_array().unwrap().len(), 6);
@@ -107,4 +116,89 @@ fn measure_switch_snapshot_help_quit() {
 
 fn file_name(p: &Path) -> String {
     p.file_name().unwrap().to_string_lossy().into_owned()
+}
+
+#[test]
+fn view_replays_a_piped_stream_and_snapshots_it() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "CI must install tmux");
+        eprintln!("skipping: tmux is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run.jsonl");
+    let recorded = Command::new(env!("CARGO_BIN_EXE_effprof"))
+        .args([
+            "bench", "--suite", "tiny", "--iters", "3", "--format", "jsonl",
+        ])
+        .args(["--variants", "dense,moe", "--out"])
+        .arg(&run)
+        .output()
+        .unwrap();
+    assert!(recorded.status.success(), "{recorded:?}");
+    let out_dir = dir.path().join("snaps");
+    let name = format!("effprof-view-{}", std::process::id());
+    // stdin is the pipe; keys come from the terminal.
+    let command = format!(
+        "cat {} | {} view - --out-dir {}; echo EXITED $?; sleep 30",
+        run.display(),
+        env!("CARGO_BIN_EXE_effprof"),
+        out_dir.display()
+    );
+    let started = tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &name,
+        "-x",
+        "160",
+        "-y",
+        "48",
+        &command,
+    ]);
+    assert!(started.status.success());
+    let session = Session(name);
+    let s = &session.0;
+
+    let shown = wait_for(s, "end of standard input", Duration::from_secs(30));
+    assert!(shown.contains("watching standard input"), "{shown}");
+    tmux(&["send-keys", "-t", s, "Escape"]);
+    wait_for(s, "▶ dense             p50", Duration::from_secs(10));
+
+    tmux(&["send-keys", "-t", s, "b"]);
+    wait_for(s, "cannot be steered", Duration::from_secs(10));
+    tmux(&["send-keys", "-t", s, "Escape"]);
+
+    tmux(&["send-keys", "-t", s, "2"]);
+    wait_for(s, "latency p50", Duration::from_secs(10));
+    tmux(&["send-keys", "-t", s, "s"]);
+    wait_for(s, "snapshot written to", Duration::from_secs(10));
+    let folders: Vec<_> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(folders.len(), 1, "{folders:?}");
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(folders[0].join("snapshot.json")).unwrap()).unwrap();
+    let names: Vec<&str> = doc["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["dense", "moe"]);
+    assert!(
+        doc["variants"][1]["measured"]["latency"]["iterations"]
+            .as_u64()
+            .unwrap()
+            >= 3
+    );
+    let screen_txt = std::fs::read_to_string(folders[0].join("screen.txt")).unwrap();
+    assert!(
+        screen_txt.contains("latency p50"),
+        "the Compare view as seen:\n{screen_txt}"
+    );
+
+    tmux(&["send-keys", "-t", s, "q"]);
+    wait_for(s, "EXITED 0", Duration::from_secs(10));
 }

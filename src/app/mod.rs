@@ -7,9 +7,12 @@ mod keys;
 pub use history::History;
 pub use keys::{KEYS, action_for_key};
 
+use std::time::SystemTime;
+
 use crate::backend::Backend;
 use crate::engine::{EngineCmd, EngineEvent, Summary};
-use crate::report::{BenchReport, IndicatorTable, ModelsReport, VariantCost};
+use crate::report::{IndicatorTable, ModelsReport, VariantCost};
+use crate::snapshot::{Host, Snapshot};
 use crate::spec::Suite;
 
 /// The views, in Tab order.
@@ -59,6 +62,21 @@ pub enum Action {
     Quit,
 }
 
+impl Action {
+    /// Actions that change what the engine measures, as opposed to what is shown.
+    pub fn steers_the_engine(&self) -> bool {
+        matches!(
+            self,
+            Action::NextBackend
+                | Action::PrevBackend
+                | Action::TogglePause
+                | Action::DoubleBatch
+                | Action::HalveBatch
+                | Action::ResetStats
+        )
+    }
+}
+
 /// Work the update asks the outside world to do.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
@@ -90,6 +108,10 @@ pub struct App {
     pub table: IndicatorTable,
     pub history: History,
     pub should_quit: bool,
+    /// The machine the figures come from (the remote one when watching a stream).
+    pub host: Host,
+    /// The recorded or piped stream being watched (`effprof view`): the run cannot be steered.
+    pub watching: Option<String>,
 }
 
 impl App {
@@ -111,6 +133,8 @@ impl App {
             summary: None,
             history: History::default(),
             should_quit: false,
+            host: Host::unknown(),
+            watching: None,
         })
     }
 
@@ -120,6 +144,13 @@ impl App {
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         let engine = |cmd| vec![Effect::Engine(cmd)];
+        if let Some(origin) = &self.watching
+            && action.steers_the_engine()
+        {
+            let text = format!("watching {origin}: a recorded run cannot be steered from here");
+            self.info(text);
+            return vec![];
+        }
         match action {
             Action::Quit => {
                 self.should_quit = true;
@@ -165,6 +196,9 @@ impl App {
                     n - 1
                 };
                 self.focus = (self.focus + step) % n;
+                if self.watching.is_some() {
+                    return vec![];
+                }
                 engine(EngineCmd::Focus(self.focused_name().to_owned()))
             }
             Action::TogglePause => {
@@ -213,6 +247,10 @@ impl App {
             EngineEvent::Summary(summary) => {
                 self.history.record(&summary);
                 self.paused = summary.paused;
+                if self.watching.is_some() {
+                    self.backend = summary.backend;
+                    self.batch = summary.batch;
+                }
                 self.summary = Some(*summary);
                 // The table costs a cost-model pass per variant: only while it is on screen.
                 if self.view.uses_table() {
@@ -248,9 +286,22 @@ impl App {
         };
         let mut suite = self.suite.clone();
         suite.workload.batch = summary.batch;
-        if let Ok(report) = BenchReport::new(&suite, summary) {
-            self.table = report.table();
+        if let Ok(snapshot) = self.snapshot_of(summary, SystemTime::UNIX_EPOCH) {
+            self.table = snapshot.table();
         }
+    }
+
+    /// The current figures as a snapshot taken at `now`; None before the first summary.
+    pub fn snapshot(&self, now: SystemTime) -> Option<Result<Snapshot, crate::cost::TooLarge>> {
+        self.summary.as_ref().map(|s| self.snapshot_of(s, now))
+    }
+
+    fn snapshot_of(
+        &self,
+        summary: &Summary,
+        now: SystemTime,
+    ) -> Result<Snapshot, crate::cost::TooLarge> {
+        Snapshot::new(&self.suite, summary, self.host.clone(), now)
     }
 
     pub fn error(&mut self, text: String) {

@@ -1,92 +1,28 @@
 //! What `effprof bench` prints: analytic and measured indicators side by side.
 
-use std::collections::BTreeMap;
-
-use serde::Serialize;
-
-use super::models::{ModelsReport, VariantCost, analytic_table};
-use super::table::{Better, Cell, IndicatorTable, Row};
-use crate::backend::Backend;
-use crate::cost::CONVENTIONS;
-use crate::engine::{DeviceMemory, Flag, Peaks, Phase, ProcessMemory, Summary, VariantSummary};
-use crate::spec::Suite;
+use super::models::{VariantCost, analytic_table};
+use super::table::{Better, Cell, IndicatorTable, Row, Source};
+use crate::engine::{Flag, Phase, VariantSummary};
+use crate::snapshot::Snapshot;
 use crate::units;
 
-#[derive(Clone, Debug, Serialize)]
-pub struct BenchVariant {
-    #[serde(flatten)]
-    pub analytic: VariantCost,
-    pub measured: VariantSummary,
-}
-
-/// The JSON document of `effprof bench --format json`.
-#[derive(Clone, Debug, Serialize)]
-pub struct BenchReport {
-    pub schema: &'static str,
-    pub effprof_version: &'static str,
-    pub conventions: BTreeMap<&'static str, &'static str>,
-    pub suite: Suite,
-    pub backend: Backend,
-    pub adapter: String,
-    pub driver: String,
-    pub batch: usize,
-    pub elapsed_s: f64,
-    pub peaks: Option<Peaks>,
-    pub process: ProcessMemory,
-    pub device_memory: Option<DeviceMemory>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub device_memory_na: Option<String>,
-    pub variants: Vec<BenchVariant>,
-}
-
-impl BenchReport {
-    /// Joins the analytic figures (at the measured batch) with the engine's last summary.
-    pub fn new(suite: &Suite, summary: &Summary) -> Result<Self, crate::cost::TooLarge> {
-        let mut at_batch = suite.clone();
-        at_batch.workload.batch = summary.batch;
-        let models = ModelsReport::new(&at_batch)?;
-        let variants = summary
-            .variants
-            .iter()
-            .filter_map(|m| {
-                let analytic = models.variants.iter().find(|a| a.name == m.name)?.clone();
-                Some(BenchVariant {
-                    analytic,
-                    measured: m.clone(),
-                })
-            })
-            .collect();
-        Ok(Self {
-            schema: "effprof.bench/1",
-            effprof_version: env!("CARGO_PKG_VERSION"),
-            conventions: CONVENTIONS.iter().copied().collect(),
-            suite: at_batch,
-            backend: summary.backend,
-            adapter: summary.adapter.clone(),
-            driver: summary.driver.clone(),
-            batch: summary.batch,
-            elapsed_s: summary.elapsed_s,
-            peaks: summary.peaks,
-            process: summary.process,
-            device_memory: summary.device_memory,
-            device_memory_na: summary.device_memory_na.clone(),
-            variants,
-        })
-    }
-
+impl Snapshot {
+    /// The side-by-side table: analytic rows, then measured ones, with flags as notes.
     pub fn table(&self) -> IndicatorTable {
         let analytic: Vec<&VariantCost> = self.variants.iter().map(|v| &v.analytic).collect();
         let mut table = analytic_table(&self.suite, &analytic);
         let vs = &self.variants;
         let row = |key,
                    label,
+                   unit,
                    better,
                    missing: &dyn Fn(&VariantSummary) -> String,
                    f: &dyn Fn(&VariantSummary) -> Option<(f64, String)>| Row {
             key,
             label,
-            unit: "",
+            unit,
             better,
+            source: Source::Measured,
             cells: vs
                 .iter()
                 .map(|v| match (&v.measured.phase, f(&v.measured)) {
@@ -101,8 +37,8 @@ impl BenchReport {
         };
         let not_yet = |_: &VariantSummary| "not measured yet".to_owned();
         let measured =
-            |key, label, better, f: &dyn Fn(&VariantSummary) -> Option<(f64, String)>| {
-                row(key, label, better, &not_yet, f)
+            |key, label, unit, better, f: &dyn Fn(&VariantSummary) -> Option<(f64, String)>| {
+                row(key, label, unit, better, &not_yet, f)
             };
         let no_experts = |m: &VariantSummary| {
             if self
@@ -115,71 +51,88 @@ impl BenchReport {
                 "no experts".to_owned()
             }
         };
-        let moe = |key, label, f: &dyn Fn(&VariantSummary) -> Option<(f64, String)>| {
-            row(key, label, Better::Lower, &no_experts, f)
+        let moe = |key, label, unit, f: &dyn Fn(&VariantSummary) -> Option<(f64, String)>| {
+            row(key, label, unit, Better::Lower, &no_experts, f)
         };
         let secs = |s: f64| (s, units::seconds(s));
         let low = Better::Lower;
         let high = Better::Higher;
         table.rows.extend([
-            measured("latency_p50", "latency p50", low, &|m| {
+            measured("latency_p50", "latency p50", "s", low, &|m| {
                 m.latency.map(|l| secs(l.p50_s))
             }),
-            measured("latency_p90", "latency p90", low, &|m| {
+            measured("latency_p90", "latency p90", "s", low, &|m| {
                 m.latency.map(|l| secs(l.p90_s))
             }),
-            measured("latency_p99", "latency p99", low, &|m| {
+            measured("latency_p99", "latency p99", "s", low, &|m| {
                 m.latency.map(|l| secs(l.p99_s))
             }),
-            measured("latency_mean", "latency mean", low, &|m| {
+            measured("latency_mean", "latency mean", "s", low, &|m| {
                 m.latency.map(|l| secs(l.mean_s))
             }),
-            measured("latency_cv", "latency CV", Better::Neither, &|m| {
+            measured("latency_cv", "latency CV", "1", Better::Neither, &|m| {
                 m.latency.map(|l| (l.cv, format!("{:.1}%", 100.0 * l.cv)))
             }),
-            measured("iterations", "iterations", Better::Neither, &|m| {
-                m.latency
-                    .map(|l| (l.iterations as f64, l.iterations.to_string()))
-            }),
-            measured("samples_per_s", "throughput samples/s", high, &|m| {
-                m.samples_per_s.map(|v| (v, units::si(v)))
-            }),
-            measured("tokens_per_s", "throughput tokens/s", high, &|m| {
-                m.tokens_per_s.map(|v| (v, units::si(v)))
-            }),
-            measured("flops_per_s", "achieved FLOP/s", high, &|m| {
+            measured(
+                "iterations",
+                "iterations",
+                "iterations",
+                Better::Neither,
+                &|m| {
+                    m.latency
+                        .map(|l| (l.iterations as f64, l.iterations.to_string()))
+                },
+            ),
+            measured(
+                "samples_per_s",
+                "throughput samples/s",
+                "samples/s",
+                high,
+                &|m| m.samples_per_s.map(|v| (v, units::si(v))),
+            ),
+            measured(
+                "tokens_per_s",
+                "throughput tokens/s",
+                "tokens/s",
+                high,
+                &|m| m.tokens_per_s.map(|v| (v, units::si(v))),
+            ),
+            measured("flops_per_s", "achieved FLOP/s", "FLOP/s", high, &|m| {
                 m.flops_per_s.map(|v| (v, units::with_unit(v, "FLOP/s")))
             }),
-            measured("pct_peak_flops", "% of peak FLOP/s", high, &|m| {
+            measured("pct_peak_flops", "% of peak FLOP/s", "%", high, &|m| {
                 m.pct_peak_flops.map(|v| (v, format!("{v:.1}%")))
             }),
-            measured("bytes_per_s", "achieved bandwidth", high, &|m| {
+            measured("bytes_per_s", "achieved bandwidth", "B/s", high, &|m| {
                 m.bytes_per_s.map(|v| (v, units::with_unit(v, "B/s")))
             }),
-            measured("cold_start", "cold start", low, &|m| {
+            measured("cold_start", "cold start", "s", low, &|m| {
                 m.cold_start_s.map(secs)
             }),
-            measured("heap_peak_bytes", "heap peak / forward", low, &|m| {
+            measured("heap_peak_bytes", "heap peak / forward", "B", low, &|m| {
                 m.heap_peak_bytes.map(|b| (b as f64, units::bytes(b)))
             }),
         ]);
         if vs.iter().any(|v| !v.measured.routing.is_empty()) {
             table.rows.extend([
-                moe("dropped_tokens", "MoE dropped choices", &|m| {
+                moe("dropped_tokens", "MoE dropped choices", "choices", &|m| {
                     (!m.routing.is_empty()).then(|| {
                         let d: u64 = m.routing.iter().map(|r| r.dropped).sum();
                         (d as f64, d.to_string())
                     })
                 }),
-                moe("imbalance", "MoE load imbalance", &|m| {
+                moe("imbalance", "MoE load imbalance", "max/mean", &|m| {
                     (!m.routing.is_empty()).then(|| {
                         let worst = m.routing.iter().map(|r| r.imbalance).fold(0.0, f64::max);
                         (worst, format!("{worst:.2}"))
                     })
                 }),
-                moe("flops_useful_routed", "FLOPs useful (routed)", &|m| {
-                    m.flops_useful_routed.map(|f| (f as f64, units::flops(f)))
-                }),
+                moe(
+                    "flops_useful_routed",
+                    "FLOPs useful (routed)",
+                    "FLOP",
+                    &|m| m.flops_useful_routed.map(|f| (f as f64, units::flops(f))),
+                ),
             ]);
         }
         table.notes.insert(

@@ -5,7 +5,6 @@ mod models;
 mod ranks;
 mod table;
 
-pub use bench::{BenchReport, BenchVariant};
 pub use models::{ModelsReport, VariantCost};
 pub use ranks::{RANKED, Ranks, kendall_tau_b, rank};
-pub use table::{Better, Cell, IndicatorTable, Row, ratio_text};
+pub use table::{Better, Cell, IndicatorTable, Row, Source, ratio_text};

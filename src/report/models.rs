@@ -2,15 +2,15 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::table::{Better, Cell, IndicatorTable, Row};
+use super::table::{Better, Cell, IndicatorTable, Row, Source};
 use crate::cost::{self, CONVENTIONS, CostReport};
 use crate::spec::{Dims, Family, MatchOutcome, Suite, Variant};
 use crate::units;
 
 /// The analytic figures of one variant.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct VariantCost {
     pub name: String,
     pub family: Family,
@@ -76,6 +76,7 @@ pub fn analytic_table(suite: &Suite, vs: &[&VariantCost]) -> IndicatorTable {
         label,
         unit,
         better,
+        source: Source::Analytic,
         cells: vs
             .iter()
             .map(|v| {
@@ -89,6 +90,7 @@ pub fn analytic_table(suite: &Suite, vs: &[&VariantCost]) -> IndicatorTable {
         label,
         unit: "",
         better: Better::Neither,
+        source: Source::Analytic,
         cells: vs.iter().map(|v| Cell::Text(f(v))).collect(),
     };
     let count = |v: u64| (v as f64, units::si(v as f64));
@@ -101,33 +103,37 @@ pub fn analytic_table(suite: &Suite, vs: &[&VariantCost]) -> IndicatorTable {
             let d = &v.dims;
             format!("d{} h{} f{} L{}", d.d_model, d.n_heads, d.d_ff, d.n_layers)
         }),
-        number("params_total", "params total", "", low, &|v| {
+        number("params_total", "params total", "params", low, &|v| {
             count(v.cost.params_total)
         }),
-        number("params_active", "params active/token", "", low, &|v| {
-            count(v.cost.params_active)
-        }),
-        number("flops_dense", "FLOPs dense-equiv", "", low, &|v| {
+        number(
+            "params_active",
+            "params active/token",
+            "params",
+            low,
+            &|v| count(v.cost.params_active),
+        ),
+        number("flops_dense", "FLOPs dense-equiv", "FLOP", low, &|v| {
             flops(v.cost.totals.flops_dense)
         }),
-        number("flops_useful", "FLOPs useful", "", low, &|v| {
+        number("flops_useful", "FLOPs useful", "FLOP", low, &|v| {
             flops(v.cost.totals.flops_useful)
         }),
-        number("flops_executed", "FLOPs executed", "", low, &|v| {
+        number("flops_executed", "FLOPs executed", "FLOP", low, &|v| {
             flops(v.cost.totals.flops_executed)
         }),
-        number("macs", "MACs executed", "", low, &|v| {
+        number("macs", "MACs executed", "MAC", low, &|v| {
             count(v.cost.totals.macs)
         }),
-        number("train_flops", "FLOPs train step", "", low, &|v| {
+        number("train_flops", "FLOPs train step", "FLOP", low, &|v| {
             flops(v.cost.totals.train_flops)
         }),
-        number("mem_access_bytes", "memory access", "", low, &|v| {
+        number("mem_access_bytes", "memory access", "B", low, &|v| {
             bytes(v.cost.totals.mem_access_bytes)
         }),
         number(
             "arithmetic_intensity",
-            "arithmetic intensity",
+            "arithmetic intensity [FLOP/B]",
             "FLOP/B",
             Better::Neither,
             &|v| {
@@ -135,17 +141,17 @@ pub fn analytic_table(suite: &Suite, vs: &[&VariantCost]) -> IndicatorTable {
                 (ai, format!("{ai:.1}"))
             },
         ),
-        number("param_bytes", "param memory", "", low, &|v| {
+        number("param_bytes", "param memory", "B", low, &|v| {
             bytes(v.cost.totals.param_bytes)
         }),
         number(
             "activation_peak_bytes",
             "activation peak (est.)",
-            "",
+            "B",
             low,
             &|v| bytes(v.cost.totals.activation_peak_bytes),
         ),
-        number("memory_estimate_bytes", "memory estimate", "", low, &|v| {
+        number("memory_estimate_bytes", "memory estimate", "B", low, &|v| {
             bytes(v.cost.totals.memory_estimate_bytes)
         }),
     ];

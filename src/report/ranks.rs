@@ -1,7 +1,7 @@
 //! Ranks of the variants under each indicator, and how far the indicators agree (Kendall's
 //! tau): the paper's point at a glance, "cheapest by FLOPs, slowest by latency".
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::table::{Better, Cell, IndicatorTable};
 
@@ -18,7 +18,7 @@ pub const RANKED: &[(&str, &str)] = &[
     ("cold_start", "cold"),
 ];
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Ranks {
     pub variants: Vec<String>,
     /// (indicator key, short label, rank of each variant: 1 = cheapest; None = no value).

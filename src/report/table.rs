@@ -28,12 +28,33 @@ pub enum Cell {
     NotAvailable(String),
 }
 
+/// Where a row's figures come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// Counted from the architecture (the cost model).
+    Analytic,
+    /// Measured by the engine on the backend.
+    Measured,
+}
+
+impl Source {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Source::Analytic => "analytic",
+            Source::Measured => "measured",
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Row {
     pub key: &'static str,
     pub label: &'static str,
+    /// The unit of each cell's `value` (CSV and JSON); the text carries its own.
     pub unit: &'static str,
     pub better: Better,
+    pub source: Source,
     pub cells: Vec<Cell>,
 }
 
@@ -123,14 +144,6 @@ impl IndicatorTable {
         header
     }
 
-    fn label(row: &Row) -> String {
-        if row.unit.is_empty() {
-            row.label.to_owned()
-        } else {
-            format!("{} [{}]", row.label, row.unit)
-        }
-    }
-
     /// A table for the terminal; `*` marks the best value of each row.
     pub fn to_text(&self, width: Option<u16>) -> String {
         let mut table = Table::new();
@@ -142,7 +155,7 @@ impl IndicatorTable {
             table.set_width(width);
         }
         for row in &self.rows {
-            let mut cells = vec![Self::label(row)];
+            let mut cells = vec![row.label.to_owned()];
             cells.extend((0..self.columns.len()).map(|c| row.display(c, true)));
             table.add_row(cells);
         }
@@ -163,7 +176,7 @@ impl IndicatorTable {
         let mut table = Table::new();
         table.load_preset(ASCII_MARKDOWN).set_header(self.header());
         for row in &self.rows {
-            let mut cells = vec![Self::label(row)];
+            let mut cells = vec![row.label.to_owned()];
             cells.extend((0..self.columns.len()).map(|c| {
                 let text = row.display(c, false).replace('|', "\\|");
                 if row.best() == Some(c) {
@@ -185,7 +198,8 @@ impl IndicatorTable {
         out
     }
 
-    /// One row per variant and indicator: `variant,indicator,value,unit,ratio_to_baseline,best`.
+    /// One row per variant and indicator:
+    /// `variant,indicator,value,unit,source,ratio_to_baseline,best`.
     pub fn to_csv(&self) -> Result<String, csv::Error> {
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record([
@@ -193,6 +207,7 @@ impl IndicatorTable {
             "indicator",
             "value",
             "unit",
+            "source",
             "ratio_to_baseline",
             "best",
         ])?;
@@ -212,7 +227,15 @@ impl IndicatorTable {
                 } else {
                     "false"
                 };
-                w.write_record([variant, row.key, &value, row.unit, &ratio, best])?;
+                w.write_record([
+                    variant,
+                    row.key,
+                    &value,
+                    row.unit,
+                    row.source.name(),
+                    &ratio,
+                    best,
+                ])?;
             }
         }
         let bytes = w.into_inner().map_err(|e| e.into_error())?;
@@ -249,6 +272,7 @@ mod tests {
                     label: "FLOPs",
                     unit: "FLOP",
                     better: Better::Lower,
+                    source: Source::Analytic,
                     cells: vec![value(100.0), value(50.0), value(400.0)],
                 },
                 Row {
@@ -256,6 +280,7 @@ mod tests {
                     label: "speed",
                     unit: "1/s",
                     better: Better::Higher,
+                    source: Source::Measured,
                     cells: vec![
                         value(2.0),
                         Cell::NotAvailable("no adapter".into()),
@@ -281,8 +306,8 @@ mod tests {
         let csv = table().to_csv().unwrap();
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines.len(), 1 + 2 * 3);
-        assert_eq!(lines[2], "a,flops,50,FLOP,0.5,true");
-        assert_eq!(lines[5], "a,speed,n/a: no adapter,1/s,,false");
+        assert_eq!(lines[2], "a,flops,50,FLOP,analytic,0.5,true");
+        assert_eq!(lines[5], "a,speed,n/a: no adapter,1/s,measured,,false");
     }
 
     #[test]

@@ -8,10 +8,12 @@ mod theme;
 
 pub use theme::Theme;
 
-use ratatui::Frame;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, Tabs, Wrap};
+use ratatui::{Frame, Terminal};
 
 use crate::app::{App, KEYS, View};
 
@@ -71,7 +73,11 @@ fn render_header(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             "0 s".to_owned(),
         ),
     };
-    let state = if app.paused { "paused" } else { "running" };
+    let state = match (&app.watching, app.paused) {
+        (Some(origin), _) => format!("watching {origin}"),
+        (None, true) => "paused".to_owned(),
+        (None, false) => "running".to_owned(),
+    };
     let mut spans = vec![
         Span::styled(" effprof ", theme.title),
         Span::raw(format!(" suite {} ", app.suite.name)),
@@ -100,6 +106,25 @@ fn render_header(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             .highlight_style(theme.accent),
         tabs,
     );
+}
+
+/// The screen as the user sees it at `width` x `height`, as plain text without escape codes;
+/// trailing blanks trimmed.
+pub fn screen_text(app: &App, theme: &Theme, width: u16, height: u16) -> String {
+    // An in-memory backend cannot fail.
+    let Ok(mut terminal) = Terminal::new(TestBackend::new(width, height));
+    let Ok(_) = terminal.draw(|f| render(app, theme, f));
+    let buffer: &Buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..height {
+        let mut line = String::new();
+        for x in 0..width {
+            line.push_str(buffer[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
 }
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {

@@ -1,0 +1,162 @@
+//! A snapshot: everything needed to reproduce and judge a comparison later, on paper or on
+//! another machine. The JSON document is the source of truth; CSV, Markdown, SVG and the text
+//! screen are rendered from it (see [`export`]). `effprof bench --format json` prints one.
+
+mod diff;
+mod export;
+mod host;
+mod load;
+mod plot;
+pub mod time;
+
+pub use diff::{Diff, DiffRow};
+pub use export::{ExportError, FILES, render_set, write_set};
+pub use host::Host;
+pub use load::SnapshotError;
+pub use plot::{relative_svg, scatter_svg};
+
+use std::collections::BTreeMap;
+use std::time::SystemTime;
+
+use serde::{Deserialize, Serialize};
+
+use crate::backend::Backend;
+use crate::cost::CONVENTIONS;
+use crate::engine::{DeviceMemory, Peaks, ProcessMemory, Summary, VariantSummary};
+use crate::report::{ModelsReport, Ranks, VariantCost};
+use crate::spec::Suite;
+
+/// The schema this effprof writes, and the newest it reads.
+pub const SCHEMA: &str = "effprof.snapshot/1";
+pub const SCHEMA_NAME: &str = "effprof.snapshot";
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The burn release effprof is built with (a test checks it against Cargo.lock).
+pub const BURN_VERSION: &str = "0.22.1";
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SnapshotVariant {
+    /// Family, resolved dimensions, match outcome, totals and the per-layer breakdown.
+    #[serde(flatten)]
+    pub analytic: VariantCost,
+    pub measured: VariantSummary,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub schema: String,
+    pub effprof_version: String,
+    pub burn_version: String,
+    /// When the figures were taken, RFC 3339 UTC.
+    pub created_utc: String,
+    pub host: Host,
+    pub conventions: BTreeMap<String, String>,
+    /// The suite at the measured batch, every variant's dimensions resolved.
+    pub suite: Suite,
+    pub backend: Backend,
+    pub adapter: String,
+    pub driver: String,
+    pub batch: usize,
+    /// Seconds the engine had run when the figures were taken.
+    pub elapsed_s: f64,
+    pub peaks: Option<Peaks>,
+    pub process: ProcessMemory,
+    pub device_memory: Option<DeviceMemory>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_memory_na: Option<String>,
+    /// Baseline first, then the suite's order.
+    pub variants: Vec<SnapshotVariant>,
+    /// Each variant's rank under the usual cost indicators, and Kendall's tau between them.
+    pub ranks: Ranks,
+}
+
+impl Snapshot {
+    /// Joins the analytic figures (at the measured batch) with the engine's last summary.
+    pub fn new(
+        suite: &Suite,
+        summary: &Summary,
+        host: Host,
+        created: SystemTime,
+    ) -> Result<Self, crate::cost::TooLarge> {
+        let mut at_batch = suite.clone();
+        at_batch.workload.batch = summary.batch;
+        let models = ModelsReport::new(&at_batch)?;
+        let variants = summary
+            .variants
+            .iter()
+            .filter_map(|m| {
+                let analytic = models.variants.iter().find(|a| a.name == m.name)?.clone();
+                Some(SnapshotVariant {
+                    analytic,
+                    measured: m.clone(),
+                })
+            })
+            .collect();
+        let mut snapshot = Self {
+            schema: SCHEMA.to_owned(),
+            effprof_version: env!("CARGO_PKG_VERSION").to_owned(),
+            burn_version: BURN_VERSION.to_owned(),
+            created_utc: time::rfc3339(created),
+            host,
+            conventions: CONVENTIONS
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            suite: at_batch,
+            backend: summary.backend,
+            adapter: summary.adapter.clone(),
+            driver: summary.driver.clone(),
+            batch: summary.batch,
+            elapsed_s: summary.elapsed_s,
+            peaks: summary.peaks,
+            process: summary.process,
+            device_memory: summary.device_memory,
+            device_memory_na: summary.device_memory_na.clone(),
+            variants,
+            ranks: Ranks::default(),
+        };
+        snapshot.ranks = Ranks::from_table(&snapshot.table());
+        Ok(snapshot)
+    }
+
+    /// `misnomer-wgpu-cpu-20261128T142233Z`: the folder an export goes into.
+    pub fn stem(&self) -> String {
+        let stamp: String = self
+            .created_utc
+            .chars()
+            .filter(|c| !matches!(c, '-' | ':'))
+            .collect();
+        format!(
+            "{}-{}-{stamp}",
+            safe_name(&self.suite.name),
+            safe_name(&self.backend.to_string())
+        )
+    }
+
+    /// One line saying where and when: backend, adapter, host, versions.
+    pub fn provenance(&self) -> String {
+        format!(
+            "{} on {} ({}); host {}; effprof {}, burn {}; {}",
+            self.backend,
+            self.adapter,
+            self.driver,
+            self.host.describe(),
+            self.effprof_version,
+            self.burn_version,
+            self.created_utc
+        )
+    }
+}
+
+/// Letters, digits, `_` and `.` kept; anything else becomes `-`.
+fn safe_name(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}

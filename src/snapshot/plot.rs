@@ -1,0 +1,275 @@
+//! The paper's plots as SVG (plotters): scatter panels of cost indicator against speed, and a
+//! bar chart of every indicator relative to the baseline. Every variant is named in both, also
+//! the ones without a measurement (listed as such), so no variant silently disappears.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::Snapshot;
+use crate::report::{Cell, ratio_text};
+use crate::units;
+
+const FONT: &str = "sans-serif";
+
+fn colour(i: usize) -> RGBColor {
+    // Okabe-Ito: told apart by colour-blind readers too.
+    const PALETTE: [RGBColor; 8] = [
+        RGBColor(0, 114, 178),
+        RGBColor(213, 94, 0),
+        RGBColor(0, 158, 115),
+        RGBColor(204, 121, 167),
+        RGBColor(230, 159, 0),
+        RGBColor(86, 180, 233),
+        RGBColor(120, 120, 120),
+        RGBColor(240, 228, 66),
+    ];
+    PALETTE[i % PALETTE.len()]
+}
+
+struct Panel {
+    title: &'static str,
+    x_desc: &'static str,
+    y_desc: &'static str,
+    /// (variant, x, y) where both are known.
+    points: Vec<(String, f64, f64)>,
+    /// Variants left out, and why.
+    missing: Vec<String>,
+}
+
+fn panel(
+    s: &Snapshot,
+    title: &'static str,
+    x_desc: &'static str,
+    y_desc: &'static str,
+    f: impl Fn(&super::SnapshotVariant) -> (f64, Option<f64>),
+) -> Panel {
+    let mut points = Vec::new();
+    let mut missing = Vec::new();
+    for v in &s.variants {
+        match f(v) {
+            (x, Some(y)) if x > 0.0 && y > 0.0 => points.push((v.analytic.name.clone(), x, y)),
+            _ => missing.push(v.analytic.name.clone()),
+        }
+    }
+    Panel {
+        title,
+        x_desc,
+        y_desc,
+        points,
+        missing,
+    }
+}
+
+/// A log range around `values` with some air, never empty.
+fn log_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
+    let (lo, hi) = values.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    if !lo.is_finite() || hi <= 0.0 {
+        return 0.1..10.0;
+    }
+    (lo / 1.6)..(hi * 1.6)
+}
+
+/// Three panels: executed FLOPs vs p50 latency, parameters vs p50 latency, executed FLOPs vs
+/// throughput; log-log, each point labelled with its variant.
+pub fn scatter_svg(s: &Snapshot) -> Result<String, String> {
+    let latency_ms = |v: &super::SnapshotVariant| v.measured.latency.map(|l| l.p50_s * 1e3);
+    let panels = [
+        panel(
+            s,
+            "FLOPs vs latency",
+            "FLOPs executed",
+            "latency p50 [ms]",
+            |v| (v.analytic.cost.totals.flops_executed as f64, latency_ms(v)),
+        ),
+        panel(
+            s,
+            "Parameters vs latency",
+            "parameters",
+            "latency p50 [ms]",
+            |v| (v.analytic.cost.params_total as f64, latency_ms(v)),
+        ),
+        panel(
+            s,
+            "FLOPs vs throughput",
+            "FLOPs executed",
+            "throughput [tokens/s]",
+            |v| {
+                (
+                    v.analytic.cost.totals.flops_executed as f64,
+                    v.measured.tokens_per_s,
+                )
+            },
+        ),
+    ];
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (1500, 520)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let root = root
+            .titled(
+                &format!("{}: {} on {}", s.suite.name, s.backend, s.adapter),
+                (FONT, 20),
+            )
+            .map_err(|e| e.to_string())?;
+        let names: Vec<&str> = s
+            .variants
+            .iter()
+            .map(|v| v.analytic.name.as_str())
+            .collect();
+        for (area, p) in root.split_evenly((1, 3)).iter().zip(&panels) {
+            draw_scatter(area, p, &names).map_err(|e| e.to_string())?;
+        }
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+fn draw_scatter(
+    area: &DrawingArea<SVGBackend<'_>, Shift>,
+    p: &Panel,
+    names: &[&str],
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut chart = ChartBuilder::on(area)
+        .caption(p.title, (FONT, 16))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(
+            log_range(p.points.iter().map(|q| q.1)).log_scale(),
+            log_range(p.points.iter().map(|q| q.2)).log_scale(),
+        )?;
+    chart
+        .configure_mesh()
+        .x_desc(p.x_desc)
+        .y_desc(p.y_desc)
+        .x_label_formatter(&|v| units::si(*v))
+        .y_label_formatter(&|v| units::si(*v))
+        .x_labels(8)
+        .y_labels(8)
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+    chart.draw_series(p.points.iter().map(|(name, x, y)| {
+        let i = names.iter().position(|n| n == name).unwrap_or(0);
+        EmptyElement::at((*x, *y))
+            + Circle::new((0, 0), 5, colour(i).filled())
+            + Text::new(name.clone(), (7, -14), (FONT, 12).into_font())
+    }))?;
+    if !p.missing.is_empty() {
+        let (x, y) = chart.backend_coord(&(chart.x_range().start, chart.y_range().end));
+        area.draw(&Text::new(
+            format!("not measured: {}", p.missing.join(", ")),
+            (x + 6, y + 6),
+            (FONT, 12).into_font().color(&RED),
+        ))?;
+    }
+    Ok(())
+}
+
+/// Every numeric indicator of every variant as a ratio to the baseline, on a log axis: a bar
+/// left of 1x is cheaper (or, for throughput-like rows, slower) than the baseline.
+pub fn relative_svg(s: &Snapshot) -> Result<String, String> {
+    let table = s.table();
+    let rows: Vec<_> = table
+        .rows
+        .iter()
+        .filter(|r| (1..table.columns.len()).any(|c| r.ratio(c).is_some()))
+        .collect();
+    let variants = &table.columns[1..];
+    let ratios: Vec<f64> = rows
+        .iter()
+        .flat_map(|r| (1..table.columns.len()).filter_map(|c| r.ratio(c)))
+        .filter(|r| *r > 0.0)
+        .chain([1.0])
+        .collect();
+    let x = log_range(ratios.iter().copied());
+    let slot = 14;
+    let height = (80 + rows.len() * (variants.len().max(1) * slot + 10)).max(300) as u32;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (1100, height + 60)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let result = draw_relative(&root, s, &table, &rows, variants, x);
+        result.map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+fn draw_relative(
+    root: &DrawingArea<SVGBackend<'_>, Shift>,
+    s: &Snapshot,
+    table: &crate::report::IndicatorTable,
+    rows: &[&crate::report::Row],
+    variants: &[String],
+    x: std::ops::Range<f64>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let n = rows.len().max(1) as f64;
+    let mut chart = ChartBuilder::on(root)
+        .caption(
+            format!(
+                "{}: every indicator relative to {} ({} on {})",
+                s.suite.name, table.columns[0], s.backend, s.adapter
+            ),
+            (FONT, 18),
+        )
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(200)
+        .build_cartesian_2d(x.clone().log_scale(), 0.0..n)?;
+    chart
+        .configure_mesh()
+        .x_desc(format!("ratio to {} (log scale)", table.columns[0]))
+        .x_labels(12)
+        .x_label_formatter(&|v| ratio_text(*v))
+        .y_labels(0)
+        .disable_y_mesh()
+        .draw()?;
+    let k = variants.len().max(1) as f64;
+    for (vi, name) in variants.iter().enumerate() {
+        let c = vi + 1;
+        let colour = colour(vi + 1);
+        let bars: Vec<_> = rows
+            .iter()
+            .enumerate()
+            .filter_map(|(ri, row)| {
+                let r = row.ratio(c)?.max(x.start);
+                // Top row first; each variant a thin slot within its row.
+                let top = n - ri as f64 - 0.1 - 0.8 * vi as f64 / k;
+                let bottom = top - 0.8 / k;
+                Some(Rectangle::new([(1.0, top), (r, bottom)], colour.filled()))
+            })
+            .collect();
+        chart
+            .draw_series(bars)?
+            .label(name.as_str())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.filled()));
+    }
+    chart.draw_series(std::iter::once(PathElement::new(
+        vec![(1.0, 0.0), (1.0, n)],
+        BLACK.stroke_width(1),
+    )))?;
+    let label_style =
+        TextStyle::from((FONT, 13).into_font()).pos(Pos::new(HPos::Right, VPos::Center));
+    for (ri, row) in rows.iter().enumerate() {
+        let (px, py) = chart.backend_coord(&(x.start, n - ri as f64 - 0.5));
+        let unavailable = (1..table.columns.len())
+            .filter(|c| matches!(row.cells[*c], Cell::NotAvailable(_)))
+            .count();
+        let label = if unavailable > 0 {
+            format!("{} ({unavailable} n/a)", row.label)
+        } else {
+            row.label.to_owned()
+        };
+        root.draw(&Text::new(label, (px - 8, py), label_style.clone()))?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()?;
+    Ok(())
+}

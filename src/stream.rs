@@ -1,0 +1,120 @@
+//! The live stream of `effprof bench --format jsonl`: a header line that carries everything the
+//! views need besides the measurements (suite, analytic figures, host), then one engine summary
+//! per line. `effprof view` reads it back, from a file or a pipe.
+
+use std::io::BufRead;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::Summary;
+use crate::report::{ModelsReport, VariantCost};
+use crate::snapshot::{BURN_VERSION, Host};
+use crate::spec::Suite;
+
+pub const STREAM_SCHEMA: &str = "effprof.stream/1";
+const STREAM_NAME: &str = "effprof.stream";
+const STREAM_VERSION: u32 = 1;
+
+/// The first line of a stream.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StreamHeader {
+    pub schema: String,
+    pub effprof_version: String,
+    pub burn_version: String,
+    pub host: Host,
+    /// The suite as measured: selected variants, the batch of the run.
+    pub suite: Suite,
+    /// Each variant's analytic figures at that batch.
+    pub analytic: Vec<VariantCost>,
+}
+
+impl StreamHeader {
+    pub fn new(suite: &Suite, host: Host) -> Result<Self, crate::cost::TooLarge> {
+        Ok(Self {
+            schema: STREAM_SCHEMA.to_owned(),
+            effprof_version: env!("CARGO_PKG_VERSION").to_owned(),
+            burn_version: BURN_VERSION.to_owned(),
+            host,
+            suite: suite.clone(),
+            analytic: ModelsReport::new(suite)?.variants,
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StreamError {
+    #[error("cannot read {origin}: {source}")]
+    Read {
+        origin: String,
+        source: std::io::Error,
+    },
+    #[error("{origin} is empty: no stream header (record one with `effprof bench --format jsonl`)")]
+    Empty { origin: String },
+    #[error(
+        "{origin} line 1 is not an effprof stream header ({STREAM_SCHEMA}): {why}; record one with `effprof bench --format jsonl`"
+    )]
+    NoHeader { origin: String, why: String },
+    #[error(
+        "{origin} is a {schema} stream, newer than this effprof {} reads (up to {STREAM_SCHEMA}); upgrade effprof to view it",
+        env!("CARGO_PKG_VERSION")
+    )]
+    Newer { origin: String, schema: String },
+    #[error("{origin} line {line}: {why}")]
+    BadLine {
+        origin: String,
+        line: usize,
+        why: String,
+    },
+}
+
+/// Reads and checks the header, the stream's first line.
+pub fn read_header(reader: &mut impl BufRead, origin: &str) -> Result<StreamHeader, StreamError> {
+    let mut line = String::new();
+    let n = reader
+        .read_line(&mut line)
+        .map_err(|source| StreamError::Read {
+            origin: origin.to_owned(),
+            source,
+        })?;
+    if n == 0 {
+        return Err(StreamError::Empty {
+            origin: origin.to_owned(),
+        });
+    }
+    let no = |why: String| StreamError::NoHeader {
+        origin: origin.to_owned(),
+        why,
+    };
+    let value: serde_json::Value =
+        serde_json::from_str(&line).map_err(|e| no(format!("not valid JSON ({e})")))?;
+    let schema = value
+        .get("schema")
+        .and_then(|s| s.as_str())
+        .ok_or_else(|| no("it has no `schema` field".into()))?
+        .to_owned();
+    let version = schema
+        .strip_prefix(STREAM_NAME)
+        .and_then(|v| v.strip_prefix('/'))
+        .and_then(|v| v.parse::<u32>().ok())
+        .ok_or_else(|| no(format!("its schema is `{schema}`")))?;
+    if version > STREAM_VERSION {
+        return Err(StreamError::Newer {
+            origin: origin.to_owned(),
+            schema,
+        });
+    }
+    serde_json::from_value(value).map_err(|e| no(e.to_string()))
+}
+
+/// One summary line; `line` is its 1-based number, for the error.
+pub fn parse_summary(text: &str, line: usize, origin: &str) -> Result<Summary, StreamError> {
+    serde_json::from_str(text).map_err(|e| StreamError::BadLine {
+        origin: origin.to_owned(),
+        line,
+        why: if e.is_eof() {
+            "truncated (the line ends early)".to_owned()
+        } else {
+            format!("not an engine summary: {e}")
+        },
+    })
+}

@@ -1,0 +1,425 @@
+//! Snapshots: the JSON round trip, the schema the README documents, golden Markdown and CSV,
+//! the SVG plots, `diff`, the export folder and every way a file can be wrong.
+//!
+//! The fixtures are real runs of the tiny suite, recorded with
+//! `effprof bench --suite tiny --duration 2 --backend {ndarray,flex} --format json`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use effprof::snapshot::{
+    Diff, FILES, Snapshot, SnapshotError, relative_svg, scatter_svg, write_set,
+};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn ndarray() -> Snapshot {
+    Snapshot::load(&fixture("snapshot-tiny-ndarray.json")).expect("the fixture loads")
+}
+
+fn flex() -> Snapshot {
+    Snapshot::load(&fixture("snapshot-tiny-flex.json")).expect("the fixture loads")
+}
+
+/// Equal JSON, floats to within an ulp or two (serde_json's default float parser may round the
+/// last bit differently from the printer).
+fn same_json(a: &serde_json::Value, b: &serde_json::Value, path: &str) {
+    use serde_json::Value::*;
+    match (a, b) {
+        (Object(x), Object(y)) => {
+            assert_eq!(
+                x.keys().collect::<Vec<_>>(),
+                y.keys().collect::<Vec<_>>(),
+                "{path}"
+            );
+            for (k, v) in x {
+                same_json(v, &y[k], &format!("{path}.{k}"));
+            }
+        }
+        (Array(x), Array(y)) => {
+            assert_eq!(x.len(), y.len(), "{path}");
+            for (i, (v, w)) in x.iter().zip(y).enumerate() {
+                same_json(v, w, &format!("{path}[{i}]"));
+            }
+        }
+        (Number(x), Number(y)) if x.is_f64() || y.is_f64() => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            assert!(
+                (x - y).abs() <= 4.0 * f64::EPSILON * x.abs().max(y.abs()),
+                "{path}: {x} vs {y}"
+            );
+        }
+        _ => assert_eq!(a, b, "{path}"),
+    }
+}
+
+#[test]
+fn json_round_trips() {
+    let text = std::fs::read_to_string(fixture("snapshot-tiny-ndarray.json")).unwrap();
+    let snapshot = Snapshot::from_json(&text, "fixture").unwrap();
+    let written = snapshot.to_json();
+    same_json(
+        &serde_json::from_str(&text).unwrap(),
+        &serde_json::from_str(&written).unwrap(),
+        "",
+    );
+    // What was read back and written again is written the same way from then on.
+    let again = Snapshot::from_json(&written, "again").unwrap();
+    assert_eq!(again.to_json(), written);
+    assert_eq!(again.table().to_markdown(), snapshot.table().to_markdown());
+}
+
+#[test]
+fn the_snapshot_has_every_part_the_format_promises() {
+    let s = ndarray();
+    assert_eq!(s.schema, "effprof.snapshot/1");
+    assert!(s.host.logical_cores >= 1 && s.host.memory_bytes > 0);
+    assert!(!s.conventions.is_empty());
+    assert_eq!(s.variants.len(), s.suite.variants.len());
+    for v in &s.variants {
+        assert!(
+            !v.analytic.cost.layers.is_empty(),
+            "{}: per-layer breakdown",
+            v.analytic.name
+        );
+        assert!(v.measured.latency.is_some_and(|l| l.iterations > 0));
+    }
+    // Ranks over the usual indicators, a square tau matrix with 1 on the diagonal.
+    let n = s.ranks.ranks.len();
+    assert!(n >= 6, "{:?}", s.ranks.ranks);
+    assert_eq!(s.ranks.tau.len(), n);
+    for (i, row) in s.ranks.tau.iter().enumerate() {
+        assert_eq!(row.len(), n);
+        assert_eq!(row[i], Some(1.0));
+    }
+}
+
+/// Every path of a JSON value, arrays as `[]`; the `conventions` map as one path.
+fn paths(value: &serde_json::Value, prefix: &str, out: &mut BTreeSet<String>) {
+    match value {
+        serde_json::Value::Object(map) if prefix != "conventions" => {
+            for (k, v) in map {
+                let p = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                paths(v, &p, out);
+            }
+        }
+        serde_json::Value::Array(items) if !items.is_empty() && prefix != "ranks.ranks" => {
+            for item in items {
+                paths(item, &format!("{prefix}[]"), out);
+            }
+        }
+        _ => {
+            out.insert(prefix.to_owned());
+        }
+    }
+}
+
+/// The paths the README's snapshot format lists; `?` marks one that may be absent.
+fn documented() -> (BTreeSet<String>, BTreeSet<String>) {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme
+        .find("<!-- snapshot-schema -->")
+        .expect("README marks the snapshot schema");
+    let block = &readme[start..];
+    let block = &block[block.find("```").unwrap() + 3..];
+    let block = &block[block.find('\n').unwrap() + 1..block.find("\n```").unwrap()];
+    let (mut all, mut optional) = (BTreeSet::new(), BTreeSet::new());
+    for line in block.lines().filter(|l| !l.trim().is_empty()) {
+        let path = line.split_whitespace().next().unwrap();
+        match path.strip_suffix('?') {
+            Some(p) => {
+                optional.insert(p.to_owned());
+                all.insert(p.to_owned());
+            }
+            None => {
+                all.insert(path.to_owned());
+            }
+        }
+    }
+    (all, optional)
+}
+
+#[test]
+fn the_readme_documents_the_schema_the_code_writes() {
+    let (all, optional) = documented();
+    let mut written = BTreeSet::new();
+    for name in ["snapshot-tiny-ndarray.json", "snapshot-tiny-flex.json"] {
+        let value: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(fixture(name)).unwrap()).unwrap();
+        paths(&value, "", &mut written);
+    }
+    // A snapshot taken live, too, so a new field cannot hide behind an old fixture.
+    let live: serde_json::Value = serde_json::from_str(&ndarray().to_json()).unwrap();
+    paths(&live, "", &mut written);
+    let undocumented: Vec<_> = written.difference(&all).collect();
+    assert!(
+        undocumented.is_empty(),
+        "written but not in the README: {undocumented:?}"
+    );
+    let missing: Vec<_> = all
+        .difference(&written)
+        .filter(|p| !optional.contains(*p))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "in the README but never written: {missing:?}"
+    );
+}
+
+#[test]
+fn golden_markdown_and_csv() {
+    let s = ndarray();
+    insta::assert_snapshot!("snapshot_markdown", s.to_markdown());
+    insta::assert_snapshot!("snapshot_csv", s.to_csv().unwrap());
+}
+
+#[test]
+fn csv_has_a_value_unit_and_source_for_every_variant_and_indicator() {
+    let s = ndarray();
+    let csv = s.to_csv().unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        header[..5],
+        ["variant", "indicator", "value", "unit", "source"]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let table = s.table();
+    assert_eq!(rows.len(), table.rows.len() * s.variants.len());
+    let p50 = rows
+        .iter()
+        .find(|r| &r[0] == "dense" && &r[1] == "latency_p50")
+        .unwrap();
+    assert_eq!((&p50[3], &p50[4]), ("s", "measured"));
+    let measured: f64 = p50[2].parse().unwrap();
+    assert_eq!(measured, s.variants[0].measured.latency.unwrap().p50_s);
+    let params = rows
+        .iter()
+        .find(|r| &r[0] == "moe" && &r[1] == "params_total")
+        .unwrap();
+    assert_eq!((&params[3], &params[4]), ("params", "analytic"));
+}
+
+/// The text of every `<text>` element.
+fn svg_texts(svg: &str) -> String {
+    let mut texts = String::new();
+    let mut in_text = false;
+    for event in xml::reader::EventReader::from_str(svg) {
+        match event.expect("the SVG is well-formed XML") {
+            xml::reader::XmlEvent::StartElement { name, .. } if name.local_name == "text" => {
+                in_text = true
+            }
+            xml::reader::XmlEvent::EndElement { name } if name.local_name == "text" => {
+                in_text = false;
+                texts.push('\n');
+            }
+            xml::reader::XmlEvent::Characters(t) if in_text => texts.push_str(&t),
+            _ => {}
+        }
+    }
+    texts
+}
+
+#[test]
+fn svg_plots_parse_and_name_every_variant() {
+    let s = ndarray();
+    for (which, svg) in [
+        ("scatter", scatter_svg(&s).unwrap()),
+        ("relative", relative_svg(&s).unwrap()),
+    ] {
+        let texts = svg_texts(&svg);
+        for v in &s.variants {
+            assert!(
+                texts.contains(&v.analytic.name),
+                "{which} names {}:\n{texts}",
+                v.analytic.name
+            );
+        }
+    }
+    let scatter = svg_texts(&scatter_svg(&s).unwrap());
+    for panel in [
+        "FLOPs vs latency",
+        "Parameters vs latency",
+        "FLOPs vs throughput",
+    ] {
+        assert!(scatter.contains(panel), "{scatter}");
+    }
+    let relative = svg_texts(&relative_svg(&s).unwrap());
+    for row in ["params total", "latency p50", "throughput tokens/s"] {
+        assert!(relative.contains(row), "{relative}");
+    }
+}
+
+#[test]
+fn a_variant_without_a_measurement_is_named_as_such_in_the_scatter() {
+    let mut s = ndarray();
+    s.variants[2].measured.latency = None;
+    s.variants[2].measured.tokens_per_s = None;
+    let texts = svg_texts(&scatter_svg(&s).unwrap());
+    assert!(
+        texts.contains(&format!("not measured: {}", s.variants[2].analytic.name)),
+        "{texts}"
+    );
+}
+
+#[test]
+fn diff_of_two_backends() {
+    let (a, b) = (ndarray(), flex());
+    let diff = Diff::new(&a, &b, "ndarray.json", "flex.json");
+    assert_eq!(diff.variants.len(), 6);
+    assert!(diff.only_a.is_empty() && diff.only_b.is_empty());
+    // The architecture did not change: analytic rows are equal and rank the same.
+    let params = diff.rows.iter().find(|r| r.key == "params_total").unwrap();
+    assert!((0..6).all(|i| params.ratio(i) == Some(1.0)));
+    assert_eq!(params.ranking_changed, Some(false));
+    // Latency ratios are the two measurements' quotient.
+    let p50 = diff.rows.iter().find(|r| r.key == "latency_p50").unwrap();
+    let expected = b.variants[1].measured.latency.unwrap().p50_s
+        / a.variants[1].measured.latency.unwrap().p50_s;
+    assert!((p50.ratio(1).unwrap() - expected).abs() < 1e-12);
+    insta::assert_snapshot!("diff_ndarray_flex", diff.to_markdown());
+}
+
+#[test]
+fn diff_marks_a_planted_ranking_flip() {
+    let a = ndarray();
+    let mut b = ndarray();
+    // Make the slowest variant the fastest in B.
+    let p50 = |s: &Snapshot, i: usize| s.variants[i].measured.latency.unwrap().p50_s;
+    let slowest = (0..a.variants.len())
+        .max_by(|&i, &j| p50(&a, i).total_cmp(&p50(&a, j)))
+        .unwrap();
+    let fastest = (0..a.variants.len())
+        .min_by(|&i, &j| p50(&a, i).total_cmp(&p50(&a, j)))
+        .unwrap();
+    let mut l = b.variants[slowest].measured.latency.unwrap();
+    l.p50_s = p50(&a, fastest) / 2.0;
+    b.variants[slowest].measured.latency = Some(l);
+    let diff = Diff::new(&a, &b, "a.json", "b.json");
+    let changed: Vec<&str> = diff.changed().map(|r| r.key.as_str()).collect();
+    assert_eq!(changed, ["latency_p50"]);
+    let text = diff.to_text(Some(200));
+    assert!(text.contains("CHANGED"), "{text}");
+    assert!(
+        text.contains(&format!("B ranks {}", a.variants[slowest].analytic.name)),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_export_writes_every_file_atomically_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = ndarray();
+    let first = write_set(dir.path(), &s, "the screen\n").unwrap();
+    assert_eq!(first.file_name().unwrap().to_str().unwrap(), s.stem());
+    for name in FILES {
+        let len = std::fs::metadata(first.join(name)).unwrap().len();
+        assert!(len > 0, "{name}");
+    }
+    let json = std::fs::read_to_string(first.join("snapshot.json")).unwrap();
+    assert_eq!(json, s.to_json());
+    let md = std::fs::read_to_string(first.join("snapshot.md")).unwrap();
+    assert_eq!(md, s.to_markdown());
+    // The same second again: a new folder, the first untouched.
+    let second = write_set(dir.path(), &s, "another screen\n").unwrap();
+    assert_ne!(first, second);
+    assert!(second.to_str().unwrap().ends_with("-2"));
+    assert_eq!(
+        std::fs::read_to_string(first.join("screen.txt")).unwrap(),
+        "the screen\n"
+    );
+    // Nothing half-written is left behind.
+    let entries: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    // report and diff read what was exported.
+    let back = Snapshot::load(&second.join("snapshot.json")).unwrap();
+    assert_eq!(back.to_json(), s.to_json());
+}
+
+#[test]
+fn a_failed_write_names_the_path_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    // A file where the folder should be: no permission trick, so it fails for root too.
+    let blocker = dir.path().join("not-a-folder");
+    std::fs::write(&blocker, "x").unwrap();
+    let err = write_set(&blocker.join("snaps"), &ndarray(), "").unwrap_err();
+    assert!(err.to_string().contains("not-a-folder"), "{err}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+fn load_text(text: &str) -> SnapshotError {
+    Snapshot::from_json(text, "some/snap.json").unwrap_err()
+}
+
+#[test]
+fn every_way_a_snapshot_can_be_wrong_is_named() {
+    let text = std::fs::read_to_string(fixture("snapshot-tiny-ndarray.json")).unwrap();
+
+    let missing = Snapshot::load(Path::new("no/such/snapshot.json")).unwrap_err();
+    assert!(matches!(missing, SnapshotError::Read { .. }));
+    assert!(
+        missing.to_string().contains("no/such/snapshot.json"),
+        "{missing}"
+    );
+
+    let truncated = load_text(&text[..text.len() / 2]);
+    assert!(
+        matches!(truncated, SnapshotError::Truncated { .. }),
+        "{truncated}"
+    );
+    assert!(
+        truncated
+            .to_string()
+            .starts_with("some/snap.json is truncated"),
+        "{truncated}"
+    );
+
+    let corrupt = load_text(&text.replacen("\"backend\"", "\"backend\" oops", 1));
+    assert!(
+        matches!(corrupt, SnapshotError::Corrupt { .. }),
+        "{corrupt}"
+    );
+    assert!(corrupt.to_string().contains("line"), "{corrupt}");
+
+    let newer = load_text(&text.replacen("effprof.snapshot/1", "effprof.snapshot/2", 1));
+    assert!(matches!(newer, SnapshotError::Newer { .. }), "{newer}");
+    assert!(newer.to_string().contains("effprof.snapshot/2"), "{newer}");
+    assert!(newer.to_string().contains("upgrade"), "{newer}");
+
+    let other = load_text(r#"{"schema": "effprof.models/1", "variants": []}"#);
+    assert!(
+        matches!(other, SnapshotError::NotASnapshot { .. }),
+        "{other}"
+    );
+    assert!(other.to_string().contains("effprof.models/1"), "{other}");
+    let no_schema = load_text(r#"{"variants": []}"#);
+    assert!(no_schema.to_string().contains("no `schema`"), "{no_schema}");
+    let not_object = load_text("[1, 2]");
+    assert!(
+        matches!(not_object, SnapshotError::NotASnapshot { .. }),
+        "{not_object}"
+    );
+
+    let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    value.as_object_mut().unwrap().remove("variants");
+    let schema = load_text(&value.to_string());
+    assert!(matches!(schema, SnapshotError::Schema { .. }), "{schema}");
+    assert!(schema.to_string().contains("variants"), "{schema}");
+}
