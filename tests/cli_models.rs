@@ -88,8 +88,11 @@ fn csv_and_markdown() {
     let o = effprof(&["models", "--suite", "tiny", "--format", "csv"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let csv = stdout(&o);
-    assert!(csv.starts_with("variant,indicator,value,unit,ratio_to_baseline,best\n"));
-    assert!(csv.contains("\ndense,params_total,"), "{csv}");
+    assert!(csv.starts_with("variant,indicator,value,unit,source,ratio_to_baseline,best\n"));
+    assert!(
+        csv.contains("\ndense,params_total,21760,params,analytic,1,false\n"),
+        "{csv}"
+    );
 
     let o = effprof(&["models", "--suite", "tiny", "--format", "md"]);
     let md = stdout(&o);

@@ -133,7 +133,7 @@ pub fn analytic_table(suite: &Suite, vs: &[&VariantCost]) -> IndicatorTable {
         }),
         number(
             "arithmetic_intensity",
-            "arithmetic intensity [FLOP/B]",
+            "arithmetic intensity",
             "FLOP/B",
             Better::Neither,
             &|v| {

@@ -243,10 +243,15 @@ impl IndicatorTable {
     }
 }
 
-/// Integers print exactly; other numbers with enough digits to round-trip.
-fn format_number(v: f64) -> String {
+/// Integers print exactly; other numbers to 12 significant digits, more than any measurement
+/// here resolves, so a value read back from JSON (which may differ in its last bit) prints the
+/// same.
+pub fn format_number(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 9.0e15 {
         format!("{}", v as i64)
+    } else if v.is_finite() {
+        let rounded: f64 = format!("{v:.11e}").parse().unwrap_or(v);
+        format!("{rounded}")
     } else {
         format!("{v}")
     }
@@ -299,6 +304,15 @@ mod tests {
         assert_eq!(t.rows[1].best(), Some(2));
         assert_eq!(t.rows[0].ratio(2), Some(4.0));
         assert_eq!(t.rows[1].ratio(1), None);
+    }
+
+    #[test]
+    fn numbers_print_to_twelve_digits_and_integers_exactly() {
+        assert_eq!(format_number(37026.653349800756), "37026.6533498");
+        assert_eq!(format_number(37026.65334980075), "37026.6533498");
+        assert_eq!(format_number(0.000838655), "0.000838655");
+        assert_eq!(format_number(21760.0), "21760");
+        assert_eq!(format_number(2.5e-7), "0.00000025");
     }
 
     #[test]

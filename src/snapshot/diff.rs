@@ -6,7 +6,7 @@ use comfy_table::{CellAlignment, ContentArrangement, Table};
 use serde::Serialize;
 
 use super::Snapshot;
-use crate::report::{Better, Cell, Row, kendall_tau_b, rank, ratio_text};
+use crate::report::{Better, Cell, Row, format_number, kendall_tau_b, rank, ratio_text};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct DiffRow {
@@ -235,15 +235,14 @@ impl Diff {
         ])?;
         for row in &self.rows {
             for (i, v) in self.variants.iter().enumerate() {
-                let num =
-                    |x: Option<f64>, t: &str| x.map(|x| x.to_string()).unwrap_or(t.to_owned());
+                let num = |x: Option<f64>, t: &str| x.map(format_number).unwrap_or(t.to_owned());
                 w.write_record([
                     v.as_str(),
                     &row.key,
                     &row.unit,
                     &num(row.a[i], &row.a_text[i]),
                     &num(row.b[i], &row.b_text[i]),
-                    &row.ratio(i).map(|r| r.to_string()).unwrap_or_default(),
+                    &row.ratio(i).map(format_number).unwrap_or_default(),
                     &row.ranking_changed
                         .map(|c| c.to_string())
                         .unwrap_or_default(),

@@ -1,0 +1,133 @@
+//! `effprof report`, `effprof diff` and `bench --export` as a user runs them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn effprof(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_effprof"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn stdout(o: &Output) -> String {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+#[test]
+fn bench_export_writes_the_set_that_report_and_diff_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = effprof(&[
+        "bench",
+        "--suite",
+        "tiny",
+        "--iters",
+        "3",
+        "--variants",
+        "moe",
+        "--format",
+        "json",
+        "--export",
+        dir.path().to_str().unwrap(),
+    ]);
+    let json = stdout(&o);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let folders: Vec<PathBuf> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(folders.len(), 1);
+    let folder = &folders[0];
+    assert!(
+        stderr.contains(&folder.display().to_string()),
+        "the path is said: {stderr}"
+    );
+    for name in effprof::snapshot::FILES {
+        assert!(folder.join(name).is_file(), "{name}");
+    }
+    // The exported JSON is the document --format json printed.
+    let exported = std::fs::read_to_string(folder.join("snapshot.json")).unwrap();
+    assert_eq!(exported, json);
+    let screen = std::fs::read_to_string(folder.join("screen.txt")).unwrap();
+    assert!(screen.contains("Compare"), "{screen}");
+
+    let snap = folder.join("snapshot.json");
+    let snap = snap.to_str().unwrap();
+    let table = stdout(&effprof(&["report", snap]));
+    assert!(
+        table.contains("latency p50") && table.contains("moe"),
+        "{table}"
+    );
+    let md = stdout(&effprof(&["report", snap, "--format", "md"]));
+    assert_eq!(
+        md,
+        std::fs::read_to_string(folder.join("snapshot.md")).unwrap()
+    );
+    let csv = stdout(&effprof(&["report", snap, "--format", "csv"]));
+    assert_eq!(
+        csv,
+        std::fs::read_to_string(folder.join("snapshot.csv")).unwrap()
+    );
+    let svg = stdout(&effprof(&[
+        "report", snap, "--format", "svg", "--plot", "relative",
+    ]));
+    assert!(svg.starts_with("<svg") && svg.contains("moe"), "{svg}");
+
+    let diff = stdout(&effprof(&["diff", snap, snap]));
+    assert!(diff.contains("indicator (B / A)"), "{diff}");
+    assert!(
+        !diff.contains("CHANGED ("),
+        "a snapshot against itself:\n{diff}"
+    );
+}
+
+#[test]
+fn diff_of_two_fixtures_as_csv() {
+    let o = effprof(&[
+        "diff",
+        &fixture("snapshot-tiny-ndarray.json"),
+        &fixture("snapshot-tiny-flex.json"),
+        "--format",
+        "csv",
+    ]);
+    let csv = stdout(&o);
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "variant,indicator,unit,a,b,ratio,ranking_changed"
+    );
+    let params = csv
+        .lines()
+        .find(|l| l.starts_with("moe,params_total,"))
+        .unwrap();
+    assert!(params.ends_with(",1,false"), "{params}");
+}
+
+#[test]
+fn a_bad_snapshot_exits_2_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("half.json");
+    let text = std::fs::read_to_string(fixture("snapshot-tiny-ndarray.json")).unwrap();
+    std::fs::write(&bad, &text[..1000]).unwrap();
+    let o = effprof(&["report", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("half.json is truncated"), "{err}");
+
+    let o = effprof(&["diff", bad.to_str().unwrap(), "missing.json"]);
+    assert_eq!(o.status.code(), Some(2));
+
+    let o = effprof(&["view", "missing.jsonl"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("cannot read missing.jsonl"), "{err}");
+}
