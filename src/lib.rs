@@ -11,6 +11,7 @@ pub mod cost;
 pub mod engine;
 pub mod headless;
 pub mod memory;
+pub mod pipeline;
 pub mod report;
 pub mod snapshot;
 pub mod spec;

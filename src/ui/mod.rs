@@ -50,7 +50,11 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
         View::Ranks => ranks::render(app, theme, frame, body),
         View::Routing => routing::render(app, theme, frame, body),
     }
-    let hints = "b backend  ←→ focus  space pause  +/- batch  r reset  s snapshot  Tab view  ? help  q quit";
+    let hints = if app.watching.is_some() {
+        "←→ focus  s snapshot  Tab view  ? help  q quit  (a recorded run: nothing to steer)"
+    } else {
+        "b backend  ←→ focus  space pause  +/- batch  r reset  s snapshot  Tab view  ? help  q quit"
+    };
     frame.render_widget(Paragraph::new(hints).style(theme.dim), footer);
     if app.show_help {
         render_help(theme, frame, area);
