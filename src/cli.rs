@@ -47,12 +47,40 @@ pub enum Command {
     Models(ModelsArgs),
     /// Measure every variant on a backend; print analytic and measured indicators side by side.
     Bench(BenchArgs),
+    /// Split each variant into pipeline stages, measure them, and simulate GPipe and 1F1B.
+    Pipeline(PipelineArgs),
     /// Re-render a saved snapshot (snapshot.json) as a table, Markdown, CSV, JSON or SVG.
     Report(ReportArgs),
     /// Set two snapshots side by side: ratios B / A, and indicators whose ranking changed.
     Diff(DiffArgs),
     /// Open the TUI on a recorded `bench --format jsonl` stream, or on one arriving on stdin (-).
     View(ViewArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PipelineArgs {
+    #[command(flatten)]
+    pub suite: SuiteArgs,
+    /// Variants to measure, comma-separated (default: all).
+    #[arg(long, value_delimiter = ',')]
+    pub variants: Vec<String>,
+    /// ndarray, flex, wgpu, wgpu:cpu, wgpu:discrete:N or wgpu:integrated:N.
+    #[arg(long, short, default_value = "ndarray")]
+    pub backend: Backend,
+    /// Numbers of pipeline stages, comma-separated; each at most the variant's layers.
+    #[arg(long, value_delimiter = ',', default_value = "2,4")]
+    pub stages: Vec<usize>,
+    /// Numbers of micro-batches per step, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "1,2,4,8,16")]
+    pub micro_batches: Vec<usize>,
+    /// Seconds of timing per stage and pass.
+    #[arg(long, default_value_t = 0.3)]
+    pub budget: f64,
+    #[arg(long, short, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -217,6 +245,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Some(Command::Models(args)) => models(args),
         Some(Command::Bench(args)) => bench(args),
+        Some(Command::Pipeline(args)) => pipeline(args),
         Some(Command::Report(args)) => report(args),
         Some(Command::Diff(args)) => diff(args),
         Some(Command::View(args)) => view(args),
@@ -303,6 +332,98 @@ fn view(args: ViewArgs) -> Result<(), CliError> {
     }
     .map_err(|e| CliError::Usage(e.to_string()))?;
     crate::tui::view(stream, args.out_dir).map_err(CliError::Other)
+}
+
+fn pipeline(args: PipelineArgs) -> Result<(), CliError> {
+    use crate::pipeline::{self, PipelineReport};
+    let suite = spec::load_suite(&args.suite.suite)?;
+    let names: Vec<String> = if args.variants.is_empty() {
+        suite.variants.iter().map(|v| v.name.clone()).collect()
+    } else {
+        select_variants(suite.clone(), &args.variants)?;
+        args.variants.clone()
+    };
+    if args.stages.contains(&0) || args.micro_batches.contains(&0) {
+        return Err(CliError::Usage(
+            "--stages and --micro-batches must be at least 1".into(),
+        ));
+    }
+    if !(args.budget.is_finite() && args.budget > 0.0) {
+        return Err(CliError::Usage(format!(
+            "--budget must be positive; got {}",
+            args.budget
+        )));
+    }
+    let limit = args
+        .suite
+        .max_memory
+        .unwrap_or_else(crate::memory::default_limit);
+    let progress = crate::headless::spinner();
+    let mut reports = Vec::new();
+    let mut skipped = Vec::new();
+    for name in &names {
+        let variant = suite.variant(name).expect("checked above");
+        for &p in &args.stages {
+            if p > variant.dims.n_layers {
+                skipped.push(format!(
+                    "{name}: {p} stages skipped, it has {} layers",
+                    variant.dims.n_layers
+                ));
+                continue;
+            }
+            progress.set_message(format!(
+                "measuring {name} in {p} stages on {}",
+                args.backend
+            ));
+            let stages = pipeline::measure_stages(
+                variant,
+                &suite.workload,
+                args.backend,
+                p,
+                limit,
+                std::time::Duration::from_secs_f64(args.budget),
+            )
+            .map_err(|e| {
+                if e.contains("unavailable") || e.contains("adapter") {
+                    CliError::Unavailable(e)
+                } else {
+                    CliError::Other(color_eyre::eyre::eyre!("{name} on {}: {e}", args.backend))
+                }
+            })?;
+            reports.push(PipelineReport::new(stages, &args.micro_batches));
+        }
+    }
+    progress.finish_and_clear();
+    let mut text = match args.format {
+        Format::Table => pipeline::to_text(&reports, None),
+        Format::Md => pipeline::to_markdown(&reports),
+        Format::Csv => pipeline::to_csv(&reports)
+            .map_err(|e| color_eyre::eyre::eyre!("cannot write CSV: {e}"))?,
+        Format::Json => {
+            let doc = serde_json::json!({
+                "schema": "effprof.pipeline/1",
+                "effprof_version": env!("CARGO_PKG_VERSION"),
+                "suite": suite.name,
+                "backend": args.backend,
+                "reports": reports,
+            });
+            let mut s = serde_json::to_string_pretty(&doc)
+                .map_err(|e| color_eyre::eyre::eyre!("cannot write JSON: {e}"))?;
+            s.push('\n');
+            s
+        }
+    };
+    if matches!(args.format, Format::Table | Format::Md) {
+        for line in &skipped {
+            text.push_str(line);
+            text.push('\n');
+        }
+    } else {
+        for line in &skipped {
+            eprintln!("effprof: {line}");
+        }
+    }
+    emit(&text, args.out.as_ref())
 }
 
 fn load_snapshot(path: &std::path::Path) -> Result<Snapshot, CliError> {

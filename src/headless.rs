@@ -89,6 +89,13 @@ pub fn run(
     last.ok_or(HeadlessError::NoResult)
 }
 
+/// A spinner on stderr when it is a terminal, hidden otherwise.
+pub fn spinner() -> ProgressBar {
+    let bar = progress_bar();
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
 fn progress_bar() -> ProgressBar {
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     if !std::io::stderr().is_terminal() {

@@ -69,7 +69,10 @@ fn a_recorded_run_replays_into_the_views() {
     app.update(Action::ShowView(View::Compare));
     let screen = ui::screen_text(&app, &Theme::plain(), 160, 48);
     assert!(screen.contains("watching run.jsonl"), "{screen}");
-    assert!(screen.contains("nothing to steer"), "the footer says so:\n{screen}");
+    assert!(
+        screen.contains("nothing to steer"),
+        "the footer says so:\n{screen}"
+    );
     assert!(screen.contains("latency p50"), "{screen}");
     let p50 = effprof::units::seconds(moe.latency.unwrap().p50_s);
     assert!(screen.contains(&p50), "moe's p50 {p50} shown:\n{screen}");

@@ -1,6 +1,10 @@
 //! Pipeline parallelism's cost: a variant's layers split into stages, each stage's latency
 //! measured, and GPipe and 1F1B steps simulated from them (bubble, step time, throughput).
 
+mod measure;
+mod report;
 mod schedule;
 
+pub use measure::{StageLatencies, measure_stages, split_layers};
+pub use report::{Mode, PipelinePoint, PipelineReport, stage_line, to_csv, to_markdown, to_text};
 pub use schedule::{Pass, Schedule, Slot, Timeline, simulate, textbook_bubble};

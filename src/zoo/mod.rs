@@ -89,8 +89,17 @@ pub fn build(
             limit: memory_limit,
         });
     }
-    let device = backend.device();
-    let mut init = init::WeightInit::new(variant_seed(workload, variant), &device);
+    build_on(variant, workload, &backend.device())
+}
+
+/// Builds `variant` on `device` without the checks of [`build`] (for a device derived from a
+/// checked backend, such as its autodiff twin).
+pub fn build_on(
+    variant: &Variant,
+    workload: &Workload,
+    device: &Device,
+) -> Result<TransformerLm, BuildError> {
+    let mut init = init::WeightInit::new(variant_seed(workload, variant), device);
     Ok(TransformerLm::new(variant, workload, &mut init))
 }
 

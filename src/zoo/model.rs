@@ -150,20 +150,45 @@ impl TransformerLm {
 
     /// `tokens`: `[batch, seq_len]` ids below the vocabulary size.
     pub fn forward(&self, tokens: Tensor<2, Int>) -> ForwardOutput {
+        let mut routing = Vec::new();
+        let x = self.layers(self.embed(tokens), 0..self.n_layers, &mut routing);
+        ForwardOutput {
+            logits: self.project(x),
+            routing,
+        }
+    }
+
+    /// Layers (blocks) applied, counting a Universal Transformer's repeats.
+    pub fn n_layers(&self) -> usize {
+        self.n_layers
+    }
+
+    /// Token plus position embeddings: `[batch, seq_len, d_model]`.
+    pub fn embed(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
         let [_, s] = tokens.dims();
         let positions = self
             .position_embedding
             .val()
             .narrow(0, 0, s)
             .unsqueeze::<3>();
-        let mut x = self.token_embedding.forward(tokens) + positions;
-        let mut routing = Vec::new();
-        for layer in 0..self.n_layers {
-            x = self.blocks[layer % self.blocks.len()].forward(x, &mut routing);
+        self.token_embedding.forward(tokens) + positions
+    }
+
+    /// Layers `range` of the stack (a pipeline stage's share), MoE routing appended.
+    pub fn layers(
+        &self,
+        mut x: Tensor<3>,
+        range: std::ops::Range<usize>,
+        routing: &mut Vec<RoutingTensors>,
+    ) -> Tensor<3> {
+        for layer in range {
+            x = self.blocks[layer % self.blocks.len()].forward(x, routing);
         }
-        ForwardOutput {
-            logits: self.head.forward(self.final_norm.forward(x)),
-            routing,
-        }
+        x
+    }
+
+    /// Final norm and LM head: `[batch, seq_len, vocab]` logits.
+    pub fn project(&self, x: Tensor<3>) -> Tensor<3> {
+        self.head.forward(self.final_norm.forward(x))
     }
 }

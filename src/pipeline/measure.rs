@@ -1,0 +1,237 @@
+//! Per-stage latencies of a variant split into pipeline stages, measured on a backend: each
+//! stage's forward on the plain device, and its training forward and backward on the autodiff
+//! device, every pass ended by a device sync and fed by the previous pass's output.
+
+use std::ops::Range;
+use std::time::{Duration, Instant};
+
+use burn::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::backend::Backend;
+use crate::spec::{Family, Kernel, Variant, Workload};
+use crate::zoo::{self, TransformerLm};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StageLatencies {
+    pub variant: String,
+    pub backend: Backend,
+    /// Sequences per micro-batch (the suite's batch).
+    pub micro_batch: usize,
+    /// Layers of each stage; the first also embeds, the last also projects to the vocabulary.
+    pub layers: Vec<Range<usize>>,
+    /// Median seconds of each stage's forward pass (inference).
+    pub forward_s: Vec<f64>,
+    /// Median seconds of each stage's forward pass with autodiff recording (training).
+    pub train_forward_s: Option<Vec<f64>>,
+    /// Median seconds of each stage's backward pass.
+    pub backward_s: Option<Vec<f64>>,
+    /// Why there is no backward figure, when there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backward_na: Option<String>,
+}
+
+/// Splits `n` layers into `stages` contiguous ranges whose sizes differ by at most one (the
+/// larger first).
+pub fn split_layers(n: usize, stages: usize) -> Vec<Range<usize>> {
+    let (base, extra) = (n / stages, n % stages);
+    let mut start = 0;
+    (0..stages)
+        .map(|s| {
+            let len = base + usize::from(s < extra);
+            let r = start..start + len;
+            start += len;
+            r
+        })
+        .collect()
+}
+
+/// Median of `f`'s seconds over at least `min_runs` runs and about `budget`, after two warm-up
+/// runs; `f` returns after a device sync.
+fn median_of(
+    budget: Duration,
+    min_runs: usize,
+    mut f: impl FnMut() -> Result<(), String>,
+) -> Result<f64, String> {
+    for _ in 0..2 {
+        f()?;
+    }
+    let mut times = Vec::new();
+    let start = Instant::now();
+    while times.len() < min_runs || (start.elapsed() < budget && times.len() < 1000) {
+        let t = Instant::now();
+        f()?;
+        times.push(t.elapsed().as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[times.len() / 2])
+}
+
+/// A zero that depends on `t`'s first element, so the next pass waits for this one.
+fn dependency(t: &Tensor<3>) -> Tensor<3> {
+    t.clone()
+        .slice([0..1, 0..1, 0..1])
+        .greater_elem(f32::MAX)
+        .float()
+}
+
+/// What a stage takes: token ids (the first) or the previous stage's activations.
+///
+/// On the first stage the backward's own completion is only waited for by the device sync: its
+/// gradients land in the embedding, which has no input to carry a dependency forward.
+#[derive(Clone)]
+enum StageInput {
+    Tokens(Tensor<2, Int>),
+    Hidden(Tensor<3>),
+}
+
+fn run_stage(
+    model: &TransformerLm,
+    input: StageInput,
+    layers: Range<usize>,
+    last: bool,
+) -> Tensor<3> {
+    let x = match input {
+        StageInput::Tokens(t) => model.embed(t),
+        StageInput::Hidden(h) => h,
+    };
+    let x = model.layers(x, layers, &mut Vec::new());
+    if last { model.project(x) } else { x }
+}
+
+/// The next pass's input, made to wait for this pass's `output`.
+fn chain(input: StageInput, output: &Tensor<3>) -> StageInput {
+    let dep = dependency(output);
+    match input {
+        StageInput::Tokens(t) => {
+            let [b, s] = t.dims();
+            StageInput::Tokens(t + dep.int().reshape([1, 1]).expand([b, s]))
+        }
+        StageInput::Hidden(h) => StageInput::Hidden(h + dep),
+    }
+}
+
+/// The inputs of every stage for one micro-batch: tokens, then each stage's output.
+fn stage_inputs(
+    model: &TransformerLm,
+    tokens: Tensor<2, Int>,
+    split: &[Range<usize>],
+) -> Vec<StageInput> {
+    let mut inputs = vec![StageInput::Tokens(tokens.clone())];
+    let mut x = model.embed(tokens);
+    for r in &split[..split.len() - 1] {
+        x = model.layers(x, r.clone(), &mut Vec::new());
+        inputs.push(StageInput::Hidden(x.clone()));
+    }
+    inputs
+}
+
+/// Measures `variant` split into `stages` on `backend`, about `budget` per stage and pass.
+pub fn measure_stages(
+    variant: &Variant,
+    workload: &Workload,
+    backend: Backend,
+    stages: usize,
+    memory_limit: u64,
+    budget: Duration,
+) -> Result<StageLatencies, String> {
+    let n = variant.dims.n_layers;
+    if stages == 0 || stages > n {
+        return Err(format!(
+            "{stages} stages of `{}`: a stage needs at least one of its {n} layers (1 to {n} stages)",
+            variant.name
+        ));
+    }
+    let split = split_layers(n, stages);
+    let device = backend.device();
+    let model = zoo::build(variant, workload, backend, memory_limit).map_err(|e| e.to_string())?;
+    let sync = |d: &Device| d.sync().map_err(|e| format!("{e:?}"));
+    let min_runs = 5;
+
+    let inputs = stage_inputs(&model, zoo::random_tokens(workload, &device), &split);
+    let mut forward_s = Vec::new();
+    for (s, r) in split.iter().enumerate() {
+        let last = s + 1 == stages;
+        let mut input = inputs[s].clone();
+        forward_s.push(median_of(budget, min_runs, || {
+            let out = run_stage(&model, input.clone(), r.clone(), last);
+            input = chain(input.clone(), &out);
+            sync(&device)
+        })?);
+    }
+    drop(model);
+
+    let csr = matches!(variant.family, Family::Pruned(p) if p.kernel == Kernel::Csr);
+    if csr {
+        return Ok(StageLatencies {
+            variant: variant.name.clone(),
+            backend,
+            micro_batch: workload.batch,
+            layers: split,
+            forward_s,
+            train_forward_s: None,
+            backward_s: None,
+            backward_na: Some("the CSR kernel runs on the host and has no backward pass".into()),
+        });
+    }
+    let ad = device.clone().autodiff();
+    let model = zoo::build_on(variant, workload, &ad).map_err(|e| e.to_string())?;
+    let inputs = stage_inputs(&model, zoo::random_tokens(workload, &ad), &split);
+    let (mut train_forward_s, mut backward_s) = (Vec::new(), Vec::new());
+    for (s, r) in split.iter().enumerate() {
+        let last = s + 1 == stages;
+        // A fresh leaf per pass, so the stage's input gradient is part of its backward; each
+        // pass waits for the previous one through `carry`.
+        let leaf = |input: &StageInput, carry: &Tensor<3>| match input {
+            StageInput::Tokens(t) => chain(StageInput::Tokens(t.clone()), carry),
+            StageInput::Hidden(h) => {
+                StageInput::Hidden((h.clone() + carry.clone()).detach().require_grad())
+            }
+        };
+        let mut carry: Tensor<3> = Tensor::zeros([1, 1, 1], &ad);
+        let forward = median_of(budget, min_runs, || {
+            let out = run_stage(&model, leaf(&inputs[s], &carry), r.clone(), last);
+            carry = dependency(&out).detach();
+            sync(&ad)
+        })?;
+        let both = median_of(budget, min_runs, || {
+            let input = leaf(&inputs[s], &carry);
+            let out = run_stage(&model, input.clone(), r.clone(), last);
+            let grads = out.clone().sum().backward();
+            carry = match &input {
+                StageInput::Hidden(h) => h
+                    .grad(&grads)
+                    .map(|g| dependency(&g))
+                    .unwrap_or_else(|| dependency(&out).detach()),
+                StageInput::Tokens(_) => dependency(&out).detach(),
+            };
+            drop(grads);
+            sync(&ad)
+        })?;
+        train_forward_s.push(forward);
+        backward_s.push((both - forward).max(0.0));
+    }
+    Ok(StageLatencies {
+        variant: variant.name.clone(),
+        backend,
+        micro_batch: workload.batch,
+        layers: split,
+        forward_s,
+        train_forward_s: Some(train_forward_s),
+        backward_s: Some(backward_s),
+        backward_na: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_split_evenly_larger_stages_first() {
+        assert_eq!(split_layers(4, 2), [0..2, 2..4]);
+        assert_eq!(split_layers(5, 3), [0..2, 2..4, 4..5]);
+        assert_eq!(split_layers(3, 3), [0..1, 1..2, 2..3]);
+        assert_eq!(split_layers(7, 1), [0..7]);
+    }
+}
