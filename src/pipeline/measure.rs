@@ -232,6 +232,6 @@ mod tests {
         assert_eq!(split_layers(4, 2), [0..2, 2..4]);
         assert_eq!(split_layers(5, 3), [0..2, 2..4, 4..5]);
         assert_eq!(split_layers(3, 3), [0..1, 1..2, 2..3]);
-        assert_eq!(split_layers(7, 1), [0..7]);
+        assert_eq!(split_layers(7, 1), vec![0..7]);
     }
 }
