@@ -112,6 +112,8 @@ pub enum Plot {
     Scatter,
     /// Every indicator relative to the baseline.
     Relative,
+    /// The pipeline timelines, when the snapshot has pipeline figures.
+    Pipeline,
 }
 
 #[derive(Debug, clap::Args)]
@@ -445,6 +447,15 @@ fn report(args: ReportArgs) -> Result<(), CliError> {
         ReportFormat::Svg => match args.plot {
             Plot::Scatter => crate::snapshot::scatter_svg(&snapshot),
             Plot::Relative => crate::snapshot::relative_svg(&snapshot),
+            Plot::Pipeline => match &snapshot.pipeline {
+                Some(p) => crate::snapshot::pipeline_svg(p),
+                None => {
+                    return Err(CliError::Usage(format!(
+                        "{} has no pipeline figures: they are measured in the TUI's Pipeline view (5) before `s`",
+                        args.snapshot.display()
+                    )));
+                }
+            },
         }
         .map_err(|e| render("SVG", e))?,
     };

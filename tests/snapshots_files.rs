@@ -7,14 +7,31 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use effprof::backend::Backend;
+use effprof::pipeline::{PipelineReport, StageLatencies};
 use effprof::snapshot::{
-    Diff, FILES, Snapshot, SnapshotError, relative_svg, scatter_svg, write_set,
+    Diff, FILES, PIPELINE_FILE, Snapshot, SnapshotError, pipeline_svg, relative_svg, scatter_svg,
+    write_set,
 };
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name)
+}
+
+/// Two measured stages; with or without a backward (the CSR kernel has none).
+fn stages(backward: bool) -> StageLatencies {
+    StageLatencies {
+        variant: "dense".into(),
+        backend: Backend::Ndarray,
+        micro_batch: 2,
+        layers: vec![0..1, 1..2],
+        forward_s: vec![0.001, 0.0015],
+        train_forward_s: backward.then(|| vec![0.0012, 0.0018]),
+        backward_s: backward.then(|| vec![0.002, 0.003]),
+        backward_na: (!backward).then(|| "the CSR kernel has no backward pass".into()),
+    }
 }
 
 fn ndarray() -> Snapshot {
@@ -157,9 +174,14 @@ fn the_readme_documents_the_schema_the_code_writes() {
             serde_json::from_str(&std::fs::read_to_string(fixture(name)).unwrap()).unwrap();
         paths(&value, "", &mut written);
     }
-    // A snapshot taken live, too, so a new field cannot hide behind an old fixture.
-    let live: serde_json::Value = serde_json::from_str(&ndarray().to_json()).unwrap();
-    paths(&live, "", &mut written);
+    // A snapshot taken live, too, so a new field cannot hide behind an old fixture, with the
+    // optional parts: pipeline figures with and without a backward.
+    for backward in [true, false] {
+        let mut live = ndarray();
+        live.pipeline = Some(PipelineReport::new(stages(backward), &[1, 4]));
+        let live: serde_json::Value = serde_json::from_str(&live.to_json()).unwrap();
+        paths(&live, "", &mut written);
+    }
     let undocumented: Vec<_> = written.difference(&all).collect();
     assert!(
         undocumented.is_empty(),
@@ -422,4 +444,36 @@ fn every_way_a_snapshot_can_be_wrong_is_named() {
     let schema = load_text(&value.to_string());
     assert!(matches!(schema, SnapshotError::Schema { .. }), "{schema}");
     assert!(schema.to_string().contains("variants"), "{schema}");
+}
+
+#[test]
+fn pipeline_figures_travel_with_the_snapshot() {
+    let mut s = ndarray();
+    s.pipeline = Some(PipelineReport::new(stages(true), &[1, 4]));
+    let back = Snapshot::from_json(&s.to_json(), "with-pipeline").unwrap();
+    assert_eq!(back.pipeline, s.pipeline);
+    assert!(
+        s.to_markdown()
+            .contains("### Pipeline: `dense` in 2 stages")
+    );
+
+    let svg = pipeline_svg(s.pipeline.as_ref().unwrap()).unwrap();
+    let texts = svg_texts(&svg);
+    for needle in [
+        "stage 0",
+        "stage 1",
+        "training, GPipe",
+        "training, 1F1B",
+        "inference",
+        "F0",
+        "B0",
+    ] {
+        assert!(texts.contains(needle), "{needle}:\n{texts}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let folder = write_set(dir.path(), &s, "").unwrap();
+    assert!(folder.join(PIPELINE_FILE).is_file());
+    // Without pipeline figures there is no pipeline plot.
+    let folder = write_set(dir.path(), &ndarray(), "").unwrap();
+    assert!(!folder.join(PIPELINE_FILE).exists());
 }

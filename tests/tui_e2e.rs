@@ -76,6 +76,10 @@ fn measure_switch_snapshot_help_quit() {
     tmux(&["send-keys", "-t", s, "b"]);
     wait_for(s, " flex ", Duration::from_secs(60));
 
+    // The Pipeline view measures the focused variant's stages on flex.
+    tmux(&["send-keys", "-t", s, "5"]);
+    wait_for(s, "training, 1F1B: step", Duration::from_secs(60));
+
     tmux(&["send-keys", "-t", s, "s"]);
     let shown = wait_for(s, "snapshot written to", Duration::from_secs(10));
     let files: Vec<_> = std::fs::read_dir(&out_dir)
@@ -94,6 +98,14 @@ fn measure_switch_snapshot_help_quit() {
     }
     let screen_txt = std::fs::read_to_string(written.join("screen.txt")).unwrap();
     assert!(screen_txt.contains("effprof  suite tiny"), "{screen_txt}");
+    assert!(
+        screen_txt.contains("training, GPipe"),
+        "the Pipeline view as seen:\n{screen_txt}"
+    );
+    assert!(
+        written.join("pipeline.svg").is_file(),
+        "measured stages are plotted"
+    );
     assert!(!screen_txt.contains('\u{1b}'), "no escape codes");
     let doc: serde_json::Value =
         serde_json::from_slice(&std::fs::read(written.join("snapshot.json")).unwrap()).unwrap();

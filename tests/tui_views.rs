@@ -80,6 +80,7 @@ fn summary(elapsed_s: f64) -> Summary {
         batch: 2,
         seq_len: 16,
         focus: "dense".into(),
+        busy: None,
         peaks: Some(Peaks {
             flops_per_s: 50e9,
             matmul_size: 1024,
@@ -290,6 +291,11 @@ fn every_action_updates_the_state_and_asks_the_engine() {
     assert_eq!(app.view, View::Ranks);
     app.update(Action::NextView);
     assert_eq!(app.view, View::Routing);
+    assert_eq!(
+        app.update(Action::NextView),
+        [Effect::Engine(EngineCmd::MeasureStages(2))]
+    );
+    assert_eq!(app.view, View::Pipeline);
     app.update(Action::NextView);
     assert_eq!(app.view, View::Live);
     app.update(Action::ToggleHelp);
@@ -314,4 +320,84 @@ fn an_unavailable_backend_falls_back_to_the_previous_one() {
     });
     assert_eq!(app.backend, Backend::Ndarray);
     assert!(app.message.as_ref().unwrap().is_error);
+}
+
+fn stage_latencies(variant: &str, stages: usize) -> effprof::pipeline::StageLatencies {
+    effprof::pipeline::StageLatencies {
+        variant: variant.into(),
+        backend: Backend::Ndarray,
+        micro_batch: 2,
+        layers: effprof::pipeline::split_layers(2, stages),
+        forward_s: (0..stages).map(|s| 0.001 * (1.0 + s as f64)).collect(),
+        train_forward_s: Some((0..stages).map(|s| 0.0012 * (1.0 + s as f64)).collect()),
+        backward_s: Some((0..stages).map(|s| 0.002 * (1.0 + s as f64)).collect()),
+        backward_na: None,
+    }
+}
+
+#[test]
+fn pipeline_view_measures_on_demand_and_simulates_on_keys() {
+    let mut app = app_with_data();
+    // Showing the view asks for the focused variant's stages, once.
+    assert_eq!(
+        app.update(Action::ShowView(View::Pipeline)),
+        [Effect::Engine(EngineCmd::MeasureStages(2))]
+    );
+    assert!(draw(&app, 100, 30).contains("measuring dense in 2 stages"));
+    assert_eq!(app.update(Action::ShowView(View::Pipeline)), []);
+    app.on_engine(EngineEvent::Stages(Box::new(stage_latencies("dense", 2))));
+    assert!(!app.pipeline.pending);
+    let screen = draw(&app, 160, 48);
+    // Stages of 1 and 2 ms forward: 4 micro-batches take (4 + 1) x 2 ms on the slower stage's
+    // clock = 9 ms; busy 4 + 8 of 2 x 9: bubble 1/3.
+    assert!(
+        screen.contains("inference: step 9.00 ms · bubble 33.3% (textbook 20.0%)"),
+        "{screen}"
+    );
+    assert!(screen.contains("training, 1F1B"), "{screen}");
+    insta::assert_snapshot!("pipeline_160x48", screen);
+    insta::assert_snapshot!("pipeline_100x30", draw(&app, 100, 30));
+
+    // Micro-batches re-simulate without measuring.
+    assert_eq!(app.update(Action::MoreMicroBatches), []);
+    assert_eq!(app.pipeline.micro_batches, 8);
+    assert!(draw(&app, 160, 48).contains("inference: step 17.0 ms"));
+    assert_eq!(app.update(Action::FewerMicroBatches), []);
+    // Stages are measured again; the tiny suite's 2 layers bound them.
+    assert_eq!(
+        app.update(Action::FewerStages),
+        [Effect::Engine(EngineCmd::MeasureStages(1))]
+    );
+    app.on_engine(EngineEvent::Stages(Box::new(stage_latencies("dense", 1))));
+    assert_eq!(
+        app.update(Action::MoreStages),
+        [Effect::Engine(EngineCmd::MeasureStages(2))]
+    );
+    app.on_engine(EngineEvent::Stages(Box::new(stage_latencies("dense", 2))));
+    assert_eq!(app.update(Action::MoreStages), []);
+    assert!(app.message.take().unwrap().text.contains("1 to 2 stages"));
+    // A new focus is a new variant to measure.
+    assert_eq!(
+        app.update(Action::FocusNext),
+        [
+            Effect::Engine(EngineCmd::Focus("moe".into())),
+            Effect::Engine(EngineCmd::MeasureStages(2))
+        ]
+    );
+    // A failed measurement answers the request.
+    app.on_engine(EngineEvent::Error("no".into()));
+    assert!(!app.pipeline.pending);
+
+    // The snapshot carries the figures, drawn at the view's micro-batches.
+    app.on_engine(EngineEvent::Stages(Box::new(stage_latencies("moe", 2))));
+    let snapshot = app
+        .snapshot(std::time::SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .unwrap();
+    let pipeline = snapshot
+        .pipeline
+        .expect("measured stages go into the snapshot");
+    assert_eq!(pipeline.stages.variant, "moe");
+    assert_eq!(pipeline.drawn_micro_batches, 4);
+    assert_eq!(pipeline.points.len(), 5 * 3);
 }

@@ -81,3 +81,21 @@ fn a_real_run_on_wgpu_stays_below_the_peak_and_refuses_csr() {
         matches!(&csr.phase, effprof::engine::Phase::Failed { reason } if reason.contains("unsupported on wgpu"))
     );
 }
+
+#[test]
+fn pipeline_stages_on_wgpu() {
+    let Some(backend) = wgpu() else { return };
+    let suite = spec::load_suite("tiny").unwrap();
+    let v = suite.variant("dense").unwrap();
+    let s = effprof::pipeline::measure_stages(
+        v,
+        &suite.workload,
+        backend,
+        2,
+        u64::MAX,
+        std::time::Duration::from_millis(30),
+    )
+    .unwrap();
+    assert!(s.forward_s.iter().all(|t| *t > 0.0));
+    assert!(s.backward_s.unwrap().iter().all(|t| *t > 0.0));
+}

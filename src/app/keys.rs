@@ -12,7 +12,12 @@ pub const KEYS: &[(&str, &str)] = &[
     ("+ / -", "double / halve the batch"),
     ("r", "reset statistics"),
     ("s", "export a snapshot"),
-    ("Tab / 1-4", "next view / Live, Compare, Ranks, Routing"),
+    (
+        "Tab / 1-5",
+        "next view / Live, Compare, Ranks, Routing, Pipeline",
+    ),
+    ("p / P", "pipeline: one more / fewer stage"),
+    ("m / M", "pipeline: twice / half the micro-batches"),
     ("?", "help"),
     ("Esc", "close help or message"),
     ("q / Ctrl-c", "quit"),
@@ -42,6 +47,11 @@ pub fn action_for_key(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('2') => Action::ShowView(View::Compare),
         KeyCode::Char('3') => Action::ShowView(View::Ranks),
         KeyCode::Char('4') => Action::ShowView(View::Routing),
+        KeyCode::Char('5') => Action::ShowView(View::Pipeline),
+        KeyCode::Char('p') => Action::MoreStages,
+        KeyCode::Char('P') => Action::FewerStages,
+        KeyCode::Char('m') => Action::MoreMicroBatches,
+        KeyCode::Char('M') => Action::FewerMicroBatches,
         KeyCode::Esc => Action::Dismiss,
         _ => return None,
     })
@@ -77,6 +87,17 @@ mod tests {
             (key(KeyCode::Char('2')), Action::ShowView(View::Compare)),
             (key(KeyCode::Char('3')), Action::ShowView(View::Ranks)),
             (key(KeyCode::Char('4')), Action::ShowView(View::Routing)),
+            (key(KeyCode::Char('5')), Action::ShowView(View::Pipeline)),
+            (key(KeyCode::Char('p')), Action::MoreStages),
+            (
+                KeyEvent::new(KeyCode::Char('P'), KeyModifiers::SHIFT),
+                Action::FewerStages,
+            ),
+            (key(KeyCode::Char('m')), Action::MoreMicroBatches),
+            (
+                KeyEvent::new(KeyCode::Char('M'), KeyModifiers::SHIFT),
+                Action::FewerMicroBatches,
+            ),
             (key(KeyCode::Esc), Action::Dismiss),
             (key(KeyCode::Char('q')), Action::Quit),
             (

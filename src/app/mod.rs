@@ -11,6 +11,7 @@ use std::time::SystemTime;
 
 use crate::backend::Backend;
 use crate::engine::{EngineCmd, EngineEvent, Summary};
+use crate::pipeline::{PipelineReport, StageLatencies};
 use crate::report::{IndicatorTable, ModelsReport, VariantCost};
 use crate::snapshot::{Host, Snapshot};
 use crate::spec::Suite;
@@ -22,10 +23,17 @@ pub enum View {
     Compare,
     Ranks,
     Routing,
+    Pipeline,
 }
 
 impl View {
-    pub const ALL: [View; 4] = [View::Live, View::Compare, View::Ranks, View::Routing];
+    pub const ALL: [View; 5] = [
+        View::Live,
+        View::Compare,
+        View::Ranks,
+        View::Routing,
+        View::Pipeline,
+    ];
 
     pub fn title(&self) -> &'static str {
         match self {
@@ -33,6 +41,7 @@ impl View {
             View::Compare => "Compare",
             View::Ranks => "Ranks",
             View::Routing => "Routing",
+            View::Pipeline => "Pipeline",
         }
     }
 
@@ -56,6 +65,12 @@ pub enum Action {
     Snapshot,
     ToggleHelp,
     NextView,
+    /// One more / one fewer pipeline stage (the focused variant is measured again).
+    MoreStages,
+    FewerStages,
+    /// Twice / half the micro-batches per pipeline step (simulated again, not measured).
+    MoreMicroBatches,
+    FewerMicroBatches,
     ShowView(View),
     /// Closes the help or the message on top.
     Dismiss,
@@ -91,6 +106,30 @@ pub struct Message {
     pub is_error: bool,
 }
 
+/// The Pipeline view's settings and the stages last measured.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PipelineState {
+    pub stages: usize,
+    pub micro_batches: usize,
+    pub latencies: Option<StageLatencies>,
+    /// A measurement was asked for and has not come back.
+    pub pending: bool,
+}
+
+impl Default for PipelineState {
+    fn default() -> Self {
+        Self {
+            stages: 2,
+            micro_batches: 4,
+            latencies: None,
+            pending: false,
+        }
+    }
+}
+
+/// Micro-batch counts a snapshot's pipeline figures cover, besides the one on screen.
+const SNAPSHOT_MICRO_BATCHES: [usize; 5] = [1, 2, 4, 8, 16];
+
 pub struct App {
     pub suite: Suite,
     /// The backend asked for last; the summary says which one is measured.
@@ -112,6 +151,7 @@ pub struct App {
     pub host: Host,
     /// The recorded or piped stream being watched (`effprof view`): the run cannot be steered.
     pub watching: Option<String>,
+    pub pipeline: PipelineState,
 }
 
 impl App {
@@ -135,6 +175,7 @@ impl App {
             should_quit: false,
             host: Host::unknown(),
             watching: None,
+            pipeline: PipelineState::default(),
         })
     }
 
@@ -171,10 +212,40 @@ impl App {
             Action::NextView => {
                 let i = View::ALL.iter().position(|v| *v == self.view).unwrap_or(0);
                 self.show(View::ALL[(i + 1) % View::ALL.len()]);
-                vec![]
+                self.measure_stages_if_needed()
             }
             Action::ShowView(view) => {
                 self.show(view);
+                self.measure_stages_if_needed()
+            }
+            Action::MoreStages | Action::FewerStages => {
+                let most = self
+                    .suite
+                    .variants
+                    .iter()
+                    .find(|v| v.name == self.focused_name())
+                    .map_or(1, |v| v.dims.n_layers);
+                let stages = if action == Action::MoreStages {
+                    (self.pipeline.stages + 1).min(most)
+                } else {
+                    self.pipeline.stages.saturating_sub(1).max(1)
+                };
+                if stages == self.pipeline.stages {
+                    self.info(format!(
+                        "{} has {most} layers: 1 to {most} stages",
+                        self.focused_name()
+                    ));
+                    return vec![];
+                }
+                self.pipeline.stages = stages;
+                self.measure_stages_if_needed()
+            }
+            Action::MoreMicroBatches => {
+                self.pipeline.micro_batches = (self.pipeline.micro_batches * 2).min(256);
+                vec![]
+            }
+            Action::FewerMicroBatches => {
+                self.pipeline.micro_batches = (self.pipeline.micro_batches / 2).max(1);
                 vec![]
             }
             Action::NextBackend | Action::PrevBackend => {
@@ -199,7 +270,14 @@ impl App {
                 if self.watching.is_some() {
                     return vec![];
                 }
-                engine(EngineCmd::Focus(self.focused_name().to_owned()))
+                let n_layers = self
+                    .suite
+                    .variant(self.focused_name())
+                    .map_or(1, |v| v.dims.n_layers);
+                self.pipeline.stages = self.pipeline.stages.min(n_layers);
+                let mut effects = engine(EngineCmd::Focus(self.focused_name().to_owned()));
+                effects.extend(self.measure_stages_if_needed());
+                effects
             }
             Action::TogglePause => {
                 self.paused = !self.paused;
@@ -257,7 +335,15 @@ impl App {
                     self.refresh_table();
                 }
             }
-            EngineEvent::Error(text) => self.error(text),
+            EngineEvent::Stages(latencies) => {
+                self.pipeline.pending = false;
+                self.pipeline.latencies = Some(*latencies);
+            }
+            EngineEvent::Error(text) => {
+                // A failed stage measurement answers the request too.
+                self.pipeline.pending = false;
+                self.error(text)
+            }
             EngineEvent::Unavailable {
                 backend,
                 reason,
@@ -291,9 +377,44 @@ impl App {
         }
     }
 
+    /// Asks for the focused variant's stages when the Pipeline view shows something else.
+    fn measure_stages_if_needed(&mut self) -> Vec<Effect> {
+        if self.view != View::Pipeline || self.watching.is_some() || self.pipeline.pending {
+            return vec![];
+        }
+        let current = self.pipeline.latencies.as_ref().is_some_and(|l| {
+            l.variant == self.focused_name()
+                && l.layers.len() == self.pipeline.stages
+                && self
+                    .summary
+                    .as_ref()
+                    .is_none_or(|s| s.backend == l.backend && s.batch == l.micro_batch)
+        });
+        if current {
+            return vec![];
+        }
+        self.pipeline.pending = true;
+        vec![Effect::Engine(EngineCmd::MeasureStages(
+            self.pipeline.stages,
+        ))]
+    }
+
     /// The current figures as a snapshot taken at `now`; None before the first summary.
     pub fn snapshot(&self, now: SystemTime) -> Option<Result<Snapshot, crate::cost::TooLarge>> {
-        self.summary.as_ref().map(|s| self.snapshot_of(s, now))
+        self.summary.as_ref().map(|s| {
+            let mut snapshot = self.snapshot_of(s, now)?;
+            snapshot.pipeline = self.pipeline.latencies.clone().map(|l| {
+                let mut counts = SNAPSHOT_MICRO_BATCHES.to_vec();
+                if !counts.contains(&self.pipeline.micro_batches) {
+                    counts.push(self.pipeline.micro_batches);
+                    counts.sort_unstable();
+                }
+                let mut report = PipelineReport::new(l, &counts);
+                report.drawn_micro_batches = self.pipeline.micro_batches;
+                report
+            });
+            Ok(snapshot)
+        })
     }
 
     fn snapshot_of(

@@ -78,6 +78,8 @@ pub enum EngineCmd {
     Focus(String),
     SetBatch(usize),
     ResetStats,
+    /// Split the focused variant into this many pipeline stages and measure each.
+    MeasureStages(usize),
     Stop,
 }
 
@@ -85,6 +87,8 @@ pub enum EngineCmd {
 #[derive(Clone, Debug)]
 pub enum EngineEvent {
     Summary(Box<Summary>),
+    /// The focused variant's pipeline stages, measured.
+    Stages(Box<crate::pipeline::StageLatencies>),
     /// Something failed; the engine carries on where it can.
     Error(String),
     /// A backend could not be opened (no wgpu adapter, a driver failure). The engine stays on

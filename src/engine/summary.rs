@@ -22,6 +22,9 @@ pub struct Summary {
     pub batch: usize,
     pub seq_len: usize,
     pub focus: String,
+    /// Work that holds up measuring (pipeline stages), while it runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub busy: Option<String>,
     /// Peak FLOP/s and bandwidth of the backend, once measured.
     pub peaks: Option<Peaks>,
     pub process: ProcessMemory,
@@ -37,6 +40,9 @@ impl Summary {
     /// The long work under way, if any, and for how long: the first variant building or
     /// warming up, or the peak measurement before any variant started.
     pub fn long_work(&self) -> Option<String> {
+        if let Some(busy) = &self.busy {
+            return Some(busy.clone());
+        }
         for v in &self.variants {
             match &v.phase {
                 Phase::Building { elapsed_s } => {

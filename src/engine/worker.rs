@@ -64,6 +64,8 @@ struct Record {
 
 /// Latencies kept per variant for the sparkline.
 const RECENT: usize = 48;
+/// Timing per pipeline stage and pass.
+const STAGE_BUDGET: Duration = Duration::from_millis(250);
 
 struct Worker {
     config: EngineConfig,
@@ -84,6 +86,7 @@ struct Worker {
     last_summary: Instant,
     next_slot: usize,
     stop: bool,
+    busy: Option<String>,
 }
 
 impl Worker {
@@ -107,6 +110,7 @@ impl Worker {
             last_summary: Instant::now(),
             next_slot: 0,
             stop: false,
+            busy: None,
             config,
         }
     }
@@ -234,6 +238,7 @@ impl Worker {
                     self.rebuild_slots();
                 }
             }
+            EngineCmd::MeasureStages(stages) => self.measure_stages(stages),
             EngineCmd::ResetStats => {
                 let backend = self.backend;
                 for (key, record) in self.records.iter_mut() {
@@ -247,6 +252,39 @@ impl Worker {
             }
         }
         true
+    }
+
+    /// Measures the focused variant in `stages` pipeline stages; measuring waits meanwhile.
+    fn measure_stages(&mut self, stages: usize) {
+        let Some(variant) = self.slots.get(self.focus).map(|s| s.variant.clone()) else {
+            return;
+        };
+        self.busy = Some(format!(
+            "measuring {} in {stages} pipeline stages",
+            variant.name
+        ));
+        self.maybe_summary(true);
+        let (workload, backend, limit) = (self.workload(), self.backend, self.config.memory_limit);
+        let measured = catch_unwind(AssertUnwindSafe(|| {
+            crate::pipeline::measure_stages(
+                &variant,
+                &workload,
+                backend,
+                stages,
+                limit,
+                STAGE_BUDGET,
+            )
+        }))
+        .unwrap_or_else(|p| Err(panic_message(&p)));
+        self.busy = None;
+        match measured {
+            Ok(latencies) => self.emit(EngineEvent::Stages(Box::new(latencies))),
+            Err(reason) => self.emit(EngineEvent::Error(format!(
+                "pipeline stages of `{}` on {backend}: {reason}",
+                variant.name
+            ))),
+        }
+        self.maybe_summary(true);
     }
 
     /// Switches to `backend` when its device works; otherwise reports why and stays.
@@ -508,6 +546,7 @@ impl Worker {
                 .get(self.focus)
                 .map(|s| s.variant.name.clone())
                 .unwrap_or_default(),
+            busy: self.busy.clone(),
             peaks,
             process: self.process.latest(),
             device_memory_na: device_memory.is_none().then(|| {

@@ -36,6 +36,8 @@ pub struct PipelinePoint {
 pub struct PipelineReport {
     pub stages: StageLatencies,
     pub points: Vec<PipelinePoint>,
+    /// The micro-batches per step the timelines are drawn for (the TUI's setting).
+    pub drawn_micro_batches: usize,
 }
 
 impl PipelineReport {
@@ -49,7 +51,11 @@ impl PipelineReport {
                 }
             }
         }
-        Self { stages, points }
+        Self {
+            stages,
+            points,
+            drawn_micro_batches: micro_batches.first().copied().unwrap_or(1),
+        }
     }
 
     /// The timeline a point was computed from.

@@ -42,15 +42,25 @@ impl Snapshot {
         json
     }
 
-    /// The side-by-side table in Markdown, under a heading that says where it was measured.
+    /// The side-by-side table in Markdown, under a heading that says where it was measured;
+    /// the pipeline figures after it when there are some.
     pub fn to_markdown(&self) -> String {
-        format!(
+        let mut md = format!(
             "## effprof: suite `{}` on {}\n\n{}\n\n{}",
             self.suite.name,
             self.backend,
             self.provenance(),
             self.table().to_markdown()
-        )
+        );
+        if let Some(p) = &self.pipeline {
+            md.push_str(&format!(
+                "\n### Pipeline: `{}` in {} stages\n\n{}",
+                p.stages.variant,
+                p.stages.layers.len(),
+                crate::pipeline::to_markdown(std::slice::from_ref(p))
+            ));
+        }
+        md
     }
 
     pub fn to_csv(&self) -> Result<String, csv::Error> {
@@ -69,14 +79,17 @@ impl Snapshot {
     }
 }
 
-/// Every file of the set, rendered: (name, contents), in [`FILES`] order. `screen` is the
-/// screen as the user saw it, as plain text.
+/// Written besides [`FILES`] when the snapshot has pipeline figures.
+pub const PIPELINE_FILE: &str = "pipeline.svg";
+
+/// Every file of the set, rendered: (name, contents), in [`FILES`] order, then the optional
+/// ones. `screen` is the screen as the user saw it, as plain text.
 pub fn render_set(
     snapshot: &Snapshot,
     screen: &str,
 ) -> Result<Vec<(&'static str, String)>, ExportError> {
     let render = |file: &'static str| move |e: String| ExportError::Render { file, message: e };
-    Ok(vec![
+    let mut files = vec![
         (FILES[0], snapshot.to_json()),
         (
             FILES[1],
@@ -88,7 +101,14 @@ pub fn render_set(
         (FILES[3], scatter_svg(snapshot).map_err(render(FILES[3]))?),
         (FILES[4], relative_svg(snapshot).map_err(render(FILES[4]))?),
         (FILES[5], screen.to_owned()),
-    ])
+    ];
+    if let Some(p) = &snapshot.pipeline {
+        files.push((
+            PIPELINE_FILE,
+            super::plot::pipeline_svg(p).map_err(render(PIPELINE_FILE))?,
+        ));
+    }
+    Ok(files)
 }
 
 /// Writes the set into `parent/<suite>-<backend>-<timestamp>/` and returns that folder. The

@@ -10,10 +10,10 @@ mod plot;
 pub mod time;
 
 pub use diff::{Diff, DiffRow};
-pub use export::{ExportError, FILES, render_set, write_set};
+pub use export::{ExportError, FILES, PIPELINE_FILE, render_set, write_set};
 pub use host::Host;
 pub use load::SnapshotError;
-pub use plot::{relative_svg, scatter_svg};
+pub use plot::{pipeline_svg, relative_svg, scatter_svg};
 
 use std::collections::BTreeMap;
 use std::time::SystemTime;
@@ -68,6 +68,9 @@ pub struct Snapshot {
     pub variants: Vec<SnapshotVariant>,
     /// Each variant's rank under the usual cost indicators, and Kendall's tau between them.
     pub ranks: Ranks,
+    /// The focused variant's pipeline stages and schedules, when they were measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pipeline: Option<crate::pipeline::PipelineReport>,
 }
 
 impl Snapshot {
@@ -114,6 +117,7 @@ impl Snapshot {
             device_memory_na: summary.device_memory_na.clone(),
             variants,
             ranks: Ranks::default(),
+            pipeline: None,
         };
         snapshot.ranks = Ranks::from_table(&snapshot.table());
         Ok(snapshot)

@@ -2,6 +2,7 @@
 
 mod compare;
 mod live;
+mod pipeline;
 mod ranks;
 mod routing;
 mod theme;
@@ -49,6 +50,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
         View::Compare => compare::render(app, theme, frame, body),
         View::Ranks => ranks::render(app, theme, frame, body),
         View::Routing => routing::render(app, theme, frame, body),
+        View::Pipeline => pipeline::render(app, theme, frame, body),
     }
     let hints = if app.watching.is_some() {
         "←→ focus  s snapshot  Tab view  ? help  q quit  (a recorded run: nothing to steer)"
