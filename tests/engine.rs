@@ -234,3 +234,38 @@ fn a_consumer_that_stops_reading_neither_stalls_nor_bloats_the_worker() {
         "the worker went on measuring: {fresh} <= {stale}"
     );
 }
+
+#[test]
+fn the_engine_measures_the_focused_variants_pipeline_stages_on_request() {
+    let engine = EngineHandle::spawn(config(None)).unwrap();
+    engine.send(EngineCmd::Focus("moe".into()));
+    engine.send(EngineCmd::MeasureStages(2));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut busy_seen = false;
+    let stages = loop {
+        assert!(Instant::now() < deadline, "no stages within 60 s");
+        match engine.recv_timeout(Duration::from_millis(100)) {
+            Some(EngineEvent::Stages(s)) => break s,
+            Some(EngineEvent::Summary(s)) => {
+                busy_seen |= s.long_work().is_some_and(|w| w.contains("pipeline stages"));
+            }
+            Some(EngineEvent::Error(e)) => panic!("{e}"),
+            _ => {}
+        }
+    };
+    assert!(busy_seen, "the work shows while it runs");
+    assert_eq!(stages.variant, "moe");
+    assert_eq!(stages.layers.len(), 2);
+    assert!(stages.backward_s.is_some());
+    // Too many stages is an error event, not a crash.
+    engine.send(EngineCmd::MeasureStages(5));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        assert!(Instant::now() < deadline, "no error within 30 s");
+        if let Some(EngineEvent::Error(e)) = engine.recv_timeout(Duration::from_millis(100)) {
+            assert!(e.contains("1 to 2 stages"), "{e}");
+            break;
+        }
+    }
+    engine.stop();
+}
