@@ -49,6 +49,8 @@ pub enum Command {
     Bench(BenchArgs),
     /// Split each variant into pipeline stages, measure them, and simulate GPipe and 1F1B.
     Pipeline(PipelineArgs),
+    /// Measure every variant across batch sizes (and sequence lengths); find ranking flips.
+    Sweep(SweepArgs),
     /// Re-render a saved snapshot (snapshot.json) as a table, Markdown, CSV, JSON or SVG.
     Report(ReportArgs),
     /// Set two snapshots side by side: ratios B / A, and indicators whose ranking changed.
@@ -81,6 +83,42 @@ pub struct PipelineArgs {
     /// Write to this file instead of standard output.
     #[arg(long, short)]
     pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub suite: SuiteArgs,
+    /// Variants to measure, comma-separated (default: all); the baseline is always measured.
+    #[arg(long, value_delimiter = ',')]
+    pub variants: Vec<String>,
+    /// ndarray, flex, wgpu, wgpu:cpu, wgpu:discrete:N or wgpu:integrated:N.
+    #[arg(long, short, default_value = "ndarray")]
+    pub backend: Backend,
+    /// Batch sizes, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "1,2,4,8")]
+    pub batch: Vec<usize>,
+    /// Sequence lengths, comma-separated (default: the suite's).
+    #[arg(long, value_delimiter = ',')]
+    pub seq: Vec<usize>,
+    /// Seconds to measure at each point once every variant is warm.
+    #[arg(long, default_value_t = 2.0)]
+    pub duration: f64,
+    #[arg(long, short, value_enum, default_value_t = SweepFormat::Table)]
+    pub format: SweepFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SweepFormat {
+    Table,
+    Json,
+    Csv,
+    Md,
+    /// Latency-throughput curves, one panel per sequence length.
+    Svg,
 }
 
 #[derive(Debug, clap::Args)]
@@ -248,6 +286,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Models(args)) => models(args),
         Some(Command::Bench(args)) => bench(args),
         Some(Command::Pipeline(args)) => pipeline(args),
+        Some(Command::Sweep(args)) => sweep(args),
         Some(Command::Report(args)) => report(args),
         Some(Command::Diff(args)) => diff(args),
         Some(Command::View(args)) => view(args),
@@ -425,6 +464,95 @@ fn pipeline(args: PipelineArgs) -> Result<(), CliError> {
             eprintln!("effprof: {line}");
         }
     }
+    emit(&text, args.out.as_ref())
+}
+
+fn sweep(args: SweepArgs) -> Result<(), CliError> {
+    use crate::sweep::{SweepPoint, SweepReport};
+    let suite = select_variants(spec::load_suite(&args.suite.suite)?, &args.variants)?;
+    if args.batch.is_empty() || args.batch.iter().any(|b| *b == 0 || *b > 1 << 16) {
+        return Err(CliError::Usage(
+            "--batch takes sizes between 1 and 65536".into(),
+        ));
+    }
+    let seqs = if args.seq.is_empty() {
+        vec![suite.workload.seq_len]
+    } else {
+        args.seq.clone()
+    };
+    if seqs.iter().any(|s| *s == 0 || *s > 1 << 16) {
+        return Err(CliError::Usage(
+            "--seq takes lengths between 1 and 65536".into(),
+        ));
+    }
+    if !(args.duration.is_finite() && args.duration > 0.0) {
+        return Err(CliError::Usage(format!(
+            "--duration must be positive; got {}",
+            args.duration
+        )));
+    }
+    let limit = args
+        .suite
+        .max_memory
+        .unwrap_or_else(crate::memory::default_limit);
+    let total = seqs.len() * args.batch.len();
+    let mut points = Vec::new();
+    for (i, (seq, batch)) in seqs
+        .iter()
+        .flat_map(|s| args.batch.iter().map(move |b| (*s, *b)))
+        .enumerate()
+    {
+        eprintln!(
+            "effprof: point {}/{total}: batch {batch}, seq_len {seq} on {}",
+            i + 1,
+            args.backend
+        );
+        let mut at = suite.clone();
+        at.workload.seq_len = seq;
+        let mut config = EngineConfig::new(at, args.backend, limit);
+        config.batch = batch;
+        config.measure_peaks = false;
+        let summary = headless::run(
+            config,
+            Stop::Duration(std::time::Duration::from_secs_f64(args.duration)),
+            |_| {},
+        )
+        .map_err(|e| match e {
+            HeadlessError::Unavailable(m) => CliError::Unavailable(m),
+            other => CliError::Other(other.into()),
+        })?;
+        for v in &summary.variants {
+            if let crate::engine::Phase::Failed { reason } = &v.phase {
+                eprintln!(
+                    "effprof: {} at batch {batch}, seq_len {seq}: {reason}",
+                    v.name
+                );
+            }
+        }
+        points.push(SweepPoint::from_summary(&summary));
+    }
+    let report = SweepReport::new(args.backend, points);
+    let text = match args.format {
+        SweepFormat::Table => report.to_text(),
+        SweepFormat::Md => report.to_markdown(),
+        SweepFormat::Csv => report
+            .to_csv()
+            .map_err(|e| color_eyre::eyre::eyre!("cannot write CSV: {e}"))?,
+        SweepFormat::Svg => crate::snapshot::sweep_svg(&report)
+            .map_err(|e| color_eyre::eyre::eyre!("cannot draw the sweep: {e}"))?,
+        SweepFormat::Json => {
+            let doc = serde_json::json!({
+                "schema": "effprof.sweep/1",
+                "effprof_version": env!("CARGO_PKG_VERSION"),
+                "suite": suite.name,
+                "sweep": report,
+            });
+            let mut s = serde_json::to_string_pretty(&doc)
+                .map_err(|e| color_eyre::eyre::eyre!("cannot write JSON: {e}"))?;
+            s.push('\n');
+            s
+        }
+    };
     emit(&text, args.out.as_ref())
 }
 

@@ -16,6 +16,7 @@ pub mod report;
 pub mod snapshot;
 pub mod spec;
 pub mod stream;
+pub mod sweep;
 pub mod tui;
 pub mod ui;
 pub mod units;

@@ -131,3 +131,75 @@ fn a_bad_snapshot_exits_2_naming_the_file() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("cannot read missing.jsonl"), "{err}");
 }
+
+#[test]
+fn pipeline_and_sweep_commands() {
+    let o = effprof(&[
+        "pipeline",
+        "--suite",
+        "tiny",
+        "--variants",
+        "dense",
+        "--stages",
+        "1,2,3",
+        "--micro-batches",
+        "1,4",
+        "--budget",
+        "0.02",
+        "--format",
+        "json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let reports = doc["reports"].as_array().unwrap();
+    assert_eq!(reports.len(), 2, "3 stages of 2 layers are skipped");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("3 stages skipped"));
+    // Per m: inference, training GPipe, training 1F1B.
+    assert_eq!(reports[1]["points"].as_array().unwrap().len(), 2 * 3);
+    let o = effprof(&["pipeline", "--suite", "tiny", "--stages", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+
+    let o = effprof(&[
+        "sweep",
+        "--suite",
+        "tiny",
+        "--variants",
+        "moe",
+        "--batch",
+        "1,2",
+        "--duration",
+        "0.2",
+        "--format",
+        "json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let points = doc["sweep"]["points"].as_array().unwrap();
+    let batches: Vec<u64> = points
+        .iter()
+        .map(|p| p["batch"].as_u64().unwrap())
+        .collect();
+    assert_eq!(batches, [1, 2]);
+    assert_eq!(
+        points[0]["values"].as_array().unwrap().len(),
+        2,
+        "moe and the baseline"
+    );
+    let o = effprof(&[
+        "sweep",
+        "--suite",
+        "tiny",
+        "--variants",
+        "moe",
+        "--batch",
+        "1",
+        "--seq",
+        "8,16",
+        "--duration",
+        "0.2",
+        "--format",
+        "svg",
+    ]);
+    let svg = stdout(&o);
+    assert!(svg.starts_with("<svg") && svg.contains("seq_len 8") && svg.contains("seq_len 16"));
+    let o = effprof(&["sweep", "--suite", "tiny", "--batch", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+}

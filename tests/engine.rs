@@ -269,3 +269,38 @@ fn the_engine_measures_the_focused_variants_pipeline_stages_on_request() {
     }
     engine.stop();
 }
+
+#[test]
+fn a_sweep_reports_a_point_per_batch_and_returns_to_the_batch_it_had() {
+    let mut c = config(None);
+    c.variants = vec!["dense".into(), "moe".into()];
+    let engine = EngineHandle::spawn(c).unwrap();
+    engine.send(EngineCmd::Sweep(vec![1, 4]));
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let mut points = Vec::new();
+    while points.len() < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "{} points within 90 s",
+            points.len()
+        );
+        match engine.recv_timeout(Duration::from_millis(100)) {
+            Some(EngineEvent::SweepPoint(p)) => points.push(*p),
+            Some(EngineEvent::Error(e)) => panic!("{e}"),
+            _ => {}
+        }
+    }
+    assert_eq!(points.iter().map(|p| p.batch).collect::<Vec<_>>(), [1, 4]);
+    for p in &points {
+        assert_eq!(p.values.len(), 2, "{p:?}");
+        assert!(
+            p.values
+                .iter()
+                .all(|v| v.iterations >= 10 && v.tokens_per_s > 0.0)
+        );
+    }
+    // The engine returns to the suite's batch (summary_where panics otherwise).
+    let back = summary_where(&engine, Duration::from_secs(30), &|s| s.batch == 2);
+    assert!(back.long_work().is_none_or(|w| !w.contains("sweeping")));
+    engine.stop();
+}

@@ -34,6 +34,29 @@ fn stages(backward: bool) -> StageLatencies {
     }
 }
 
+/// A sweep whose second variant overtakes the first between batch 1 and 2.
+fn sweep() -> effprof::sweep::SweepReport {
+    use effprof::sweep::{SweepPoint, SweepValue};
+    let point = |batch: usize, a: f64, b: f64| SweepPoint {
+        batch,
+        seq_len: 16,
+        values: [("dense", a), ("moe", b)]
+            .iter()
+            .map(|(name, t)| SweepValue {
+                variant: (*name).into(),
+                p50_s: (batch * 16) as f64 / t,
+                tokens_per_s: *t,
+                samples_per_s: t / 16.0,
+                iterations: 10,
+            })
+            .collect(),
+    };
+    effprof::sweep::SweepReport::new(
+        Backend::Ndarray,
+        vec![point(1, 100.0, 50.0), point(2, 150.0, 200.0)],
+    )
+}
+
 fn ndarray() -> Snapshot {
     Snapshot::load(&fixture("snapshot-tiny-ndarray.json")).expect("the fixture loads")
 }
@@ -179,6 +202,7 @@ fn the_readme_documents_the_schema_the_code_writes() {
     for backward in [true, false] {
         let mut live = ndarray();
         live.pipeline = Some(PipelineReport::new(stages(backward), &[1, 4]));
+        live.sweep = Some(sweep());
         let live: serde_json::Value = serde_json::from_str(&live.to_json()).unwrap();
         paths(&live, "", &mut written);
     }
@@ -476,4 +500,22 @@ fn pipeline_figures_travel_with_the_snapshot() {
     // Without pipeline figures there is no pipeline plot.
     let folder = write_set(dir.path(), &ndarray(), "").unwrap();
     assert!(!folder.join(PIPELINE_FILE).exists());
+}
+
+#[test]
+fn sweeps_travel_with_the_snapshot() {
+    let mut s = ndarray();
+    s.sweep = Some(sweep());
+    let back = Snapshot::from_json(&s.to_json(), "with-sweep").unwrap();
+    assert_eq!(back.sweep, s.sweep);
+    assert_eq!(s.sweep.as_ref().unwrap().flips.len(), 1);
+    assert!(s.to_markdown().contains("### Sweep on ndarray"));
+    assert!(s.to_markdown().contains("moe overtakes dense"));
+    let texts = svg_texts(&effprof::snapshot::sweep_svg(s.sweep.as_ref().unwrap()).unwrap());
+    for needle in ["dense", "moe", "b1", "b2", "seq_len 16", "1 ranking flips"] {
+        assert!(texts.contains(needle), "{needle}:\n{texts}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let folder = write_set(dir.path(), &s, "").unwrap();
+    assert!(folder.join(effprof::snapshot::SWEEP_FILE).is_file());
 }

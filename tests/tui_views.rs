@@ -297,6 +297,8 @@ fn every_action_updates_the_state_and_asks_the_engine() {
     );
     assert_eq!(app.view, View::Pipeline);
     app.update(Action::NextView);
+    assert_eq!(app.view, View::Sweep);
+    app.update(Action::NextView);
     assert_eq!(app.view, View::Live);
     app.update(Action::ToggleHelp);
     assert!(app.show_help);
@@ -400,4 +402,67 @@ fn pipeline_view_measures_on_demand_and_simulates_on_keys() {
     assert_eq!(pipeline.stages.variant, "moe");
     assert_eq!(pipeline.drawn_micro_batches, 4);
     assert_eq!(pipeline.points.len(), 5 * 3);
+}
+
+fn sweep_point(batch: usize, tps: &[(&str, f64)]) -> effprof::sweep::SweepPoint {
+    effprof::sweep::SweepPoint {
+        batch,
+        seq_len: 16,
+        values: tps
+            .iter()
+            .map(|(name, t)| effprof::sweep::SweepValue {
+                variant: (*name).into(),
+                p50_s: (batch * 16) as f64 / t,
+                tokens_per_s: *t,
+                samples_per_s: t / 16.0,
+                iterations: 10,
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn sweep_view_collects_points_and_calls_out_flips() {
+    let mut app = app_with_data();
+    app.update(Action::ShowView(View::Sweep));
+    assert!(draw(&app, 100, 30).contains("press w to measure every variant"));
+    assert_eq!(
+        app.update(Action::StartSweep),
+        [Effect::Engine(EngineCmd::Sweep(vec![1, 2, 4, 8, 16]))]
+    );
+    // A second w while it runs only says so.
+    assert_eq!(app.update(Action::StartSweep), []);
+    assert!(app.message.take().unwrap().text.contains("0 of 5"));
+    // The MoE overtakes the dense model between batch 4 and 8.
+    let rates = [
+        (1, 30e3, 20e3),
+        (2, 38e3, 30e3),
+        (4, 47e3, 44e3),
+        (8, 60e3, 70e3),
+        (16, 70e3, 90e3),
+    ];
+    for (i, (batch, dense, moe)) in rates.iter().enumerate() {
+        app.on_engine(EngineEvent::SweepPoint(Box::new(sweep_point(
+            *batch,
+            &[("dense", *dense), ("moe", *moe)],
+        ))));
+        assert_eq!(app.sweep.running(), i < 4);
+    }
+    assert_eq!(app.batch, 2, "back at the batch the sweep started from");
+    assert!(app.message.take().unwrap().text.contains("1 ranking flips"));
+    let screen = draw(&app, 160, 48);
+    assert!(
+        screen.contains("flip: batch 4 -> 8 (seq_len 16): moe overtakes dense"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("sweep_160x48", screen);
+    let snapshot = app
+        .snapshot(std::time::SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .unwrap();
+    let sweep = snapshot
+        .sweep
+        .expect("a finished sweep goes into the snapshot");
+    assert_eq!(sweep.points.len(), 5);
+    assert_eq!(sweep.flips.len(), 1);
 }

@@ -15,6 +15,7 @@ use crate::pipeline::{PipelineReport, StageLatencies};
 use crate::report::{IndicatorTable, ModelsReport, VariantCost};
 use crate::snapshot::{Host, Snapshot};
 use crate::spec::Suite;
+use crate::sweep::{SweepPoint, SweepReport};
 
 /// The views, in Tab order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,15 +25,17 @@ pub enum View {
     Ranks,
     Routing,
     Pipeline,
+    Sweep,
 }
 
 impl View {
-    pub const ALL: [View; 5] = [
+    pub const ALL: [View; 6] = [
         View::Live,
         View::Compare,
         View::Ranks,
         View::Routing,
         View::Pipeline,
+        View::Sweep,
     ];
 
     pub fn title(&self) -> &'static str {
@@ -42,6 +45,7 @@ impl View {
             View::Ranks => "Ranks",
             View::Routing => "Routing",
             View::Pipeline => "Pipeline",
+            View::Sweep => "Sweep",
         }
     }
 
@@ -71,6 +75,8 @@ pub enum Action {
     /// Twice / half the micro-batches per pipeline step (simulated again, not measured).
     MoreMicroBatches,
     FewerMicroBatches,
+    /// Measure every variant at each batch size of [`SWEEP_BATCHES`] in turn.
+    StartSweep,
     ShowView(View),
     /// Closes the help or the message on top.
     Dismiss,
@@ -127,6 +133,35 @@ impl Default for PipelineState {
     }
 }
 
+/// Batch sizes a sweep from the TUI measures.
+pub const SWEEP_BATCHES: [usize; 5] = [1, 2, 4, 8, 16];
+
+/// The Sweep view's points so far.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SweepState {
+    /// The batches asked for; empty before the first sweep.
+    pub batches: Vec<usize>,
+    pub points: Vec<SweepPoint>,
+    /// The backend the points were measured on.
+    pub backend: Option<Backend>,
+    /// The batch the engine goes back to when the sweep ends.
+    pub restore: usize,
+}
+
+impl SweepState {
+    pub fn running(&self) -> bool {
+        !self.batches.is_empty() && self.points.len() < self.batches.len()
+    }
+
+    /// The finished sweep, once every point came.
+    pub fn report(&self) -> Option<SweepReport> {
+        if self.batches.is_empty() || self.running() {
+            return None;
+        }
+        Some(SweepReport::new(self.backend?, self.points.clone()))
+    }
+}
+
 /// Micro-batch counts a snapshot's pipeline figures cover, besides the one on screen.
 const SNAPSHOT_MICRO_BATCHES: [usize; 5] = [1, 2, 4, 8, 16];
 
@@ -152,6 +187,7 @@ pub struct App {
     /// The recorded or piped stream being watched (`effprof view`): the run cannot be steered.
     pub watching: Option<String>,
     pub pipeline: PipelineState,
+    pub sweep: SweepState,
 }
 
 impl App {
@@ -176,6 +212,7 @@ impl App {
             host: Host::unknown(),
             watching: None,
             pipeline: PipelineState::default(),
+            sweep: SweepState::default(),
         })
     }
 
@@ -239,6 +276,32 @@ impl App {
                 }
                 self.pipeline.stages = stages;
                 self.measure_stages_if_needed()
+            }
+            Action::StartSweep => {
+                if self.watching.is_some() {
+                    self.info("a sweep runs on a live engine, not on a recorded run".into());
+                    return vec![];
+                }
+                if self.sweep.running() {
+                    self.info(format!(
+                        "a sweep is running: {} of {} batch sizes measured",
+                        self.sweep.points.len(),
+                        self.sweep.batches.len()
+                    ));
+                    return vec![];
+                }
+                self.sweep = SweepState {
+                    batches: SWEEP_BATCHES.to_vec(),
+                    points: Vec::new(),
+                    backend: self
+                        .summary
+                        .as_ref()
+                        .map(|s| s.backend)
+                        .or(Some(self.backend)),
+                    restore: self.batch,
+                };
+                self.history = History::default();
+                engine(EngineCmd::Sweep(SWEEP_BATCHES.to_vec()))
             }
             Action::MoreMicroBatches => {
                 self.pipeline.micro_batches = (self.pipeline.micro_batches * 2).min(256);
@@ -327,12 +390,27 @@ impl App {
                 self.paused = summary.paused;
                 if self.watching.is_some() {
                     self.backend = summary.backend;
+                }
+                if self.watching.is_some() || self.sweep.running() {
                     self.batch = summary.batch;
                 }
                 self.summary = Some(*summary);
                 // The table costs a cost-model pass per variant: only while it is on screen.
                 if self.view.uses_table() {
                     self.refresh_table();
+                }
+            }
+            EngineEvent::SweepPoint(point) => {
+                if self.sweep.running() {
+                    self.sweep.points.push(*point);
+                    if !self.sweep.running() {
+                        self.batch = self.sweep.restore;
+                        let flips = self.sweep.report().map_or(0, |r| r.flips.len());
+                        self.info(format!(
+                            "sweep done: {} batch sizes, {flips} ranking flips (view 6)",
+                            self.sweep.points.len()
+                        ));
+                    }
                 }
             }
             EngineEvent::Stages(latencies) => {
@@ -413,6 +491,7 @@ impl App {
                 report.drawn_micro_batches = self.pipeline.micro_batches;
                 report
             });
+            snapshot.sweep = self.sweep.report();
             Ok(snapshot)
         })
     }

@@ -80,6 +80,9 @@ pub enum EngineCmd {
     ResetStats,
     /// Split the focused variant into this many pipeline stages and measure each.
     MeasureStages(usize),
+    /// Measure every variant at each of these batch sizes in turn, reporting a
+    /// [`EngineEvent::SweepPoint`] per size, then go back to the batch it had.
+    Sweep(Vec<usize>),
     Stop,
 }
 
@@ -89,6 +92,8 @@ pub enum EngineEvent {
     Summary(Box<Summary>),
     /// The focused variant's pipeline stages, measured.
     Stages(Box<crate::pipeline::StageLatencies>),
+    /// Every variant measured at one batch size of a sweep.
+    SweepPoint(Box<crate::sweep::SweepPoint>),
     /// Something failed; the engine carries on where it can.
     Error(String),
     /// A backend could not be opened (no wgpu adapter, a driver failure). The engine stays on

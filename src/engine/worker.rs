@@ -66,6 +66,19 @@ struct Record {
 const RECENT: usize = 48;
 /// Timing per pipeline stage and pass.
 const STAGE_BUDGET: Duration = Duration::from_millis(250);
+/// A sweep point is taken once every variant has this many iterations at its batch…
+const SWEEP_ITERATIONS: u64 = 10;
+/// …or has measured this long after warm-up, whichever comes first.
+const SWEEP_POINT_TIME: Duration = Duration::from_secs(8);
+
+/// A sweep under way: the batches left, and the batch to go back to.
+struct SweepPlan {
+    batches: Vec<usize>,
+    next: usize,
+    restore: usize,
+    /// When every variant was first warm at the current batch.
+    warm_since: Option<Instant>,
+}
 
 struct Worker {
     config: EngineConfig,
@@ -87,6 +100,7 @@ struct Worker {
     next_slot: usize,
     stop: bool,
     busy: Option<String>,
+    sweep: Option<SweepPlan>,
 }
 
 impl Worker {
@@ -111,6 +125,7 @@ impl Worker {
             next_slot: 0,
             stop: false,
             busy: None,
+            sweep: None,
             config,
         }
     }
@@ -239,6 +254,7 @@ impl Worker {
                 }
             }
             EngineCmd::MeasureStages(stages) => self.measure_stages(stages),
+            EngineCmd::Sweep(batches) => self.start_sweep(batches),
             EngineCmd::ResetStats => {
                 let backend = self.backend;
                 for (key, record) in self.records.iter_mut() {
@@ -252,6 +268,82 @@ impl Worker {
             }
         }
         true
+    }
+
+    fn start_sweep(&mut self, batches: Vec<usize>) {
+        if let Some(bad) = batches.iter().find(|b| **b == 0 || **b > 1 << 16) {
+            return self.emit(EngineEvent::Error(format!(
+                "sweep: batch must be between 1 and 65536; got {bad}"
+            )));
+        }
+        if batches.is_empty() {
+            return;
+        }
+        let restore = self.sweep.as_ref().map_or(self.batch, |s| s.restore);
+        self.sweep = Some(SweepPlan {
+            batches,
+            next: 0,
+            restore,
+            warm_since: None,
+        });
+        self.sweep_to_next();
+    }
+
+    /// Moves the sweep to its next batch, or ends it at the batch it started from.
+    fn sweep_to_next(&mut self) {
+        let Some(plan) = self.sweep.as_mut() else {
+            return;
+        };
+        let batch = match plan.batches.get(plan.next) {
+            Some(b) => *b,
+            None => {
+                let restore = plan.restore;
+                self.sweep = None;
+                restore
+            }
+        };
+        if let Some(plan) = self.sweep.as_mut() {
+            plan.next += 1;
+            plan.warm_since = None;
+        }
+        if batch != self.batch {
+            self.batch = batch;
+            self.rebuild_slots();
+        }
+    }
+
+    /// During a sweep: takes the point once every runnable variant has enough iterations.
+    fn sweep_step(&mut self) {
+        let Some(plan) = self.sweep.as_ref() else {
+            return;
+        };
+        let runnable: Vec<&Slot> = self.slots.iter().filter(|s| s.failed.is_none()).collect();
+        let counts: Vec<Option<u64>> = runnable
+            .iter()
+            .map(|s| {
+                s.model.as_ref()?;
+                let r = self.records.get(&self.key(&s.variant.name))?;
+                r.warmed.then(|| r.latency.count())
+            })
+            .collect();
+        let all_warm = counts.iter().all(|c| c.is_some());
+        if !all_warm {
+            return;
+        }
+        let warm_since = plan.warm_since;
+        let enough = counts.iter().all(|c| c.unwrap_or(0) >= SWEEP_ITERATIONS)
+            || warm_since.is_some_and(|t| t.elapsed() >= SWEEP_POINT_TIME);
+        if !enough {
+            if warm_since.is_none() {
+                self.sweep.as_mut().expect("checked").warm_since = Some(Instant::now());
+            }
+            return;
+        }
+        let summary = self.summary();
+        self.emit(EngineEvent::SweepPoint(Box::new(
+            crate::sweep::SweepPoint::from_summary(&summary),
+        )));
+        self.sweep_to_next();
     }
 
     /// Measures the focused variant in `stages` pipeline stages; measuring waits meanwhile.
@@ -371,6 +463,7 @@ impl Worker {
                 self.idle(commands);
                 continue;
             }
+            self.sweep_step();
             if let Some(i) = self
                 .slots
                 .iter()
@@ -404,6 +497,13 @@ impl Worker {
                     break;
                 }
                 self.maybe_summary(false);
+                if self.sweep.is_some() {
+                    let batch = self.batch;
+                    self.sweep_step();
+                    if self.batch != batch {
+                        break;
+                    }
+                }
                 if self.poll_commands(commands) || self.done() {
                     break;
                 }
@@ -546,7 +646,16 @@ impl Worker {
                 .get(self.focus)
                 .map(|s| s.variant.name.clone())
                 .unwrap_or_default(),
-            busy: self.busy.clone(),
+            busy: self.busy.clone().or_else(|| {
+                self.sweep.as_ref().map(|p| {
+                    format!(
+                        "sweeping batch sizes: {} of {} (batch {})",
+                        p.next,
+                        p.batches.len(),
+                        self.batch
+                    )
+                })
+            }),
             peaks,
             process: self.process.latest(),
             device_memory_na: device_memory.is_none().then(|| {

@@ -60,6 +60,13 @@ impl Snapshot {
                 crate::pipeline::to_markdown(std::slice::from_ref(p))
             ));
         }
+        if let Some(s) = &self.sweep {
+            md.push_str(&format!(
+                "\n### Sweep on {}\n\n{}",
+                s.backend,
+                s.to_markdown()
+            ));
+        }
         md
     }
 
@@ -81,6 +88,8 @@ impl Snapshot {
 
 /// Written besides [`FILES`] when the snapshot has pipeline figures.
 pub const PIPELINE_FILE: &str = "pipeline.svg";
+/// Written besides [`FILES`] when the snapshot has a sweep.
+pub const SWEEP_FILE: &str = "sweep.svg";
 
 /// Every file of the set, rendered: (name, contents), in [`FILES`] order, then the optional
 /// ones. `screen` is the screen as the user saw it, as plain text.
@@ -106,6 +115,12 @@ pub fn render_set(
         files.push((
             PIPELINE_FILE,
             super::plot::pipeline_svg(p).map_err(render(PIPELINE_FILE))?,
+        ));
+    }
+    if let Some(s) = &snapshot.sweep {
+        files.push((
+            SWEEP_FILE,
+            super::plot::sweep_svg(s).map_err(render(SWEEP_FILE))?,
         ));
     }
     Ok(files)

@@ -10,10 +10,10 @@ mod plot;
 pub mod time;
 
 pub use diff::{Diff, DiffRow};
-pub use export::{ExportError, FILES, PIPELINE_FILE, render_set, write_set};
+pub use export::{ExportError, FILES, PIPELINE_FILE, SWEEP_FILE, render_set, write_set};
 pub use host::Host;
 pub use load::SnapshotError;
-pub use plot::{pipeline_svg, relative_svg, scatter_svg};
+pub use plot::{pipeline_svg, relative_svg, scatter_svg, sweep_svg};
 
 use std::collections::BTreeMap;
 use std::time::SystemTime;
@@ -71,6 +71,9 @@ pub struct Snapshot {
     /// The focused variant's pipeline stages and schedules, when they were measured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipeline: Option<crate::pipeline::PipelineReport>,
+    /// Every variant across batch sizes, when a sweep ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<crate::sweep::SweepReport>,
 }
 
 impl Snapshot {
@@ -118,6 +121,7 @@ impl Snapshot {
             variants,
             ranks: Ranks::default(),
             pipeline: None,
+            sweep: None,
         };
         snapshot.ranks = Ranks::from_table(&snapshot.table());
         Ok(snapshot)

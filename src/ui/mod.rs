@@ -5,6 +5,7 @@ mod live;
 mod pipeline;
 mod ranks;
 mod routing;
+mod sweep;
 mod theme;
 
 pub use theme::Theme;
@@ -51,6 +52,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
         View::Ranks => ranks::render(app, theme, frame, body),
         View::Routing => routing::render(app, theme, frame, body),
         View::Pipeline => pipeline::render(app, theme, frame, body),
+        View::Sweep => sweep::render(app, theme, frame, body),
     }
     let hints = if app.watching.is_some() {
         "←→ focus  s snapshot  Tab view  ? help  q quit  (a recorded run: nothing to steer)"

@@ -1,0 +1,389 @@
+//! Sweeps: every variant measured across batch sizes (and sequence lengths), as
+//! latency-throughput curves, and the points where the variants' ranking flips: the variant
+//! that is fastest at batch 1 is often not the one that is fastest at batch 16.
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::Summary;
+
+/// One variant at one point.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SweepValue {
+    pub variant: String,
+    pub p50_s: f64,
+    pub tokens_per_s: f64,
+    pub samples_per_s: f64,
+    pub iterations: u64,
+}
+
+/// Every measured variant at one (batch, seq_len).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SweepPoint {
+    pub batch: usize,
+    pub seq_len: usize,
+    pub values: Vec<SweepValue>,
+}
+
+impl SweepPoint {
+    /// The measured variants of an engine summary; variants without a latency are left out.
+    pub fn from_summary(summary: &Summary) -> Self {
+        Self {
+            batch: summary.batch,
+            seq_len: summary.seq_len,
+            values: summary
+                .variants
+                .iter()
+                .filter_map(|v| {
+                    let l = v.latency?;
+                    Some(SweepValue {
+                        variant: v.name.clone(),
+                        p50_s: l.p50_s,
+                        tokens_per_s: v.tokens_per_s?,
+                        samples_per_s: v.samples_per_s?,
+                        iterations: l.iterations,
+                    })
+                })
+                .collect(),
+        }
+    }
+
+    fn value(&self, variant: &str) -> Option<&SweepValue> {
+        self.values.iter().find(|v| v.variant == variant)
+    }
+}
+
+/// Which way a sweep moved between two neighbouring points.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Axis {
+    Batch,
+    SeqLen,
+}
+
+/// Two variants whose order by throughput swaps between neighbouring points.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Flip {
+    pub axis: Axis,
+    /// The other dimension, held fixed.
+    pub fixed: usize,
+    pub from: usize,
+    pub to: usize,
+    /// Faster at `from`, slower at `to`.
+    pub was_faster: String,
+    /// Slower at `from`, faster at `to`.
+    pub now_faster: String,
+    /// tokens/s of (was_faster, now_faster) at `from`, then at `to`.
+    pub before: (f64, f64),
+    pub after: (f64, f64),
+}
+
+impl Flip {
+    pub fn describe(&self) -> String {
+        let (axis, fixed) = match self.axis {
+            Axis::Batch => ("batch", format!("seq_len {}", self.fixed)),
+            Axis::SeqLen => ("seq_len", format!("batch {}", self.fixed)),
+        };
+        format!(
+            "{axis} {} -> {} ({fixed}): {} overtakes {} in tokens/s ({} vs {} -> {} vs {})",
+            self.from,
+            self.to,
+            self.now_faster,
+            self.was_faster,
+            crate::units::si(self.before.1),
+            crate::units::si(self.before.0),
+            crate::units::si(self.after.1),
+            crate::units::si(self.after.0),
+        )
+    }
+}
+
+/// A point's batch or sequence length.
+type Coordinate = fn(&SweepPoint) -> usize;
+
+/// Two variants closer than this share of the faster one's throughput are within the noise of
+/// a shared machine: their order is not called a flip.
+pub const FLIP_MARGIN: f64 = 0.05;
+
+/// Whether `x` leads `y` by more than [`FLIP_MARGIN`]: Some(true) x ahead, Some(false) y ahead.
+fn lead(x: f64, y: f64) -> Option<bool> {
+    let gap = (x - y).abs() / x.max(y);
+    (gap > FLIP_MARGIN).then_some(x > y)
+}
+
+/// Every pair of variants whose throughput order swaps between neighbouring points along batch
+/// (seq_len fixed) and along seq_len (batch fixed), each side clear of the noise margin
+/// ([`FLIP_MARGIN`]).
+pub fn find_flips(points: &[SweepPoint]) -> Vec<Flip> {
+    let mut flips = Vec::new();
+    let mut walk = |axis: Axis| {
+        let (key, other): (Coordinate, Coordinate) = match axis {
+            Axis::Batch => (|p| p.batch, |p| p.seq_len),
+            Axis::SeqLen => (|p| p.seq_len, |p| p.batch),
+        };
+        let mut fixed: Vec<usize> = points.iter().map(other).collect();
+        fixed.sort_unstable();
+        fixed.dedup();
+        for f in fixed {
+            let mut line: Vec<&SweepPoint> = points.iter().filter(|p| other(p) == f).collect();
+            line.sort_by_key(|p| key(p));
+            for pair in line.windows(2) {
+                let (a, b) = (pair[0], pair[1]);
+                for (i, x) in a.values.iter().enumerate() {
+                    for y in &a.values[i + 1..] {
+                        let (Some(xb), Some(yb)) = (b.value(&x.variant), b.value(&y.variant))
+                        else {
+                            continue;
+                        };
+                        let (Some(before), Some(after)) = (
+                            lead(x.tokens_per_s, y.tokens_per_s),
+                            lead(xb.tokens_per_s, yb.tokens_per_s),
+                        ) else {
+                            continue;
+                        };
+                        if before == after {
+                            continue;
+                        }
+                        let (was, now, wb, nb, wa, na) = if before {
+                            (
+                                x,
+                                y,
+                                x.tokens_per_s,
+                                y.tokens_per_s,
+                                xb.tokens_per_s,
+                                yb.tokens_per_s,
+                            )
+                        } else {
+                            (
+                                y,
+                                x,
+                                y.tokens_per_s,
+                                x.tokens_per_s,
+                                yb.tokens_per_s,
+                                xb.tokens_per_s,
+                            )
+                        };
+                        flips.push(Flip {
+                            axis,
+                            fixed: f,
+                            from: key(a),
+                            to: key(b),
+                            was_faster: was.variant.clone(),
+                            now_faster: now.variant.clone(),
+                            before: (wb, nb),
+                            after: (wa, na),
+                        });
+                    }
+                }
+            }
+        }
+    };
+    walk(Axis::Batch);
+    walk(Axis::SeqLen);
+    flips
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(batch: usize, seq_len: usize, tps: &[(&str, f64)]) -> SweepPoint {
+        SweepPoint {
+            batch,
+            seq_len,
+            values: tps
+                .iter()
+                .map(|(name, t)| SweepValue {
+                    variant: (*name).into(),
+                    p50_s: (batch * seq_len) as f64 / t,
+                    tokens_per_s: *t,
+                    samples_per_s: t / seq_len as f64,
+                    iterations: 10,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_planted_flip_is_found_and_nothing_else() {
+        // The MoE is slower at small batches and overtakes between batch 4 and 8; the sparse
+        // one stays ahead of both throughout.
+        let points = vec![
+            point(1, 128, &[("dense", 100.0), ("moe", 60.0), ("csr", 200.0)]),
+            point(2, 128, &[("dense", 180.0), ("moe", 120.0), ("csr", 300.0)]),
+            point(4, 128, &[("dense", 300.0), ("moe", 260.0), ("csr", 500.0)]),
+            point(8, 128, &[("dense", 400.0), ("moe", 450.0), ("csr", 900.0)]),
+        ];
+        let flips = find_flips(&points);
+        assert_eq!(flips.len(), 1, "{flips:?}");
+        let f = &flips[0];
+        assert_eq!((f.axis, f.fixed, f.from, f.to), (Axis::Batch, 128, 4, 8));
+        assert_eq!(
+            (f.was_faster.as_str(), f.now_faster.as_str()),
+            ("dense", "moe")
+        );
+        assert_eq!((f.before, f.after), ((300.0, 260.0), (400.0, 450.0)));
+        assert!(
+            f.describe().contains("moe overtakes dense"),
+            "{}",
+            f.describe()
+        );
+    }
+
+    #[test]
+    fn flips_along_seq_len_and_unordered_input() {
+        let points = vec![
+            point(2, 256, &[("a", 90.0), ("b", 100.0)]),
+            point(2, 64, &[("a", 120.0), ("b", 100.0)]),
+            point(2, 128, &[("a", 110.0), ("b", 100.0)]),
+        ];
+        let flips = find_flips(&points);
+        assert_eq!(flips.len(), 1, "{flips:?}");
+        assert_eq!(
+            (flips[0].axis, flips[0].from, flips[0].to),
+            (Axis::SeqLen, 128, 256)
+        );
+        // A tie is no flip; a variant missing at a point is skipped.
+        let tie = vec![
+            point(1, 8, &[("a", 1.0), ("b", 1.0)]),
+            point(2, 8, &[("a", 2.0), ("b", 1.0)]),
+        ];
+        assert!(find_flips(&tie).is_empty());
+        let missing = vec![
+            point(1, 8, &[("a", 1.0), ("b", 2.0)]),
+            point(2, 8, &[("a", 2.0)]),
+        ];
+        assert!(find_flips(&missing).is_empty());
+    }
+}
+
+/// A finished sweep: its points and flips, on one backend.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SweepReport {
+    pub backend: crate::backend::Backend,
+    pub points: Vec<SweepPoint>,
+    pub flips: Vec<Flip>,
+}
+
+impl SweepReport {
+    pub fn new(backend: crate::backend::Backend, mut points: Vec<SweepPoint>) -> Self {
+        points.sort_by_key(|p| (p.seq_len, p.batch));
+        let flips = find_flips(&points);
+        Self {
+            backend,
+            points,
+            flips,
+        }
+    }
+
+    /// Variants in the order they first appear.
+    pub fn variants(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for p in &self.points {
+            for v in &p.values {
+                if !names.contains(&v.variant) {
+                    names.push(v.variant.clone());
+                }
+            }
+        }
+        names
+    }
+
+    fn seq_lens(&self) -> Vec<usize> {
+        let mut s: Vec<usize> = self.points.iter().map(|p| p.seq_len).collect();
+        s.dedup();
+        s
+    }
+
+    fn table(&self, preset: &str) -> String {
+        use comfy_table::{CellAlignment, ContentArrangement, Table};
+        let mut out = String::new();
+        for seq in self.seq_lens() {
+            let line: Vec<&SweepPoint> = self.points.iter().filter(|p| p.seq_len == seq).collect();
+            let mut table = Table::new();
+            table
+                .load_preset(preset)
+                .set_content_arrangement(ContentArrangement::Dynamic);
+            let mut header = vec![format!("seq_len {seq}: p50 · tokens/s")];
+            header.extend(line.iter().map(|p| format!("batch {}", p.batch)));
+            table.set_header(header);
+            for name in self.variants() {
+                let mut row = vec![name.clone()];
+                row.extend(line.iter().map(|p| match p.value(&name) {
+                    Some(v) => format!(
+                        "{} · {}",
+                        crate::units::seconds(v.p50_s),
+                        crate::units::si(v.tokens_per_s)
+                    ),
+                    None => "n/a".to_owned(),
+                }));
+                table.add_row(row);
+            }
+            for column in table.column_iter_mut().skip(1) {
+                column.set_cell_alignment(CellAlignment::Right);
+            }
+            out.push_str(&table.to_string());
+            out.push_str("\n\n");
+        }
+        out
+    }
+
+    fn flip_lines(&self) -> Vec<String> {
+        if self.flips.is_empty() {
+            return vec![
+                "no ranking flips: the variants keep their order by tokens/s at every point".into(),
+            ];
+        }
+        self.flips
+            .iter()
+            .map(|f| format!("ranking flip at {}", f.describe()))
+            .collect()
+    }
+
+    pub fn to_text(&self) -> String {
+        let mut out = format!("sweep on {}\n", self.backend);
+        out.push_str(&self.table(comfy_table::presets::UTF8_FULL_CONDENSED));
+        for line in self.flip_lines() {
+            out.push_str(&line);
+            out.push('\n');
+        }
+        out
+    }
+
+    pub fn to_markdown(&self) -> String {
+        let mut out = self.table(comfy_table::presets::ASCII_MARKDOWN);
+        for line in self.flip_lines() {
+            out.push_str(&format!("- {line}\n"));
+        }
+        out
+    }
+
+    /// One row per variant and point.
+    pub fn to_csv(&self) -> Result<String, csv::Error> {
+        use crate::report::format_number;
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record([
+            "variant",
+            "batch",
+            "seq_len",
+            "p50_s",
+            "tokens_per_s",
+            "samples_per_s",
+            "iterations",
+        ])?;
+        for p in &self.points {
+            for v in &p.values {
+                w.write_record([
+                    v.variant.clone(),
+                    p.batch.to_string(),
+                    p.seq_len.to_string(),
+                    format_number(v.p50_s),
+                    format_number(v.tokens_per_s),
+                    format_number(v.samples_per_s),
+                    v.iterations.to_string(),
+                ])?;
+            }
+        }
+        let bytes = w.into_inner().map_err(|e| e.into_error())?;
+        Ok(String::from_utf8(bytes).expect("csv writes the UTF-8 it was given"))
+    }
+}
