@@ -152,6 +152,8 @@ pub enum Plot {
     Relative,
     /// The pipeline timelines, when the snapshot has pipeline figures.
     Pipeline,
+    /// The latency-throughput curves, when the snapshot has a sweep.
+    Sweep,
 }
 
 #[derive(Debug, clap::Args)]
@@ -580,6 +582,15 @@ fn report(args: ReportArgs) -> Result<(), CliError> {
                 None => {
                     return Err(CliError::Usage(format!(
                         "{} has no pipeline figures: they are measured in the TUI's Pipeline view (5) before `s`",
+                        args.snapshot.display()
+                    )));
+                }
+            },
+            Plot::Sweep => match &snapshot.sweep {
+                Some(s) => crate::snapshot::sweep_svg(s),
+                None => {
+                    return Err(CliError::Usage(format!(
+                        "{} has no sweep: run one with `w` in the TUI before `s`, or use `effprof sweep --format svg`",
                         args.snapshot.display()
                     )));
                 }

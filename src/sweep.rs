@@ -11,7 +11,9 @@ use crate::engine::Summary;
 pub struct SweepValue {
     pub variant: String,
     pub p50_s: f64,
+    /// At the median latency: tokens per pass / p50.
     pub tokens_per_s: f64,
+    /// At the median latency: sequences per pass / p50.
     pub samples_per_s: f64,
     pub iterations: u64,
 }
@@ -26,7 +28,11 @@ pub struct SweepPoint {
 
 impl SweepPoint {
     /// The measured variants of an engine summary; variants without a latency are left out.
+    ///
+    /// Throughput here is at the median latency (tokens per pass / p50), not the mean: a few
+    /// slow passes on a shared machine move the mean enough to fake a flip.
     pub fn from_summary(summary: &Summary) -> Self {
+        let tokens = (summary.batch * summary.seq_len) as f64;
         Self {
             batch: summary.batch,
             seq_len: summary.seq_len,
@@ -35,11 +41,11 @@ impl SweepPoint {
                 .iter()
                 .filter_map(|v| {
                     let l = v.latency?;
-                    Some(SweepValue {
+                    (l.p50_s > 0.0).then(|| SweepValue {
                         variant: v.name.clone(),
                         p50_s: l.p50_s,
-                        tokens_per_s: v.tokens_per_s?,
-                        samples_per_s: v.samples_per_s?,
+                        tokens_per_s: tokens / l.p50_s,
+                        samples_per_s: summary.batch as f64 / l.p50_s,
                         iterations: l.iterations,
                     })
                 })
