@@ -51,6 +51,8 @@ pub enum Command {
     Pipeline(PipelineArgs),
     /// Measure every variant across batch sizes (and sequence lengths); find ranking flips.
     Sweep(SweepArgs),
+    /// Place every variant, and every part of it, on the backend's measured roofline.
+    Roofline(RooflineArgs),
     /// Re-render a saved snapshot (snapshot.json) as a table, Markdown, CSV, JSON or SVG.
     Report(ReportArgs),
     /// Set two snapshots side by side: ratios B / A, and indicators whose ranking changed.
@@ -119,6 +121,26 @@ pub enum SweepFormat {
     Md,
     /// Latency-throughput curves, one panel per sequence length.
     Svg,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RooflineArgs {
+    #[command(flatten)]
+    pub suite: SuiteArgs,
+    /// Variants to place, comma-separated (default: all).
+    #[arg(long, value_delimiter = ',')]
+    pub variants: Vec<String>,
+    /// ndarray, flex, wgpu, wgpu:cpu, wgpu:discrete:N or wgpu:integrated:N.
+    #[arg(long, short, default_value = "ndarray")]
+    pub backend: Backend,
+    /// Seconds of timing per part and layer.
+    #[arg(long, default_value_t = 0.2)]
+    pub budget: f64,
+    #[arg(long, short, value_enum, default_value_t = SweepFormat::Table)]
+    pub format: SweepFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -289,6 +311,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Bench(args)) => bench(args),
         Some(Command::Pipeline(args)) => pipeline(args),
         Some(Command::Sweep(args)) => sweep(args),
+        Some(Command::Roofline(args)) => roofline(args),
         Some(Command::Report(args)) => report(args),
         Some(Command::Diff(args)) => diff(args),
         Some(Command::View(args)) => view(args),
@@ -548,6 +571,76 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
                 "effprof_version": env!("CARGO_PKG_VERSION"),
                 "suite": suite.name,
                 "sweep": report,
+            });
+            let mut s = serde_json::to_string_pretty(&doc)
+                .map_err(|e| color_eyre::eyre::eyre!("cannot write JSON: {e}"))?;
+            s.push('\n');
+            s
+        }
+    };
+    emit(&text, args.out.as_ref())
+}
+
+fn roofline(args: RooflineArgs) -> Result<(), CliError> {
+    use crate::roofline::{Roofline, measure_parts};
+    let suite = spec::load_suite(&args.suite.suite)?;
+    let names: Vec<String> = if args.variants.is_empty() {
+        suite.variants.iter().map(|v| v.name.clone()).collect()
+    } else {
+        select_variants(suite.clone(), &args.variants)?;
+        args.variants.clone()
+    };
+    if !(args.budget.is_finite() && args.budget > 0.0) {
+        return Err(CliError::Usage(format!(
+            "--budget must be positive; got {}",
+            args.budget
+        )));
+    }
+    let limit = args
+        .suite
+        .max_memory
+        .unwrap_or_else(crate::memory::default_limit);
+    let progress = crate::headless::spinner();
+    progress.set_message(format!("measuring the peaks of {}", args.backend));
+    let device = args.backend.device();
+    let peaks = crate::engine::measure_peaks(&device)
+        .map_err(|e| CliError::Unavailable(format!("{}: {e}", args.backend)))?;
+    let (mut points, mut notes) = (Vec::new(), Vec::new());
+    for name in &names {
+        let variant = suite.variant(name).expect("checked above");
+        progress.set_message(format!("timing the parts of {name} on {}", args.backend));
+        match measure_parts(
+            variant,
+            &suite.workload,
+            args.backend,
+            limit,
+            std::time::Duration::from_secs_f64(args.budget),
+        ) {
+            Ok(parts) => {
+                let r = parts.roofline(peaks);
+                points.extend(r.points);
+                notes.extend(r.notes);
+            }
+            Err(e) => progress.println(format!("effprof: {name} on {}: n/a, {e}", args.backend)),
+        }
+    }
+    progress.finish_and_clear();
+    let mut roofline = Roofline::new(args.backend, peaks, points);
+    roofline.notes = notes;
+    let text = match args.format {
+        SweepFormat::Table => roofline.to_text(false),
+        SweepFormat::Md => roofline.to_text(true),
+        SweepFormat::Csv => roofline
+            .to_csv()
+            .map_err(|e| color_eyre::eyre::eyre!("cannot write CSV: {e}"))?,
+        SweepFormat::Svg => crate::snapshot::roofline_svg(&roofline)
+            .map_err(|e| color_eyre::eyre::eyre!("cannot draw the roofline: {e}"))?,
+        SweepFormat::Json => {
+            let doc = serde_json::json!({
+                "schema": "effprof.roofline/1",
+                "effprof_version": env!("CARGO_PKG_VERSION"),
+                "suite": suite.name,
+                "roofline": roofline,
             });
             let mut s = serde_json::to_string_pretty(&doc)
                 .map_err(|e| color_eyre::eyre::eyre!("cannot write JSON: {e}"))?;

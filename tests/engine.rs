@@ -304,3 +304,37 @@ fn a_sweep_reports_a_point_per_batch_and_returns_to_the_batch_it_had() {
     assert!(back.long_work().is_none_or(|w| !w.contains("sweeping")));
     engine.stop();
 }
+
+#[test]
+fn the_engine_times_the_focused_variants_parts_on_request() {
+    let engine = EngineHandle::spawn(config(None)).unwrap();
+    engine.send(EngineCmd::Focus("moe".into()));
+    engine.send(EngineCmd::MeasureParts);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let parts = loop {
+        assert!(Instant::now() < deadline, "no parts within 60 s");
+        match engine.recv_timeout(Duration::from_millis(100)) {
+            Some(EngineEvent::Parts(p)) => break p,
+            Some(EngineEvent::Error(e)) => panic!("{e}"),
+            _ => {}
+        }
+    };
+    assert_eq!(parts.variant, "moe");
+    let names: Vec<&str> = parts.parts.iter().map(|p| p.part.as_str()).collect();
+    assert_eq!(names, ["embedding", "attention", "moe", "norm + head"]);
+    assert!(parts.parts.iter().all(|p| p.seconds > 0.0 && p.bytes > 0));
+    // The parts add up to the whole model's counted FLOPs.
+    let suite = effprof::spec::load_suite("tiny").unwrap();
+    let total = effprof::cost::analyze(suite.variant("moe").unwrap(), &suite.workload)
+        .unwrap()
+        .totals;
+    assert_eq!(
+        parts.parts.iter().map(|p| p.flops).sum::<u64>(),
+        total.flops_executed
+    );
+    assert_eq!(
+        parts.parts.iter().map(|p| p.bytes).sum::<u64>(),
+        total.mem_access_bytes
+    );
+    engine.stop();
+}

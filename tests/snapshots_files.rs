@@ -57,6 +57,27 @@ fn sweep() -> effprof::sweep::SweepReport {
     )
 }
 
+/// Parts of the dense variant as the Roofline view times them.
+fn parts() -> effprof::roofline::PartsReport {
+    use effprof::roofline::PartTiming;
+    let part = |part: &str, flops: u64, bytes: u64, seconds: f64| PartTiming {
+        part: part.into(),
+        flops,
+        bytes,
+        seconds,
+    };
+    effprof::roofline::PartsReport {
+        variant: "dense".into(),
+        backend: Backend::Ndarray,
+        batch: 2,
+        parts: vec![
+            part("embedding", 0, 18_432, 2e-5),
+            part("attention", 655_360, 239_000, 4e-4),
+            part("ffn", 524_288, 157_000, 2e-4),
+        ],
+    }
+}
+
 fn ndarray() -> Snapshot {
     Snapshot::load(&fixture("snapshot-tiny-ndarray.json")).expect("the fixture loads")
 }
@@ -203,6 +224,7 @@ fn the_readme_documents_the_schema_the_code_writes() {
         let mut live = ndarray();
         live.pipeline = Some(PipelineReport::new(stages(backward), &[1, 4]));
         live.sweep = Some(sweep());
+        live.parts = Some(parts());
         let live: serde_json::Value = serde_json::from_str(&live.to_json()).unwrap();
         paths(&live, "", &mut written);
     }
@@ -518,4 +540,35 @@ fn sweeps_travel_with_the_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     let folder = write_set(dir.path(), &s, "").unwrap();
     assert!(folder.join(effprof::snapshot::SWEEP_FILE).is_file());
+}
+
+#[test]
+fn the_roofline_places_every_measured_variant_and_the_parts() {
+    let mut s = ndarray();
+    let r = s.roofline().expect("the fixture has peaks");
+    assert_eq!(r.points.len(), s.variants.len());
+    for (p, v) in r.points.iter().zip(&s.variants) {
+        // Analytic intensity, measured FLOP/s.
+        let t = &v.analytic.cost.totals;
+        assert!((p.intensity - t.flops_executed as f64 / t.mem_access_bytes as f64).abs() < 1e-9);
+        assert!((p.achieved_flops_per_s - v.measured.flops_per_s.unwrap()).abs() < 1e-3);
+        assert!(p.pct_of_roof > 0.0 && p.pct_of_roof < 100.0, "{p:?}");
+    }
+    s.parts = Some(parts());
+    let r = s.roofline().unwrap();
+    assert!(r.points.iter().any(|p| p.part == "attention"));
+    assert!(r.notes[0].contains("embedding"), "{:?}", r.notes);
+    let texts = svg_texts(&effprof::snapshot::roofline_svg(&r).unwrap());
+    for needle in [
+        "dense: model",
+        "dense: attention",
+        "pruned-csr: model",
+        "ridge",
+    ] {
+        assert!(texts.contains(needle), "{needle}:\n{texts}");
+    }
+    assert!(s.to_markdown().contains("### Roofline of ndarray"));
+    let dir = tempfile::tempdir().unwrap();
+    let folder = write_set(dir.path(), &s, "").unwrap();
+    assert!(folder.join(effprof::snapshot::ROOFLINE_FILE).is_file());
 }

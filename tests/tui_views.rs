@@ -298,6 +298,11 @@ fn every_action_updates_the_state_and_asks_the_engine() {
     assert_eq!(app.view, View::Pipeline);
     app.update(Action::NextView);
     assert_eq!(app.view, View::Sweep);
+    assert_eq!(
+        app.update(Action::NextView),
+        [Effect::Engine(EngineCmd::MeasureParts)]
+    );
+    assert_eq!(app.view, View::Roofline);
     app.update(Action::NextView);
     assert_eq!(app.view, View::Live);
     app.update(Action::ToggleHelp);
@@ -465,4 +470,68 @@ fn sweep_view_collects_points_and_calls_out_flips() {
         .expect("a finished sweep goes into the snapshot");
     assert_eq!(sweep.points.len(), 5);
     assert_eq!(sweep.flips.len(), 1);
+}
+
+#[test]
+fn roofline_view_places_every_variant_and_the_focused_parts() {
+    let mut app = app_with_data();
+    assert_eq!(
+        app.update(Action::ShowView(View::Roofline)),
+        [Effect::Engine(EngineCmd::MeasureParts)]
+    );
+    assert_eq!(app.update(Action::ShowView(View::Roofline)), []);
+    let parts = effprof::roofline::PartsReport {
+        variant: "dense".into(),
+        backend: Backend::Ndarray,
+        batch: 2,
+        parts: vec![
+            effprof::roofline::PartTiming {
+                part: "embedding".into(),
+                flops: 0,
+                bytes: 18_432,
+                seconds: 2e-5,
+            },
+            effprof::roofline::PartTiming {
+                part: "attention".into(),
+                flops: 655_360,
+                bytes: 239_000,
+                seconds: 4e-4,
+            },
+            effprof::roofline::PartTiming {
+                part: "ffn".into(),
+                flops: 524_288,
+                bytes: 157_000,
+                seconds: 2e-4,
+            },
+        ],
+    };
+    app.on_engine(EngineEvent::Parts(Box::new(parts)));
+    assert!(!app.parts_pending);
+    let screen = draw(&app, 160, 48);
+    assert!(screen.contains("· attention"), "{screen}");
+    assert!(screen.contains("embedding moves"), "{screen}");
+    insta::assert_snapshot!("roofline_160x48", screen);
+    // A new focus asks for that variant's parts.
+    assert_eq!(
+        app.update(Action::FocusNext),
+        [
+            Effect::Engine(EngineCmd::Focus("moe".into())),
+            Effect::Engine(EngineCmd::MeasureParts)
+        ]
+    );
+    let snapshot = app
+        .snapshot(std::time::SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .unwrap();
+    let r = snapshot.roofline().expect("peaks were measured");
+    assert!(
+        r.points
+            .iter()
+            .any(|p| p.variant == "dense" && p.part == "ffn")
+    );
+    assert_eq!(
+        r.points.iter().filter(|p| p.part == "model").count(),
+        5,
+        "every measured variant (pruned-csr is still warming up)"
+    );
 }

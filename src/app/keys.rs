@@ -50,6 +50,7 @@ pub fn action_for_key(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('4') => Action::ShowView(View::Routing),
         KeyCode::Char('5') => Action::ShowView(View::Pipeline),
         KeyCode::Char('6') => Action::ShowView(View::Sweep),
+        KeyCode::Char('7') => Action::ShowView(View::Roofline),
         KeyCode::Char('w') => Action::StartSweep,
         KeyCode::Char('p') => Action::MoreStages,
         KeyCode::Char('P') => Action::FewerStages,
@@ -92,6 +93,7 @@ mod tests {
             (key(KeyCode::Char('4')), Action::ShowView(View::Routing)),
             (key(KeyCode::Char('5')), Action::ShowView(View::Pipeline)),
             (key(KeyCode::Char('6')), Action::ShowView(View::Sweep)),
+            (key(KeyCode::Char('7')), Action::ShowView(View::Roofline)),
             (key(KeyCode::Char('w')), Action::StartSweep),
             (key(KeyCode::Char('p')), Action::MoreStages),
             (

@@ -13,6 +13,7 @@ use crate::backend::Backend;
 use crate::engine::{EngineCmd, EngineEvent, Summary};
 use crate::pipeline::{PipelineReport, StageLatencies};
 use crate::report::{IndicatorTable, ModelsReport, VariantCost};
+use crate::roofline::PartsReport;
 use crate::snapshot::{Host, Snapshot};
 use crate::spec::Suite;
 use crate::sweep::{SweepPoint, SweepReport};
@@ -26,16 +27,18 @@ pub enum View {
     Routing,
     Pipeline,
     Sweep,
+    Roofline,
 }
 
 impl View {
-    pub const ALL: [View; 6] = [
+    pub const ALL: [View; 7] = [
         View::Live,
         View::Compare,
         View::Ranks,
         View::Routing,
         View::Pipeline,
         View::Sweep,
+        View::Roofline,
     ];
 
     pub fn title(&self) -> &'static str {
@@ -46,6 +49,7 @@ impl View {
             View::Routing => "Routing",
             View::Pipeline => "Pipeline",
             View::Sweep => "Sweep",
+            View::Roofline => "Roofline",
         }
     }
 
@@ -188,6 +192,10 @@ pub struct App {
     pub watching: Option<String>,
     pub pipeline: PipelineState,
     pub sweep: SweepState,
+    /// The focused variant's parts, timed alone, for the Roofline view.
+    pub parts: Option<PartsReport>,
+    /// Parts were asked for and have not come back.
+    pub parts_pending: bool,
 }
 
 impl App {
@@ -213,6 +221,8 @@ impl App {
             watching: None,
             pipeline: PipelineState::default(),
             sweep: SweepState::default(),
+            parts: None,
+            parts_pending: false,
         })
     }
 
@@ -413,13 +423,18 @@ impl App {
                     }
                 }
             }
+            EngineEvent::Parts(parts) => {
+                self.parts_pending = false;
+                self.parts = Some(*parts);
+            }
             EngineEvent::Stages(latencies) => {
                 self.pipeline.pending = false;
                 self.pipeline.latencies = Some(*latencies);
             }
             EngineEvent::Error(text) => {
-                // A failed stage measurement answers the request too.
+                // A failed stage or part measurement answers the request too.
                 self.pipeline.pending = false;
+                self.parts_pending = false;
                 self.error(text)
             }
             EngineEvent::Unavailable {
@@ -455,8 +470,12 @@ impl App {
         }
     }
 
-    /// Asks for the focused variant's stages when the Pipeline view shows something else.
+    /// Asks for what the view on screen needs and does not have: the focused variant's
+    /// pipeline stages, or its parts for the roofline.
     fn measure_stages_if_needed(&mut self) -> Vec<Effect> {
+        if self.view == View::Roofline {
+            return self.measure_parts_if_needed();
+        }
         if self.view != View::Pipeline || self.watching.is_some() || self.pipeline.pending {
             return vec![];
         }
@@ -477,6 +496,24 @@ impl App {
         ))]
     }
 
+    fn measure_parts_if_needed(&mut self) -> Vec<Effect> {
+        if self.watching.is_some() || self.parts_pending {
+            return vec![];
+        }
+        let current = self.parts.as_ref().is_some_and(|p| {
+            p.variant == self.focused_name()
+                && self
+                    .summary
+                    .as_ref()
+                    .is_none_or(|s| s.backend == p.backend && s.batch == p.batch)
+        });
+        if current {
+            return vec![];
+        }
+        self.parts_pending = true;
+        vec![Effect::Engine(EngineCmd::MeasureParts)]
+    }
+
     /// The current figures as a snapshot taken at `now`; None before the first summary.
     pub fn snapshot(&self, now: SystemTime) -> Option<Result<Snapshot, crate::cost::TooLarge>> {
         self.summary.as_ref().map(|s| {
@@ -492,6 +529,7 @@ impl App {
                 report
             });
             snapshot.sweep = self.sweep.report();
+            snapshot.parts = self.parts.clone();
             Ok(snapshot)
         })
     }

@@ -8,7 +8,7 @@ pub mod stats;
 mod summary;
 mod worker;
 
-pub use peak::Peaks;
+pub use peak::{Peaks, measure as measure_peaks};
 pub use process::ProcessMemory;
 pub use summary::{DeviceMemory, Flag, Phase, Summary, VariantSummary};
 
@@ -80,6 +80,8 @@ pub enum EngineCmd {
     ResetStats,
     /// Split the focused variant into this many pipeline stages and measure each.
     MeasureStages(usize),
+    /// Time each part of the focused variant alone (for the roofline).
+    MeasureParts,
     /// Measure every variant at each of these batch sizes in turn, reporting a
     /// [`EngineEvent::SweepPoint`] per size, then go back to the batch it had.
     Sweep(Vec<usize>),
@@ -92,6 +94,8 @@ pub enum EngineEvent {
     Summary(Box<Summary>),
     /// The focused variant's pipeline stages, measured.
     Stages(Box<crate::pipeline::StageLatencies>),
+    /// The focused variant's parts, timed alone.
+    Parts(Box<crate::roofline::PartsReport>),
     /// Every variant measured at one batch size of a sweep.
     SweepPoint(Box<crate::sweep::SweepPoint>),
     /// Something failed; the engine carries on where it can.

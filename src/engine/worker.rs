@@ -254,6 +254,7 @@ impl Worker {
                 }
             }
             EngineCmd::MeasureStages(stages) => self.measure_stages(stages),
+            EngineCmd::MeasureParts => self.measure_parts(),
             EngineCmd::Sweep(batches) => self.start_sweep(batches),
             EngineCmd::ResetStats => {
                 let backend = self.backend;
@@ -344,6 +345,29 @@ impl Worker {
             crate::sweep::SweepPoint::from_summary(&summary),
         )));
         self.sweep_to_next();
+    }
+
+    /// Times each part of the focused variant alone; measuring waits meanwhile.
+    fn measure_parts(&mut self) {
+        let Some(variant) = self.slots.get(self.focus).map(|s| s.variant.clone()) else {
+            return;
+        };
+        self.busy = Some(format!("timing the parts of {}", variant.name));
+        self.maybe_summary(true);
+        let (workload, backend, limit) = (self.workload(), self.backend, self.config.memory_limit);
+        let measured = catch_unwind(AssertUnwindSafe(|| {
+            crate::roofline::measure_parts(&variant, &workload, backend, limit, STAGE_BUDGET)
+        }))
+        .unwrap_or_else(|p| Err(panic_message(&p)));
+        self.busy = None;
+        match measured {
+            Ok(parts) => self.emit(EngineEvent::Parts(Box::new(parts))),
+            Err(reason) => self.emit(EngineEvent::Error(format!(
+                "parts of `{}` on {backend}: {reason}",
+                variant.name
+            ))),
+        }
+        self.maybe_summary(true);
     }
 
     /// Measures the focused variant in `stages` pipeline stages; measuring waits meanwhile.

@@ -3,13 +3,14 @@
 //! device, every pass ended by a device sync and fed by the previous pass's output.
 
 use std::ops::Range;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::backend::Backend;
 use crate::spec::{Family, Kernel, Variant, Workload};
+use crate::timing::{dependency, median_of};
 use crate::zoo::{self, TransformerLm};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -44,35 +45,6 @@ pub fn split_layers(n: usize, stages: usize) -> Vec<Range<usize>> {
             r
         })
         .collect()
-}
-
-/// Median of `f`'s seconds over at least `min_runs` runs and about `budget`, after two warm-up
-/// runs; `f` returns after a device sync.
-fn median_of(
-    budget: Duration,
-    min_runs: usize,
-    mut f: impl FnMut() -> Result<(), String>,
-) -> Result<f64, String> {
-    for _ in 0..2 {
-        f()?;
-    }
-    let mut times = Vec::new();
-    let start = Instant::now();
-    while times.len() < min_runs || (start.elapsed() < budget && times.len() < 1000) {
-        let t = Instant::now();
-        f()?;
-        times.push(t.elapsed().as_secs_f64());
-    }
-    times.sort_by(f64::total_cmp);
-    Ok(times[times.len() / 2])
-}
-
-/// A zero that depends on `t`'s first element, so the next pass waits for this one.
-fn dependency(t: &Tensor<3>) -> Tensor<3> {
-    t.clone()
-        .slice([0..1, 0..1, 0..1])
-        .greater_elem(f32::MAX)
-        .float()
 }
 
 /// What a stage takes: token ids (the first) or the previous stage's activations.
@@ -145,7 +117,7 @@ pub fn measure_stages(
     let split = split_layers(n, stages);
     let device = backend.device();
     let model = zoo::build(variant, workload, backend, memory_limit).map_err(|e| e.to_string())?;
-    let sync = |d: &Device| d.sync().map_err(|e| format!("{e:?}"));
+    let sync = crate::timing::sync;
     let min_runs = 5;
 
     let inputs = stage_inputs(&model, zoo::random_tokens(workload, &device), &split);

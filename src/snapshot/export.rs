@@ -60,6 +60,13 @@ impl Snapshot {
                 crate::pipeline::to_markdown(std::slice::from_ref(p))
             ));
         }
+        if let Some(r) = self.roofline().filter(|r| !r.points.is_empty()) {
+            md.push_str(&format!(
+                "\n### Roofline of {}\n\n{}",
+                r.backend,
+                r.to_text(true)
+            ));
+        }
         if let Some(s) = &self.sweep {
             md.push_str(&format!(
                 "\n### Sweep on {}\n\n{}",
@@ -90,6 +97,8 @@ impl Snapshot {
 pub const PIPELINE_FILE: &str = "pipeline.svg";
 /// Written besides [`FILES`] when the snapshot has a sweep.
 pub const SWEEP_FILE: &str = "sweep.svg";
+/// Written besides [`FILES`] when the backend's peaks were measured.
+pub const ROOFLINE_FILE: &str = "roofline.svg";
 
 /// Every file of the set, rendered: (name, contents), in [`FILES`] order, then the optional
 /// ones. `screen` is the screen as the user saw it, as plain text.
@@ -121,6 +130,12 @@ pub fn render_set(
         files.push((
             SWEEP_FILE,
             super::plot::sweep_svg(s).map_err(render(SWEEP_FILE))?,
+        ));
+    }
+    if let Some(r) = snapshot.roofline().filter(|r| !r.points.is_empty()) {
+        files.push((
+            ROOFLINE_FILE,
+            super::plot::roofline_svg(&r).map_err(render(ROOFLINE_FILE))?,
         ));
     }
     Ok(files)

@@ -10,10 +10,12 @@ mod plot;
 pub mod time;
 
 pub use diff::{Diff, DiffRow};
-pub use export::{ExportError, FILES, PIPELINE_FILE, SWEEP_FILE, render_set, write_set};
+pub use export::{
+    ExportError, FILES, PIPELINE_FILE, ROOFLINE_FILE, SWEEP_FILE, render_set, write_set,
+};
 pub use host::Host;
 pub use load::SnapshotError;
-pub use plot::{pipeline_svg, relative_svg, scatter_svg, sweep_svg};
+pub use plot::{pipeline_svg, relative_svg, roofline_svg, scatter_svg, sweep_svg};
 
 use std::collections::BTreeMap;
 use std::time::SystemTime;
@@ -74,6 +76,9 @@ pub struct Snapshot {
     /// Every variant across batch sizes, when a sweep ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep: Option<crate::sweep::SweepReport>,
+    /// The focused variant's parts timed alone, when the Roofline view measured them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parts: Option<crate::roofline::PartsReport>,
 }
 
 impl Snapshot {
@@ -122,6 +127,7 @@ impl Snapshot {
             ranks: Ranks::default(),
             pipeline: None,
             sweep: None,
+            parts: None,
         };
         snapshot.ranks = Ranks::from_table(&snapshot.table());
         Ok(snapshot)
@@ -139,6 +145,38 @@ impl Snapshot {
             safe_name(&self.suite.name),
             safe_name(&self.backend.to_string())
         )
+    }
+
+    /// Every measured variant on the backend's roofline (analytic intensity, measured FLOP/s),
+    /// and the measured parts; None before the peaks are measured.
+    pub fn roofline(&self) -> Option<crate::roofline::Roofline> {
+        use crate::roofline::{Roofline, RooflinePoint};
+        let peaks = self.peaks?;
+        let mut points: Vec<RooflinePoint> = self
+            .variants
+            .iter()
+            .filter_map(|v| {
+                let t = &v.analytic.cost.totals;
+                let seconds = t.flops_executed as f64 / v.measured.flops_per_s?;
+                RooflinePoint::place(
+                    &v.analytic.name,
+                    "model",
+                    t.flops_executed,
+                    t.mem_access_bytes,
+                    seconds,
+                    &peaks,
+                )
+            })
+            .collect();
+        let mut notes = Vec::new();
+        if let Some(parts) = self.parts.as_ref().filter(|p| p.backend == self.backend) {
+            let r = parts.roofline(peaks);
+            points.extend(r.points.into_iter().filter(|p| p.part != "model"));
+            notes = r.notes;
+        }
+        let mut r = Roofline::new(self.backend, peaks, points);
+        r.notes = notes;
+        Some(r)
     }
 
     /// One line saying where and when: backend, adapter, host, versions.

@@ -4,6 +4,7 @@ mod compare;
 mod live;
 mod pipeline;
 mod ranks;
+mod roofline;
 mod routing;
 mod sweep;
 mod theme;
@@ -53,6 +54,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
         View::Routing => routing::render(app, theme, frame, body),
         View::Pipeline => pipeline::render(app, theme, frame, body),
         View::Sweep => sweep::render(app, theme, frame, body),
+        View::Roofline => roofline::render(app, theme, frame, body),
     }
     let hints = if app.watching.is_some() {
         "←→ focus  s snapshot  Tab view  ? help  q quit  (a recorded run: nothing to steer)"

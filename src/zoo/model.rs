@@ -67,7 +67,16 @@ pub struct Block {
 
 impl Block {
     fn forward(&self, x: Tensor<3>, routing: &mut Vec<RoutingTensors>) -> Tensor<3> {
-        let x = x.clone() + self.attention.forward(self.attention_norm.forward(x));
+        self.feed_forward(self.attend(x), routing)
+    }
+
+    /// The attention sublayer: norm, attention, residual.
+    fn attend(&self, x: Tensor<3>) -> Tensor<3> {
+        x.clone() + self.attention.forward(self.attention_norm.forward(x))
+    }
+
+    /// The feed-forward sublayer (dense or MoE): norm, FFN, residual.
+    fn feed_forward(&self, x: Tensor<3>, routing: &mut Vec<RoutingTensors>) -> Tensor<3> {
         let h = self.ffn_norm.forward(x.clone());
         let update = match &self.ffn {
             FeedForward::Dense(ffn) => ffn.down.forward(gelu(ffn.up.forward(h))),
@@ -185,6 +194,21 @@ impl TransformerLm {
             x = self.blocks[layer % self.blocks.len()].forward(x, routing);
         }
         x
+    }
+
+    /// Layer `layer`'s attention sublayer (norm, attention, residual) alone.
+    pub fn attention_sublayer(&self, layer: usize, x: Tensor<3>) -> Tensor<3> {
+        self.blocks[layer % self.blocks.len()].attend(x)
+    }
+
+    /// Layer `layer`'s feed-forward sublayer (norm, dense FFN or MoE, residual) alone.
+    pub fn ffn_sublayer(
+        &self,
+        layer: usize,
+        x: Tensor<3>,
+        routing: &mut Vec<RoutingTensors>,
+    ) -> Tensor<3> {
+        self.blocks[layer % self.blocks.len()].feed_forward(x, routing)
     }
 
     /// Final norm and LM head: `[batch, seq_len, vocab]` logits.

@@ -1,0 +1,227 @@
+//! The roofline: a backend's measured peak FLOP/s and bandwidth, and every variant (and every
+//! part of one) placed by arithmetic intensity (FLOPs per byte moved) and achieved FLOP/s. Below
+//! the ridge a part is memory-bound: more FLOPs would not have cost time, fewer bytes would.
+
+mod measure;
+
+pub use measure::{PartTiming, PartsReport, measure_parts};
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::Peaks;
+
+/// What limits a point at its intensity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Bound {
+    /// Left of the ridge: the bandwidth roof is the lower one.
+    Memory,
+    /// Right of the ridge: the FLOP/s roof is the lower one.
+    Compute,
+}
+
+/// The attainable FLOP/s at `intensity` (FLOP/B): min(peak FLOP/s, intensity x peak B/s).
+pub fn roof(peaks: &Peaks, intensity: f64) -> f64 {
+    peaks.flops_per_s.min(intensity * peaks.bytes_per_s)
+}
+
+/// The intensity where the two roofs meet: peak FLOP/s / peak B/s.
+pub fn ridge(peaks: &Peaks) -> f64 {
+    peaks.flops_per_s / peaks.bytes_per_s
+}
+
+/// One variant, or one part of it, on the roofline.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RooflinePoint {
+    pub variant: String,
+    /// `model` for the whole forward pass, else the part (`attention`, `ffn`, ...).
+    pub part: String,
+    pub flops: u64,
+    pub bytes: u64,
+    /// FLOPs per byte moved.
+    pub intensity: f64,
+    pub achieved_flops_per_s: f64,
+    /// The roof at this intensity.
+    pub attainable_flops_per_s: f64,
+    /// achieved / attainable, in %.
+    pub pct_of_roof: f64,
+    pub bound: Bound,
+}
+
+impl RooflinePoint {
+    /// Places `flops` over `bytes` done in `seconds` under `peaks`; None when nothing was moved
+    /// or measured.
+    pub fn place(
+        variant: &str,
+        part: &str,
+        flops: u64,
+        bytes: u64,
+        seconds: f64,
+        peaks: &Peaks,
+    ) -> Option<Self> {
+        if bytes == 0 || flops == 0 || !(seconds > 0.0) {
+            return None;
+        }
+        let intensity = flops as f64 / bytes as f64;
+        let achieved = flops as f64 / seconds;
+        let attainable = roof(peaks, intensity);
+        Some(Self {
+            variant: variant.to_owned(),
+            part: part.to_owned(),
+            flops,
+            bytes,
+            intensity,
+            achieved_flops_per_s: achieved,
+            attainable_flops_per_s: attainable,
+            pct_of_roof: 100.0 * achieved / attainable,
+            bound: if intensity < ridge(peaks) {
+                Bound::Memory
+            } else {
+                Bound::Compute
+            },
+        })
+    }
+}
+
+/// A backend's roofs and the points under them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Roofline {
+    pub backend: crate::backend::Backend,
+    pub peaks: Peaks,
+    pub ridge_flop_per_byte: f64,
+    pub points: Vec<RooflinePoint>,
+    /// Parts that cannot sit on a FLOP/s roofline, and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl Roofline {
+    pub fn new(backend: crate::backend::Backend, peaks: Peaks, points: Vec<RooflinePoint>) -> Self {
+        Self {
+            backend,
+            ridge_flop_per_byte: ridge(&peaks),
+            peaks,
+            points,
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn to_text(&self, markdown: bool) -> String {
+        use comfy_table::presets::{ASCII_MARKDOWN, UTF8_FULL_CONDENSED};
+        use comfy_table::{CellAlignment, ContentArrangement, Table};
+        let mut table = Table::new();
+        table
+            .load_preset(if markdown {
+                ASCII_MARKDOWN
+            } else {
+                UTF8_FULL_CONDENSED
+            })
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_header([
+                "variant",
+                "part",
+                "FLOPs",
+                "bytes",
+                "FLOP/B",
+                "achieved",
+                "roof",
+                "% of roof",
+                "bound",
+            ]);
+        for p in &self.points {
+            table.add_row([
+                p.variant.clone(),
+                p.part.clone(),
+                crate::units::flops(p.flops),
+                crate::units::bytes(p.bytes),
+                format!("{:.1}", p.intensity),
+                crate::units::with_unit(p.achieved_flops_per_s, "FLOP/s"),
+                crate::units::with_unit(p.attainable_flops_per_s, "FLOP/s"),
+                format!("{:.1}%", p.pct_of_roof),
+                format!("{:?}", p.bound).to_lowercase(),
+            ]);
+        }
+        for column in table.column_iter_mut().skip(2) {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+        format!(
+            "{}\n\n{}: peak {} (matmul {n}x{n}), {} (copy); ridge at {:.1} FLOP/B: left of it a part is bound by memory\n",
+            table,
+            self.backend,
+            crate::units::with_unit(self.peaks.flops_per_s, "FLOP/s"),
+            crate::units::with_unit(self.peaks.bytes_per_s, "B/s"),
+            self.ridge_flop_per_byte,
+            n = self.peaks.matmul_size
+        ) + &self
+            .notes
+            .iter()
+            .map(|n| format!("{n}\n"))
+            .collect::<String>()
+    }
+
+    pub fn to_csv(&self) -> Result<String, csv::Error> {
+        use crate::report::format_number;
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record([
+            "variant",
+            "part",
+            "flops",
+            "bytes",
+            "intensity",
+            "achieved_flops_per_s",
+            "attainable_flops_per_s",
+            "pct_of_roof",
+            "bound",
+        ])?;
+        for p in &self.points {
+            w.write_record([
+                p.variant.clone(),
+                p.part.clone(),
+                p.flops.to_string(),
+                p.bytes.to_string(),
+                format_number(p.intensity),
+                format_number(p.achieved_flops_per_s),
+                format_number(p.attainable_flops_per_s),
+                format_number(p.pct_of_roof),
+                format!("{:?}", p.bound).to_lowercase(),
+            ])?;
+        }
+        let bytes = w.into_inner().map_err(|e| e.into_error())?;
+        Ok(String::from_utf8(bytes).expect("csv writes the UTF-8 it was given"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PEAKS: Peaks = Peaks {
+        flops_per_s: 100e9,
+        matmul_size: 1024,
+        bytes_per_s: 10e9,
+        copy_bytes: 1 << 28,
+    };
+
+    #[test]
+    fn roofs_ridge_and_placement() {
+        // Ridge at 100 GFLOP/s / 10 GB/s = 10 FLOP/B.
+        assert_eq!(ridge(&PEAKS), 10.0);
+        assert_eq!(roof(&PEAKS, 2.0), 20e9);
+        assert_eq!(roof(&PEAKS, 10.0), 100e9);
+        assert_eq!(roof(&PEAKS, 50.0), 100e9);
+        // 2 GFLOP over 1 GB in 0.2 s: intensity 2, 10 GFLOP/s of a 20 GFLOP/s roof.
+        let p =
+            RooflinePoint::place("v", "ffn", 2_000_000_000, 1_000_000_000, 0.2, &PEAKS).unwrap();
+        assert_eq!(p.intensity, 2.0);
+        assert!((p.achieved_flops_per_s - 10e9).abs() < 1.0);
+        assert_eq!(p.attainable_flops_per_s, 20e9);
+        assert!((p.pct_of_roof - 50.0).abs() < 1e-9);
+        assert_eq!(p.bound, Bound::Memory);
+        let c = RooflinePoint::place("v", "head", 40_000, 1_000, 1e-6, &PEAKS).unwrap();
+        assert_eq!(c.bound, Bound::Compute);
+        assert_eq!(c.attainable_flops_per_s, 100e9);
+        // Nothing moved or nothing timed: no point.
+        assert!(RooflinePoint::place("v", "x", 1, 0, 1.0, &PEAKS).is_none());
+        assert!(RooflinePoint::place("v", "x", 1, 1, 0.0, &PEAKS).is_none());
+    }
+}

@@ -1,0 +1,44 @@
+//! Timing one piece of a model honestly: every run ends with a device sync before the clock
+//! stops, and each run's input waits for the previous run's output (a lazy backend can neither
+//! skip nor overlap a run).
+
+use std::time::{Duration, Instant};
+
+use burn::prelude::*;
+
+/// Median seconds of `f` over at least `min_runs` runs and about `budget` (at most 1000 runs),
+/// after two warm-up runs; `f` returns after a device sync.
+pub fn median_of(
+    budget: Duration,
+    min_runs: usize,
+    mut f: impl FnMut() -> Result<(), String>,
+) -> Result<f64, String> {
+    for _ in 0..2 {
+        f()?;
+    }
+    let mut times = Vec::new();
+    let start = Instant::now();
+    while times.len() < min_runs || (start.elapsed() < budget && times.len() < 1000) {
+        let t = Instant::now();
+        f()?;
+        times.push(t.elapsed().as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[times.len() / 2])
+}
+
+/// A zero that depends on `t`'s first element: added to the next run's input, it makes that
+/// run wait for this one.
+pub fn dependency(t: &Tensor<3>) -> Tensor<3> {
+    t.clone()
+        .slice([0..1, 0..1, 0..1])
+        .greater_elem(f32::MAX)
+        .float()
+}
+
+/// Syncs `device`, with its failure as text.
+pub fn sync(device: &Device) -> Result<(), String> {
+    device
+        .sync()
+        .map_err(|e| format!("the device failed: {e:?}"))
+}
