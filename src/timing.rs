@@ -27,6 +27,25 @@ pub fn median_of(
     Ok(times[times.len() / 2])
 }
 
+/// Median of the seconds `f` reports for the part of each run it times itself (after two
+/// warm-up runs, at least `min_runs`, about `budget` in all).
+pub fn median_of_reported(
+    budget: Duration,
+    min_runs: usize,
+    mut f: impl FnMut() -> Result<f64, String>,
+) -> Result<f64, String> {
+    for _ in 0..2 {
+        f()?;
+    }
+    let mut times = Vec::new();
+    let start = Instant::now();
+    while times.len() < min_runs || (start.elapsed() < budget && times.len() < 1000) {
+        times.push(f()?);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[times.len() / 2])
+}
+
 /// A zero that depends on `t`'s first element: added to the next run's input, it makes that
 /// run wait for this one.
 pub fn dependency(t: &Tensor<3>) -> Tensor<3> {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::backend::Backend;
 use crate::spec::{Family, Kernel, Variant, Workload};
-use crate::timing::{dependency, median_of};
+use crate::timing::{dependency, median_of, median_of_reported};
 use crate::zoo::{self, TransformerLm};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -166,10 +166,14 @@ pub fn measure_stages(
             carry = dependency(&out).detach();
             sync(&ad)
         })?;
-        let both = median_of(budget, min_runs, || {
+        // The backward alone: the forward runs and syncs before the clock starts.
+        let backward = median_of_reported(budget, min_runs, || {
             let input = leaf(&inputs[s], &carry);
             let out = run_stage(&model, input.clone(), r.clone(), last);
-            let grads = out.clone().sum().backward();
+            let loss = out.clone().sum();
+            sync(&ad)?;
+            let t0 = std::time::Instant::now();
+            let grads = loss.backward();
             carry = match &input {
                 StageInput::Hidden(h) => h
                     .grad(&grads)
@@ -177,11 +181,13 @@ pub fn measure_stages(
                     .unwrap_or_else(|| dependency(&out).detach()),
                 StageInput::Tokens(_) => dependency(&out).detach(),
             };
+            sync(&ad)?;
+            let elapsed = t0.elapsed().as_secs_f64();
             drop(grads);
-            sync(&ad)
+            Ok(elapsed)
         })?;
         train_forward_s.push(forward);
-        backward_s.push((both - forward).max(0.0));
+        backward_s.push(backward);
     }
     Ok(StageLatencies {
         variant: variant.name.clone(),

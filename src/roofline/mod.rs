@@ -59,7 +59,7 @@ impl RooflinePoint {
         seconds: f64,
         peaks: &Peaks,
     ) -> Option<Self> {
-        if bytes == 0 || flops == 0 || !(seconds > 0.0) {
+        if bytes == 0 || flops == 0 || seconds.is_nan() || seconds <= 0.0 {
             return None;
         }
         let intensity = flops as f64 / bytes as f64;

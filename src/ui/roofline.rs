@@ -96,6 +96,9 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     );
 }
 
+/// (colour index, variant, its one point).
+type ModelPoint = (usize, String, Vec<(f64, f64)>);
+
 fn render_chart(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, r: &Roofline) {
     let log = |v: f64| v.log10();
     let (lo, hi) = r
@@ -119,7 +122,7 @@ fn render_chart(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, r: &Roo
         .map(|ai| (log(*ai), log(roof(&r.peaks, *ai))))
         .collect();
     let names: Vec<&str> = app.analytic.iter().map(|v| v.name.as_str()).collect();
-    let models: Vec<(usize, String, Vec<(f64, f64)>)> = r
+    let models: Vec<ModelPoint> = r
         .points
         .iter()
         .filter(|p| p.part == "model")
