@@ -53,6 +53,8 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Place every variant, and every part of it, on the backend's measured roofline.
     Roofline(RooflineArgs),
+    /// Train every variant on a Markov-chain task to a target loss: time to convergence.
+    Train(TrainArgs),
     /// Re-render a saved snapshot (snapshot.json) as a table, Markdown, CSV, JSON or SVG.
     Report(ReportArgs),
     /// Set two snapshots side by side: ratios B / A, and indicators whose ranking changed.
@@ -144,6 +146,35 @@ pub struct RooflineArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub suite: SuiteArgs,
+    /// Variants to train, comma-separated (default: all).
+    #[arg(long, value_delimiter = ',')]
+    pub variants: Vec<String>,
+    /// ndarray, flex, wgpu, wgpu:cpu, wgpu:discrete:N or wgpu:integrated:N.
+    #[arg(long, short, default_value = "ndarray")]
+    pub backend: Backend,
+    /// Smoothed loss to reach, nats per token (default: the task's floor + 0.1).
+    #[arg(long)]
+    pub target_loss: Option<f64>,
+    /// Steps each variant may take.
+    #[arg(long, default_value_t = 2000)]
+    pub max_steps: usize,
+    /// Seconds each variant may take.
+    #[arg(long, default_value_t = 300.0)]
+    pub max_time: f64,
+    /// Adam's learning rate.
+    #[arg(long, default_value_t = 3e-3)]
+    pub lr: f64,
+    #[arg(long, short, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct ReportArgs {
     /// A snapshot.json written by `s` in the TUI, `bench --export` or `bench --format json`.
     pub snapshot: PathBuf,
@@ -176,6 +207,8 @@ pub enum Plot {
     Pipeline,
     /// The latency-throughput curves, when the snapshot has a sweep.
     Sweep,
+    /// The roofline, when the backend's peaks were measured.
+    Roofline,
 }
 
 #[derive(Debug, clap::Args)]
@@ -312,6 +345,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Pipeline(args)) => pipeline(args),
         Some(Command::Sweep(args)) => sweep(args),
         Some(Command::Roofline(args)) => roofline(args),
+        Some(Command::Train(args)) => train(args),
         Some(Command::Report(args)) => report(args),
         Some(Command::Diff(args)) => diff(args),
         Some(Command::View(args)) => view(args),
@@ -651,6 +685,98 @@ fn roofline(args: RooflineArgs) -> Result<(), CliError> {
     emit(&text, args.out.as_ref())
 }
 
+fn train(args: TrainArgs) -> Result<(), CliError> {
+    use crate::train::{TrainConfig, TrainRun, train_variant};
+    let suite = spec::load_suite(&args.suite.suite)?;
+    let names: Vec<String> = if args.variants.is_empty() {
+        suite.variants.iter().map(|v| v.name.clone()).collect()
+    } else {
+        select_variants(suite.clone(), &args.variants)?;
+        args.variants.clone()
+    };
+    if args.max_steps == 0 || !(args.max_time.is_finite() && args.max_time > 0.0) {
+        return Err(CliError::Usage(
+            "--max-steps and --max-time must be positive".into(),
+        ));
+    }
+    if !(args.lr.is_finite() && args.lr > 0.0) {
+        return Err(CliError::Usage(format!(
+            "--lr must be positive; got {}",
+            args.lr
+        )));
+    }
+    if let Some(t) = args.target_loss
+        && !(t.is_finite() && t > 0.0)
+    {
+        return Err(CliError::Usage(format!(
+            "--target-loss must be a positive number of nats; got {t}"
+        )));
+    }
+    let config = TrainConfig {
+        target_loss: args.target_loss,
+        max_steps: args.max_steps,
+        learning_rate: args.lr,
+        max_time: std::time::Duration::from_secs_f64(args.max_time),
+    };
+    let limit = args
+        .suite
+        .max_memory
+        .unwrap_or_else(crate::memory::default_limit);
+    let floor = crate::train::task(&suite.workload).entropy_rate();
+    let progress = crate::headless::spinner();
+    let mut runs: Vec<TrainRun> = Vec::new();
+    let mut skipped = Vec::new();
+    for name in &names {
+        let variant = suite.variant(name).expect("checked above");
+        let result = train_variant(
+            variant,
+            &suite.workload,
+            args.backend,
+            limit,
+            &config,
+            |step, loss, smoothed| {
+                progress.set_message(format!(
+                    "training {name} on {}: step {step}, loss {loss:.3} (smoothed {smoothed:.3}, floor {floor:.3})",
+                    args.backend
+                ))
+            },
+        );
+        match result {
+            Ok(run) => runs.push(run),
+            Err(e) => skipped.push(format!("{name}: n/a, {e}")),
+        }
+    }
+    progress.finish_and_clear();
+    let text = match args.format {
+        Format::Json => {
+            let doc = serde_json::json!({
+                "schema": "effprof.train/1",
+                "effprof_version": env!("CARGO_PKG_VERSION"),
+                "suite": suite.name,
+                "backend": args.backend,
+                "floor": floor,
+                "runs": runs,
+                "skipped": skipped,
+            });
+            let mut s = serde_json::to_string_pretty(&doc)
+                .map_err(|e| color_eyre::eyre::eyre!("cannot write JSON: {e}"))?;
+            s.push('\n');
+            s
+        }
+        Format::Csv => crate::train::to_csv(&runs)
+            .map_err(|e| color_eyre::eyre::eyre!("cannot write CSV: {e}"))?,
+        Format::Table | Format::Md => {
+            let mut text = crate::train::to_text(&runs, args.format == Format::Md);
+            for line in &skipped {
+                text.push_str(line);
+                text.push('\n');
+            }
+            text
+        }
+    };
+    emit(&text, args.out.as_ref())
+}
+
 fn load_snapshot(path: &std::path::Path) -> Result<Snapshot, CliError> {
     Snapshot::load(path).map_err(|e| CliError::Usage(e.to_string()))
 }
@@ -675,6 +801,15 @@ fn report(args: ReportArgs) -> Result<(), CliError> {
                 None => {
                     return Err(CliError::Usage(format!(
                         "{} has no pipeline figures: they are measured in the TUI's Pipeline view (5) before `s`",
+                        args.snapshot.display()
+                    )));
+                }
+            },
+            Plot::Roofline => match snapshot.roofline() {
+                Some(r) => crate::snapshot::roofline_svg(&r),
+                None => {
+                    return Err(CliError::Usage(format!(
+                        "{} has no roofline: the backend's peaks were not measured",
                         args.snapshot.display()
                     )));
                 }

@@ -19,6 +19,7 @@ pub mod spec;
 pub mod stream;
 pub mod sweep;
 pub mod timing;
+pub mod train;
 pub mod tui;
 pub mod ui;
 pub mod units;
