@@ -68,7 +68,11 @@ pub fn run(
                 last = Some(*summary);
             }
             EngineEvent::Error(message) => progress.println(format!("effprof: {message}")),
-            EngineEvent::Stages(_) | EngineEvent::SweepPoint(_) | EngineEvent::Parts(_) => {}
+            EngineEvent::Stages(_)
+            | EngineEvent::SweepPoint(_)
+            | EngineEvent::Parts(_)
+            | EngineEvent::TrainProgress { .. }
+            | EngineEvent::Trained(_) => {}
             EngineEvent::Unavailable {
                 backend,
                 reason,

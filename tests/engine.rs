@@ -338,3 +338,38 @@ fn the_engine_times_the_focused_variants_parts_on_request() {
     );
     engine.stop();
 }
+
+#[test]
+fn the_engine_trains_each_variant_and_reports_progress_and_the_run() {
+    let mut c = config(None);
+    c.variants = vec!["dense".into(), "pruned-csr".into()];
+    let engine = EngineHandle::spawn(c).unwrap();
+    engine.send(EngineCmd::Train);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let (mut progress, mut runs, mut failed) = (0usize, Vec::new(), Vec::new());
+    while runs.len() + failed.len() < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "training did not end within 120 s"
+        );
+        match engine.recv_timeout(Duration::from_millis(100)) {
+            Some(EngineEvent::TrainProgress { variant, points }) => {
+                assert_eq!(variant, "dense");
+                progress += points.len();
+            }
+            Some(EngineEvent::Trained(result)) => match *result {
+                Ok(run) => runs.push(run),
+                Err(e) => failed.push(e),
+            },
+            _ => {}
+        }
+    }
+    assert_eq!(runs.len(), 1);
+    assert!(runs[0].reached, "{:?}", runs[0].note);
+    assert_eq!(progress, runs[0].steps, "every step was reported once");
+    assert_eq!(failed[0].0, "pruned-csr");
+    assert!(failed[0].1.contains("no backward"));
+    // Measuring goes on afterwards.
+    summary_where(&engine, Duration::from_secs(30), &|s| s.busy.is_none());
+    engine.stop();
+}

@@ -78,6 +78,24 @@ fn parts() -> effprof::roofline::PartsReport {
     }
 }
 
+fn train_run(reached: bool) -> effprof::train::TrainRun {
+    effprof::train::TrainRun {
+        variant: if reached { "dense" } else { "moe" }.into(),
+        backend: Backend::Ndarray,
+        floor: 1.26,
+        target: 1.36,
+        reached,
+        steps: 3,
+        tokens: 96,
+        wall_s: 0.01,
+        step_s: 0.003,
+        train_flops: 3 * 3_932_160,
+        best_loss: 1.3,
+        losses: vec![(1, 4.1), (2, 2.0), (3, 1.3)],
+        note: (!reached).then(|| "the target was not reached in 3 steps".into()),
+    }
+}
+
 fn ndarray() -> Snapshot {
     Snapshot::load(&fixture("snapshot-tiny-ndarray.json")).expect("the fixture loads")
 }
@@ -225,6 +243,7 @@ fn the_readme_documents_the_schema_the_code_writes() {
         live.pipeline = Some(PipelineReport::new(stages(backward), &[1, 4]));
         live.sweep = Some(sweep());
         live.parts = Some(parts());
+        live.training = Some(vec![train_run(true), train_run(false)]);
         let live: serde_json::Value = serde_json::from_str(&live.to_json()).unwrap();
         paths(&live, "", &mut written);
     }
@@ -571,4 +590,27 @@ fn the_roofline_places_every_measured_variant_and_the_parts() {
     let dir = tempfile::tempdir().unwrap();
     let folder = write_set(dir.path(), &s, "").unwrap();
     assert!(folder.join(effprof::snapshot::ROOFLINE_FILE).is_file());
+}
+
+#[test]
+fn training_runs_travel_with_the_snapshot() {
+    let mut s = ndarray();
+    s.training = Some(vec![train_run(true), train_run(false)]);
+    let back = Snapshot::from_json(&s.to_json(), "with-training").unwrap();
+    assert_eq!(back.training, s.training);
+    let md = s.to_markdown();
+    assert!(md.contains("### Time to convergence on ndarray"), "{md}");
+    assert!(md.contains("the target was not reached in 3 steps"), "{md}");
+    let texts = svg_texts(&effprof::snapshot::train_svg(s.training.as_ref().unwrap()).unwrap());
+    for needle in [
+        "dense: reached in 3 steps",
+        "moe: not reached in 3 steps",
+        "floor",
+        "target",
+    ] {
+        assert!(texts.contains(needle), "{needle}:\n{texts}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let folder = write_set(dir.path(), &s, "").unwrap();
+    assert!(folder.join(effprof::snapshot::TRAIN_FILE).is_file());
 }

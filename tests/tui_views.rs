@@ -304,6 +304,8 @@ fn every_action_updates_the_state_and_asks_the_engine() {
     );
     assert_eq!(app.view, View::Roofline);
     app.update(Action::NextView);
+    assert_eq!(app.view, View::Train);
+    app.update(Action::NextView);
     assert_eq!(app.view, View::Live);
     app.update(Action::ToggleHelp);
     assert!(app.show_help);
@@ -534,4 +536,77 @@ fn roofline_view_places_every_variant_and_the_focused_parts() {
         5,
         "every measured variant (pruned-csr is still warming up)"
     );
+}
+
+#[test]
+fn train_view_draws_curves_and_the_finished_runs() {
+    let mut app = app_with_data();
+    app.update(Action::ShowView(View::Train));
+    assert!(draw(&app, 100, 30).contains("press t to train every variant"));
+    assert_eq!(
+        app.update(Action::StartTraining),
+        [Effect::Engine(EngineCmd::Train)]
+    );
+    assert_eq!(app.update(Action::StartTraining), []);
+    assert!(app.message.take().unwrap().text.contains("0 of 6"));
+    let floor = effprof::train::task(&app.suite.workload).entropy_rate();
+    let curve: Vec<(usize, f64)> = (1..=40).map(|s| (s, floor + 3.0 / s as f64)).collect();
+    app.on_engine(EngineEvent::TrainProgress {
+        variant: "dense".into(),
+        points: curve[..20].to_vec(),
+    });
+    app.on_engine(EngineEvent::TrainProgress {
+        variant: "dense".into(),
+        points: curve[20..].to_vec(),
+    });
+    assert_eq!(app.training.curves[0].1.len(), 40, "progress accumulates");
+    let run = effprof::train::TrainRun {
+        variant: "dense".into(),
+        backend: Backend::Ndarray,
+        floor,
+        target: floor + 0.1,
+        reached: true,
+        steps: 40,
+        tokens: 40 * 32,
+        wall_s: 0.2,
+        step_s: 0.005,
+        train_flops: 40 * 3_932_160,
+        best_loss: floor + 0.075,
+        losses: curve.clone(),
+        note: None,
+    };
+    app.on_engine(EngineEvent::Trained(Box::new(Ok(run))));
+    app.on_engine(EngineEvent::Trained(Box::new(Err((
+        "pruned-csr".into(),
+        "the csr kernel has no backward pass".into(),
+    )))));
+    for name in ["moe", "moe-matched", "universal", "pruned-dense"] {
+        app.on_engine(EngineEvent::Trained(Box::new(Err((
+            name.into(),
+            "skipped".into(),
+        )))));
+    }
+    assert!(!app.training.running());
+    assert!(
+        app.message
+            .take()
+            .unwrap()
+            .text
+            .contains("1 of 6 variants reached")
+    );
+    let screen = draw(&app, 160, 48);
+    assert!(
+        screen.contains("157 MFLOP"),
+        "40 steps x 3.93 MFLOP:\n{screen}"
+    );
+    assert!(
+        screen.contains("pruned-csr: n/a, the csr kernel has no backward pass"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("train_160x48", screen);
+    let snapshot = app
+        .snapshot(std::time::SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .unwrap();
+    assert_eq!(snapshot.training.unwrap()[0].steps, 40);
 }

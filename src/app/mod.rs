@@ -28,10 +28,11 @@ pub enum View {
     Pipeline,
     Sweep,
     Roofline,
+    Train,
 }
 
 impl View {
-    pub const ALL: [View; 7] = [
+    pub const ALL: [View; 8] = [
         View::Live,
         View::Compare,
         View::Ranks,
@@ -39,6 +40,7 @@ impl View {
         View::Pipeline,
         View::Sweep,
         View::Roofline,
+        View::Train,
     ];
 
     pub fn title(&self) -> &'static str {
@@ -50,6 +52,7 @@ impl View {
             View::Pipeline => "Pipeline",
             View::Sweep => "Sweep",
             View::Roofline => "Roofline",
+            View::Train => "Train",
         }
     }
 
@@ -81,6 +84,8 @@ pub enum Action {
     FewerMicroBatches,
     /// Measure every variant at each batch size of [`SWEEP_BATCHES`] in turn.
     StartSweep,
+    /// Train every variant to the task's target, one after another.
+    StartTraining,
     ShowView(View),
     /// Closes the help or the message on top.
     Dismiss,
@@ -166,6 +171,25 @@ impl SweepState {
     }
 }
 
+/// The Train view's runs: finished ones, and the loss curve of each so far.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TrainState {
+    pub started: bool,
+    /// Variants still to finish, in order.
+    pub waiting: Vec<String>,
+    /// (variant, (step, smoothed loss) so far).
+    pub curves: Vec<(String, Vec<(usize, f64)>)>,
+    pub runs: Vec<crate::train::TrainRun>,
+    /// Variants that could not train, and why.
+    pub failed: Vec<(String, String)>,
+}
+
+impl TrainState {
+    pub fn running(&self) -> bool {
+        self.started && !self.waiting.is_empty()
+    }
+}
+
 /// Micro-batch counts a snapshot's pipeline figures cover, besides the one on screen.
 const SNAPSHOT_MICRO_BATCHES: [usize; 5] = [1, 2, 4, 8, 16];
 
@@ -196,6 +220,7 @@ pub struct App {
     pub parts: Option<PartsReport>,
     /// Parts were asked for and have not come back.
     pub parts_pending: bool,
+    pub training: TrainState,
 }
 
 impl App {
@@ -223,6 +248,7 @@ impl App {
             sweep: SweepState::default(),
             parts: None,
             parts_pending: false,
+            training: TrainState::default(),
         })
     }
 
@@ -286,6 +312,27 @@ impl App {
                 }
                 self.pipeline.stages = stages;
                 self.measure_stages_if_needed()
+            }
+            Action::StartTraining => {
+                if self.watching.is_some() {
+                    self.info("training runs on a live engine, not on a recorded run".into());
+                    return vec![];
+                }
+                if self.training.running() {
+                    let current = self.training.waiting.first().cloned().unwrap_or_default();
+                    self.info(format!(
+                        "training is running: {} of {} variants done, now {current}",
+                        self.training.runs.len() + self.training.failed.len(),
+                        self.analytic.len()
+                    ));
+                    return vec![];
+                }
+                self.training = TrainState {
+                    started: true,
+                    waiting: self.analytic.iter().map(|v| v.name.clone()).collect(),
+                    ..TrainState::default()
+                };
+                engine(EngineCmd::Train)
             }
             Action::StartSweep => {
                 if self.watching.is_some() {
@@ -423,6 +470,33 @@ impl App {
                     }
                 }
             }
+            EngineEvent::TrainProgress { variant, points } => {
+                match self.training.curves.iter_mut().find(|(v, _)| *v == variant) {
+                    Some((_, curve)) => curve.extend(points),
+                    None => self.training.curves.push((variant, points)),
+                }
+            }
+            EngineEvent::Trained(result) => {
+                let name = match *result {
+                    Ok(run) => {
+                        let name = run.variant.clone();
+                        self.training.runs.push(run);
+                        name
+                    }
+                    Err((name, why)) => {
+                        self.training.failed.push((name.clone(), why));
+                        name
+                    }
+                };
+                self.training.waiting.retain(|v| *v != name);
+                if self.training.started && self.training.waiting.is_empty() {
+                    let reached = self.training.runs.iter().filter(|r| r.reached).count();
+                    self.info(format!(
+                        "training done: {reached} of {} variants reached the target (view 8)",
+                        self.analytic.len()
+                    ));
+                }
+            }
             EngineEvent::Parts(parts) => {
                 self.parts_pending = false;
                 self.parts = Some(*parts);
@@ -530,6 +604,8 @@ impl App {
             });
             snapshot.sweep = self.sweep.report();
             snapshot.parts = self.parts.clone();
+            snapshot.training =
+                (!self.training.runs.is_empty()).then(|| self.training.runs.clone());
             Ok(snapshot)
         })
     }

@@ -82,6 +82,8 @@ pub enum EngineCmd {
     MeasureStages(usize),
     /// Time each part of the focused variant alone (for the roofline).
     MeasureParts,
+    /// Train every variant in turn on the suite's task to its default target; measuring waits.
+    Train,
     /// Measure every variant at each of these batch sizes in turn, reporting a
     /// [`EngineEvent::SweepPoint`] per size, then go back to the batch it had.
     Sweep(Vec<usize>),
@@ -96,6 +98,13 @@ pub enum EngineEvent {
     Stages(Box<crate::pipeline::StageLatencies>),
     /// The focused variant's parts, timed alone.
     Parts(Box<crate::roofline::PartsReport>),
+    /// Training steps since the last report: (step, smoothed loss) of `variant`.
+    TrainProgress {
+        variant: String,
+        points: Vec<(usize, f64)>,
+    },
+    /// A variant's training run ended (reached, out of budget, or could not run).
+    Trained(Box<Result<crate::train::TrainRun, (String, String)>>),
     /// Every variant measured at one batch size of a sweep.
     SweepPoint(Box<crate::sweep::SweepPoint>),
     /// Something failed; the engine carries on where it can.

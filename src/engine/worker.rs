@@ -101,6 +101,8 @@ struct Worker {
     stop: bool,
     busy: Option<String>,
     sweep: Option<SweepPlan>,
+    /// A training run was asked for; it starts from the main loop, where commands are read.
+    pending_training: bool,
 }
 
 impl Worker {
@@ -126,6 +128,7 @@ impl Worker {
             stop: false,
             busy: None,
             sweep: None,
+            pending_training: false,
             config,
         }
     }
@@ -255,6 +258,7 @@ impl Worker {
             }
             EngineCmd::MeasureStages(stages) => self.measure_stages(stages),
             EngineCmd::MeasureParts => self.measure_parts(),
+            EngineCmd::Train => self.pending_training = true,
             EngineCmd::Sweep(batches) => self.start_sweep(batches),
             EngineCmd::ResetStats => {
                 let backend = self.backend;
@@ -345,6 +349,60 @@ impl Worker {
             crate::sweep::SweepPoint::from_summary(&summary),
         )));
         self.sweep_to_next();
+    }
+
+    /// Trains every variant in turn, reporting progress at most every summary interval and
+    /// reading commands between steps (a stop ends the run at once).
+    fn train_all(&mut self, commands: &Receiver<EngineCmd>) {
+        let (workload, backend, limit) = (self.workload(), self.backend, self.config.memory_limit);
+        let variants: Vec<Variant> = self.slots.iter().map(|s| s.variant.clone()).collect();
+        let config = crate::train::TrainConfig::default();
+        for variant in variants {
+            if self.stop {
+                break;
+            }
+            self.busy = Some(format!("training {}", variant.name));
+            self.maybe_summary(true);
+            let mut pending: Vec<(usize, f64)> = Vec::new();
+            let mut last = Instant::now();
+            let name = variant.name.clone();
+            let result = catch_unwind(AssertUnwindSafe(|| {
+                crate::train::train_until(
+                    &variant,
+                    &workload,
+                    backend,
+                    limit,
+                    &config,
+                    |step, _, smoothed| {
+                        pending.push((step, smoothed));
+                        if last.elapsed() >= self.config.summary_every {
+                            last = Instant::now();
+                            self.busy =
+                                Some(format!("training {name}: step {step}, loss {smoothed:.3}"));
+                            self.emit(EngineEvent::TrainProgress {
+                                variant: name.clone(),
+                                points: std::mem::take(&mut pending),
+                            });
+                            self.poll_commands(commands);
+                            self.maybe_summary(true);
+                        }
+                        !self.stop
+                    },
+                )
+            }))
+            .unwrap_or_else(|p| Err(panic_message(&p)));
+            if !pending.is_empty() {
+                self.emit(EngineEvent::TrainProgress {
+                    variant: variant.name.clone(),
+                    points: pending,
+                });
+            }
+            self.emit(EngineEvent::Trained(Box::new(
+                result.map_err(|e| (variant.name.clone(), e)),
+            )));
+        }
+        self.busy = None;
+        self.maybe_summary(true);
     }
 
     /// Times each part of the focused variant alone; measuring waits meanwhile.
@@ -485,6 +543,10 @@ impl Worker {
             }
             if self.paused {
                 self.idle(commands);
+                continue;
+            }
+            if std::mem::take(&mut self.pending_training) {
+                self.train_all(commands);
                 continue;
             }
             self.sweep_step();

@@ -67,6 +67,13 @@ impl Snapshot {
                 r.to_text(true)
             ));
         }
+        if let Some(runs) = &self.training {
+            md.push_str(&format!(
+                "\n### Time to convergence on {}\n\n{}",
+                self.backend,
+                crate::train::to_text(runs, true)
+            ));
+        }
         if let Some(s) = &self.sweep {
             md.push_str(&format!(
                 "\n### Sweep on {}\n\n{}",
@@ -99,6 +106,8 @@ pub const PIPELINE_FILE: &str = "pipeline.svg";
 pub const SWEEP_FILE: &str = "sweep.svg";
 /// Written besides [`FILES`] when the backend's peaks were measured.
 pub const ROOFLINE_FILE: &str = "roofline.svg";
+/// Written besides [`FILES`] when variants were trained.
+pub const TRAIN_FILE: &str = "train.svg";
 
 /// Every file of the set, rendered: (name, contents), in [`FILES`] order, then the optional
 /// ones. `screen` is the screen as the user saw it, as plain text.
@@ -130,6 +139,12 @@ pub fn render_set(
         files.push((
             SWEEP_FILE,
             super::plot::sweep_svg(s).map_err(render(SWEEP_FILE))?,
+        ));
+    }
+    if let Some(runs) = &snapshot.training {
+        files.push((
+            TRAIN_FILE,
+            super::plot::train_svg(runs).map_err(render(TRAIN_FILE))?,
         ));
     }
     if let Some(r) = snapshot.roofline().filter(|r| !r.points.is_empty()) {

@@ -11,11 +11,11 @@ pub mod time;
 
 pub use diff::{Diff, DiffRow};
 pub use export::{
-    ExportError, FILES, PIPELINE_FILE, ROOFLINE_FILE, SWEEP_FILE, render_set, write_set,
+    ExportError, FILES, PIPELINE_FILE, ROOFLINE_FILE, SWEEP_FILE, TRAIN_FILE, render_set, write_set,
 };
 pub use host::Host;
 pub use load::SnapshotError;
-pub use plot::{pipeline_svg, relative_svg, roofline_svg, scatter_svg, sweep_svg};
+pub use plot::{pipeline_svg, relative_svg, roofline_svg, scatter_svg, sweep_svg, train_svg};
 
 use std::collections::BTreeMap;
 use std::time::SystemTime;
@@ -79,6 +79,9 @@ pub struct Snapshot {
     /// The focused variant's parts timed alone, when the Roofline view measured them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parts: Option<crate::roofline::PartsReport>,
+    /// Time to convergence of every variant trained (Train view, `t`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training: Option<Vec<crate::train::TrainRun>>,
 }
 
 impl Snapshot {
@@ -128,6 +131,7 @@ impl Snapshot {
             pipeline: None,
             sweep: None,
             parts: None,
+            training: None,
         };
         snapshot.ranks = Ranks::from_table(&snapshot.table());
         Ok(snapshot)

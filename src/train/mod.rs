@@ -86,6 +86,28 @@ pub fn train_variant(
     config: &TrainConfig,
     mut on_step: impl FnMut(usize, f64, f64),
 ) -> Result<TrainRun, String> {
+    train_until(
+        variant,
+        workload,
+        backend,
+        memory_limit,
+        config,
+        |step, loss, smoothed| {
+            on_step(step, loss, smoothed);
+            true
+        },
+    )
+}
+
+/// [`train_variant`], stopped early (with a note) when `on_step` returns false.
+pub fn train_until(
+    variant: &Variant,
+    workload: &Workload,
+    backend: Backend,
+    memory_limit: u64,
+    config: &TrainConfig,
+    mut on_step: impl FnMut(usize, f64, f64) -> bool,
+) -> Result<TrainRun, String> {
     if matches!(variant.family, Family::Pruned(p) if p.kernel == Kernel::Csr) {
         return Err(format!(
             "`{}` uses the csr kernel, which runs on the host and has no backward pass",
@@ -148,7 +170,10 @@ pub fn train_variant(
         };
         best = best.min(smoothed);
         losses.push((step, value));
-        on_step(step, value, smoothed);
+        if !on_step(step, value, smoothed) {
+            note = Some(format!("stopped at step {step}"));
+            break;
+        }
         // The smoothed loss needs a few steps before it means anything.
         if step >= 10 && smoothed <= target {
             reached = true;

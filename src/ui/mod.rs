@@ -8,6 +8,7 @@ mod roofline;
 mod routing;
 mod sweep;
 mod theme;
+mod train;
 
 pub use theme::Theme;
 
@@ -55,6 +56,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
         View::Pipeline => pipeline::render(app, theme, frame, body),
         View::Sweep => sweep::render(app, theme, frame, body),
         View::Roofline => roofline::render(app, theme, frame, body),
+        View::Train => train::render(app, theme, frame, body),
     }
     let hints = if app.watching.is_some() {
         "←→ focus  s snapshot  Tab view  ? help  q quit  (a recorded run: nothing to steer)"

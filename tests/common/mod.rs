@@ -28,7 +28,13 @@ pub fn run_to_end(engine: &EngineHandle, deadline: Duration) -> (Vec<Summary>, V
             Some(EngineEvent::Error(e)) => errors.push(e),
             Some(EngineEvent::Unavailable { reason, .. }) => errors.push(reason),
             Some(EngineEvent::Finished) => return (summaries, errors, true),
-            Some(EngineEvent::Stages(_) | EngineEvent::SweepPoint(_) | EngineEvent::Parts(_)) => {}
+            Some(
+                EngineEvent::Stages(_)
+                | EngineEvent::SweepPoint(_)
+                | EngineEvent::Parts(_)
+                | EngineEvent::TrainProgress { .. }
+                | EngineEvent::Trained(_),
+            ) => {}
             None => {}
         }
     }
