@@ -12,6 +12,9 @@ use super::Theme;
 use crate::app::App;
 use crate::units;
 
+/// (colour index, variant, (step, loss) points).
+type Curve<'a> = (usize, &'a str, Vec<(f64, f64)>);
+
 pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let state = &app.training;
     let floor = crate::train::task(&app.suite.workload).entropy_rate();
@@ -71,7 +74,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         .flat_map(|(_, c)| c.iter().map(|p| p.1))
         .fold(target, f64::max);
     let names: Vec<&str> = app.analytic.iter().map(|v| v.name.as_str()).collect();
-    let data: Vec<(usize, &str, Vec<(f64, f64)>)> = state
+    let data: Vec<Curve> = state
         .curves
         .iter()
         .map(|(v, c)| {
