@@ -99,3 +99,31 @@ fn pipeline_stages_on_wgpu() {
     assert!(s.forward_s.iter().all(|t| *t > 0.0));
     assert!(s.backward_s.unwrap().iter().all(|t| *t > 0.0));
 }
+
+#[test]
+fn roofline_parts_and_training_steps_on_wgpu() {
+    let Some(backend) = wgpu() else { return };
+    let suite = spec::load_suite("tiny").unwrap();
+    let v = suite.variant("dense").unwrap();
+    let parts = effprof::roofline::measure_parts(
+        v,
+        &suite.workload,
+        backend,
+        u64::MAX,
+        std::time::Duration::from_millis(20),
+    )
+    .unwrap();
+    assert!(parts.parts.iter().all(|p| p.seconds > 0.0), "{parts:?}");
+    // A few real Adam steps on the autodiff twin of the adapter: the loss is finite and falls
+    // from its start near ln(vocab).
+    let config = effprof::train::TrainConfig {
+        max_steps: 20,
+        ..Default::default()
+    };
+    let run =
+        effprof::train::train_variant(v, &suite.workload, backend, u64::MAX, &config, |_, _, _| {})
+            .unwrap();
+    assert_eq!(run.steps, 20);
+    assert!(run.losses.iter().all(|(_, l)| l.is_finite()));
+    assert!(run.best_loss < run.losses[0].1, "{:?}", run.losses);
+}
