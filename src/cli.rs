@@ -359,10 +359,7 @@ fn models(args: ModelsArgs) -> Result<(), CliError> {
     }
     let suite = select_variants(spec::load_suite(&args.suite.suite)?, &args.variants)?;
     let report = ModelsReport::new(&suite).map_err(|e| CliError::Usage(e.to_string()))?;
-    let limit = args
-        .suite
-        .max_memory
-        .unwrap_or_else(crate::memory::default_limit);
+    let limit = memory_limit(&args.suite);
     let mut table = report.table();
     for v in &report.variants {
         let estimate = v.cost.totals.memory_estimate_bytes;
@@ -389,12 +386,7 @@ fn models(args: ModelsArgs) -> Result<(), CliError> {
         Format::Csv => table
             .to_csv()
             .map_err(|e| color_eyre::eyre::eyre!("cannot write CSV: {e}"))?,
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(&report)
-                .map_err(|e| color_eyre::eyre::eyre!("cannot write JSON: {e}"))?;
-            s.push('\n');
-            s
-        }
+        Format::Json => pretty_json(&report)?,
     };
     emit(&text, args.out.as_ref())
 }
@@ -416,10 +408,7 @@ fn interactive(args: TuiArgs) -> Result<(), CliError> {
         });
     }
     let suite = spec::load_suite(&args.suite.suite)?;
-    let limit = args
-        .suite
-        .max_memory
-        .unwrap_or_else(crate::memory::default_limit);
+    let limit = memory_limit(&args.suite);
     let config = EngineConfig::new(suite, args.backend, limit);
     crate::tui::run(config, args.out_dir).map_err(CliError::Other)
 }
@@ -437,27 +426,14 @@ fn view(args: ViewArgs) -> Result<(), CliError> {
 fn pipeline(args: PipelineArgs) -> Result<(), CliError> {
     use crate::pipeline::{self, PipelineReport};
     let suite = spec::load_suite(&args.suite.suite)?;
-    let names: Vec<String> = if args.variants.is_empty() {
-        suite.variants.iter().map(|v| v.name.clone()).collect()
-    } else {
-        select_variants(suite.clone(), &args.variants)?;
-        args.variants.clone()
-    };
+    let names = chosen_variants(&suite, &args.variants)?;
     if args.stages.contains(&0) || args.micro_batches.contains(&0) {
         return Err(CliError::Usage(
             "--stages and --micro-batches must be at least 1".into(),
         ));
     }
-    if !(args.budget.is_finite() && args.budget > 0.0) {
-        return Err(CliError::Usage(format!(
-            "--budget must be positive; got {}",
-            args.budget
-        )));
-    }
-    let limit = args
-        .suite
-        .max_memory
-        .unwrap_or_else(crate::memory::default_limit);
+    positive("--budget", args.budget)?;
+    let limit = memory_limit(&args.suite);
     let progress = crate::headless::spinner();
     let mut reports = Vec::new();
     let mut skipped = Vec::new();
@@ -507,10 +483,7 @@ fn pipeline(args: PipelineArgs) -> Result<(), CliError> {
                 "backend": args.backend,
                 "reports": reports,
             });
-            let mut s = serde_json::to_string_pretty(&doc)
-                .map_err(|e| color_eyre::eyre::eyre!("cannot write JSON: {e}"))?;
-            s.push('\n');
-            s
+            pretty_json(&doc)?
         }
     };
     if matches!(args.format, Format::Table | Format::Md) {
@@ -544,16 +517,8 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
             "--seq takes lengths between 1 and 65536".into(),
         ));
     }
-    if !(args.duration.is_finite() && args.duration > 0.0) {
-        return Err(CliError::Usage(format!(
-            "--duration must be positive; got {}",
-            args.duration
-        )));
-    }
-    let limit = args
-        .suite
-        .max_memory
-        .unwrap_or_else(crate::memory::default_limit);
+    positive("--duration", args.duration)?;
+    let limit = memory_limit(&args.suite);
     let total = seqs.len() * args.batch.len();
     let mut points = Vec::new();
     for (i, (seq, batch)) in seqs
@@ -606,10 +571,7 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
                 "suite": suite.name,
                 "sweep": report,
             });
-            let mut s = serde_json::to_string_pretty(&doc)
-                .map_err(|e| color_eyre::eyre::eyre!("cannot write JSON: {e}"))?;
-            s.push('\n');
-            s
+            pretty_json(&doc)?
         }
     };
     emit(&text, args.out.as_ref())
@@ -618,22 +580,9 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
 fn roofline(args: RooflineArgs) -> Result<(), CliError> {
     use crate::roofline::{Roofline, measure_parts};
     let suite = spec::load_suite(&args.suite.suite)?;
-    let names: Vec<String> = if args.variants.is_empty() {
-        suite.variants.iter().map(|v| v.name.clone()).collect()
-    } else {
-        select_variants(suite.clone(), &args.variants)?;
-        args.variants.clone()
-    };
-    if !(args.budget.is_finite() && args.budget > 0.0) {
-        return Err(CliError::Usage(format!(
-            "--budget must be positive; got {}",
-            args.budget
-        )));
-    }
-    let limit = args
-        .suite
-        .max_memory
-        .unwrap_or_else(crate::memory::default_limit);
+    let names = chosen_variants(&suite, &args.variants)?;
+    positive("--budget", args.budget)?;
+    let limit = memory_limit(&args.suite);
     let progress = crate::headless::spinner();
     progress.set_message(format!("measuring the peaks of {}", args.backend));
     let device = args.backend.device();
@@ -676,10 +625,7 @@ fn roofline(args: RooflineArgs) -> Result<(), CliError> {
                 "suite": suite.name,
                 "roofline": roofline,
             });
-            let mut s = serde_json::to_string_pretty(&doc)
-                .map_err(|e| color_eyre::eyre::eyre!("cannot write JSON: {e}"))?;
-            s.push('\n');
-            s
+            pretty_json(&doc)?
         }
     };
     emit(&text, args.out.as_ref())
@@ -688,29 +634,14 @@ fn roofline(args: RooflineArgs) -> Result<(), CliError> {
 fn train(args: TrainArgs) -> Result<(), CliError> {
     use crate::train::{TrainConfig, TrainRun, train_variant};
     let suite = spec::load_suite(&args.suite.suite)?;
-    let names: Vec<String> = if args.variants.is_empty() {
-        suite.variants.iter().map(|v| v.name.clone()).collect()
-    } else {
-        select_variants(suite.clone(), &args.variants)?;
-        args.variants.clone()
-    };
-    if args.max_steps == 0 || !(args.max_time.is_finite() && args.max_time > 0.0) {
-        return Err(CliError::Usage(
-            "--max-steps and --max-time must be positive".into(),
-        ));
+    let names = chosen_variants(&suite, &args.variants)?;
+    if args.max_steps == 0 {
+        return Err(CliError::Usage("--max-steps must be at least 1".into()));
     }
-    if !(args.lr.is_finite() && args.lr > 0.0) {
-        return Err(CliError::Usage(format!(
-            "--lr must be positive; got {}",
-            args.lr
-        )));
-    }
-    if let Some(t) = args.target_loss
-        && !(t.is_finite() && t > 0.0)
-    {
-        return Err(CliError::Usage(format!(
-            "--target-loss must be a positive number of nats; got {t}"
-        )));
+    positive("--max-time", args.max_time)?;
+    positive("--lr", args.lr)?;
+    if let Some(t) = args.target_loss {
+        positive("--target-loss", t)?;
     }
     let config = TrainConfig {
         target_loss: args.target_loss,
@@ -718,10 +649,7 @@ fn train(args: TrainArgs) -> Result<(), CliError> {
         learning_rate: args.lr,
         max_time: std::time::Duration::from_secs_f64(args.max_time),
     };
-    let limit = args
-        .suite
-        .max_memory
-        .unwrap_or_else(crate::memory::default_limit);
+    let limit = memory_limit(&args.suite);
     let floor = crate::train::task(&suite.workload).entropy_rate();
     let progress = crate::headless::spinner();
     let mut runs: Vec<TrainRun> = Vec::new();
@@ -758,10 +686,7 @@ fn train(args: TrainArgs) -> Result<(), CliError> {
                 "runs": runs,
                 "skipped": skipped,
             });
-            let mut s = serde_json::to_string_pretty(&doc)
-                .map_err(|e| color_eyre::eyre::eyre!("cannot write JSON: {e}"))?;
-            s.push('\n');
-            s
+            pretty_json(&doc)?
         }
         Format::Csv => crate::train::to_csv(&runs)
             .map_err(|e| color_eyre::eyre::eyre!("cannot write CSV: {e}"))?,
@@ -775,6 +700,39 @@ fn train(args: TrainArgs) -> Result<(), CliError> {
         }
     };
     emit(&text, args.out.as_ref())
+}
+
+/// The variants named (each checked against the suite), or all of the suite's.
+fn chosen_variants(suite: &Suite, names: &[String]) -> Result<Vec<String>, CliError> {
+    if names.is_empty() {
+        return Ok(suite.variants.iter().map(|v| v.name.clone()).collect());
+    }
+    select_variants(suite.clone(), names)?;
+    Ok(names.to_vec())
+}
+
+/// `--max-memory`, or half of the memory available.
+fn memory_limit(args: &SuiteArgs) -> u64 {
+    args.max_memory.unwrap_or_else(crate::memory::default_limit)
+}
+
+/// A usage error unless `value` is a positive number.
+fn positive(flag: &str, value: f64) -> Result<(), CliError> {
+    if value.is_finite() && value > 0.0 {
+        Ok(())
+    } else {
+        Err(CliError::Usage(format!(
+            "{flag} must be positive; got {value}"
+        )))
+    }
+}
+
+/// Pretty JSON ending in a newline.
+fn pretty_json(value: &impl serde::Serialize) -> Result<String, CliError> {
+    let mut s = serde_json::to_string_pretty(value)
+        .map_err(|e| color_eyre::eyre::eyre!("cannot write JSON: {e}"))?;
+    s.push('\n');
+    Ok(s)
 }
 
 fn load_snapshot(path: &std::path::Path) -> Result<Snapshot, CliError> {
@@ -844,31 +802,18 @@ fn diff(args: DiffArgs) -> Result<(), CliError> {
         Format::Csv => diff
             .to_csv()
             .map_err(|e| color_eyre::eyre::eyre!("cannot write CSV: {e}"))?,
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(&diff)
-                .map_err(|e| color_eyre::eyre::eyre!("cannot write JSON: {e}"))?;
-            s.push('\n');
-            s
-        }
+        Format::Json => pretty_json(&diff)?,
     };
     emit(&text, args.out.as_ref())
 }
 
 fn bench(args: BenchArgs) -> Result<(), CliError> {
     let suite = select_variants(spec::load_suite(&args.suite.suite)?, &args.variants)?;
-    if !(args.duration.is_finite() && args.duration > 0.0) {
-        return Err(CliError::Usage(format!(
-            "--duration must be positive; got {}",
-            args.duration
-        )));
-    }
+    positive("--duration", args.duration)?;
     if args.iters == Some(0) {
         return Err(CliError::Usage("--iters must be at least 1".into()));
     }
-    let limit = args
-        .suite
-        .max_memory
-        .unwrap_or_else(crate::memory::default_limit);
+    let limit = memory_limit(&args.suite);
     let mut config = EngineConfig::new(suite.clone(), args.backend, limit);
     if let Some(batch) = args.batch {
         if batch == 0 || batch > 1 << 16 {

@@ -407,54 +407,59 @@ impl Worker {
 
     /// Times each part of the focused variant alone; measuring waits meanwhile.
     fn measure_parts(&mut self) {
-        let Some(variant) = self.slots.get(self.focus).map(|s| s.variant.clone()) else {
-            return;
-        };
-        self.busy = Some(format!("timing the parts of {}", variant.name));
-        self.maybe_summary(true);
-        let (workload, backend, limit) = (self.workload(), self.backend, self.config.memory_limit);
-        let measured = catch_unwind(AssertUnwindSafe(|| {
-            crate::roofline::measure_parts(&variant, &workload, backend, limit, STAGE_BUDGET)
-        }))
-        .unwrap_or_else(|p| Err(panic_message(&p)));
-        self.busy = None;
-        match measured {
-            Ok(parts) => self.emit(EngineEvent::Parts(Box::new(parts))),
-            Err(reason) => self.emit(EngineEvent::Error(format!(
-                "parts of `{}` on {backend}: {reason}",
-                variant.name
-            ))),
-        }
-        self.maybe_summary(true);
+        self.focused_work(
+            |name| format!("timing the parts of {name}"),
+            "parts",
+            |variant, workload, backend, limit| {
+                crate::roofline::measure_parts(variant, workload, backend, limit, STAGE_BUDGET)
+            },
+            |parts| EngineEvent::Parts(Box::new(parts)),
+        );
     }
 
     /// Measures the focused variant in `stages` pipeline stages; measuring waits meanwhile.
     fn measure_stages(&mut self, stages: usize) {
+        self.focused_work(
+            |name| format!("measuring {name} in {stages} pipeline stages"),
+            "pipeline stages",
+            |variant, workload, backend, limit| {
+                crate::pipeline::measure_stages(
+                    variant,
+                    workload,
+                    backend,
+                    stages,
+                    limit,
+                    STAGE_BUDGET,
+                )
+            },
+            |latencies| EngineEvent::Stages(Box::new(latencies)),
+        );
+    }
+
+    /// Runs `work` on the focused variant with `label` shown as the work under way; reports
+    /// its result as `event`, or its failure (a panic included) as an error about `what`.
+    fn focused_work<T>(
+        &mut self,
+        label: impl Fn(&str) -> String,
+        what: &str,
+        work: impl FnOnce(&Variant, &Workload, Backend, u64) -> Result<T, String>,
+        event: impl FnOnce(T) -> EngineEvent,
+    ) {
         let Some(variant) = self.slots.get(self.focus).map(|s| s.variant.clone()) else {
             return;
         };
-        self.busy = Some(format!(
-            "measuring {} in {stages} pipeline stages",
-            variant.name
-        ));
+        self.busy = Some(label(&variant.name));
         self.maybe_summary(true);
         let (workload, backend, limit) = (self.workload(), self.backend, self.config.memory_limit);
-        let measured = catch_unwind(AssertUnwindSafe(|| {
-            crate::pipeline::measure_stages(
-                &variant,
-                &workload,
-                backend,
-                stages,
-                limit,
-                STAGE_BUDGET,
-            )
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            work(&variant, &workload, backend, limit)
         }))
         .unwrap_or_else(|p| Err(panic_message(&p)));
         self.busy = None;
-        match measured {
-            Ok(latencies) => self.emit(EngineEvent::Stages(Box::new(latencies))),
+        match result {
+            Ok(value) => self.emit(event(value)),
             Err(reason) => self.emit(EngineEvent::Error(format!(
-                "pipeline stages of `{}` on {backend}: {reason}",
+                "{what} of `{}` on {backend}: {reason}",
                 variant.name
             ))),
         }

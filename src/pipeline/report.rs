@@ -231,8 +231,7 @@ pub fn to_csv(reports: &[PipelineReport]) -> Result<String, csv::Error> {
             ])?;
         }
     }
-    let bytes = w.into_inner().map_err(|e| e.into_error())?;
-    Ok(String::from_utf8(bytes).expect("csv writes the UTF-8 it was given"))
+    crate::report::csv_text(w)
 }
 
 #[cfg(test)]

@@ -238,9 +238,14 @@ impl IndicatorTable {
                 ])?;
             }
         }
-        let bytes = w.into_inner().map_err(|e| e.into_error())?;
-        Ok(String::from_utf8(bytes).expect("csv writes the UTF-8 it was given"))
+        csv_text(w)
     }
+}
+
+/// What a CSV writer into memory wrote, as text.
+pub fn csv_text(w: csv::Writer<Vec<u8>>) -> Result<String, csv::Error> {
+    let bytes = w.into_inner().map_err(|e| e.into_error())?;
+    Ok(String::from_utf8(bytes).expect("csv writes the UTF-8 it was given"))
 }
 
 /// Integers print exactly; other numbers to 12 significant digits, more than any measurement

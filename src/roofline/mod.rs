@@ -186,8 +186,7 @@ impl Roofline {
                 format!("{:?}", p.bound).to_lowercase(),
             ])?;
         }
-        let bytes = w.into_inner().map_err(|e| e.into_error())?;
-        Ok(String::from_utf8(bytes).expect("csv writes the UTF-8 it was given"))
+        crate::report::csv_text(w)
     }
 }
 

@@ -282,6 +282,5 @@ pub fn to_csv(runs: &[TrainRun]) -> Result<String, csv::Error> {
             format_number(r.target),
         ])?;
     }
-    let bytes = w.into_inner().map_err(|e| e.into_error())?;
-    Ok(String::from_utf8(bytes).expect("csv writes the UTF-8 it was given"))
+    crate::report::csv_text(w)
 }
