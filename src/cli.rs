@@ -556,24 +556,7 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
         points.push(SweepPoint::from_summary(&summary));
     }
     let report = SweepReport::new(args.backend, points);
-    let text = match args.format {
-        SweepFormat::Table => report.to_text(),
-        SweepFormat::Md => report.to_markdown(),
-        SweepFormat::Csv => report
-            .to_csv()
-            .map_err(|e| color_eyre::eyre::eyre!("cannot write CSV: {e}"))?,
-        SweepFormat::Svg => crate::snapshot::sweep_svg(&report)
-            .map_err(|e| color_eyre::eyre::eyre!("cannot draw the sweep: {e}"))?,
-        SweepFormat::Json => {
-            let doc = serde_json::json!({
-                "schema": "effprof.sweep/1",
-                "effprof_version": env!("CARGO_PKG_VERSION"),
-                "suite": suite.name,
-                "sweep": report,
-            });
-            pretty_json(&doc)?
-        }
-    };
+    let text = render_document(&report, args.format, &suite.name)?;
     emit(&text, args.out.as_ref())
 }
 
@@ -610,24 +593,7 @@ fn roofline(args: RooflineArgs) -> Result<(), CliError> {
     progress.finish_and_clear();
     let mut roofline = Roofline::new(args.backend, peaks, points);
     roofline.notes = notes;
-    let text = match args.format {
-        SweepFormat::Table => roofline.to_text(false),
-        SweepFormat::Md => roofline.to_text(true),
-        SweepFormat::Csv => roofline
-            .to_csv()
-            .map_err(|e| color_eyre::eyre::eyre!("cannot write CSV: {e}"))?,
-        SweepFormat::Svg => crate::snapshot::roofline_svg(&roofline)
-            .map_err(|e| color_eyre::eyre::eyre!("cannot draw the roofline: {e}"))?,
-        SweepFormat::Json => {
-            let doc = serde_json::json!({
-                "schema": "effprof.roofline/1",
-                "effprof_version": env!("CARGO_PKG_VERSION"),
-                "suite": suite.name,
-                "roofline": roofline,
-            });
-            pretty_json(&doc)?
-        }
-    };
+    let text = render_document(&roofline, args.format, &suite.name)?;
     emit(&text, args.out.as_ref())
 }
 
@@ -725,6 +691,76 @@ fn positive(flag: &str, value: f64) -> Result<(), CliError> {
             "{flag} must be positive; got {value}"
         )))
     }
+}
+
+/// What a headless measurement prints, in each format.
+trait Document: serde::Serialize {
+    /// `effprof.sweep/1`: the JSON document's schema.
+    const SCHEMA: &'static str;
+    /// The key the figures sit under in the JSON document.
+    const KEY: &'static str;
+    fn text(&self, markdown: bool) -> String;
+    fn csv(&self) -> Result<String, csv::Error>;
+    fn svg(&self) -> Result<String, String>;
+}
+
+impl Document for crate::sweep::SweepReport {
+    const SCHEMA: &'static str = "effprof.sweep/1";
+    const KEY: &'static str = "sweep";
+    fn text(&self, markdown: bool) -> String {
+        if markdown {
+            self.to_markdown()
+        } else {
+            self.to_text()
+        }
+    }
+    fn csv(&self) -> Result<String, csv::Error> {
+        self.to_csv()
+    }
+    fn svg(&self) -> Result<String, String> {
+        crate::snapshot::sweep_svg(self)
+    }
+}
+
+impl Document for crate::roofline::Roofline {
+    const SCHEMA: &'static str = "effprof.roofline/1";
+    const KEY: &'static str = "roofline";
+    fn text(&self, markdown: bool) -> String {
+        self.to_text(markdown)
+    }
+    fn csv(&self) -> Result<String, csv::Error> {
+        self.to_csv()
+    }
+    fn svg(&self) -> Result<String, String> {
+        crate::snapshot::roofline_svg(self)
+    }
+}
+
+fn render_document<D: Document>(
+    doc: &D,
+    format: SweepFormat,
+    suite: &str,
+) -> Result<String, CliError> {
+    Ok(match format {
+        SweepFormat::Table => doc.text(false),
+        SweepFormat::Md => doc.text(true),
+        SweepFormat::Csv => doc
+            .csv()
+            .map_err(|e| color_eyre::eyre::eyre!("cannot write CSV: {e}"))?,
+        SweepFormat::Svg => doc
+            .svg()
+            .map_err(|e| color_eyre::eyre::eyre!("cannot draw the plot: {e}"))?,
+        SweepFormat::Json => {
+            let mut json = serde_json::json!({
+                "schema": D::SCHEMA,
+                "effprof_version": env!("CARGO_PKG_VERSION"),
+                "suite": suite,
+            });
+            json[D::KEY] = serde_json::to_value(doc)
+                .map_err(|e| color_eyre::eyre::eyre!("cannot write JSON: {e}"))?;
+            pretty_json(&json)?
+        }
+    })
 }
 
 /// Pretty JSON ending in a newline.

@@ -203,3 +203,63 @@ fn pipeline_and_sweep_commands() {
     let o = effprof(&["sweep", "--suite", "tiny", "--batch", "0"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn roofline_and_train_commands() {
+    let o = effprof(&[
+        "roofline",
+        "--suite",
+        "tiny",
+        "--variants",
+        "moe",
+        "--budget",
+        "0.02",
+        "--format",
+        "json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(doc["schema"], "effprof.roofline/1");
+    let points = doc["roofline"]["points"].as_array().unwrap();
+    let parts: Vec<&str> = points.iter().map(|p| p["part"].as_str().unwrap()).collect();
+    assert_eq!(parts, ["model", "attention", "moe", "norm + head"]);
+    for p in points {
+        let (achieved, roof) = (
+            p["achieved_flops_per_s"].as_f64().unwrap(),
+            p["attainable_flops_per_s"].as_f64().unwrap(),
+        );
+        assert!(achieved > 0.0 && achieved < 1.2 * roof, "{p}");
+    }
+    let svg = stdout(&effprof(&[
+        "roofline",
+        "--suite",
+        "tiny",
+        "--variants",
+        "dense",
+        "--budget",
+        "0.02",
+        "--format",
+        "svg",
+    ]));
+    assert!(svg.starts_with("<svg") && svg.contains("dense: attention"));
+
+    let o = effprof(&[
+        "train",
+        "--suite",
+        "tiny",
+        "--variants",
+        "dense,pruned-csr",
+        "--max-steps",
+        "15",
+        "--format",
+        "json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let runs = doc["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0]["steps"], 15);
+    assert_eq!(runs[0]["reached"], false);
+    assert!(doc["skipped"][0].as_str().unwrap().contains("pruned-csr"));
+    assert!(doc["floor"].as_f64().unwrap() > 0.0);
+    let o = effprof(&["train", "--suite", "tiny", "--lr", "-1"]);
+    assert_eq!(o.status.code(), Some(2));
+}
