@@ -76,9 +76,13 @@ fn measure_switch_snapshot_help_quit() {
     tmux(&["send-keys", "-t", s, "b"]);
     wait_for(s, " flex ", Duration::from_secs(60));
 
-    // The Pipeline view measures the focused variant's stages on flex.
+    // The Pipeline view measures the focused variant's stages on flex, the Roofline view
+    // times its parts.
     tmux(&["send-keys", "-t", s, "5"]);
     wait_for(s, "training, 1F1B: step", Duration::from_secs(60));
+    tmux(&["send-keys", "-t", s, "7"]);
+    wait_for(s, "  · attention", Duration::from_secs(60));
+    tmux(&["send-keys", "-t", s, "5"]);
 
     tmux(&["send-keys", "-t", s, "s"]);
     let shown = wait_for(s, "snapshot written to", Duration::from_secs(10));
