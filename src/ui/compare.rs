@@ -1,28 +1,57 @@
-//! The side-by-side table: every indicator, every variant, the baseline first.
+//! The side-by-side table: every indicator, every variant, the baseline first. Columns keep
+//! their full width; when they do not all fit, the baseline stays and a window of the others
+//! follows the focused variant (← → scroll it).
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Flex, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 
 use super::Theme;
 use crate::app::App;
 
+/// No column is wider than this; longer text is cut.
+const MAX_COLUMN: u16 = 30;
+
 pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let table = &app.table;
+    let n = table.columns.len();
+    let width_of = |c: usize| {
+        let text = table
+            .rows
+            .iter()
+            .map(|r| r.display(c, false).chars().count())
+            .max()
+            .unwrap_or(0);
+        (text.max(table.columns[c].chars().count()) as u16).min(MAX_COLUMN)
+    };
+    let widths: Vec<u16> = (0..n).map(width_of).collect();
+    let label_width = table
+        .rows
+        .iter()
+        .map(|r| r.label.chars().count())
+        .max()
+        .unwrap_or(10) as u16;
+    // Borders, the label column, the baseline, and one space between columns.
+    let room = area
+        .width
+        .saturating_sub(2 + label_width + 1 + widths.first().copied().unwrap_or(0) + 1);
+    let shown = visible_columns(&widths, app.focus, room);
+
+    let columns: Vec<usize> = std::iter::once(0).chain(shown.clone()).collect();
     let mut header = vec![Cell::from("indicator")];
-    header.extend(table.columns.iter().enumerate().map(|(i, c)| {
+    header.extend(columns.iter().map(|&i| {
         let style = if i == app.focus {
             theme.accent
         } else {
             theme.series(i)
         };
-        Cell::from(Span::styled(c.clone(), style))
+        Cell::from(Span::styled(table.columns[i].clone(), style))
     }));
     let rows = table.rows.iter().map(|row| {
         let best = row.best();
         let mut cells = vec![Cell::from(row.label)];
-        cells.extend((0..table.columns.len()).map(|c| {
+        cells.extend(columns.iter().map(|&c| {
             let text = row.display(c, false);
             let style = if best == Some(c) {
                 theme.best
@@ -37,11 +66,20 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         }));
         Row::new(cells)
     });
-    let label_width = table.rows.iter().map(|r| r.label.len()).max().unwrap_or(10) as u16 + 1;
-    let mut widths = vec![Constraint::Length(label_width)];
-    widths.extend(table.columns.iter().map(|_| Constraint::Min(12)));
+    let mut constraints = vec![Constraint::Length(label_width)];
+    constraints.extend(columns.iter().map(|&c| Constraint::Length(widths[c])));
+    let window = if shown.len() + 1 < n {
+        format!(
+            " · variants {}-{} of {} (← → scroll)",
+            shown.start,
+            shown.end - 1,
+            n - 1
+        )
+    } else {
+        String::new()
+    };
     let title = format!(
-        " Compare · (ratio) to {} · best in bold · ~ noisy ? few iterations ! implausible ",
+        " Compare{window} · (ratio) to {} · best in bold · ~ noisy ? few iterations ! implausible ",
         table
             .columns
             .first()
@@ -49,9 +87,55 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             .unwrap_or("the baseline")
     );
     frame.render_widget(
-        Table::new(rows, widths)
+        Table::new(rows, constraints)
+            .flex(Flex::Start)
             .header(Row::new(header).style(theme.accent))
             .block(Block::default().borders(Borders::ALL).title(title)),
         area,
     );
+}
+
+/// The columns after the baseline (index 0) that fit in `room` cells, one space between
+/// each: a window that contains `focus` (when it is not the baseline), filled to the right
+/// first, then to the left.
+fn visible_columns(widths: &[u16], focus: usize, room: u16) -> std::ops::Range<usize> {
+    let n = widths.len();
+    if n <= 1 {
+        return 1..1;
+    }
+    let anchor = focus.clamp(1, n - 1);
+    let cost = |c: usize| widths[c] + 1;
+    let (mut start, mut end, mut used) = (anchor, anchor + 1, cost(anchor));
+    loop {
+        if end < n && used + cost(end) <= room {
+            used += cost(end);
+            end += 1;
+        } else if start > 1 && used + cost(start - 1) <= room {
+            start -= 1;
+            used += cost(start);
+        } else {
+            break;
+        }
+    }
+    start..end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::visible_columns;
+
+    #[test]
+    fn the_window_holds_the_focus_and_fills_the_room() {
+        let w = [10, 10, 10, 10, 10, 10];
+        // Everything fits: all five after the baseline.
+        assert_eq!(visible_columns(&w, 0, 100), 1..6);
+        // Room for two (11 cells each): from the focus rightwards.
+        assert_eq!(visible_columns(&w, 0, 22), 1..3);
+        assert_eq!(visible_columns(&w, 2, 22), 2..4);
+        // At the right edge the window fills leftwards.
+        assert_eq!(visible_columns(&w, 5, 33), 3..6);
+        // Not even one fits: the focused column is still shown.
+        assert_eq!(visible_columns(&w, 3, 5), 3..4);
+        assert_eq!(visible_columns(&[10], 0, 50), 1..1);
+    }
 }
