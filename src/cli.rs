@@ -63,16 +63,23 @@ pub enum Command {
     View(ViewArgs),
 }
 
+/// What a measuring command measures: which suite, which of its variants, on which backend.
 #[derive(Debug, clap::Args)]
-pub struct PipelineArgs {
+pub struct Selection {
     #[command(flatten)]
     pub suite: SuiteArgs,
-    /// Variants to measure, comma-separated (default: all).
+    /// Variants, comma-separated (default: all of the suite's).
     #[arg(long, value_delimiter = ',')]
     pub variants: Vec<String>,
     /// ndarray, flex, wgpu, wgpu:cpu, wgpu:discrete:N or wgpu:integrated:N.
     #[arg(long, short, default_value = "ndarray")]
     pub backend: Backend,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PipelineArgs {
+    #[command(flatten)]
+    pub on: Selection,
     /// Numbers of pipeline stages, comma-separated; each at most the variant's layers.
     #[arg(long, value_delimiter = ',', default_value = "2,4")]
     pub stages: Vec<usize>,
@@ -92,13 +99,7 @@ pub struct PipelineArgs {
 #[derive(Debug, clap::Args)]
 pub struct SweepArgs {
     #[command(flatten)]
-    pub suite: SuiteArgs,
-    /// Variants to measure, comma-separated (default: all); the baseline is always measured.
-    #[arg(long, value_delimiter = ',')]
-    pub variants: Vec<String>,
-    /// ndarray, flex, wgpu, wgpu:cpu, wgpu:discrete:N or wgpu:integrated:N.
-    #[arg(long, short, default_value = "ndarray")]
-    pub backend: Backend,
+    pub on: Selection,
     /// Batch sizes, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "1,2,4,8")]
     pub batch: Vec<usize>,
@@ -128,13 +129,7 @@ pub enum SweepFormat {
 #[derive(Debug, clap::Args)]
 pub struct RooflineArgs {
     #[command(flatten)]
-    pub suite: SuiteArgs,
-    /// Variants to place, comma-separated (default: all).
-    #[arg(long, value_delimiter = ',')]
-    pub variants: Vec<String>,
-    /// ndarray, flex, wgpu, wgpu:cpu, wgpu:discrete:N or wgpu:integrated:N.
-    #[arg(long, short, default_value = "ndarray")]
-    pub backend: Backend,
+    pub on: Selection,
     /// Seconds of timing per part and layer.
     #[arg(long, default_value_t = 0.2)]
     pub budget: f64,
@@ -148,13 +143,7 @@ pub struct RooflineArgs {
 #[derive(Debug, clap::Args)]
 pub struct TrainArgs {
     #[command(flatten)]
-    pub suite: SuiteArgs,
-    /// Variants to train, comma-separated (default: all).
-    #[arg(long, value_delimiter = ',')]
-    pub variants: Vec<String>,
-    /// ndarray, flex, wgpu, wgpu:cpu, wgpu:discrete:N or wgpu:integrated:N.
-    #[arg(long, short, default_value = "ndarray")]
-    pub backend: Backend,
+    pub on: Selection,
     /// Smoothed loss to reach, nats per token (default: the task's floor + 0.1).
     #[arg(long)]
     pub target_loss: Option<f64>,
@@ -425,15 +414,15 @@ fn view(args: ViewArgs) -> Result<(), CliError> {
 
 fn pipeline(args: PipelineArgs) -> Result<(), CliError> {
     use crate::pipeline::{self, PipelineReport};
-    let suite = spec::load_suite(&args.suite.suite)?;
-    let names = chosen_variants(&suite, &args.variants)?;
+    let suite = spec::load_suite(&args.on.suite.suite)?;
+    let names = chosen_variants(&suite, &args.on.variants)?;
     if args.stages.contains(&0) || args.micro_batches.contains(&0) {
         return Err(CliError::Usage(
             "--stages and --micro-batches must be at least 1".into(),
         ));
     }
     positive("--budget", args.budget)?;
-    let limit = memory_limit(&args.suite);
+    let limit = memory_limit(&args.on.suite);
     let progress = crate::headless::spinner();
     let mut reports = Vec::new();
     let mut skipped = Vec::new();
@@ -449,12 +438,12 @@ fn pipeline(args: PipelineArgs) -> Result<(), CliError> {
             }
             progress.set_message(format!(
                 "measuring {name} in {p} stages on {}",
-                args.backend
+                args.on.backend
             ));
             let stages = pipeline::measure_stages(
                 variant,
                 &suite.workload,
-                args.backend,
+                args.on.backend,
                 p,
                 limit,
                 std::time::Duration::from_secs_f64(args.budget),
@@ -463,7 +452,10 @@ fn pipeline(args: PipelineArgs) -> Result<(), CliError> {
                 if e.contains("unavailable") || e.contains("adapter") {
                     CliError::Unavailable(e)
                 } else {
-                    CliError::Other(color_eyre::eyre::eyre!("{name} on {}: {e}", args.backend))
+                    CliError::Other(color_eyre::eyre::eyre!(
+                        "{name} on {}: {e}",
+                        args.on.backend
+                    ))
                 }
             })?;
             reports.push(PipelineReport::new(stages, &args.micro_batches));
@@ -480,7 +472,7 @@ fn pipeline(args: PipelineArgs) -> Result<(), CliError> {
                 "schema": "effprof.pipeline/1",
                 "effprof_version": env!("CARGO_PKG_VERSION"),
                 "suite": suite.name,
-                "backend": args.backend,
+                "backend": args.on.backend,
                 "reports": reports,
             });
             pretty_json(&doc)?
@@ -501,7 +493,7 @@ fn pipeline(args: PipelineArgs) -> Result<(), CliError> {
 
 fn sweep(args: SweepArgs) -> Result<(), CliError> {
     use crate::sweep::{SweepPoint, SweepReport};
-    let suite = select_variants(spec::load_suite(&args.suite.suite)?, &args.variants)?;
+    let suite = select_variants(spec::load_suite(&args.on.suite.suite)?, &args.on.variants)?;
     if args.batch.is_empty() || args.batch.iter().any(|b| *b == 0 || *b > 1 << 16) {
         return Err(CliError::Usage(
             "--batch takes sizes between 1 and 65536".into(),
@@ -518,7 +510,7 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
         ));
     }
     positive("--duration", args.duration)?;
-    let limit = memory_limit(&args.suite);
+    let limit = memory_limit(&args.on.suite);
     let total = seqs.len() * args.batch.len();
     let mut points = Vec::new();
     for (i, (seq, batch)) in seqs
@@ -529,11 +521,11 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
         eprintln!(
             "effprof: point {}/{total}: batch {batch}, seq_len {seq} on {}",
             i + 1,
-            args.backend
+            args.on.backend
         );
         let mut at = suite.clone();
         at.workload.seq_len = seq;
-        let mut config = EngineConfig::new(at, args.backend, limit);
+        let mut config = EngineConfig::new(at, args.on.backend, limit);
         config.batch = batch;
         config.measure_peaks = false;
         let summary = headless::run(
@@ -555,30 +547,30 @@ fn sweep(args: SweepArgs) -> Result<(), CliError> {
         }
         points.push(SweepPoint::from_summary(&summary));
     }
-    let report = SweepReport::new(args.backend, points);
+    let report = SweepReport::new(args.on.backend, points);
     let text = render_document(&report, args.format, &suite.name)?;
     emit(&text, args.out.as_ref())
 }
 
 fn roofline(args: RooflineArgs) -> Result<(), CliError> {
     use crate::roofline::{Roofline, measure_parts};
-    let suite = spec::load_suite(&args.suite.suite)?;
-    let names = chosen_variants(&suite, &args.variants)?;
+    let suite = spec::load_suite(&args.on.suite.suite)?;
+    let names = chosen_variants(&suite, &args.on.variants)?;
     positive("--budget", args.budget)?;
-    let limit = memory_limit(&args.suite);
+    let limit = memory_limit(&args.on.suite);
     let progress = crate::headless::spinner();
-    progress.set_message(format!("measuring the peaks of {}", args.backend));
-    let device = args.backend.device();
+    progress.set_message(format!("measuring the peaks of {}", args.on.backend));
+    let device = args.on.backend.device();
     let peaks = crate::engine::measure_peaks(&device)
-        .map_err(|e| CliError::Unavailable(format!("{}: {e}", args.backend)))?;
+        .map_err(|e| CliError::Unavailable(format!("{}: {e}", args.on.backend)))?;
     let (mut points, mut notes) = (Vec::new(), Vec::new());
     for name in &names {
         let variant = suite.variant(name).expect("checked above");
-        progress.set_message(format!("timing the parts of {name} on {}", args.backend));
+        progress.set_message(format!("timing the parts of {name} on {}", args.on.backend));
         match measure_parts(
             variant,
             &suite.workload,
-            args.backend,
+            args.on.backend,
             limit,
             std::time::Duration::from_secs_f64(args.budget),
         ) {
@@ -587,11 +579,11 @@ fn roofline(args: RooflineArgs) -> Result<(), CliError> {
                 points.extend(r.points);
                 notes.extend(r.notes);
             }
-            Err(e) => progress.println(format!("effprof: {name} on {}: n/a, {e}", args.backend)),
+            Err(e) => progress.println(format!("effprof: {name} on {}: n/a, {e}", args.on.backend)),
         }
     }
     progress.finish_and_clear();
-    let mut roofline = Roofline::new(args.backend, peaks, points);
+    let mut roofline = Roofline::new(args.on.backend, peaks, points);
     roofline.notes = notes;
     let text = render_document(&roofline, args.format, &suite.name)?;
     emit(&text, args.out.as_ref())
@@ -599,8 +591,8 @@ fn roofline(args: RooflineArgs) -> Result<(), CliError> {
 
 fn train(args: TrainArgs) -> Result<(), CliError> {
     use crate::train::{TrainConfig, TrainRun, train_variant};
-    let suite = spec::load_suite(&args.suite.suite)?;
-    let names = chosen_variants(&suite, &args.variants)?;
+    let suite = spec::load_suite(&args.on.suite.suite)?;
+    let names = chosen_variants(&suite, &args.on.variants)?;
     if args.max_steps == 0 {
         return Err(CliError::Usage("--max-steps must be at least 1".into()));
     }
@@ -615,7 +607,7 @@ fn train(args: TrainArgs) -> Result<(), CliError> {
         learning_rate: args.lr,
         max_time: std::time::Duration::from_secs_f64(args.max_time),
     };
-    let limit = memory_limit(&args.suite);
+    let limit = memory_limit(&args.on.suite);
     let floor = crate::train::task(&suite.workload).entropy_rate();
     let progress = crate::headless::spinner();
     let mut runs: Vec<TrainRun> = Vec::new();
@@ -625,13 +617,13 @@ fn train(args: TrainArgs) -> Result<(), CliError> {
         let result = train_variant(
             variant,
             &suite.workload,
-            args.backend,
+            args.on.backend,
             limit,
             &config,
             |step, loss, smoothed| {
                 progress.set_message(format!(
                     "training {name} on {}: step {step}, loss {loss:.3} (smoothed {smoothed:.3}, floor {floor:.3})",
-                    args.backend
+                    args.on.backend
                 ))
             },
         );
@@ -647,7 +639,7 @@ fn train(args: TrainArgs) -> Result<(), CliError> {
                 "schema": "effprof.train/1",
                 "effprof_version": env!("CARGO_PKG_VERSION"),
                 "suite": suite.name,
-                "backend": args.backend,
+                "backend": args.on.backend,
                 "floor": floor,
                 "runs": runs,
                 "skipped": skipped,

@@ -27,6 +27,20 @@ fn colour(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
+/// The series' legend, in a white box with a black border.
+fn legend<'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()
+        .map_err(|e| e.to_string())
+}
+
 struct Panel {
     title: &'static str,
     x_desc: &'static str,
@@ -267,12 +281,7 @@ fn draw_relative(
         };
         root.draw(&Text::new(label, (px - 8, py), label_style.clone()))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()?;
+    legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     Ok(())
 }
 
@@ -480,13 +489,7 @@ pub fn sweep_svg(report: &crate::sweep::SweepReport) -> Result<String, String> {
                         .map(|p| Circle::new(*p, 9, RED.stroke_width(2))),
                 )
                 .map_err(|e| e.to_string())?;
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::LowerRight)
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK)
-                .draw()
-                .map_err(|e| e.to_string())?;
+            legend(&mut chart, SeriesLabelPosition::LowerRight)?;
         }
         full.present().map_err(|e| e.to_string())?;
     }
@@ -586,13 +589,7 @@ pub fn roofline_svg(r: &crate::roofline::Roofline) -> Result<String, String> {
                 .label(*name)
                 .legend(move |(x, y)| Circle::new((x + 8, y), 4, c.filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(|e| e.to_string())?;
+        legend(&mut chart, SeriesLabelPosition::LowerRight)?;
         full.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)
@@ -669,13 +666,7 @@ pub fn train_svg(runs: &[crate::train::TrainRun]) -> Result<String, String> {
                     PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2))
                 });
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(|e| e.to_string())?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         full.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)
