@@ -610,3 +610,29 @@ fn train_view_draws_curves_and_the_finished_runs() {
         .unwrap();
     assert_eq!(snapshot.training.unwrap()[0].steps, 40);
 }
+
+#[test]
+fn every_view_draws_at_the_smallest_size_with_and_without_figures() {
+    let mut full = app_with_data();
+    full.on_engine(EngineEvent::Stages(Box::new(stage_latencies("dense", 2))));
+    full.on_engine(EngineEvent::SweepPoint(Box::new(sweep_point(
+        1,
+        &[("dense", 1e3)],
+    ))));
+    let empty = App::new(spec::load_suite("tiny").unwrap(), Backend::Ndarray).unwrap();
+    for mut app in [full, empty] {
+        for view in View::ALL {
+            app.update(Action::ShowView(view));
+            for (w, h) in [(80, 24), (81, 25), (200, 60)] {
+                let screen = draw(&app, w, h);
+                assert!(
+                    screen.contains(view.title()),
+                    "{view:?} at {w}x{h}:\n{screen}"
+                );
+            }
+        }
+        app.update(Action::ToggleHelp);
+        let help = draw(&app, 80, 24);
+        assert!(help.contains("quit"), "the whole help fits:\n{help}");
+    }
+}
