@@ -1,0 +1,225 @@
+//! The command line: the commands, their options, and how each failure maps to an exit code.
+//! `measure` holds the commands that measure (pipeline, sweep, roofline, train), `documents`
+//! the ones that print tables and snapshots (models, bench, report, diff).
+
+mod args;
+mod documents;
+mod measure;
+
+pub use args::*;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::backend::Backend;
+use crate::engine::EngineConfig;
+use crate::snapshot::Snapshot;
+use crate::spec::{self, BUILTIN_SUITES, SpecError, Suite};
+use crate::units;
+use documents::{bench, diff, models, report};
+use measure::{pipeline, roofline, sweep, train};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "effprof",
+    version,
+    about = "A terminal profiler that shows the cost of deep-learning models from every side at once",
+    long_about = "A terminal profiler that shows the cost of deep-learning models from every side at once.\n\nWithout a command, effprof opens the interactive TUI (or runs `bench` when stdout is not a terminal).",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub tui: TuiArgs,
+}
+
+/// Options of the interactive TUI (no command).
+#[derive(Debug, clap::Args)]
+pub struct TuiArgs {
+    #[command(flatten)]
+    pub suite: SuiteArgs,
+    /// ndarray, flex, wgpu, wgpu:cpu, wgpu:discrete:N or wgpu:integrated:N.
+    #[arg(long, short, default_value = "ndarray")]
+    pub backend: Backend,
+    /// Folder that `s` writes snapshots into.
+    #[arg(long, default_value = "effprof-snapshots")]
+    pub out_dir: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print every variant's analytic indicators side by side, without running a model.
+    Models(ModelsArgs),
+    /// Measure every variant on a backend; print analytic and measured indicators side by side.
+    Bench(BenchArgs),
+    /// Split each variant into pipeline stages, measure them, and simulate GPipe and 1F1B.
+    Pipeline(PipelineArgs),
+    /// Measure every variant across batch sizes (and sequence lengths); find ranking flips.
+    Sweep(SweepArgs),
+    /// Place every variant, and every part of it, on the backend's measured roofline.
+    Roofline(RooflineArgs),
+    /// Train every variant on a Markov-chain task to a target loss: time to convergence.
+    Train(TrainArgs),
+    /// Re-render a saved snapshot (snapshot.json) as a table, Markdown, CSV, JSON or SVG.
+    Report(ReportArgs),
+    /// Set two snapshots side by side: ratios B / A, and indicators whose ranking changed.
+    Diff(DiffArgs),
+    /// Open the TUI on a recorded `bench --format jsonl` stream, or on one arriving on stdin (-).
+    View(ViewArgs),
+}
+
+/// How a command failed, with the exit code it maps to.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Bad arguments or a bad suite: exit code 2.
+    #[error("{0}")]
+    Usage(String),
+    /// The backend could not be opened: exit code 3.
+    #[error("{0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Other(#[from] color_eyre::Report),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Usage(_) => 2,
+            CliError::Unavailable(_) => 3,
+            CliError::Other(_) => 1,
+        }
+    }
+}
+
+impl From<SpecError> for CliError {
+    fn from(e: SpecError) -> Self {
+        CliError::Usage(e.to_string())
+    }
+}
+
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Some(Command::Models(args)) => models(args),
+        Some(Command::Bench(args)) => bench(args),
+        Some(Command::Pipeline(args)) => pipeline(args),
+        Some(Command::Sweep(args)) => sweep(args),
+        Some(Command::Roofline(args)) => roofline(args),
+        Some(Command::Train(args)) => train(args),
+        Some(Command::Report(args)) => report(args),
+        Some(Command::Diff(args)) => diff(args),
+        Some(Command::View(args)) => view(args),
+        None => interactive(cli.tui),
+    }
+}
+
+fn interactive(args: TuiArgs) -> Result<(), CliError> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        eprintln!("effprof: stdout is not a terminal; running `effprof bench` instead");
+        return bench(BenchArgs {
+            suite: args.suite,
+            variants: Vec::new(),
+            backend: args.backend,
+            batch: None,
+            duration: 10.0,
+            iters: None,
+            format: BenchFormat::Table,
+            out: None,
+            export: None,
+        });
+    }
+    let suite = spec::load_suite(&args.suite.suite)?;
+    let limit = memory_limit(&args.suite);
+    let config = EngineConfig::new(suite, args.backend, limit);
+    crate::tui::run(config, args.out_dir).map_err(CliError::Other)
+}
+
+fn view(args: ViewArgs) -> Result<(), CliError> {
+    let stream = if args.stream == "-" {
+        crate::tui::StreamSource::stdin()
+    } else {
+        crate::tui::StreamSource::file(std::path::Path::new(&args.stream))
+    }
+    .map_err(|e| CliError::Usage(e.to_string()))?;
+    crate::tui::view(stream, args.out_dir).map_err(CliError::Other)
+}
+
+/// The variants named (each checked against the suite), or all of the suite's.
+pub(super) fn chosen_variants(suite: &Suite, names: &[String]) -> Result<Vec<String>, CliError> {
+    if names.is_empty() {
+        return Ok(suite.variants.iter().map(|v| v.name.clone()).collect());
+    }
+    select_variants(suite.clone(), names)?;
+    Ok(names.to_vec())
+}
+
+/// `--max-memory`, or half of the memory available.
+pub(super) fn memory_limit(args: &SuiteArgs) -> u64 {
+    args.max_memory.unwrap_or_else(crate::memory::default_limit)
+}
+
+/// A usage error unless `value` is a positive number.
+pub(super) fn positive(flag: &str, value: f64) -> Result<(), CliError> {
+    if value.is_finite() && value > 0.0 {
+        Ok(())
+    } else {
+        Err(CliError::Usage(format!(
+            "{flag} must be positive; got {value}"
+        )))
+    }
+}
+
+/// Pretty JSON ending in a newline.
+pub(super) fn pretty_json(value: &impl serde::Serialize) -> Result<String, CliError> {
+    let mut s = serde_json::to_string_pretty(value)
+        .map_err(|e| color_eyre::eyre::eyre!("cannot write JSON: {e}"))?;
+    s.push('\n');
+    Ok(s)
+}
+
+pub(super) fn load_snapshot(path: &std::path::Path) -> Result<Snapshot, CliError> {
+    Snapshot::load(path).map_err(|e| CliError::Usage(e.to_string()))
+}
+
+/// Keeps the named variants and the baseline; every name must be a variant of the suite.
+pub(super) fn select_variants(mut suite: Suite, names: &[String]) -> Result<Suite, CliError> {
+    for name in names {
+        if suite.variant(name).is_none() {
+            return Err(CliError::Usage(format!(
+                "--variants: `{name}` is not a variant of {}; variants are: {}",
+                suite.source,
+                suite
+                    .variants
+                    .iter()
+                    .map(|v| v.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
+    if !names.is_empty() {
+        let baseline = suite.workload.baseline.clone();
+        suite
+            .variants
+            .retain(|v| v.name == baseline || names.contains(&v.name));
+    }
+    Ok(suite)
+}
+
+pub(super) fn emit(text: &str, out: Option<&PathBuf>) -> Result<(), CliError> {
+    match out {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| CliError::Usage(format!("cannot write {}: {e}", path.display()))),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (`effprof models | head`) is not an error worth a report.
+            match stdout.write_all(text.as_bytes()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.map_err(|e| CliError::Other(e.into())),
+            }
+        }
+    }
+}
