@@ -127,3 +127,28 @@ fn roofline_parts_and_training_steps_on_wgpu() {
     assert!(run.losses.iter().all(|(_, l)| l.is_finite()));
     assert!(run.best_loss < run.losses[0].1, "{:?}", run.losses);
 }
+
+#[test]
+fn a_depthwise_separable_network_on_wgpu_matches_ndarray() {
+    let Some(backend) = wgpu() else { return };
+    use effprof::spec::{ConvKind, ConvSpec, ImageWorkload};
+    let w = ImageWorkload {
+        batch: 1,
+        image_size: 8,
+        in_channels: 3,
+        classes: 4,
+        seed: 1,
+    };
+    let spec = ConvSpec {
+        kind: ConvKind::DepthwiseSeparable,
+        width: 8,
+        blocks: 1,
+    };
+    let logits = |b: Backend| {
+        let device = b.device();
+        zoo::build_conv(&spec, &w, &device)
+            .forward(zoo::random_images(&w, &device))
+            .into_data()
+    };
+    logits(backend).assert_approx_eq::<f32>(&logits(Backend::Ndarray), Tolerance::relative(1e-3));
+}

@@ -15,6 +15,8 @@ pub enum LayerKind {
     Moe,
     Norm,
     Head,
+    /// A convolution (with its activation), or a residual block of them.
+    Conv,
 }
 
 /// FLOPs and bytes of one op or one layer.

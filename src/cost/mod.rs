@@ -6,9 +6,11 @@
 //! residual adds and lookups 0). Parameters follow `sum(p.numel() for p in m.parameters())`.
 //! See [`CONVENTIONS`] for the full list every export carries.
 
+mod conv;
 mod conventions;
 mod layers;
 
+pub use conv::conv_layer_costs;
 pub use conventions::CONVENTIONS;
 pub use layers::{LayerCost, LayerKind, OpCounts};
 

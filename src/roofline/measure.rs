@@ -77,6 +77,7 @@ fn part_name(kind: LayerKind) -> &'static str {
         LayerKind::Ffn => "ffn",
         LayerKind::Moe => "moe",
         LayerKind::Norm | LayerKind::Head => "norm + head",
+        LayerKind::Conv => "conv",
     }
 }
 

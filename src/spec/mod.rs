@@ -218,3 +218,37 @@ pub struct MatchOutcome {
     /// achievable one was taken.
     pub within_tolerance: bool,
 }
+
+/// How a convolutional network's 3x3 layers are built (the `conv` family, counted and built;
+/// suite files take it from a later version).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "conv", rename_all = "snake_case")]
+pub enum ConvKind {
+    /// Every 3x3 convolution sees every input channel.
+    Standard,
+    /// A depthwise 3x3 (one filter per channel) followed by a pointwise 1x1.
+    DepthwiseSeparable,
+    /// 3x3 convolutions in `groups` independent channel groups.
+    Grouped { groups: usize },
+}
+
+/// A small ResNet-style network: a 3x3 stem to `width` channels, `blocks` residual blocks of two
+/// convolutions each (at full resolution), global average pooling and a linear classifier.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConvSpec {
+    #[serde(flatten)]
+    pub kind: ConvKind,
+    pub width: usize,
+    pub blocks: usize,
+}
+
+/// The images a convolutional network is measured on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageWorkload {
+    pub batch: usize,
+    /// Height and width, in pixels.
+    pub image_size: usize,
+    pub in_channels: usize,
+    pub classes: usize,
+    pub seed: u64,
+}

@@ -1,10 +1,12 @@
 //! burn models for every family of a suite, built on any backend from a seed.
 
+mod conv;
 mod init;
 mod model;
 mod moe;
 mod sparse;
 
+pub use conv::{ConvNet, random_images};
 pub use init::stable_hash;
 pub use model::{ForwardOutput, TransformerLm};
 pub use moe::{Dispatch, RoutingStats, RoutingTensors, route};
@@ -16,7 +18,7 @@ use rand::{Rng, SeedableRng};
 
 use crate::backend::Backend;
 use crate::cost;
-use crate::spec::{Family, Kernel, Variant, Workload};
+use crate::spec::{ConvSpec, Family, ImageWorkload, Kernel, Variant, Workload};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
@@ -101,6 +103,23 @@ pub fn build_on(
 ) -> Result<TransformerLm, BuildError> {
     let mut init = init::WeightInit::new(variant_seed(workload, variant), device);
     Ok(TransformerLm::new(variant, workload, &mut init))
+}
+
+/// Builds a convolutional network on `device`, its weights drawn from the workload's seed and
+/// the architecture (so every backend holds the same network).
+pub fn build_conv(spec: &ConvSpec, workload: &ImageWorkload, device: &Device) -> ConvNet {
+    let key = format!(
+        "{}|conv|{:?}|{}|{}|{}|{}|{}",
+        workload.seed,
+        spec.kind,
+        spec.width,
+        spec.blocks,
+        workload.image_size,
+        workload.in_channels,
+        workload.classes
+    );
+    let mut init = init::WeightInit::new(stable_hash(key.as_bytes()), device);
+    ConvNet::new(spec, workload, &mut init)
 }
 
 /// The next forward pass's input, made to depend on this pass's output: the ids do not change

@@ -1,0 +1,248 @@
+//! Counts of the convolutional family ([`ConvSpec`] on an [`ImageWorkload`]), per layer: FLOPs as
+//! torch counts a convolution, 2 * N * prod(out) * prod(kernel) * Cout * Cin / groups
+//! (elementwise work counts no FLOPs, as everywhere here), parameters, and the bytes each layer
+//! reads and writes. Every convolution has stride 1 and "same" padding, and no bias.
+
+use super::DTYPE_BYTES;
+use super::layers::{LayerCost, LayerKind, OpCounts};
+use crate::spec::{ConvKind, ConvSpec, ImageWorkload};
+
+/// One convolution's counts on `n` images of `hw` pixels.
+struct Conv {
+    cin: u64,
+    cout: u64,
+    k: u64,
+    groups: u64,
+}
+
+impl Conv {
+    fn params(&self) -> u64 {
+        self.k * self.k * (self.cin / self.groups) * self.cout
+    }
+
+    fn counts(&self, n: u64, hw: u64) -> OpCounts {
+        let flops = 2 * n * hw * self.k * self.k * self.cout * self.cin / self.groups;
+        OpCounts {
+            flops_dense: flops,
+            flops_useful: flops,
+            flops_executed: flops,
+            weight_bytes: self.params() * DTYPE_BYTES,
+            act_read_bytes: n * self.cin * hw * DTYPE_BYTES,
+            act_written_bytes: n * self.cout * hw * DTYPE_BYTES,
+        }
+    }
+}
+
+/// The convolutions of one residual unit (a block has two).
+fn unit(kind: ConvKind, width: u64) -> Vec<Conv> {
+    let full = |groups| Conv {
+        cin: width,
+        cout: width,
+        k: 3,
+        groups,
+    };
+    match kind {
+        ConvKind::Standard => vec![full(1)],
+        ConvKind::DepthwiseSeparable => vec![
+            full(width),
+            Conv {
+                cin: width,
+                cout: width,
+                k: 1,
+                groups: 1,
+            },
+        ],
+        ConvKind::Grouped { groups } => vec![full(groups as u64)],
+    }
+}
+
+fn elementwise(reads: u64, writes: u64) -> OpCounts {
+    OpCounts {
+        act_read_bytes: reads * DTYPE_BYTES,
+        act_written_bytes: writes * DTYPE_BYTES,
+        ..OpCounts::default()
+    }
+}
+
+fn row(name: String, kind: LayerKind, params: u64, counts: OpCounts, peak: u64) -> LayerCost {
+    LayerCost {
+        name,
+        kind,
+        params,
+        params_active: params,
+        param_bytes: params * DTYPE_BYTES,
+        shared_with: None,
+        counts,
+        activation_peak_bytes: peak * DTYPE_BYTES,
+    }
+}
+
+fn sum(all: impl IntoIterator<Item = OpCounts>) -> OpCounts {
+    all.into_iter().fold(OpCounts::default(), |mut acc, c| {
+        acc.flops_dense += c.flops_dense;
+        acc.flops_useful += c.flops_useful;
+        acc.flops_executed += c.flops_executed;
+        acc.weight_bytes += c.weight_bytes;
+        acc.act_read_bytes += c.act_read_bytes;
+        acc.act_written_bytes += c.act_written_bytes;
+        acc
+    })
+}
+
+/// Per layer: the stem, each residual block, and the pooled classifier.
+pub fn conv_layer_costs(spec: &ConvSpec, w: &ImageWorkload) -> Vec<LayerCost> {
+    let n = w.batch as u64;
+    let hw = (w.image_size * w.image_size) as u64;
+    let width = spec.width as u64;
+    let map = n * width * hw;
+    let mut rows = Vec::with_capacity(spec.blocks + 2);
+
+    let stem = Conv {
+        cin: w.in_channels as u64,
+        cout: width,
+        k: 3,
+        groups: 1,
+    };
+    rows.push(row(
+        "stem".into(),
+        LayerKind::Conv,
+        stem.params(),
+        sum([stem.counts(n, hw), elementwise(map, map)]),
+        n * w.in_channels as u64 * hw + map,
+    ));
+
+    for b in 0..spec.blocks {
+        let convs: Vec<Conv> = (0..2).flat_map(|_| unit(spec.kind, width)).collect();
+        let params = convs.iter().map(Conv::params).sum();
+        let mut counts: Vec<OpCounts> = convs.iter().map(|c| c.counts(n, hw)).collect();
+        // ReLU after the first unit; the residual add; ReLU after it.
+        counts.push(elementwise(map, map));
+        counts.push(elementwise(2 * map, map));
+        counts.push(elementwise(map, map));
+        // The block's input (kept for the residual), and two maps in flight.
+        rows.push(row(
+            format!("block{b}"),
+            LayerKind::Conv,
+            params,
+            sum(counts),
+            3 * map,
+        ));
+    }
+
+    let classes = w.classes as u64;
+    let head_params = width * classes + classes;
+    let head = OpCounts {
+        flops_dense: 2 * n * width * classes,
+        flops_useful: 2 * n * width * classes,
+        flops_executed: 2 * n * width * classes,
+        weight_bytes: head_params * DTYPE_BYTES,
+        act_read_bytes: (map + n * width) * DTYPE_BYTES,
+        act_written_bytes: (n * width + n * classes) * DTYPE_BYTES,
+    };
+    rows.push(row(
+        "pool + head".into(),
+        LayerKind::Head,
+        head_params,
+        head,
+        map + n * width + n * classes,
+    ));
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workload() -> ImageWorkload {
+        ImageWorkload {
+            batch: 1,
+            image_size: 8,
+            in_channels: 3,
+            classes: 10,
+            seed: 0,
+        }
+    }
+
+    fn totals(kind: ConvKind) -> (u64, u64) {
+        let spec = ConvSpec {
+            kind,
+            width: 16,
+            blocks: 1,
+        };
+        let rows = conv_layer_costs(&spec, &workload());
+        (
+            rows.iter().map(|r| r.params).sum(),
+            rows.iter().map(|r| r.counts.flops_executed).sum(),
+        )
+    }
+
+    /// By hand, one 8x8 image, 3 -> 16 channels, one block, 10 classes:
+    /// stem: 9 * 3 * 16 = 432 params, 2 * 64 * 9 * 16 * 3 = 55 296 FLOPs;
+    /// head: 16 * 10 + 10 = 170 params, 2 * 16 * 10 = 320 FLOPs.
+    const STEM_AND_HEAD: (u64, u64) = (432 + 170, 55_296 + 320);
+
+    #[test]
+    fn standard_convolutions_by_hand() {
+        // Two 3x3 16 -> 16: 2304 params and 2 * 64 * 9 * 16 * 16 = 294 912 FLOPs each.
+        assert_eq!(
+            totals(ConvKind::Standard),
+            (STEM_AND_HEAD.0 + 2 * 2304, STEM_AND_HEAD.1 + 2 * 294_912)
+        );
+    }
+
+    #[test]
+    fn depthwise_separable_by_hand() {
+        // Per unit: depthwise 9 * 1 * 16 = 144 params, 2 * 64 * 9 * 16 * 16 / 16 = 18 432
+        // FLOPs; pointwise 16 * 16 = 256 params, 2 * 64 * 16 * 16 = 32 768 FLOPs. Two units.
+        assert_eq!(
+            totals(ConvKind::DepthwiseSeparable),
+            (
+                STEM_AND_HEAD.0 + 2 * (144 + 256),
+                STEM_AND_HEAD.1 + 2 * (18_432 + 32_768)
+            )
+        );
+    }
+
+    #[test]
+    fn grouped_by_hand() {
+        // 4 groups: 9 * 4 * 16 = 576 params, 2 * 64 * 9 * 16 * 16 / 4 = 73 728 FLOPs each.
+        assert_eq!(
+            totals(ConvKind::Grouped { groups: 4 }),
+            (STEM_AND_HEAD.0 + 2 * 576, STEM_AND_HEAD.1 + 2 * 73_728)
+        );
+    }
+
+    #[test]
+    fn depthwise_moves_nearly_as_many_bytes_for_far_fewer_flops() {
+        // The point the family makes: the intensity of a depthwise-separable network is a
+        // fraction of the standard one's, so its FLOPs overstate its savings.
+        let w = ImageWorkload {
+            batch: 8,
+            image_size: 32,
+            in_channels: 3,
+            classes: 10,
+            seed: 0,
+        };
+        let intensity = |kind| {
+            let rows = conv_layer_costs(
+                &ConvSpec {
+                    kind,
+                    width: 64,
+                    blocks: 4,
+                },
+                &w,
+            );
+            let f: u64 = rows.iter().map(|r| r.counts.flops_executed).sum();
+            let b: u64 = rows.iter().map(|r| r.counts.mem_access_bytes()).sum();
+            (f, b, f as f64 / b as f64)
+        };
+        let (fs, bs, is) = intensity(ConvKind::Standard);
+        let (fd, bd, id) = intensity(ConvKind::DepthwiseSeparable);
+        assert!(fd * 5 < fs, "far fewer FLOPs: {fd} vs {fs}");
+        assert!(bd * 10 > bs * 8, "not far fewer bytes: {bd} vs {bs}");
+        assert!(
+            id * 4.0 < is,
+            "a fraction of the intensity: {id:.1} vs {is:.1}"
+        );
+    }
+}

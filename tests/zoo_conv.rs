@@ -1,0 +1,62 @@
+//! The convolutional family on real backends: every kind builds, classifies a batch, holds
+//! exactly the parameters the cost model counts, and computes the same on ndarray and flex.
+
+use burn::module::Module;
+use burn::tensor::Tolerance;
+use effprof::backend::Backend;
+use effprof::cost::conv_layer_costs;
+use effprof::spec::{ConvKind, ConvSpec, ImageWorkload};
+use effprof::zoo::{build_conv, random_images};
+
+const WORKLOAD: ImageWorkload = ImageWorkload {
+    batch: 2,
+    image_size: 8,
+    in_channels: 3,
+    classes: 10,
+    seed: 3,
+};
+
+const KINDS: [ConvKind; 3] = [
+    ConvKind::Standard,
+    ConvKind::DepthwiseSeparable,
+    ConvKind::Grouped { groups: 4 },
+];
+
+fn spec(kind: ConvKind) -> ConvSpec {
+    ConvSpec {
+        kind,
+        width: 16,
+        blocks: 2,
+    }
+}
+
+#[test]
+fn every_kind_classifies_and_holds_the_counted_parameters() {
+    let device = Backend::Ndarray.device();
+    for kind in KINDS {
+        let net = build_conv(&spec(kind), &WORKLOAD, &device);
+        let counted: u64 = conv_layer_costs(&spec(kind), &WORKLOAD)
+            .iter()
+            .map(|r| r.params)
+            .sum();
+        assert_eq!(net.num_params() as u64, counted, "{kind:?}");
+        let logits = net.forward(random_images(&WORKLOAD, &device));
+        assert_eq!(logits.dims(), [2, 10], "{kind:?}");
+        let values: Vec<f32> = logits.into_data().try_to_vec::<f32>().unwrap();
+        assert!(values.iter().all(|v| v.is_finite()), "{kind:?}");
+    }
+}
+
+#[test]
+fn ndarray_and_flex_compute_the_same_network() {
+    for kind in KINDS {
+        let logits = |b: Backend| {
+            let device = b.device();
+            build_conv(&spec(kind), &WORKLOAD, &device)
+                .forward(random_images(&WORKLOAD, &device))
+                .into_data()
+        };
+        logits(Backend::Ndarray)
+            .assert_approx_eq::<f32>(&logits(Backend::Flex), Tolerance::relative(1e-4));
+    }
+}
