@@ -121,8 +121,7 @@ pub fn train_until(
         .map_err(|e| e.to_string())?
         .totals
         .train_flops;
-    // The checks of `build` (memory, kernel) on the plain device, then the autodiff twin.
-    drop(zoo::build(variant, workload, backend, memory_limit).map_err(|e| e.to_string())?);
+    zoo::check(variant, workload, backend, memory_limit).map_err(|e| e.to_string())?;
     let device = backend.device().autodiff();
     let mut model = zoo::build_on(variant, workload, &device).map_err(|e| e.to_string())?;
     let mut optimizer = AdamConfig::new().init();

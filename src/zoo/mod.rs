@@ -71,6 +71,18 @@ pub fn build(
     backend: Backend,
     memory_limit: u64,
 ) -> Result<TransformerLm, BuildError> {
+    check(variant, workload, backend, memory_limit)?;
+    build_on(variant, workload, &backend.device())
+}
+
+/// The checks of [`build`] alone: the variant's kernel runs on `backend`, and its estimated
+/// memory fits in `memory_limit`.
+pub fn check(
+    variant: &Variant,
+    workload: &Workload,
+    backend: Backend,
+    memory_limit: u64,
+) -> Result<(), BuildError> {
     if let Family::Pruned(p) = variant.family
         && p.kernel == Kernel::Csr
         && !backend.is_host()
@@ -91,7 +103,7 @@ pub fn build(
             limit: memory_limit,
         });
     }
-    build_on(variant, workload, &backend.device())
+    Ok(())
 }
 
 /// Builds `variant` on `device` without the checks of [`build`] (for a device derived from a
