@@ -217,11 +217,11 @@ impl App {
             Action::NextView => {
                 let i = View::ALL.iter().position(|v| *v == self.view).unwrap_or(0);
                 self.show(View::ALL[(i + 1) % View::ALL.len()]);
-                self.measure_stages_if_needed()
+                self.measure_for_view()
             }
             Action::ShowView(view) => {
                 self.show(view);
-                self.measure_stages_if_needed()
+                self.measure_for_view()
             }
             Action::MoreStages | Action::FewerStages => {
                 let most = self
@@ -243,7 +243,7 @@ impl App {
                     return vec![];
                 }
                 self.pipeline.stages = stages;
-                self.measure_stages_if_needed()
+                self.measure_for_view()
             }
             Action::StartTraining => {
                 if self.watching.is_some() {
@@ -328,7 +328,7 @@ impl App {
                     .map_or(1, |v| v.dims.n_layers);
                 self.pipeline.stages = self.pipeline.stages.min(n_layers);
                 let mut effects = engine(EngineCmd::Focus(self.focused_name().to_owned()));
-                effects.extend(self.measure_stages_if_needed());
+                effects.extend(self.measure_for_view());
                 effects
             }
             Action::TogglePause => {
@@ -478,11 +478,16 @@ impl App {
 
     /// Asks for what the view on screen needs and does not have: the focused variant's
     /// pipeline stages, or its parts for the roofline.
-    fn measure_stages_if_needed(&mut self) -> Vec<Effect> {
-        if self.view == View::Roofline {
-            return self.measure_parts_if_needed();
+    fn measure_for_view(&mut self) -> Vec<Effect> {
+        match self.view {
+            View::Roofline => self.measure_parts_if_needed(),
+            View::Pipeline => self.measure_stages_if_needed(),
+            _ => vec![],
         }
-        if self.view != View::Pipeline || self.watching.is_some() || self.pipeline.pending {
+    }
+
+    fn measure_stages_if_needed(&mut self) -> Vec<Effect> {
+        if self.watching.is_some() || self.pipeline.pending {
             return vec![];
         }
         let current = self.pipeline.latencies.as_ref().is_some_and(|l| {
