@@ -30,6 +30,39 @@ fn wait_for(session: &str, needle: &str, timeout: Duration) -> String {
 
 struct Session(String);
 
+impl Session {
+    /// `command` in a new detached 160x48 tmux session named `name`.
+    fn start(name: String, command: &str) -> Self {
+        let started = tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            &name,
+            "-x",
+            "160",
+            "-y",
+            "48",
+            command,
+        ]);
+        assert!(
+            started.status.success(),
+            "{}",
+            String::from_utf8_lossy(&started.stderr)
+        );
+        Session(name)
+    }
+}
+
+/// Whether tmux runs here; CI must have it, elsewhere the test is skipped with a message.
+fn tmux_available() -> bool {
+    if Command::new("tmux").arg("-V").output().is_ok() {
+        return true;
+    }
+    assert!(std::env::var_os("CI").is_none(), "CI must install tmux");
+    eprintln!("skipping: tmux is not installed");
+    false
+}
+
 impl Drop for Session {
     fn drop(&mut self) {
         let _ = tmux(&["kill-session", "-t", &self.0]);
@@ -38,9 +71,7 @@ impl Drop for Session {
 
 #[test]
 fn measure_switch_snapshot_help_quit() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        assert!(std::env::var_os("CI").is_none(), "CI must install tmux");
-        eprintln!("skipping: tmux is not installed");
+    if !tmux_available() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -51,23 +82,7 @@ fn measure_switch_snapshot_help_quit() {
         env!("CARGO_BIN_EXE_effprof"),
         out_dir.display()
     );
-    let started = tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        &name,
-        "-x",
-        "160",
-        "-y",
-        "48",
-        &command,
-    ]);
-    assert!(
-        started.status.success(),
-        "{}",
-        String::from_utf8_lossy(&started.stderr)
-    );
-    let session = Session(name);
+    let session = Session::start(name, &command);
     let s = &session.0;
 
     // The first measurement: the focused variant's p50 in the legend.
@@ -136,9 +151,7 @@ fn file_name(p: &Path) -> String {
 
 #[test]
 fn view_replays_a_piped_stream_and_snapshots_it() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        assert!(std::env::var_os("CI").is_none(), "CI must install tmux");
-        eprintln!("skipping: tmux is not installed");
+    if !tmux_available() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -161,19 +174,7 @@ fn view_replays_a_piped_stream_and_snapshots_it() {
         env!("CARGO_BIN_EXE_effprof"),
         out_dir.display()
     );
-    let started = tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        &name,
-        "-x",
-        "160",
-        "-y",
-        "48",
-        &command,
-    ]);
-    assert!(started.status.success());
-    let session = Session(name);
+    let session = Session::start(name, &command);
     let s = &session.0;
 
     let shown = wait_for(s, "end of standard input", Duration::from_secs(30));
