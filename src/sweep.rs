@@ -300,18 +300,14 @@ impl SweepReport {
         s
     }
 
-    fn table(&self, preset: &str) -> String {
-        use comfy_table::{CellAlignment, ContentArrangement, Table};
+    fn table(&self, markdown: bool) -> String {
+        use comfy_table::CellAlignment;
         let mut out = String::new();
         for seq in self.seq_lens() {
             let line: Vec<&SweepPoint> = self.points.iter().filter(|p| p.seq_len == seq).collect();
-            let mut table = Table::new();
-            table
-                .load_preset(preset)
-                .set_content_arrangement(ContentArrangement::Dynamic);
             let mut header = vec![format!("seq_len {seq}: p50 · tokens/s")];
             header.extend(line.iter().map(|p| format!("batch {}", p.batch)));
-            table.set_header(header);
+            let mut table = crate::report::text_table(markdown, header);
             for name in self.variants() {
                 let mut row = vec![name.clone()];
                 row.extend(line.iter().map(|p| match p.value(&name) {
@@ -347,7 +343,7 @@ impl SweepReport {
 
     pub fn to_text(&self) -> String {
         let mut out = format!("sweep on {}\n", self.backend);
-        out.push_str(&self.table(comfy_table::presets::UTF8_FULL_CONDENSED));
+        out.push_str(&self.table(false));
         for line in self.flip_lines() {
             out.push_str(&line);
             out.push('\n');
@@ -356,7 +352,7 @@ impl SweepReport {
     }
 
     pub fn to_markdown(&self) -> String {
-        let mut out = self.table(comfy_table::presets::ASCII_MARKDOWN);
+        let mut out = self.table(true);
         for line in self.flip_lines() {
             out.push_str(&format!("- {line}\n"));
         }

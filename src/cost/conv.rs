@@ -77,18 +77,6 @@ fn row(name: String, kind: LayerKind, params: u64, counts: OpCounts, peak: u64) 
     }
 }
 
-fn sum(all: impl IntoIterator<Item = OpCounts>) -> OpCounts {
-    all.into_iter().fold(OpCounts::default(), |mut acc, c| {
-        acc.flops_dense += c.flops_dense;
-        acc.flops_useful += c.flops_useful;
-        acc.flops_executed += c.flops_executed;
-        acc.weight_bytes += c.weight_bytes;
-        acc.act_read_bytes += c.act_read_bytes;
-        acc.act_written_bytes += c.act_written_bytes;
-        acc
-    })
-}
-
 /// Per layer: the stem, each residual block, and the pooled classifier.
 pub fn conv_layer_costs(spec: &ConvSpec, w: &ImageWorkload) -> Vec<LayerCost> {
     let n = w.batch as u64;
@@ -107,7 +95,9 @@ pub fn conv_layer_costs(spec: &ConvSpec, w: &ImageWorkload) -> Vec<LayerCost> {
         "stem".into(),
         LayerKind::Conv,
         stem.params(),
-        sum([stem.counts(n, hw), elementwise(map, map)]),
+        [stem.counts(n, hw), elementwise(map, map)]
+            .into_iter()
+            .sum(),
         n * w.in_channels as u64 * hw + map,
     ));
 
@@ -124,7 +114,7 @@ pub fn conv_layer_costs(spec: &ConvSpec, w: &ImageWorkload) -> Vec<LayerCost> {
             format!("block{b}"),
             LayerKind::Conv,
             params,
-            sum(counts),
+            counts.into_iter().sum(),
             3 * map,
         ));
     }

@@ -30,6 +30,15 @@ pub struct OpCounts {
     pub act_written_bytes: u64,
 }
 
+impl std::iter::Sum for OpCounts {
+    fn sum<I: Iterator<Item = OpCounts>>(iter: I) -> Self {
+        iter.fold(OpCounts::default(), |mut acc, c| {
+            acc.add(c);
+            acc
+        })
+    }
+}
+
 impl OpCounts {
     pub fn mem_access_bytes(&self) -> u64 {
         self.weight_bytes + self.act_read_bytes + self.act_written_bytes

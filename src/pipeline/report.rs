@@ -1,8 +1,7 @@
 //! Pipeline figures of measured stages: for each number of micro-batches and schedule, the step
 //! time, bubble (simulated beside the textbook figure), throughput and activations in flight.
 
-use comfy_table::presets::{ASCII_MARKDOWN, UTF8_FULL_CONDENSED};
-use comfy_table::{CellAlignment, ContentArrangement, Table};
+use comfy_table::CellAlignment;
 use serde::{Deserialize, Serialize};
 
 use super::{Schedule, StageLatencies, Timeline, simulate, textbook_bubble};
@@ -160,11 +159,7 @@ fn cells(r: &PipelineReport, p: &PipelinePoint) -> Vec<String> {
 }
 
 pub fn to_text(reports: &[PipelineReport], width: Option<u16>) -> String {
-    let mut table = Table::new();
-    table
-        .load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(header());
+    let mut table = crate::report::text_table(false, header());
     if let Some(w) = width {
         table.set_width(w);
     }
@@ -186,8 +181,7 @@ pub fn to_text(reports: &[PipelineReport], width: Option<u16>) -> String {
 }
 
 pub fn to_markdown(reports: &[PipelineReport]) -> String {
-    let mut table = Table::new();
-    table.load_preset(ASCII_MARKDOWN).set_header(header());
+    let mut table = crate::report::text_table(true, header());
     for r in reports {
         for p in &r.points {
             table.add_row(cells(r, p));

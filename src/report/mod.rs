@@ -7,4 +7,6 @@ mod table;
 
 pub use models::{ModelsReport, VariantCost};
 pub use ranks::{RANKED, Ranks, kendall_tau_b, rank};
-pub use table::{Better, Cell, IndicatorTable, Row, Source, csv_text, format_number, ratio_text};
+pub use table::{
+    Better, Cell, IndicatorTable, Row, Source, csv_text, format_number, ratio_text, text_table,
+};

@@ -146,11 +146,7 @@ impl IndicatorTable {
 
     /// A table for the terminal; `*` marks the best value of each row.
     pub fn to_text(&self, width: Option<u16>) -> String {
-        let mut table = Table::new();
-        table
-            .load_preset(UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_header(self.header());
+        let mut table = text_table(false, self.header());
         if let Some(width) = width {
             table.set_width(width);
         }
@@ -173,8 +169,7 @@ impl IndicatorTable {
 
     /// GitHub-flavoured Markdown; the best value of each row in bold.
     pub fn to_markdown(&self) -> String {
-        let mut table = Table::new();
-        table.load_preset(ASCII_MARKDOWN).set_header(self.header());
+        let mut table = text_table(true, self.header());
         for row in &self.rows {
             let mut cells = vec![row.label.to_owned()];
             cells.extend((0..self.columns.len()).map(|c| {
@@ -240,6 +235,24 @@ impl IndicatorTable {
         }
         csv_text(w)
     }
+}
+
+/// A table for the terminal (wrapped to fit) or, with `markdown`, for GitHub-flavoured
+/// Markdown, under `header`.
+pub fn text_table<T: Into<comfy_table::Cell>>(
+    markdown: bool,
+    header: impl IntoIterator<Item = T>,
+) -> Table {
+    let mut table = Table::new();
+    if markdown {
+        table.load_preset(ASCII_MARKDOWN);
+    } else {
+        table
+            .load_preset(UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic);
+    }
+    table.set_header(header);
+    table
 }
 
 /// What a CSV writer into memory wrote, as text.

@@ -107,17 +107,10 @@ impl Roofline {
     }
 
     pub fn to_text(&self, markdown: bool) -> String {
-        use comfy_table::presets::{ASCII_MARKDOWN, UTF8_FULL_CONDENSED};
-        use comfy_table::{CellAlignment, ContentArrangement, Table};
-        let mut table = Table::new();
-        table
-            .load_preset(if markdown {
-                ASCII_MARKDOWN
-            } else {
-                UTF8_FULL_CONDENSED
-            })
-            .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_header([
+        use comfy_table::CellAlignment;
+        let mut table = crate::report::text_table(
+            markdown,
+            [
                 "variant",
                 "part",
                 "FLOPs",
@@ -127,7 +120,8 @@ impl Roofline {
                 "roof",
                 "% of roof",
                 "bound",
-            ]);
+            ],
+        );
         for p in &self.points {
             table.add_row([
                 p.variant.clone(),

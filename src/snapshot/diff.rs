@@ -1,12 +1,13 @@
 //! Two snapshots side by side (two backends, two machines, two versions): each indicator's
 //! ratio B / A per variant, and the indicators under which the variants rank differently.
 
-use comfy_table::presets::{ASCII_MARKDOWN, UTF8_FULL_CONDENSED};
-use comfy_table::{CellAlignment, ContentArrangement, Table};
+use comfy_table::CellAlignment;
 use serde::Serialize;
 
 use super::Snapshot;
-use crate::report::{Better, Cell, Row, format_number, kendall_tau_b, rank, ratio_text};
+use crate::report::{
+    Better, Cell, Row, format_number, kendall_tau_b, rank, ratio_text, text_table,
+};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct DiffRow {
@@ -179,11 +180,7 @@ impl Diff {
     }
 
     pub fn to_text(&self, width: Option<u16>) -> String {
-        let mut table = Table::new();
-        table
-            .load_preset(UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_header(self.header());
+        let mut table = text_table(false, self.header());
         if let Some(w) = width {
             table.set_width(w);
         }
@@ -203,8 +200,7 @@ impl Diff {
     }
 
     pub fn to_markdown(&self) -> String {
-        let mut table = Table::new();
-        table.load_preset(ASCII_MARKDOWN).set_header(self.header());
+        let mut table = text_table(true, self.header());
         for row in &self.rows {
             let mut cells = self.cells(row);
             if row.ranking_changed == Some(true) {

@@ -202,17 +202,10 @@ pub fn train_until(
 
 /// The runs side by side: reached or not, steps, tokens, time, FLOPs to the target.
 pub fn to_text(runs: &[TrainRun], markdown: bool) -> String {
-    use comfy_table::presets::{ASCII_MARKDOWN, UTF8_FULL_CONDENSED};
-    use comfy_table::{CellAlignment, ContentArrangement, Table};
-    let mut table = Table::new();
-    table
-        .load_preset(if markdown {
-            ASCII_MARKDOWN
-        } else {
-            UTF8_FULL_CONDENSED
-        })
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header([
+    use comfy_table::CellAlignment;
+    let mut table = crate::report::text_table(
+        markdown,
+        [
             "variant",
             "reached",
             "steps",
@@ -221,7 +214,8 @@ pub fn to_text(runs: &[TrainRun], markdown: bool) -> String {
             "time / step",
             "train FLOPs",
             "best loss",
-        ]);
+        ],
+    );
     for r in runs {
         table.add_row([
             r.variant.clone(),
