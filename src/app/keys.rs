@@ -12,10 +12,9 @@ pub const KEYS: &[(&str, &str)] = &[
     ("+ / -", "double / halve the batch"),
     ("r", "reset statistics"),
     ("s", "export a snapshot"),
-    (
-        "Tab / 1-5",
-        "next view / Live, Compare, Ranks, Routing, Pipeline",
-    ),
+    ("Tab", "next view"),
+    ("1 2 3 4", "Live, Compare, Ranks, Routing"),
+    ("5 6 7 8", "Pipeline, Sweep, Roofline, Train"),
     ("p / P", "pipeline: one more / fewer stage"),
     ("m / M", "pipeline: twice / half the micro-batches"),
     ("w", "sweep batch sizes 1-16"),
