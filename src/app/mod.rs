@@ -469,10 +469,11 @@ impl App {
         let Some(summary) = &self.summary else {
             return;
         };
-        let mut suite = self.suite.clone();
-        suite.workload.batch = summary.batch;
-        if let Ok(snapshot) = self.snapshot_of(summary, SystemTime::UNIX_EPOCH) {
-            self.table = snapshot.table();
+        let host = self.host.clone();
+        if let Ok((_, table)) =
+            Snapshot::with_table(&self.suite, summary, host, SystemTime::UNIX_EPOCH)
+        {
+            self.table = table;
         }
     }
 
@@ -553,6 +554,27 @@ impl App {
         now: SystemTime,
     ) -> Result<Snapshot, crate::cost::TooLarge> {
         Snapshot::new(&self.suite, summary, self.host.clone(), now)
+    }
+
+    /// What the Roofline view draws: every measured variant and the focused one's parts, from
+    /// the analytic figures already held (no snapshot is built per frame). None before the
+    /// peaks, or while the analytic figures are at a batch the engine has not reached yet.
+    pub fn roofline(&self) -> Option<crate::roofline::Roofline> {
+        let summary = self.summary.as_ref()?;
+        if summary.batch != self.batch {
+            return None;
+        }
+        let models = self.analytic.iter().filter_map(|a| {
+            let m = summary.variants.iter().find(|v| v.name == a.name)?;
+            Some((a.name.as_str(), &a.cost.totals, m.flops_per_s))
+        });
+        let parts = self.parts.as_ref().filter(|p| p.backend == summary.backend);
+        Some(crate::roofline::Roofline::of_models(
+            summary.backend,
+            summary.peaks?,
+            models,
+            parts,
+        ))
     }
 
     pub fn error(&mut self, text: String) {

@@ -106,6 +106,38 @@ impl Roofline {
         }
     }
 
+    /// Whole models placed by their analytic intensity and measured FLOP/s (those without a
+    /// measurement are left out), and the measured parts of one beside them.
+    pub fn of_models<'a>(
+        backend: crate::backend::Backend,
+        peaks: Peaks,
+        models: impl Iterator<Item = (&'a str, &'a crate::cost::Totals, Option<f64>)>,
+        parts: Option<&PartsReport>,
+    ) -> Self {
+        let mut points: Vec<RooflinePoint> = models
+            .filter_map(|(name, t, flops_per_s)| {
+                let seconds = t.flops_executed as f64 / flops_per_s?;
+                RooflinePoint::place(
+                    name,
+                    "model",
+                    t.flops_executed,
+                    t.mem_access_bytes,
+                    seconds,
+                    &peaks,
+                )
+            })
+            .collect();
+        let mut notes = Vec::new();
+        if let Some(parts) = parts {
+            let r = parts.roofline(peaks);
+            points.extend(r.points.into_iter().filter(|p| p.part != "model"));
+            notes = r.notes;
+        }
+        let mut r = Self::new(backend, peaks, points);
+        r.notes = notes;
+        r
+    }
+
     pub fn to_text(&self, markdown: bool) -> String {
         use comfy_table::CellAlignment;
         let mut table = crate::report::text_table(

@@ -92,6 +92,16 @@ impl Snapshot {
         host: Host,
         created: SystemTime,
     ) -> Result<Self, crate::cost::TooLarge> {
+        Self::with_table(suite, summary, host, created).map(|(snapshot, _)| snapshot)
+    }
+
+    /// [`Snapshot::new`] and its side-by-side table, which the ranks are made from anyway.
+    pub fn with_table(
+        suite: &Suite,
+        summary: &Summary,
+        host: Host,
+        created: SystemTime,
+    ) -> Result<(Self, crate::report::IndicatorTable), crate::cost::TooLarge> {
         let mut at_batch = suite.clone();
         at_batch.workload.batch = summary.batch;
         let models = ModelsReport::new(&at_batch)?;
@@ -133,8 +143,9 @@ impl Snapshot {
             parts: None,
             training: None,
         };
-        snapshot.ranks = Ranks::from_table(&snapshot.table());
-        Ok(snapshot)
+        let table = snapshot.table();
+        snapshot.ranks = Ranks::from_table(&table);
+        Ok((snapshot, table))
     }
 
     /// `misnomer-wgpu-cpu-20261128T142233Z`: the folder an export goes into.
@@ -154,33 +165,20 @@ impl Snapshot {
     /// Every measured variant on the backend's roofline (analytic intensity, measured FLOP/s),
     /// and the measured parts; None before the peaks are measured.
     pub fn roofline(&self) -> Option<crate::roofline::Roofline> {
-        use crate::roofline::{Roofline, RooflinePoint};
-        let peaks = self.peaks?;
-        let mut points: Vec<RooflinePoint> = self
-            .variants
-            .iter()
-            .filter_map(|v| {
-                let t = &v.analytic.cost.totals;
-                let seconds = t.flops_executed as f64 / v.measured.flops_per_s?;
-                RooflinePoint::place(
-                    &v.analytic.name,
-                    "model",
-                    t.flops_executed,
-                    t.mem_access_bytes,
-                    seconds,
-                    &peaks,
-                )
-            })
-            .collect();
-        let mut notes = Vec::new();
-        if let Some(parts) = self.parts.as_ref().filter(|p| p.backend == self.backend) {
-            let r = parts.roofline(peaks);
-            points.extend(r.points.into_iter().filter(|p| p.part != "model"));
-            notes = r.notes;
-        }
-        let mut r = Roofline::new(self.backend, peaks, points);
-        r.notes = notes;
-        Some(r)
+        let models = self.variants.iter().map(|v| {
+            (
+                v.analytic.name.as_str(),
+                &v.analytic.cost.totals,
+                v.measured.flops_per_s,
+            )
+        });
+        let parts = self.parts.as_ref().filter(|p| p.backend == self.backend);
+        Some(crate::roofline::Roofline::of_models(
+            self.backend,
+            self.peaks?,
+            models,
+            parts,
+        ))
     }
 
     /// One line saying where and when: backend, adapter, host, versions.

@@ -22,11 +22,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let roofline = app
-        .snapshot(std::time::SystemTime::UNIX_EPOCH)
-        .and_then(Result::ok)
-        .and_then(|s| s.roofline());
-    let Some(r) = roofline else {
+    let Some(r) = app.roofline() else {
         frame.render_widget(
             Paragraph::new("waiting for the backend's peaks and the first measurements")
                 .alignment(Alignment::Center),
