@@ -16,8 +16,10 @@ fn bare_loop(suite: &spec::Suite, name: &str, backend: Backend, seconds: f64) ->
     let variant = suite.variant(name).expect("the variant exists");
     let w = &suite.workload;
     let device = backend.device();
-    let model = zoo::build(variant, w, backend, u64::MAX).expect("the model builds");
-    let mut tokens = zoo::random_tokens(w, &device);
+    let model =
+        zoo::build_lm(variant, w, backend, u64::MAX, "the bare loop").expect("the model builds");
+    let tokens_of = w.token_workload().expect("a token suite");
+    let mut tokens = zoo::random_tokens(&tokens_of, &device);
     let step = |tokens: Tensor<2, Int>| {
         let out = model.forward(tokens.clone());
         let next = zoo::chained_input(tokens, out.logits);

@@ -29,7 +29,7 @@ pub struct StreamHeader {
 }
 
 impl StreamHeader {
-    pub fn new(suite: &Suite, host: Host) -> Result<Self, crate::cost::TooLarge> {
+    pub fn new(suite: &Suite, host: Host) -> Result<Self, crate::cost::CountError> {
         Ok(Self {
             schema: STREAM_SCHEMA.to_owned(),
             effprof_version: env!("CARGO_PKG_VERSION").to_owned(),

@@ -30,12 +30,14 @@ impl SweepPoint {
     /// The measured variants of an engine summary; variants without a latency are left out.
     ///
     /// Throughput here is at the median latency (tokens per pass / p50), not the mean: a few
-    /// slow passes on a shared machine move the mean enough to fake a flip.
-    pub fn from_summary(summary: &Summary) -> Self {
-        let tokens = (summary.batch * summary.seq_len) as f64;
-        Self {
+    /// slow passes on a shared machine move the mean enough to fake a flip. `None` for a
+    /// summary of an image workload, which has no sequence length to sweep.
+    pub fn from_summary(summary: &Summary) -> Option<Self> {
+        let seq_len = summary.seq_len?;
+        let tokens = (summary.batch * seq_len) as f64;
+        Some(Self {
             batch: summary.batch,
-            seq_len: summary.seq_len,
+            seq_len,
             values: summary
                 .variants
                 .iter()
@@ -50,7 +52,7 @@ impl SweepPoint {
                     })
                 })
                 .collect(),
-        }
+        })
     }
 
     fn value(&self, variant: &str) -> Option<&SweepValue> {

@@ -150,3 +150,58 @@ fn exit_codes() {
     );
     assert!(String::from_utf8_lossy(&o.stderr).contains("wgpu:discrete:99 is unavailable"));
 }
+
+#[test]
+fn a_conv_suite_is_measured_in_samples_and_the_transformer_only_commands_say_na() {
+    let suite = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tiny-conv.toml");
+    let o = effprof(&[
+        "bench", "--suite", suite, "--iters", "2", "--format", "json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert_eq!(variant_names(&doc), ["standard", "grouped", "depthwise"]);
+    assert_eq!(doc["suite"]["workload"]["image_size"], 8);
+    for v in doc["variants"].as_array().unwrap() {
+        assert_eq!(v["family"]["kind"], "conv");
+        let m = &v["measured"];
+        assert!(m["samples_per_s"].as_f64().unwrap() > 0.0);
+        assert!(m["tokens_per_s"].is_null());
+    }
+    let flops = |i: usize| {
+        doc["variants"][i]["totals"]["flops_executed"]
+            .as_u64()
+            .unwrap()
+    };
+    assert!(flops(2) * 4 < flops(0), "depthwise needs far fewer FLOPs");
+
+    let table = effprof(&["bench", "--suite", suite, "--iters", "2"]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains("throughput samples/s") && !text.contains("tokens/s"),
+        "{text}"
+    );
+    assert!(
+        text.contains("conv depthwise_separable") && text.contains("w16 B2"),
+        "{text}"
+    );
+
+    for (args, words) in [
+        (
+            vec!["sweep", "--suite", suite, "--batch", "1"],
+            "sweeps vary the batch and seq_len",
+        ),
+        (vec!["train", "--suite", suite], "training is n/a"),
+    ] {
+        let o = effprof(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(words) && err.contains("images"), "{err}");
+    }
+    let o = effprof(&["pipeline", "--suite", suite, "--stages", "2"]);
+    let out = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.contains("standard: n/a, a conv variant"), "{out}");
+}

@@ -105,7 +105,7 @@ fn list_names_the_builtin_suites() {
     let o = effprof(&["models", "--list"]);
     assert!(o.status.success());
     let out = stdout(&o);
-    for name in ["misnomer", "tiny", "moe-scaling", "sparsity"] {
+    for name in ["misnomer", "tiny", "moe-scaling", "sparsity", "convnets"] {
         assert!(out.contains(name), "{out}");
     }
 }

@@ -1,14 +1,18 @@
 //! The analytic cost model against counts derived by hand, and the default suite's matches.
 
 use effprof::cost::{self, LayerKind};
-use effprof::spec::{self, Dims, Family, Kernel, MatchBy, MoeSpec, PruneSpec, Variant, Workload};
+use effprof::spec::{
+    self, Dims, Family, Input, Kernel, MatchBy, MoeSpec, PruneSpec, TokenShape, Variant, Workload,
+};
 
 /// B=2, S=3 (T=6), V=5, d=4, h=2, f=6.
 fn workload() -> Workload {
     Workload {
         batch: 2,
-        seq_len: 3,
-        vocab: 5,
+        input: Input::Tokens(TokenShape {
+            seq_len: 3,
+            vocab: 5,
+        }),
         seed: 0,
         baseline: "x".into(),
     }
@@ -17,12 +21,12 @@ fn workload() -> Workload {
 fn variant(family: Family, n_layers: usize) -> Variant {
     Variant {
         name: "x".into(),
-        dims: Dims {
+        dims: Some(Dims {
             d_model: 4,
             n_heads: 2,
             d_ff: 6,
             n_layers,
-        },
+        }),
         family,
         matched: None,
     }
@@ -211,9 +215,12 @@ fn pruned_count_is_exact() {
 #[test]
 fn huge_models_are_refused_not_wrapped() {
     let mut v = variant(Family::Dense, 4096);
-    v.dims.d_model = 1 << 20;
-    v.dims.n_heads = 1;
-    v.dims.d_ff = 1 << 20;
+    v.dims = Some(Dims {
+        d_model: 1 << 20,
+        n_heads: 1,
+        d_ff: 1 << 20,
+        n_layers: 4096,
+    });
     let e = cost::analyze(&v, &workload()).unwrap_err();
     assert!(e.to_string().contains("too large to count"), "{e}");
 }

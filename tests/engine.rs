@@ -197,6 +197,15 @@ fn a_real_run_on_flex_stays_below_the_peak() {
 }
 
 #[test]
+fn a_real_run_of_the_conv_family_on_ndarray_and_flex() {
+    for backend in [Backend::Ndarray, Backend::Flex] {
+        let last = common::real_conv_run(backend);
+        assert_eq!(last.backend, backend);
+        assert_eq!(last.variants.len(), 3);
+    }
+}
+
+#[test]
 fn a_consumer_that_stops_reading_neither_stalls_nor_bloats_the_worker() {
     let engine = EngineHandle::spawn(config(None)).unwrap();
     // Read nothing for a while: the worker fills the channel, then drops summaries.

@@ -18,7 +18,7 @@ fn stages_of_dense_and_moe_on_ndarray_and_flex() {
             let v = suite.variant(name).unwrap();
             let s = measure_stages(v, &suite.workload, backend, 2, u64::MAX, BUDGET).unwrap();
             assert_eq!(s.layers.len(), 2);
-            assert_eq!(s.layers.last().unwrap().end, v.dims.n_layers);
+            assert_eq!(s.layers.last().unwrap().end, v.dims.unwrap().n_layers);
             let backward = s.backward_s.as_ref().expect("autodiff gives a backward");
             let train = s.train_forward_s.as_ref().unwrap();
             for stage in 0..2 {

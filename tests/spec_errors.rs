@@ -46,7 +46,7 @@ fn assert_points_at(e: &SpecError, text: &str, needle: &str) {
 fn a_valid_suite_parses() {
     let s = parse_suite(&suite(DENSE_A), "ok.toml").unwrap();
     assert_eq!(s.variants.len(), 1);
-    assert_eq!(s.workload.tokens(), 16);
+    assert_eq!(s.workload.tokens(), Some(16));
     assert_eq!(s.source, "ok.toml");
 }
 
@@ -97,8 +97,12 @@ fn missing_key() {
 fn missing_suite_key() {
     let text = suite(DENSE_A).replace("vocab = 32\n", "");
     let e = error(&text);
-    assert!(e.message.contains("missing field `vocab`"), "{e}");
-    assert!(e.line.is_some(), "{e}");
+    assert_points_at(&e, &text, "[suite]");
+    assert!(
+        e.to_string()
+            .contains("suite: vocab: missing; a token workload needs seq_len and vocab"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -329,4 +333,214 @@ fn unknown_suite_name_lists_the_builtins() {
 fn builtin_suites_load_by_name_and_by_models_path() {
     assert_eq!(load_suite("tiny").unwrap().source, "builtin:tiny");
     assert_eq!(load_suite("models/tiny.toml").unwrap().name, "tiny");
+}
+
+const IMAGES: &str = r#"[suite]
+name = "c"
+batch = 2
+image_size = 8
+in_channels = 3
+classes = 4
+baseline = "a"
+"#;
+
+const CONV_A: &str = r#"[[variant]]
+name = "a"
+family = "conv"
+conv = "grouped"
+groups = 4
+width = 16
+blocks = 2
+"#;
+
+fn conv_suite(variant: &str) -> String {
+    format!("{IMAGES}\n{variant}")
+}
+
+#[test]
+fn a_conv_suite_parses_with_its_image_workload() {
+    let s = parse_suite(&conv_suite(CONV_A), "ok.toml").unwrap();
+    use effprof::spec::{ConvKind, Family, Samples};
+    let Family::Conv(c) = s.variants[0].family else {
+        panic!("{:?}", s.variants[0].family)
+    };
+    assert_eq!(
+        (c.kind, c.width, c.blocks),
+        (ConvKind::Grouped { groups: 4 }, 16, 2)
+    );
+    assert_eq!(s.variants[0].dims, None);
+    assert_eq!(s.workload.tokens(), None);
+    let Samples::Images(w) = s.workload.samples() else {
+        panic!("an image workload")
+    };
+    assert_eq!(
+        (w.batch, w.image_size, w.in_channels, w.classes),
+        (2, 8, 3, 4)
+    );
+    // The built-in comparison parses, baseline first among its kinds.
+    let builtin = load_suite("convnets").unwrap();
+    assert_eq!(builtin.baseline().name, "standard");
+    assert!(builtin.variants.len() >= 3);
+}
+
+#[test]
+fn a_suite_round_trips_through_json_with_conv_variants() {
+    // Snapshots store the suite; a conv family and an image workload must come back as they were.
+    for suite in [
+        parse_suite(&conv_suite(CONV_A), "ok.toml").unwrap(),
+        load_suite("convnets").unwrap(),
+        load_suite("tiny").unwrap(),
+    ] {
+        let json = serde_json::to_string(&suite).unwrap();
+        let back: effprof::spec::Suite = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, suite, "{json}");
+    }
+}
+
+/// The error at `needle`, with `key` in its message and every `words` in it.
+fn check(text: &str, needle: &str, key: &str, words: &[&str]) {
+    let e = error(text);
+    assert_points_at(&e, text, needle);
+    let msg = e.to_string();
+    assert!(msg.contains(key), "{msg}");
+    for w in words {
+        assert!(msg.contains(w), "`{w}` missing from: {msg}");
+    }
+}
+
+#[test]
+fn conv_variants_take_images_and_transformers_take_tokens() {
+    let text = suite(CONV_A);
+    check(
+        &text,
+        "\"conv\"",
+        "variant \"a\": family",
+        &["take images", "image_size, in_channels and classes"],
+    );
+    let text = conv_suite(DENSE_A);
+    check(
+        &text,
+        "\"dense\"",
+        "variant \"a\": family",
+        &["take token sequences", "only conv variants"],
+    );
+}
+
+#[test]
+fn a_workload_is_tokens_or_images_and_complete() {
+    let both = format!("{}image_size = 8\n\n{DENSE_A}", HEADER);
+    check(
+        &both,
+        "image_size",
+        "suite: image_size",
+        &["not both", "`seq_len`"],
+    );
+
+    let neither = suite(DENSE_A)
+        .replace("seq_len = 8\n", "")
+        .replace("vocab = 32\n", "");
+    check(
+        &neither,
+        "[suite]",
+        "suite: seq_len",
+        &["missing the input", "seq_len and vocab", "image_size"],
+    );
+
+    let partial = conv_suite(CONV_A).replace("classes = 4\n", "");
+    check(
+        &partial,
+        "[suite]",
+        "suite: classes",
+        &["missing", "image_size, in_channels and classes"],
+    );
+
+    let zero = conv_suite(CONV_A).replace("image_size = 8", "image_size = 0");
+    check(
+        &zero,
+        "image_size = 0",
+        "suite: image_size",
+        &["at least 1"],
+    );
+}
+
+#[test]
+fn conv_keys_are_checked() {
+    let unknown = conv_suite(&CONV_A.replace("\"grouped\"", "\"dilated\""));
+    check(
+        &unknown,
+        "dilated",
+        "variant \"a\": conv",
+        &[
+            "unknown convolution `dilated`",
+            "standard, depthwise_separable, grouped",
+        ],
+    );
+
+    let indivisible = conv_suite(&CONV_A.replace("groups = 4", "groups = 5"));
+    check(
+        &indivisible,
+        "groups = 5",
+        "variant \"a\": groups",
+        &["divide width (16)", "got 5"],
+    );
+
+    let stray = conv_suite(&CONV_A.replace("\"grouped\"", "\"standard\""));
+    check(
+        &stray,
+        "groups = 4",
+        "variant \"a\": groups",
+        &["only for conv = \"grouped\"", "standard"],
+    );
+
+    let missing = conv_suite(&CONV_A.replace("width = 16\n", ""));
+    check(
+        &missing,
+        "[[variant]]",
+        "variant \"a\": width",
+        &["missing"],
+    );
+
+    let no_kind = conv_suite(
+        &CONV_A
+            .replace("conv = \"grouped\"\n", "")
+            .replace("groups = 4\n", ""),
+    );
+    check(
+        &no_kind,
+        "[[variant]]",
+        "variant \"a\": conv",
+        &["missing", "depthwise_separable"],
+    );
+}
+
+#[test]
+fn transformer_keys_on_a_conv_variant_and_conv_keys_on_a_transformer_are_refused() {
+    let with_d_model = conv_suite(&format!("{CONV_A}d_model = 16\n"));
+    check(
+        &with_d_model,
+        "d_model",
+        "variant \"a\": d_model",
+        &[
+            "not allowed for family `conv`",
+            "name, family, conv, groups, width, blocks",
+        ],
+    );
+
+    let matched = conv_suite(&format!(
+        "{CONV_A}match = {{ variant = \"a\", by = \"flops\", solve = \"d_ff\" }}\n"
+    ));
+    check(
+        &matched,
+        "match =",
+        "variant \"a\": match",
+        &["not allowed for family `conv`"],
+    );
+
+    let width_on_dense = suite(&format!("{DENSE_A}width = 16\n"));
+    check(
+        &width_on_dense,
+        "width = 16",
+        "variant \"a\": width",
+        &["not allowed for family `dense`"],
+    );
 }

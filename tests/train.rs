@@ -30,7 +30,7 @@ fn dense_reaches_the_target_above_the_floor_within_bounded_steps() {
     assert!(run.reached, "{:?}", run.note);
     assert_eq!(seen, run.steps, "every step is reported");
     assert!(run.steps < 4000);
-    let floor = task(&suite.workload).entropy_rate();
+    let floor = task(&suite.workload.token_workload().unwrap()).entropy_rate();
     assert_eq!(run.floor, floor);
     assert!((run.target - (floor + 0.1)).abs() < 1e-12);
     // Learning happened: from about ln(vocab) down to the target, and never below the floor
@@ -55,7 +55,7 @@ fn dense_reaches_the_target_above_the_floor_within_bounded_steps() {
 #[test]
 fn a_target_below_the_floor_is_not_reached_and_says_so() {
     let suite = spec::load_suite("tiny").unwrap();
-    let floor = task(&suite.workload).entropy_rate();
+    let floor = task(&suite.workload.token_workload().unwrap()).entropy_rate();
     let config = TrainConfig {
         target_loss: Some(floor - 0.5),
         max_steps: 30,

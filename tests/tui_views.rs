@@ -78,7 +78,7 @@ fn summary(elapsed_s: f64) -> Summary {
         elapsed_s,
         paused: false,
         batch: 2,
-        seq_len: 16,
+        seq_len: Some(16),
         focus: "dense".into(),
         busy: None,
         peaks: Some(Peaks {
@@ -549,7 +549,7 @@ fn train_view_draws_curves_and_the_finished_runs() {
     );
     assert_eq!(app.update(Action::StartTraining), []);
     assert!(app.message.take().unwrap().text.contains("0 of 6"));
-    let floor = effprof::train::task(&app.suite.workload).entropy_rate();
+    let floor = effprof::train::loss_floor(&app.suite.workload).unwrap();
     let curve: Vec<(usize, f64)> = (1..=40).map(|s| (s, floor + 3.0 / s as f64)).collect();
     app.on_engine(EngineEvent::TrainProgress {
         variant: "dense".into(),

@@ -38,8 +38,9 @@ fn dense_and_moe_on_wgpu_match_ndarray() {
     for name in ["dense", "moe"] {
         let v = suite.variant(name).unwrap();
         let logits = |b: Backend| {
-            let model = zoo::build(v, w, b, u64::MAX).unwrap();
-            let out = model.forward(zoo::random_tokens(w, &b.device()));
+            let model = zoo::build_lm(v, w, b, u64::MAX, "a test").unwrap();
+            let tokens = w.token_workload().unwrap();
+            let out = model.forward(zoo::random_tokens(&tokens, &b.device()));
             (
                 out.logits.into_data(),
                 out.routing
@@ -80,6 +81,13 @@ fn a_real_run_on_wgpu_stays_below_the_peak_and_refuses_csr() {
     assert!(
         matches!(&csr.phase, effprof::engine::Phase::Failed { reason } if reason.contains("unsupported on wgpu"))
     );
+}
+
+#[test]
+fn a_real_run_of_the_conv_family_on_wgpu() {
+    let Some(backend) = wgpu() else { return };
+    let last = common::real_conv_run(backend);
+    assert!(last.device_memory.is_some_and(|m| m.in_use_bytes > 0));
 }
 
 #[test]

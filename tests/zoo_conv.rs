@@ -60,3 +60,53 @@ fn ndarray_and_flex_compute_the_same_network() {
             .assert_approx_eq::<f32>(&logits(Backend::Flex), Tolerance::relative(1e-4));
     }
 }
+
+#[test]
+fn a_suites_conv_variants_build_and_chain_through_the_zoo() {
+    // The path the engine takes: suite -> zoo::build -> Model, forward with a chained input.
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tiny-conv.toml");
+    let suite = effprof::spec::load_suite(path).unwrap();
+    let device = Backend::Ndarray.device();
+    for v in &suite.variants {
+        let model = effprof::zoo::build(v, &suite.workload, Backend::Ndarray, u64::MAX).unwrap();
+        let report = effprof::cost::analyze(v, &suite.workload).unwrap();
+        assert_eq!(model.num_params() as u64, report.params_total, "{}", v.name);
+        let input = effprof::zoo::random_input(&suite.workload, &device);
+        let effprof::zoo::Batch::Images(first) = input.clone() else {
+            panic!("an image suite gives images")
+        };
+        let out = model.forward_chained(input).unwrap();
+        let effprof::zoo::Batch::Images(next) = out.next else {
+            panic!("images chain to images")
+        };
+        // The chained input is the same pixels, now waiting for this pass.
+        next.into_data()
+            .assert_approx_eq::<f32>(&first.into_data(), Tolerance::absolute(0.0));
+        assert!(out.routing.is_empty());
+        // A transformer-only measurement says why it cannot take this variant.
+        let err = effprof::zoo::build_lm(
+            v,
+            &suite.workload,
+            Backend::Ndarray,
+            u64::MAX,
+            "pipeline staging",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("is a conv variant: pipeline staging"),
+            "{err}"
+        );
+    }
+    // Tokens are not images: a mismatched input is an error, not a panic.
+    let tiny = effprof::spec::load_suite("tiny").unwrap();
+    let model = effprof::zoo::build(
+        &suite.variants[0],
+        &suite.workload,
+        Backend::Ndarray,
+        u64::MAX,
+    )
+    .unwrap();
+    let tokens = effprof::zoo::random_input(&tiny.workload, &device);
+    assert!(model.forward_chained(tokens).is_err());
+}

@@ -60,10 +60,10 @@ fn default_suite_parameters_equal_burn_num_params() {
 
 fn forward_every_variant(backend: Backend) {
     let suite = tiny();
-    let w = &suite.workload;
+    let w = &suite.workload.token_workload().unwrap();
     let device = backend.device();
     for v in &suite.variants {
-        let model = zoo::build(v, w, backend, NO_LIMIT).unwrap();
+        let model = zoo::build_lm(v, &suite.workload, backend, NO_LIMIT, "a test").unwrap();
         let out = model.forward(zoo::random_tokens(w, &device));
         assert_eq!(
             out.logits.dims(),
@@ -79,7 +79,9 @@ fn forward_every_variant(backend: Backend) {
         );
         assert!(values.iter().any(|x| *x != 0.0), "{} on {backend}", v.name);
         let moe_layers = match v.family {
-            Family::Moe(m) => (0..v.dims.n_layers).filter(|l| m.is_moe_layer(*l)).count(),
+            Family::Moe(m) => (0..v.dims.unwrap().n_layers)
+                .filter(|l| m.is_moe_layer(*l))
+                .count(),
             _ => 0,
         };
         assert_eq!(out.routing.len(), moe_layers, "{}", v.name);
@@ -116,9 +118,10 @@ fn backends_build_identical_models_from_one_seed() {
     let suite = tiny();
     let v = suite.variant("moe").unwrap();
     let logits = |backend: Backend| {
-        let model = zoo::build(v, &suite.workload, backend, NO_LIMIT).unwrap();
+        let model = zoo::build_lm(v, &suite.workload, backend, NO_LIMIT, "a test").unwrap();
+        let tokens = suite.workload.token_workload().unwrap();
         model
-            .forward(zoo::random_tokens(&suite.workload, &backend.device()))
+            .forward(zoo::random_tokens(&tokens, &backend.device()))
             .logits
             .into_data()
     };
@@ -141,10 +144,10 @@ fn csr_kernel_computes_what_the_masked_dense_kernel_does() {
     let w = &suite.workload;
     let device = Backend::Ndarray.device();
     let run = |name: &str| {
-        let model =
-            zoo::build(suite.variant(name).unwrap(), w, Backend::Ndarray, NO_LIMIT).unwrap();
+        let v = suite.variant(name).unwrap();
+        let model = zoo::build_lm(v, w, Backend::Ndarray, NO_LIMIT, "a test").unwrap();
         model
-            .forward(zoo::random_tokens(w, &device))
+            .forward(zoo::random_tokens(&w.token_workload().unwrap(), &device))
             .logits
             .into_data()
     };

@@ -10,7 +10,7 @@ pub const WINDOW_S: f64 = 60.0;
 
 #[derive(Clone, Debug, Default)]
 pub struct Series {
-    /// (elapsed seconds, tokens/s).
+    /// (elapsed seconds, throughput in the workload's unit).
     pub throughput: VecDeque<(f64, f64)>,
     /// (elapsed seconds, p50 latency in ms).
     pub latency_ms: VecDeque<(f64, f64)>,
@@ -37,7 +37,7 @@ impl History {
         let t = summary.elapsed_s;
         self.latest_s = t;
         for v in &summary.variants {
-            let (Some(tps), Some(latency)) = (v.tokens_per_s, v.latency) else {
+            let (Some(tps), Some(latency)) = (v.throughput(), v.latency) else {
                 continue;
             };
             let s = self.series.entry(v.name.clone()).or_default();

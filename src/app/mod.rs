@@ -156,7 +156,7 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(suite: Suite, backend: Backend) -> Result<Self, crate::cost::TooLarge> {
+    pub fn new(suite: Suite, backend: Backend) -> Result<Self, crate::cost::CountError> {
         let report = ModelsReport::new(&suite)?;
         let table = report.table();
         let analytic = report.variants;
@@ -186,6 +186,23 @@ impl App {
 
     pub fn focused_name(&self) -> &str {
         &self.analytic[self.focus].name
+    }
+
+    /// Why sweeps and training do not run on this suite: `Some` when its samples are images
+    /// (sweeps vary a token workload's batch and seq_len; the convergence task is next-token
+    /// prediction).
+    pub fn image_suite_na(&self) -> Option<&'static str> {
+        self.suite.workload.tokens().is_none().then_some(
+            "n/a for an image suite: sweeps and training take token sequences (transformer families)",
+        )
+    }
+
+    /// Why the focused variant has no pipeline stages or per-part timings: `Some` for a conv
+    /// variant, whose layers are not a transformer's.
+    pub fn transformer_only_na(&self) -> Option<&'static str> {
+        self.analytic[self.focus].dims.is_none().then_some(
+            "n/a: a conv variant; pipeline stages and per-part timings split transformer layers only",
+        )
     }
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
@@ -229,7 +246,8 @@ impl App {
                     .variants
                     .iter()
                     .find(|v| v.name == self.focused_name())
-                    .map_or(1, |v| v.dims.n_layers);
+                    .and_then(|v| v.transformer_dims())
+                    .map_or(1, |d| d.n_layers);
                 let stages = if action == Action::MoreStages {
                     (self.pipeline.stages + 1).min(most)
                 } else {
@@ -248,6 +266,10 @@ impl App {
             Action::StartTraining => {
                 if self.watching.is_some() {
                     self.info("training runs on a live engine, not on a recorded run".into());
+                    return vec![];
+                }
+                if let Some(na) = self.image_suite_na() {
+                    self.info(na.into());
                     return vec![];
                 }
                 if self.training.running() {
@@ -269,6 +291,10 @@ impl App {
             Action::StartSweep => {
                 if self.watching.is_some() {
                     self.info("a sweep runs on a live engine, not on a recorded run".into());
+                    return vec![];
+                }
+                if let Some(na) = self.image_suite_na() {
+                    self.info(na.into());
                     return vec![];
                 }
                 if self.sweep.running() {
@@ -325,7 +351,8 @@ impl App {
                 let n_layers = self
                     .suite
                     .variant(self.focused_name())
-                    .map_or(1, |v| v.dims.n_layers);
+                    .and_then(|v| v.transformer_dims())
+                    .map_or(1, |d| d.n_layers);
                 self.pipeline.stages = self.pipeline.stages.min(n_layers);
                 let mut effects = engine(EngineCmd::Focus(self.focused_name().to_owned()));
                 effects.extend(self.measure_for_view());
@@ -488,7 +515,8 @@ impl App {
     }
 
     fn measure_stages_if_needed(&mut self) -> Vec<Effect> {
-        if self.watching.is_some() || self.pipeline.pending {
+        if self.watching.is_some() || self.pipeline.pending || self.transformer_only_na().is_some()
+        {
             return vec![];
         }
         let current = self.pipeline.latencies.as_ref().is_some_and(|l| {
@@ -509,7 +537,7 @@ impl App {
     }
 
     fn measure_parts_if_needed(&mut self) -> Vec<Effect> {
-        if self.watching.is_some() || self.parts_pending {
+        if self.watching.is_some() || self.parts_pending || self.transformer_only_na().is_some() {
             return vec![];
         }
         let current = self.parts.as_ref().is_some_and(|p| {
@@ -527,7 +555,7 @@ impl App {
     }
 
     /// The current figures as a snapshot taken at `now`; None before the first summary.
-    pub fn snapshot(&self, now: SystemTime) -> Option<Result<Snapshot, crate::cost::TooLarge>> {
+    pub fn snapshot(&self, now: SystemTime) -> Option<Result<Snapshot, crate::cost::CountError>> {
         self.summary.as_ref().map(|s| {
             let mut snapshot = self.snapshot_of(s, now)?;
             snapshot.pipeline = self.pipeline.latencies.clone().map(|l| {
@@ -552,7 +580,7 @@ impl App {
         &self,
         summary: &Summary,
         now: SystemTime,
-    ) -> Result<Snapshot, crate::cost::TooLarge> {
+    ) -> Result<Snapshot, crate::cost::CountError> {
         Snapshot::new(&self.suite, summary, self.host.clone(), now)
     }
 

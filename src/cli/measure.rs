@@ -21,11 +21,17 @@ pub(super) fn pipeline(args: PipelineArgs) -> Result<(), CliError> {
     let mut skipped = Vec::new();
     for name in &names {
         let variant = suite.variant(name).expect("checked above");
+        let Some(dims) = variant.transformer_dims() else {
+            skipped.push(format!(
+                "{name}: n/a, a conv variant: pipeline stages split transformer layers only"
+            ));
+            continue;
+        };
         for &p in &args.stages {
-            if p > variant.dims.n_layers {
+            if p > dims.n_layers {
                 skipped.push(format!(
                     "{name}: {p} stages skipped, it has {} layers",
-                    variant.dims.n_layers
+                    dims.n_layers
                 ));
                 continue;
             }
@@ -92,8 +98,14 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
             "--batch takes sizes between 1 and 65536".into(),
         ));
     }
+    let Some(tokens) = suite.workload.token_workload() else {
+        return Err(CliError::Usage(format!(
+            "suite `{}` runs on images; sweeps vary the batch and seq_len of a token workload, so they are n/a for it",
+            suite.name
+        )));
+    };
     let seqs = if args.seq.is_empty() {
-        vec![suite.workload.seq_len]
+        vec![tokens.seq_len]
     } else {
         args.seq.clone()
     };
@@ -117,7 +129,10 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
             args.on.backend
         );
         let mut at = suite.clone();
-        at.workload.seq_len = seq;
+        at.workload.input = crate::spec::Input::Tokens(crate::spec::TokenShape {
+            seq_len: seq,
+            vocab: tokens.vocab,
+        });
         let mut config = EngineConfig::new(at, args.on.backend, limit);
         config.batch = batch;
         config.measure_peaks = false;
@@ -138,7 +153,7 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
                 );
             }
         }
-        points.push(SweepPoint::from_summary(&summary));
+        points.extend(SweepPoint::from_summary(&summary));
     }
     let report = SweepReport::new(args.on.backend, points);
     let text = render_document(&report, args.format, &suite.name)?;
@@ -201,7 +216,12 @@ pub(super) fn train(args: TrainArgs) -> Result<(), CliError> {
         max_time: std::time::Duration::from_secs_f64(args.max_time),
     };
     let limit = memory_limit(&args.on.suite);
-    let floor = crate::train::task(&suite.workload).entropy_rate();
+    let Some(floor) = crate::train::loss_floor(&suite.workload) else {
+        return Err(CliError::Usage(format!(
+            "suite `{}` runs on images; the convergence task is next-token prediction, so training is n/a for it",
+            suite.name
+        )));
+    };
     let progress = crate::headless::spinner();
     let mut runs: Vec<TrainRun> = Vec::new();
     let mut skipped = Vec::new();

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{DTYPE_BYTES, INDEX_BYTES, pruned_count};
-use crate::spec::{Family, Kernel, MoeSpec, PruneSpec, Variant, Workload};
+use crate::spec::{Dims, Family, Kernel, MoeSpec, PruneSpec, TokenWorkload};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -269,8 +269,11 @@ fn moe(name: String, sh: &Shape, moe: &MoeSpec, tokens: usize) -> LayerCost {
     row.finish()
 }
 
-pub(super) fn layer_costs(variant: &Variant, workload: &Workload) -> Vec<LayerCost> {
-    let dims = &variant.dims;
+pub(super) fn layer_costs(
+    dims: &Dims,
+    family: &Family,
+    workload: &TokenWorkload,
+) -> Vec<LayerCost> {
     let sh = Shape {
         b: workload.batch as u64,
         s: workload.seq_len as u64,
@@ -280,8 +283,8 @@ pub(super) fn layer_costs(variant: &Variant, workload: &Workload) -> Vec<LayerCo
         f: dims.d_ff as u64,
         v: workload.vocab as u64,
     };
-    let prune = match variant.family {
-        Family::Pruned(p) => Some(p),
+    let prune = match family {
+        Family::Pruned(p) => Some(*p),
         _ => None,
     };
     let mut rows = Vec::with_capacity(2 * dims.n_layers + 3);
@@ -300,13 +303,13 @@ pub(super) fn layer_costs(variant: &Variant, workload: &Workload) -> Vec<LayerCo
 
     for layer in 0..dims.n_layers {
         let mut attn = attention(format!("layer{layer}.attention"), &sh, prune);
-        let mut ff = match &variant.family {
+        let mut ff = match family {
             Family::Moe(m) if m.is_moe_layer(layer) => {
                 moe(format!("layer{layer}.moe"), &sh, m, workload.tokens())
             }
             _ => ffn(format!("layer{layer}.ffn"), &sh, prune),
         };
-        if matches!(variant.family, Family::Universal) && layer > 0 {
+        if matches!(family, Family::Universal) && layer > 0 {
             for (row, part) in [(&mut attn, "attention"), (&mut ff, "ffn")] {
                 row.params = 0;
                 row.params_active = 0;

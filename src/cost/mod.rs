@@ -16,7 +16,9 @@ pub use layers::{LayerCost, LayerKind, OpCounts};
 
 use serde::{Deserialize, Serialize};
 
-use crate::spec::{Family, Variant, Workload};
+use crate::spec::{
+    Arch, ArchMismatch, ConvSpec, Dims, Family, ImageWorkload, TokenWorkload, Variant, Workload,
+};
 
 /// Bytes per element of the dtype every model runs in (f32).
 pub const DTYPE_BYTES: u64 = 4;
@@ -65,10 +67,11 @@ pub struct Totals {
 
 /// Why a variant could not be counted.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[error("`{variant}` is too large to count exactly (about {estimate:.2e} FLOPs or parameters)")]
-pub struct TooLarge {
-    pub variant: String,
-    pub estimate: f64,
+pub enum CountError {
+    #[error("`{variant}` is too large to count exactly (about {estimate:.2e} FLOPs or parameters)")]
+    TooLarge { variant: String, estimate: f64 },
+    #[error(transparent)]
+    Mismatch(#[from] ArchMismatch),
 }
 
 /// Number of weights magnitude pruning zeroes in a tensor of `numel` elements.
@@ -79,15 +82,30 @@ pub fn pruned_count(numel: usize, sparsity: f64) -> usize {
 }
 
 /// Counts every layer of `variant` on `workload`.
-pub fn analyze(variant: &Variant, workload: &Workload) -> Result<CostReport, TooLarge> {
-    let estimate = rough_size(variant, workload);
+pub fn analyze(variant: &Variant, workload: &Workload) -> Result<CostReport, CountError> {
+    let arch = variant.arch(workload)?;
+    let estimate = match arch {
+        Arch::Transformer {
+            dims,
+            family,
+            workload,
+        } => transformer_size(&dims, family, &workload),
+        Arch::Conv { spec, workload } => conv_size(&spec, &workload),
+    };
     if estimate.is_nan() || estimate >= COUNT_LIMIT {
-        return Err(TooLarge {
+        return Err(CountError::TooLarge {
             variant: variant.name.clone(),
             estimate,
         });
     }
-    let layers = layers::layer_costs(variant, workload);
+    let layers = match arch {
+        Arch::Transformer {
+            dims,
+            family,
+            workload,
+        } => layers::layer_costs(&dims, family, &workload),
+        Arch::Conv { spec, workload } => conv_layer_costs(&spec, &workload),
+    };
     let sum = |f: fn(&LayerCost) -> u64| layers.iter().map(f).sum::<u64>();
     let flops_executed = sum(|l| l.counts.flops_executed);
     let mem_access_bytes = sum(|l| l.counts.mem_access_bytes());
@@ -122,20 +140,32 @@ pub fn analyze(variant: &Variant, workload: &Workload) -> Result<CostReport, Too
 }
 
 /// A float upper bound of the largest count, to refuse models whose counts would overflow.
-fn rough_size(variant: &Variant, workload: &Workload) -> f64 {
-    let d = variant.dims.d_model as f64;
-    let f = variant.dims.d_ff as f64;
-    let l = variant.dims.n_layers as f64;
+fn transformer_size(dims: &Dims, family: &Family, workload: &TokenWorkload) -> f64 {
+    let d = dims.d_model as f64;
+    let f = dims.d_ff as f64;
+    let l = dims.n_layers as f64;
     let (b, s, v) = (
         workload.batch as f64,
         workload.seq_len as f64,
         workload.vocab as f64,
     );
-    let experts = match &variant.family {
+    let experts = match family {
         Family::Moe(m) => m.n_experts as f64 + 1.0,
         _ => 1.0,
     };
     let params = (v + s) * d + l * (4.0 * d * d + experts * 2.0 * d * f + 8.0 * d + f) + v * d;
     let flops = 2.0 * b * s * params + 4.0 * b * s * s * d * l;
     params.max(flops).max(b * s * v * 4.0)
+}
+
+/// The same bound for a convolutional network: every unit counted as a standard 3x3 and a 1x1.
+fn conv_size(spec: &ConvSpec, workload: &ImageWorkload) -> f64 {
+    let w = spec.width as f64;
+    let c = workload.in_channels as f64;
+    // A 3x3 over every channel plus a 1x1: the most any kind of unit holds.
+    let per_unit = 10.0 * w * w;
+    let params = 9.0 * c * w + 2.0 * spec.blocks as f64 * per_unit + w * workload.classes as f64;
+    let pixels = workload.batch as f64 * (workload.image_size as f64).powi(2);
+    let flops = 2.0 * pixels * params;
+    params.max(flops).max(pixels * (c + w) * 4.0)
 }

@@ -20,7 +20,9 @@ pub struct Summary {
     pub elapsed_s: f64,
     pub paused: bool,
     pub batch: usize,
-    pub seq_len: usize,
+    /// Tokens per sample; `None` for an image workload.
+    #[serde(default)]
+    pub seq_len: Option<usize>,
     pub focus: String,
     /// Work that holds up measuring (pipeline stages), while it runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -171,6 +173,14 @@ pub struct VariantSummary {
     /// the analytic useful figure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flops_useful_routed: Option<u64>,
+}
+
+impl VariantSummary {
+    /// Throughput in the workload's unit ([`crate::spec::Workload::throughput_unit`]): tokens/s
+    /// where the samples are token sequences, samples/s where they are images.
+    pub fn throughput(&self) -> Option<f64> {
+        self.tokens_per_s.or(self.samples_per_s)
+    }
 }
 
 #[cfg(test)]

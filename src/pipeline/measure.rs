@@ -107,7 +107,13 @@ pub fn measure_stages(
     memory_limit: u64,
     budget: Duration,
 ) -> Result<StageLatencies, String> {
-    let n = variant.dims.n_layers;
+    let (Some(dims), Some(tokens)) = (variant.transformer_dims(), workload.token_workload()) else {
+        return Err(format!(
+            "`{}` is a conv variant: pipeline stages split transformer layers only",
+            variant.name
+        ));
+    };
+    let n = dims.n_layers;
     if stages == 0 || stages > n {
         return Err(format!(
             "{stages} stages of `{}`: a stage needs at least one of its {n} layers (1 to {n} stages)",
@@ -116,11 +122,12 @@ pub fn measure_stages(
     }
     let split = split_layers(n, stages);
     let device = backend.device();
-    let model = zoo::build(variant, workload, backend, memory_limit).map_err(|e| e.to_string())?;
+    let model = zoo::build_lm(variant, workload, backend, memory_limit, "pipeline staging")
+        .map_err(|e| e.to_string())?;
     let sync = crate::timing::sync;
     let min_runs = 5;
 
-    let inputs = stage_inputs(&model, zoo::random_tokens(workload, &device), &split);
+    let inputs = stage_inputs(&model, zoo::random_tokens(&tokens, &device), &split);
     let mut forward_s = Vec::new();
     for (s, r) in split.iter().enumerate() {
         let last = s + 1 == stages;
@@ -147,8 +154,8 @@ pub fn measure_stages(
         });
     }
     let ad = device.clone().autodiff();
-    let model = zoo::build_on(variant, workload, &ad).map_err(|e| e.to_string())?;
-    let inputs = stage_inputs(&model, zoo::random_tokens(workload, &ad), &split);
+    let model = zoo::build_lm_on(variant, workload, &ad).map_err(|e| e.to_string())?;
+    let inputs = stage_inputs(&model, zoo::random_tokens(&tokens, &ad), &split);
     let (mut train_forward_s, mut backward_s) = (Vec::new(), Vec::new());
     for (s, r) in split.iter().enumerate() {
         let last = s + 1 == stages;

@@ -90,13 +90,6 @@ impl Snapshot {
                 high,
                 &|m| m.samples_per_s.map(|v| (v, units::si(v))),
             ),
-            measured(
-                "tokens_per_s",
-                "throughput tokens/s",
-                "tokens/s",
-                high,
-                &|m| m.tokens_per_s.map(|v| (v, units::si(v))),
-            ),
             measured("flops_per_s", "achieved FLOP/s", "FLOP/s", high, &|m| {
                 m.flops_per_s.map(|v| (v, units::with_unit(v, "FLOP/s")))
             }),
@@ -113,6 +106,24 @@ impl Snapshot {
                 m.heap_peak_bytes.map(|b| (b as f64, units::bytes(b)))
             }),
         ]);
+        // Tokens per second where the samples are token sequences; images have no tokens.
+        if self.suite.workload.tokens().is_some() {
+            let at = table
+                .rows
+                .iter()
+                .position(|r| r.key == "samples_per_s")
+                .map_or(table.rows.len(), |i| i + 1);
+            table.rows.insert(
+                at,
+                measured(
+                    "tokens_per_s",
+                    "throughput tokens/s",
+                    "tokens/s",
+                    high,
+                    &|m| m.tokens_per_s.map(|v| (v, units::si(v))),
+                ),
+            );
+        }
         if vs.iter().any(|v| !v.measured.routing.is_empty()) {
             table.rows.extend([
                 moe("dropped_tokens", "MoE dropped choices", "choices", &|m| {

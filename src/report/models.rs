@@ -14,7 +14,9 @@ use crate::units;
 pub struct VariantCost {
     pub name: String,
     pub family: Family,
-    pub dims: Dims,
+    /// The transformer shape; absent for the `conv` family, whose shape is in `family`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dims: Option<Dims>,
     #[serde(rename = "match", skip_serializing_if = "Option::is_none")]
     pub matched: Option<MatchOutcome>,
     #[serde(flatten)]
@@ -33,7 +35,7 @@ pub struct ModelsReport {
 }
 
 impl ModelsReport {
-    pub fn new(suite: &Suite) -> Result<Self, cost::TooLarge> {
+    pub fn new(suite: &Suite) -> Result<Self, cost::CountError> {
         let mut ordered: Vec<&Variant> = vec![suite.baseline()];
         ordered.extend(
             suite
@@ -52,7 +54,7 @@ impl ModelsReport {
                     cost: cost::analyze(v, &suite.workload)?,
                 })
             })
-            .collect::<Result<_, cost::TooLarge>>()?;
+            .collect::<Result<_, cost::CountError>>()?;
         Ok(Self {
             schema: "effprof.models/1",
             effprof_version: env!("CARGO_PKG_VERSION"),
@@ -100,8 +102,7 @@ pub fn analytic_table(suite: &Suite, vs: &[&VariantCost]) -> IndicatorTable {
     let rows = vec![
         text("family", "family", &|v| family_label(&v.family)),
         text("shape", "shape", &|v| {
-            let d = &v.dims;
-            format!("d{} h{} f{} L{}", d.d_model, d.n_heads, d.d_ff, d.n_layers)
+            shape_label(&v.family, v.dims.as_ref())
         }),
         number("params_total", "params total", "params", low, &|v| {
             count(v.cost.params_total)
@@ -156,14 +157,7 @@ pub fn analytic_table(suite: &Suite, vs: &[&VariantCost]) -> IndicatorTable {
         }),
     ];
     let w = &suite.workload;
-    let mut notes = vec![format!(
-        "workload: batch {} x seq_len {} = {} tokens, vocab {}, seed {}",
-        w.batch,
-        w.seq_len,
-        w.tokens(),
-        w.vocab,
-        w.seed
-    )];
+    let mut notes = vec![format!("workload: {}", w.describe())];
     notes.extend(vs.iter().filter_map(|v| {
         v.matched.as_ref().map(|m| {
             let verdict = if m.within_tolerance {
@@ -189,8 +183,19 @@ pub fn analytic_table(suite: &Suite, vs: &[&VariantCost]) -> IndicatorTable {
     }
 }
 
+/// The size of a variant in one short cell: `d128 h4 f512 L4`, or `w64 B4` (width, residual
+/// blocks) for a convolutional network.
+pub fn shape_label(family: &Family, dims: Option<&Dims>) -> String {
+    match (family, dims) {
+        (Family::Conv(c), _) => format!("w{} B{}", c.width, c.blocks),
+        (_, Some(d)) => format!("d{} h{} f{} L{}", d.d_model, d.n_heads, d.d_ff, d.n_layers),
+        (_, None) => "-".to_owned(),
+    }
+}
+
 fn family_label(family: &Family) -> String {
     match family {
+        Family::Conv(c) => format!("conv {}", c.kind.label()),
         Family::Dense => "dense".into(),
         Family::Universal => "universal".into(),
         Family::Moe(m) => format!(

@@ -15,6 +15,7 @@ pub const RANKED: &[(&str, &str)] = &[
     ("memory_estimate_bytes", "mem"),
     ("latency_p50", "p50"),
     ("tokens_per_s", "tok/s"),
+    ("samples_per_s", "smp/s"),
     ("cold_start", "cold"),
 ];
 
@@ -36,6 +37,11 @@ impl Ranks {
             let Some(row) = table.rows.iter().find(|r| r.key == *key) else {
                 continue;
             };
+            // Throughput once: tokens/s where the samples are token sequences (samples/s ranks
+            // the same there), samples/s where they are images.
+            if *key == "samples_per_s" && ranks.iter().any(|(k, _, _)| k == "tokens_per_s") {
+                continue;
+            }
             // Lower is cheaper; for throughput, higher is: rank on the cost side.
             let sign = if row.better == Better::Higher {
                 -1.0

@@ -90,7 +90,11 @@ pub fn measure_parts(
     budget: Duration,
 ) -> Result<PartsReport, String> {
     let costs = cost::analyze(variant, workload).map_err(|e| e.to_string())?;
-    let model = zoo::build(variant, workload, backend, memory_limit).map_err(|e| e.to_string())?;
+    let model = zoo::build_lm(variant, workload, backend, memory_limit, "per-part timing")
+        .map_err(|e| e.to_string())?;
+    let token_workload = workload
+        .token_workload()
+        .ok_or_else(|| format!("`{}` runs on images, not tokens", variant.name))?;
     let device = backend.device();
     let runs = 5;
     let mut seconds: Vec<(&'static str, f64)> = Vec::new();
@@ -99,7 +103,7 @@ pub fn measure_parts(
         None => seconds.push((part, s)),
     };
 
-    let mut tokens = zoo::random_tokens(workload, &device);
+    let mut tokens = zoo::random_tokens(&token_workload, &device);
     let [b, s] = tokens.dims();
     add(
         "embedding",

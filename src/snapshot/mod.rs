@@ -91,7 +91,7 @@ impl Snapshot {
         summary: &Summary,
         host: Host,
         created: SystemTime,
-    ) -> Result<Self, crate::cost::TooLarge> {
+    ) -> Result<Self, crate::cost::CountError> {
         Self::with_table(suite, summary, host, created).map(|(snapshot, _)| snapshot)
     }
 
@@ -101,7 +101,7 @@ impl Snapshot {
         summary: &Summary,
         host: Host,
         created: SystemTime,
-    ) -> Result<(Self, crate::report::IndicatorTable), crate::cost::TooLarge> {
+    ) -> Result<(Self, crate::report::IndicatorTable), crate::cost::CountError> {
         let mut at_batch = suite.clone();
         at_batch.workload.batch = summary.batch;
         let models = ModelsReport::new(&at_batch)?;

@@ -24,4 +24,8 @@ pub const BUILTIN_SUITES: &[BuiltinSuite] = &[
         name: "sparsity",
         text: include_str!("../../models/sparsity.toml"),
     },
+    BuiltinSuite {
+        name: "convnets",
+        text: include_str!("../../models/convnets.toml"),
+    },
 ];

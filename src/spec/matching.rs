@@ -102,11 +102,12 @@ fn indicator(variant: &Variant, workload: &Workload, by: MatchBy) -> Option<u64>
 
 fn with_value(variant: &Variant, solve: SolveDim, value: usize) -> Variant {
     let mut v = variant.clone();
-    match solve {
-        SolveDim::DFf => v.dims.d_ff = value,
-        SolveDim::DModel => v.dims.d_model = value,
-        SolveDim::NLayers => v.dims.n_layers = value,
-        SolveDim::NExperts => {
+    match (solve, &mut v.dims) {
+        (SolveDim::DFf, Some(dims)) => dims.d_ff = value,
+        (SolveDim::DModel, Some(dims)) => dims.d_model = value,
+        (SolveDim::NLayers, Some(dims)) => dims.n_layers = value,
+        (SolveDim::DFf | SolveDim::DModel | SolveDim::NLayers, None) => {}
+        (SolveDim::NExperts, _) => {
             if let Family::Moe(moe) = &mut v.family {
                 moe.n_experts = value;
             }
@@ -128,12 +129,14 @@ fn solve(
 ) -> Result<(), String> {
     let target_value = indicator(target, workload, request.by)
         .ok_or_else(|| format!("target `{}` is too large to count", target.name))?;
+    let Some(dims) = variant.dims else {
+        return Err(format!(
+            "`{}` has no transformer dimensions to solve",
+            variant.name
+        ));
+    };
     let (step, lo, hi) = match (request.solve, &variant.family) {
-        (SolveDim::DModel, _) => (
-            variant.dims.n_heads,
-            1,
-            MAX_DIM as usize / variant.dims.n_heads,
-        ),
+        (SolveDim::DModel, _) => (dims.n_heads, 1, MAX_DIM as usize / dims.n_heads),
         (SolveDim::DFf, _) => (1, 1, MAX_DIM as usize),
         (SolveDim::NLayers, Family::Moe(moe)) => (1, moe.moe_every, MAX_SOLVED_LAYERS),
         (SolveDim::NLayers, _) => (1, 1, MAX_SOLVED_LAYERS),

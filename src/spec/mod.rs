@@ -39,28 +39,200 @@ impl Suite {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Workload {
     pub batch: usize,
-    pub seq_len: usize,
-    pub vocab: usize,
+    /// Token sequences for the transformer families, images for the `conv` family.
+    #[serde(flatten)]
+    pub input: Input,
     pub seed: u64,
     pub baseline: String,
 }
 
+/// What one sample of a workload is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Input {
+    Tokens(TokenShape),
+    Images(ImageShape),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenShape {
+    pub seq_len: usize,
+    pub vocab: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageShape {
+    /// Height and width, in pixels.
+    pub image_size: usize,
+    pub in_channels: usize,
+    pub classes: usize,
+}
+
 impl Workload {
+    /// Tokens in one forward pass; `None` for an image workload.
+    pub fn tokens(&self) -> Option<usize> {
+        self.token_workload().map(|w| w.tokens())
+    }
+
+    /// What the throughput gauges count: tokens for token sequences, samples for images.
+    pub fn throughput_unit(&self) -> &'static str {
+        match self.input {
+            Input::Tokens(_) => "tokens/s",
+            Input::Images(_) => "samples/s",
+        }
+    }
+
+    /// The workload in the form its family takes it.
+    pub fn samples(&self) -> Samples {
+        match self.input {
+            Input::Tokens(t) => Samples::Tokens(TokenWorkload {
+                batch: self.batch,
+                seq_len: t.seq_len,
+                vocab: t.vocab,
+                seed: self.seed,
+            }),
+            Input::Images(i) => Samples::Images(ImageWorkload {
+                batch: self.batch,
+                image_size: i.image_size,
+                in_channels: i.in_channels,
+                classes: i.classes,
+                seed: self.seed,
+            }),
+        }
+    }
+
+    /// The workload as the transformer families take it; `None` for images.
+    pub fn token_workload(&self) -> Option<TokenWorkload> {
+        match self.samples() {
+            Samples::Tokens(t) => Some(t),
+            Samples::Images(_) => None,
+        }
+    }
+
+    /// The workload as the `conv` family takes it; `None` for tokens.
+    pub fn image_workload(&self) -> Option<ImageWorkload> {
+        match self.samples() {
+            Samples::Images(i) => Some(i),
+            Samples::Tokens(_) => None,
+        }
+    }
+
+    /// One line: what a forward pass takes.
+    pub fn describe(&self) -> String {
+        match self.input {
+            Input::Tokens(t) => format!(
+                "batch {} x seq_len {} = {} tokens, vocab {}, seed {}",
+                self.batch,
+                t.seq_len,
+                self.batch * t.seq_len,
+                t.vocab,
+                self.seed
+            ),
+            Input::Images(i) => format!(
+                "batch {} x {}x{}x{} images, {} classes, seed {}",
+                self.batch, i.in_channels, i.image_size, i.image_size, i.classes, self.seed
+            ),
+        }
+    }
+}
+
+/// A [`Workload`] with its batch and seed, in the form one family takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Samples {
+    Tokens(TokenWorkload),
+    Images(ImageWorkload),
+}
+
+/// The token sequences the transformer families are measured on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenWorkload {
+    pub batch: usize,
+    pub seq_len: usize,
+    pub vocab: usize,
+    pub seed: u64,
+}
+
+impl TokenWorkload {
     /// Tokens in one forward pass.
     pub fn tokens(&self) -> usize {
         self.batch * self.seq_len
     }
 }
 
+/// A variant with the input it runs on, matched once: transformer families on tokens, the
+/// `conv` family on images.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Arch<'a> {
+    Transformer {
+        dims: Dims,
+        family: &'a Family,
+        workload: TokenWorkload,
+    },
+    Conv {
+        spec: ConvSpec,
+        workload: ImageWorkload,
+    },
+}
+
+/// A variant whose family does not take the suite's input (only a hand-built suite can hold
+/// one; suite files are checked when parsed).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{variant}` is a {family} variant, which does not take {input}")]
+pub struct ArchMismatch {
+    pub variant: String,
+    pub family: &'static str,
+    pub input: &'static str,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Variant {
     pub name: String,
-    #[serde(flatten)]
-    pub dims: Dims,
+    /// The transformer shape; `None` for the `conv` family, whose shape is in its [`ConvSpec`].
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub dims: Option<Dims>,
     pub family: Family,
     /// Present when a dimension was solved to match another variant.
     #[serde(default, skip_serializing_if = "Option::is_none", rename = "match")]
     pub matched: Option<MatchOutcome>,
+}
+
+impl Variant {
+    /// This variant with its input, or why the two do not go together.
+    pub fn arch(&self, workload: &Workload) -> Result<Arch<'_>, ArchMismatch> {
+        let mismatch = |input| ArchMismatch {
+            variant: self.name.clone(),
+            family: self.family.name(),
+            input,
+        };
+        match (&self.family, self.dims) {
+            (Family::Conv(spec), _) => workload
+                .image_workload()
+                .map(|workload| Arch::Conv {
+                    spec: *spec,
+                    workload,
+                })
+                .ok_or_else(|| mismatch("token sequences")),
+            (family, Some(dims)) => workload
+                .token_workload()
+                .map(|workload| Arch::Transformer {
+                    dims,
+                    family,
+                    workload,
+                })
+                .ok_or_else(|| mismatch("images")),
+            (_, None) => Err(mismatch(
+                "a shape without d_model, n_heads, d_ff and n_layers",
+            )),
+        }
+    }
+
+    /// The transformer shape, for the views that only transformers have.
+    pub fn transformer_dims(&self) -> Option<Dims> {
+        match self.family {
+            Family::Conv(_) => None,
+            _ => self.dims,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +260,9 @@ pub enum Family {
     Universal,
     /// The dense encoder with attention and FFN weights magnitude-pruned.
     Pruned(PruneSpec),
+    /// A small ResNet-style network on images, with standard, depthwise-separable or grouped
+    /// 3x3 convolutions.
+    Conv(ConvSpec),
 }
 
 impl Family {
@@ -97,6 +272,7 @@ impl Family {
             Family::Moe(_) => "moe",
             Family::Universal => "universal",
             Family::Pruned(_) => "pruned",
+            Family::Conv(_) => "conv",
         }
     }
 }
@@ -219,8 +395,7 @@ pub struct MatchOutcome {
     pub within_tolerance: bool,
 }
 
-/// How a convolutional network's 3x3 layers are built (the `conv` family, counted and built;
-/// suite files take it from a later version).
+/// How a convolutional network's 3x3 layers are built.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "conv", rename_all = "snake_case")]
 pub enum ConvKind {
@@ -230,6 +405,27 @@ pub enum ConvKind {
     DepthwiseSeparable,
     /// 3x3 convolutions in `groups` independent channel groups.
     Grouped { groups: usize },
+}
+
+impl ConvKind {
+    /// The names suite files use for the `conv` key.
+    pub const NAMES: [&'static str; 3] = ["standard", "depthwise_separable", "grouped"];
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            ConvKind::Standard => "standard",
+            ConvKind::DepthwiseSeparable => "depthwise_separable",
+            ConvKind::Grouped { .. } => "grouped",
+        }
+    }
+
+    /// The name with its group count, for tables.
+    pub fn label(&self) -> String {
+        match self {
+            ConvKind::Grouped { groups } => format!("grouped/{groups}"),
+            other => other.name().to_owned(),
+        }
+    }
 }
 
 /// A small ResNet-style network: a 3x3 stem to `width` channels, `blocks` residual blocks of two

@@ -9,17 +9,18 @@ use toml::Spanned;
 use super::error::line_of;
 use super::matching::{MatchRequest, resolve_matches};
 use super::{
-    BUILTIN_SUITES, Dims, Family, Kernel, MatchBy, MoeSpec, PruneSpec, SolveDim, SpecError, Suite,
-    Variant, Workload,
+    BUILTIN_SUITES, ConvKind, ConvSpec, Dims, Family, ImageShape, Input, Kernel, MatchBy, MoeSpec,
+    PruneSpec, SolveDim, SpecError, Suite, TokenShape, Variant, Workload,
 };
 
 /// Largest size accepted for any one dimension; keeps every count exact in 64 bits.
 pub(crate) const MAX_DIM: i64 = 1 << 20;
 
-const COMMON_KEYS: &[&str] = &[
-    "name", "family", "d_model", "n_heads", "d_ff", "n_layers", "match",
-];
-const FAMILIES: &[&str] = &["dense", "moe", "universal", "pruned"];
+/// Keys of every transformer variant (dense, moe, universal, pruned).
+const TRANSFORMER_KEYS: &[&str] = &["d_model", "n_heads", "d_ff", "n_layers", "match"];
+const FAMILIES: &[&str] = &["dense", "moe", "universal", "pruned", "conv"];
+const TOKEN_KEYS: &str = "seq_len and vocab";
+const IMAGE_KEYS: &str = "image_size, in_channels and classes";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -36,8 +37,11 @@ struct RawHeader {
     #[serde(default)]
     description: String,
     batch: Spanned<i64>,
-    seq_len: Spanned<i64>,
-    vocab: Spanned<i64>,
+    seq_len: Option<Spanned<i64>>,
+    vocab: Option<Spanned<i64>>,
+    image_size: Option<Spanned<i64>>,
+    in_channels: Option<Spanned<i64>>,
+    classes: Option<Spanned<i64>>,
     #[serde(default)]
     seed: Option<Spanned<i64>>,
     baseline: Spanned<String>,
@@ -58,6 +62,10 @@ struct RawVariant {
     moe_every: Option<Spanned<i64>>,
     sparsity: Option<Spanned<f64>>,
     kernel: Option<Spanned<String>>,
+    conv: Option<Spanned<String>>,
+    groups: Option<Spanned<i64>>,
+    width: Option<Spanned<i64>>,
+    blocks: Option<Spanned<i64>>,
     #[serde(rename = "match")]
     matching: Option<Spanned<RawMatch>>,
 }
@@ -106,8 +114,7 @@ pub fn parse_suite(text: &str, file: &str) -> Result<Suite, SpecError> {
     let header = raw.suite.get_ref();
     let workload = Workload {
         batch: ctx.size(&header.batch, "suite", "batch", 1 << 16)?,
-        seq_len: ctx.size(&header.seq_len, "suite", "seq_len", 1 << 16)?,
-        vocab: ctx.size(&header.vocab, "suite", "vocab", MAX_DIM)?,
+        input: ctx.input(header, raw.suite.span().start)?,
         seed: match &header.seed {
             None => 0,
             Some(seed) if *seed.get_ref() >= 0 => *seed.get_ref() as u64,
@@ -150,7 +157,7 @@ pub fn parse_suite(text: &str, file: &str) -> Result<Suite, SpecError> {
                 &format!("`{name}` is used by an earlier variant; names must be unique"),
             ));
         }
-        let (variant, request) = ctx.variant(rv, raw_variant.span().start)?;
+        let (variant, request) = ctx.variant(rv, raw_variant.span().start, &workload.input)?;
         if let Some(request) = request {
             requests.push(request);
         }
@@ -224,10 +231,62 @@ impl Ctx<'_> {
         }
     }
 
+    /// Token sequences or images: one of the two sets of keys, complete.
+    fn input(&self, header: &RawHeader, table_start: usize) -> Result<Input, SpecError> {
+        let tokens = [("seq_len", &header.seq_len), ("vocab", &header.vocab)];
+        let images = [
+            ("image_size", &header.image_size),
+            ("in_channels", &header.in_channels),
+            ("classes", &header.classes),
+        ];
+        fn given(keys: &[(&'static str, &Option<Spanned<i64>>)]) -> Option<(&'static str, usize)> {
+            keys.iter()
+                .find_map(|(key, v)| v.as_ref().map(|v| (*key, v.span().start)))
+        }
+        let required = |value: &Option<Spanned<i64>>, what: &str, key: &str, max| match value {
+            Some(v) => self.size(v, "suite", key, max),
+            None => Err(self.err(table_start, "suite", key, &format!("missing; {what}"))),
+        };
+        match (given(&tokens), given(&images)) {
+            (Some((token_key, _)), Some((image_key, at))) => Err(self.err(
+                at,
+                "suite",
+                image_key,
+                &format!(
+                    "a suite takes token sequences ({TOKEN_KEYS}) or images ({IMAGE_KEYS}), not both; `{token_key}` is given too"
+                ),
+            )),
+            (None, None) => Err(self.err(
+                table_start,
+                "suite",
+                "seq_len",
+                &format!(
+                    "missing the input: token sequences ({TOKEN_KEYS}) for transformer variants, or images ({IMAGE_KEYS}) for conv variants"
+                ),
+            )),
+            (Some(_), None) => {
+                let what = format!("a token workload needs {TOKEN_KEYS}");
+                Ok(Input::Tokens(TokenShape {
+                    seq_len: required(&header.seq_len, &what, "seq_len", 1 << 16)?,
+                    vocab: required(&header.vocab, &what, "vocab", MAX_DIM)?,
+                }))
+            }
+            (None, Some(_)) => {
+                let what = format!("an image workload needs {IMAGE_KEYS}");
+                Ok(Input::Images(ImageShape {
+                    image_size: required(&header.image_size, &what, "image_size", 4096)?,
+                    in_channels: required(&header.in_channels, &what, "in_channels", 4096)?,
+                    classes: required(&header.classes, &what, "classes", MAX_DIM)?,
+                }))
+            }
+        }
+    }
+
     fn variant(
         &self,
         rv: &RawVariant,
         table_start: usize,
+        input: &Input,
     ) -> Result<(Variant, Option<MatchRequest>), SpecError> {
         let name = rv.name.get_ref();
         let scope = format!("variant \"{name}\"");
@@ -245,13 +304,50 @@ impl Ctx<'_> {
             ));
         }
 
+        let is_conv = family_name == "conv";
+        match (is_conv, input) {
+            (true, Input::Tokens(_)) => {
+                return Err(self.err(
+                    rv.family.span().start,
+                    scope,
+                    "family",
+                    &format!(
+                        "conv variants take images, and this suite's [suite] gives token sequences ({TOKEN_KEYS}); put them in a suite with {IMAGE_KEYS}"
+                    ),
+                ));
+            }
+            (false, Input::Images(_)) => {
+                return Err(self.err(
+                    rv.family.span().start,
+                    scope,
+                    "family",
+                    &format!(
+                        "{family_name} variants take token sequences, and this suite's [suite] gives images ({IMAGE_KEYS}); only conv variants take images"
+                    ),
+                ));
+            }
+            _ => {}
+        }
+
         // Keys that only some families take: name the family and what it allows.
         let family_keys: &[&str] = match family_name {
             "moe" => &["n_experts", "top_k", "capacity_factor", "moe_every"],
             "pruned" => &["sparsity", "kernel"],
+            "conv" => &["conv", "groups", "width", "blocks"],
             _ => &[],
         };
-        let optional_keys: [(&str, Option<usize>); 6] = [
+        let shape_keys = if is_conv { &[][..] } else { TRANSFORMER_KEYS };
+        let at = |v: &Option<Spanned<i64>>| v.as_ref().map(|s| s.span().start);
+        let optional_keys: [(&str, Option<usize>); 15] = [
+            ("d_model", at(&rv.d_model)),
+            ("n_heads", at(&rv.n_heads)),
+            ("d_ff", at(&rv.d_ff)),
+            ("n_layers", at(&rv.n_layers)),
+            ("match", rv.matching.as_ref().map(|s| s.span().start)),
+            ("conv", rv.conv.as_ref().map(|s| s.span().start)),
+            ("groups", at(&rv.groups)),
+            ("width", at(&rv.width)),
+            ("blocks", at(&rv.blocks)),
             ("n_experts", rv.n_experts.as_ref().map(|s| s.span().start)),
             ("top_k", rv.top_k.as_ref().map(|s| s.span().start)),
             (
@@ -265,8 +361,10 @@ impl Ctx<'_> {
         for (key, at) in optional_keys {
             if let Some(at) = at
                 && !family_keys.contains(&key)
+                && !shape_keys.contains(&key)
             {
-                let mut allowed: Vec<&str> = COMMON_KEYS.to_vec();
+                let mut allowed = vec!["name", "family"];
+                allowed.extend_from_slice(shape_keys);
                 allowed.extend_from_slice(family_keys);
                 return Err(self.err(
                     at,
@@ -278,6 +376,16 @@ impl Ctx<'_> {
                     ),
                 ));
             }
+        }
+
+        if is_conv {
+            let variant = Variant {
+                name: name.clone(),
+                dims: None,
+                family: Family::Conv(self.conv(rv, scope, table_start)?),
+                matched: None,
+            };
+            return Ok((variant, None));
         }
 
         let request = match &rv.matching {
@@ -349,7 +457,7 @@ impl Ctx<'_> {
         Ok((
             Variant {
                 name: name.clone(),
-                dims,
+                dims: Some(dims),
                 family,
                 matched: None,
             },
@@ -502,6 +610,82 @@ impl Ctx<'_> {
             }
         };
         Ok(PruneSpec { sparsity, kernel })
+    }
+
+    fn conv(
+        &self,
+        rv: &RawVariant,
+        scope: &str,
+        table_start: usize,
+    ) -> Result<ConvSpec, SpecError> {
+        let required = |value: &Option<Spanned<i64>>, key: &str, max| {
+            match value {
+            Some(v) => self.size(v, scope, key, max),
+            None => Err(self.err(
+                table_start,
+                scope,
+                key,
+                "missing; a conv variant needs conv, width and blocks (and groups when conv = \"grouped\")",
+            )),
+        }
+        };
+        let width = required(&rv.width, "width", 1 << 16)?;
+        let blocks = required(&rv.blocks, "blocks", 1 << 12)?;
+        let Some(conv) = &rv.conv else {
+            return Err(self.err(
+                table_start,
+                scope,
+                "conv",
+                &format!(
+                    "missing; a conv variant names its convolutions, one of: {}",
+                    ConvKind::NAMES.join(", ")
+                ),
+            ));
+        };
+        let kind = match conv.get_ref().as_str() {
+            "standard" => ConvKind::Standard,
+            "depthwise_separable" => ConvKind::DepthwiseSeparable,
+            "grouped" => {
+                let groups = required(&rv.groups, "groups", 1 << 16)?;
+                let at = rv.groups.as_ref().map_or(table_start, |g| g.span().start);
+                if groups < 2 || !width.is_multiple_of(groups) {
+                    return Err(self.err(
+                        at,
+                        scope,
+                        "groups",
+                        &format!("must be at least 2 and divide width ({width}); got {groups}"),
+                    ));
+                }
+                ConvKind::Grouped { groups }
+            }
+            other => {
+                return Err(self.err(
+                    conv.span().start,
+                    scope,
+                    "conv",
+                    &format!(
+                        "unknown convolution `{other}`; allowed: {}",
+                        ConvKind::NAMES.join(", ")
+                    ),
+                ));
+            }
+        };
+        if let (Some(g), false) = (&rv.groups, matches!(kind, ConvKind::Grouped { .. })) {
+            return Err(self.err(
+                g.span().start,
+                scope,
+                "groups",
+                &format!(
+                    "only for conv = \"grouped\"; this variant's convolutions are {}",
+                    kind.name()
+                ),
+            ));
+        }
+        Ok(ConvSpec {
+            kind,
+            width,
+            blocks,
+        })
     }
 
     fn match_request(

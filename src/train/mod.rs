@@ -16,7 +16,7 @@ use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
 use crate::backend::Backend;
-use crate::spec::{Family, Kernel, Variant, Workload};
+use crate::spec::{Family, Kernel, TokenWorkload, Variant, Workload};
 use crate::zoo;
 
 /// Successors per token of the task's chain.
@@ -47,8 +47,14 @@ impl Default for TrainConfig {
     }
 }
 
-/// The task of a suite: its chain and loss floor.
-pub fn task(workload: &Workload) -> MarkovChain {
+/// The loss floor of a suite's task, nats per token; `None` for an image workload, which has no
+/// convergence task.
+pub fn loss_floor(workload: &Workload) -> Option<f64> {
+    workload.token_workload().map(|t| task(&t).entropy_rate())
+}
+
+/// The task of a token workload: its chain and loss floor.
+pub fn task(workload: &TokenWorkload) -> MarkovChain {
     MarkovChain::random(workload.vocab, BRANCHING, workload.seed ^ 0x5eed_7a5c)
 }
 
@@ -108,13 +114,22 @@ pub fn train_until(
     config: &TrainConfig,
     mut on_step: impl FnMut(usize, f64, f64) -> bool,
 ) -> Result<TrainRun, String> {
+    let Some(tokens) = workload
+        .token_workload()
+        .filter(|_| variant.transformer_dims().is_some())
+    else {
+        return Err(format!(
+            "`{}` is a conv variant: the convergence task is next-token prediction, for the transformer families only",
+            variant.name
+        ));
+    };
     if matches!(variant.family, Family::Pruned(p) if p.kernel == Kernel::Csr) {
         return Err(format!(
             "`{}` uses the csr kernel, which runs on the host and has no backward pass",
             variant.name
         ));
     }
-    let chain = task(workload);
+    let chain = task(&tokens);
     let floor = chain.entropy_rate();
     let target = config.target_loss.unwrap_or(floor + DEFAULT_MARGIN);
     let per_step = crate::cost::analyze(variant, workload)
@@ -123,11 +138,11 @@ pub fn train_until(
         .train_flops;
     zoo::check(variant, workload, backend, memory_limit).map_err(|e| e.to_string())?;
     let device = backend.device().autodiff();
-    let mut model = zoo::build_on(variant, workload, &device).map_err(|e| e.to_string())?;
+    let mut model = zoo::build_lm_on(variant, workload, &device).map_err(|e| e.to_string())?;
     let mut optimizer = AdamConfig::new().init();
     let loss_fn = CrossEntropyLossConfig::new().init(&device);
     let mut rng = StdRng::seed_from_u64(workload.seed);
-    let (b, s, v) = (workload.batch, workload.seq_len, workload.vocab);
+    let (b, s, v) = (tokens.batch, tokens.seq_len, tokens.vocab);
 
     let started = Instant::now();
     let (mut smoothed, mut best) = (f64::NAN, f64::INFINITY);

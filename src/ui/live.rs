@@ -74,13 +74,14 @@ fn render_gauges(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     ])
     .split(inner);
 
-    let tps = v.and_then(|v| v.tokens_per_s);
+    let tps = v.and_then(|v| v.throughput());
+    let unit = app.suite.workload.throughput_unit();
     let best = app.history.best_throughput.get(app.focused_name()).copied();
     frame.render_widget(
         gauge(
             "throughput (of the best seen)".into(),
             tps.zip(best).map(|(t, b)| t / b),
-            tps.map(|t| format!("{} tokens/s", units::si(t)))
+            tps.map(|t| format!("{} {unit}", units::si(t)))
                 .unwrap_or_else(|| "n/a: not measured yet".into()),
             theme,
         ),
@@ -255,7 +256,10 @@ fn render_chart(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, metric:
         })
         .collect();
     let (title, unit) = match metric {
-        Metric::Throughput => (" throughput, last 60 s ", "tokens/s"),
+        Metric::Throughput => (
+            " throughput, last 60 s ",
+            app.suite.workload.throughput_unit(),
+        ),
         Metric::Latency => (" latency p50, last 60 s ", "ms"),
     };
     let chart = Chart::new(datasets)

@@ -37,6 +37,10 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         );
         return;
     }
+    if let Some(na) = app.transformer_only_na() {
+        frame.render_widget(waiting(na.into()), inner);
+        return;
+    }
     let Some(latencies) = &state.latencies else {
         let text = if state.pending {
             format!(

@@ -20,7 +20,9 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let status = if state.batches.is_empty() {
+    let status = if app.image_suite_na().is_some() {
+        "n/a".to_owned()
+    } else if state.batches.is_empty() {
         "press w to measure every variant at batch 1, 2, 4, 8 and 16".to_owned()
     } else if state.running() {
         format!(
@@ -38,6 +40,15 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         .title(format!(" Sweep{backend} · {status} "));
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    if let Some(na) = app.image_suite_na() {
+        frame.render_widget(
+            Paragraph::new(na)
+                .alignment(Alignment::Center)
+                .wrap(Wrap { trim: true }),
+            inner,
+        );
+        return;
+    }
     if app.watching.is_some() && state.points.is_empty() {
         frame.render_widget(
             Paragraph::new("n/a: a sweep runs on a live engine, not on a recorded run")

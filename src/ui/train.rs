@@ -17,7 +17,20 @@ type Curve<'a> = (usize, &'a str, Vec<(f64, f64)>);
 
 pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let state = &app.training;
-    let floor = crate::train::task(&app.suite.workload).entropy_rate();
+    let Some(floor) = crate::train::loss_floor(&app.suite.workload) else {
+        let block = Block::default().borders(Borders::ALL).title(" Train ");
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        frame.render_widget(
+            Paragraph::new(
+                "n/a: the convergence task is next-token prediction, and this suite's variants take images",
+            )
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
+            inner,
+        );
+        return;
+    };
     let target = floor + crate::train::DEFAULT_MARGIN;
     let status = if !state.started {
         "press t to train every variant".to_owned()

@@ -18,7 +18,9 @@ use rand::{Rng, SeedableRng};
 
 use crate::backend::Backend;
 use crate::cost;
-use crate::spec::{ConvSpec, Family, ImageWorkload, Kernel, Variant, Workload};
+use crate::spec::{
+    Arch, ConvSpec, Dims, Family, ImageWorkload, Kernel, Samples, TokenWorkload, Variant, Workload,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
@@ -34,11 +36,66 @@ pub enum BuildError {
         limit: u64,
     },
     #[error(transparent)]
-    Uncountable(#[from] cost::TooLarge),
+    Uncountable(#[from] cost::CountError),
     #[error(
         "`{variant}` uses the csr kernel, which runs on the CPU backends (ndarray, flex) only; it is unsupported on {backend}"
     )]
     Unsupported { variant: String, backend: Backend },
+    #[error("`{variant}` is a conv variant: {what} covers the transformer families only")]
+    NotTransformer { variant: String, what: &'static str },
+}
+
+/// A built variant of any family.
+#[derive(Debug)]
+pub enum Model {
+    Transformer(TransformerLm),
+    Conv(ConvNet),
+}
+
+/// One forward pass's input: token ids for a transformer, pixels for a convolutional network.
+#[derive(Clone)]
+pub enum Batch {
+    Tokens(Tensor<2, Int>),
+    Images(Tensor<4>),
+}
+
+/// What a forward pass returns, in the form the engine times.
+pub struct Output {
+    /// The input of the next pass, made to depend on this pass's output.
+    pub next: Batch,
+    /// One entry per MoE layer, in layer order (empty for other families).
+    pub routing: Vec<RoutingTensors>,
+}
+
+impl Model {
+    /// Parameters as burn counts them.
+    pub fn num_params(&self) -> usize {
+        match self {
+            Model::Transformer(m) => burn::module::Module::num_params(m),
+            Model::Conv(m) => burn::module::Module::num_params(m),
+        }
+    }
+    /// One forward pass of `input`, with the next pass's input chained to its output (see
+    /// [`chained_input`]). A mismatched input (tokens to a conv network) is an error.
+    pub fn forward_chained(&self, input: Batch) -> Result<Output, String> {
+        match (self, input) {
+            (Model::Transformer(m), Batch::Tokens(tokens)) => {
+                let out = m.forward(tokens.clone());
+                Ok(Output {
+                    next: Batch::Tokens(chained_input(tokens, out.logits)),
+                    routing: out.routing,
+                })
+            }
+            (Model::Conv(m), Batch::Images(images)) => {
+                let logits = m.forward(images.clone());
+                Ok(Output {
+                    next: Batch::Images(chained_images(images, logits)),
+                    routing: Vec::new(),
+                })
+            }
+            _ => Err("the input does not match the model's family".to_owned()),
+        }
+    }
 }
 
 /// The seed a variant's weights are drawn from.
@@ -46,16 +103,17 @@ pub enum BuildError {
 /// It depends on the suite seed and the architecture, not on the variant's name or kernel, so
 /// a pruned variant is its dense counterpart's weights with the smallest ones removed, and the
 /// two kernels of one pruned model hold identical weights.
-pub fn variant_seed(workload: &Workload, variant: &Variant) -> u64 {
-    let family = match &variant.family {
+pub fn variant_seed(workload: &TokenWorkload, dims: &Dims, family: &Family) -> u64 {
+    let family = match family {
         Family::Dense | Family::Pruned(_) => "dense".to_owned(),
         Family::Universal => "universal".to_owned(),
         Family::Moe(m) => format!(
             "moe:{}:{}:{}:{}",
             m.n_experts, m.top_k, m.capacity_factor, m.moe_every
         ),
+        Family::Conv(c) => format!("conv:{:?}:{}:{}", c.kind, c.width, c.blocks),
     };
-    let d = &variant.dims;
+    let d = dims;
     let key = format!(
         "{}|{family}|{}|{}|{}|{}|{}|{}",
         workload.seed, d.d_model, d.n_heads, d.d_ff, d.n_layers, workload.vocab, workload.seq_len
@@ -70,9 +128,36 @@ pub fn build(
     workload: &Workload,
     backend: Backend,
     memory_limit: u64,
-) -> Result<TransformerLm, BuildError> {
+) -> Result<Model, BuildError> {
     check(variant, workload, backend, memory_limit)?;
-    build_on(variant, workload, &backend.device())
+    let device = backend.device();
+    Ok(
+        match variant.arch(workload).map_err(cost::CountError::from)? {
+            Arch::Transformer { .. } => {
+                Model::Transformer(build_lm_on(variant, workload, &device)?)
+            }
+            Arch::Conv { spec, workload } => Model::Conv(build_conv(&spec, &workload, &device)),
+        },
+    )
+}
+
+/// [`build`] for the measurements that only transformers have (pipeline stages, op parts,
+/// training); `what` names the measurement in the error a conv variant gets.
+pub fn build_lm(
+    variant: &Variant,
+    workload: &Workload,
+    backend: Backend,
+    memory_limit: u64,
+    what: &'static str,
+) -> Result<TransformerLm, BuildError> {
+    if matches!(variant.family, Family::Conv(_)) {
+        return Err(BuildError::NotTransformer {
+            variant: variant.name.clone(),
+            what,
+        });
+    }
+    check(variant, workload, backend, memory_limit)?;
+    build_lm_on(variant, workload, &backend.device())
 }
 
 /// The checks of [`build`] alone: the variant's kernel runs on `backend`, and its estimated
@@ -106,15 +191,27 @@ pub fn check(
     Ok(())
 }
 
-/// Builds `variant` on `device` without the checks of [`build`] (for a device derived from a
-/// checked backend, such as its autodiff twin).
-pub fn build_on(
+/// Builds a transformer `variant` on `device` without the checks of [`build`] (for a device
+/// derived from a checked backend, such as its autodiff twin).
+pub fn build_lm_on(
     variant: &Variant,
     workload: &Workload,
     device: &Device,
 ) -> Result<TransformerLm, BuildError> {
-    let mut init = init::WeightInit::new(variant_seed(workload, variant), device);
-    Ok(TransformerLm::new(variant, workload, &mut init))
+    match variant.arch(workload).map_err(cost::CountError::from)? {
+        Arch::Transformer {
+            dims,
+            family,
+            workload,
+        } => {
+            let mut init = init::WeightInit::new(variant_seed(&workload, &dims, family), device);
+            Ok(TransformerLm::new(&dims, family, &workload, &mut init))
+        }
+        Arch::Conv { .. } => Err(BuildError::NotTransformer {
+            variant: variant.name.clone(),
+            what: "this model",
+        }),
+    }
 }
 
 /// Builds a convolutional network on `device`, its weights drawn from the workload's seed and
@@ -148,8 +245,29 @@ pub fn chained_input(tokens: Tensor<2, Int>, logits: Tensor<3>) -> Tensor<2, Int
     tokens + dependency
 }
 
+/// The images' counterpart of [`chained_input`]: unchanged pixels (no logit exceeds f32::MAX)
+/// that depend on the previous pass's logits.
+pub fn chained_images(images: Tensor<4>, logits: Tensor<2>) -> Tensor<4> {
+    let dims = images.dims();
+    let dependency = logits
+        .slice([0..1, 0..1])
+        .greater_elem(f32::MAX)
+        .float()
+        .reshape([1, 1, 1, 1])
+        .expand(dims);
+    images + dependency
+}
+
+/// The suite's input for one forward pass: [`random_tokens`] or [`random_images`].
+pub fn random_input(workload: &Workload, device: &Device) -> Batch {
+    match workload.samples() {
+        Samples::Tokens(tokens) => Batch::Tokens(random_tokens(&tokens, device)),
+        Samples::Images(images) => Batch::Images(random_images(&images, device)),
+    }
+}
+
 /// `[batch, seq_len]` token ids drawn uniformly from the vocabulary with the suite's seed.
-pub fn random_tokens(workload: &Workload, device: &Device) -> Tensor<2, Int> {
+pub fn random_tokens(workload: &TokenWorkload, device: &Device) -> Tensor<2, Int> {
     let mut rng = StdRng::seed_from_u64(workload.seed);
     let ids: Vec<i64> = (0..workload.tokens())
         .map(|_| rng.random_range(0..workload.vocab as i64))

@@ -8,7 +8,7 @@ use burn::tensor::activation::{gelu, softmax};
 use super::init::WeightInit;
 use super::moe::{MoeFfn, RoutingTensors};
 use super::sparse::Proj;
-use crate::spec::{Family, PruneSpec, Variant, Workload};
+use crate::spec::{Dims, Family, PruneSpec, TokenWorkload};
 
 #[derive(Module, Debug)]
 pub struct SelfAttention {
@@ -112,16 +112,20 @@ pub struct ForwardOutput {
 }
 
 impl TransformerLm {
-    pub(super) fn new(variant: &Variant, workload: &Workload, init: &mut WeightInit) -> Self {
-        let dims = variant.dims;
+    pub(super) fn new(
+        dims: &Dims,
+        family: &Family,
+        workload: &TokenWorkload,
+        init: &mut WeightInit,
+    ) -> Self {
         let (d, f) = (dims.d_model, dims.d_ff);
         let token_embedding = init.embedding(workload.vocab, d);
         let position_embedding = Param::from_tensor(init.unit_variance([workload.seq_len, d]));
-        let prune = match variant.family {
-            Family::Pruned(p) => Some(p),
+        let prune = match family {
+            Family::Pruned(p) => Some(*p),
             _ => None,
         };
-        let distinct_blocks = match variant.family {
+        let distinct_blocks = match family {
             Family::Universal => 1,
             _ => dims.n_layers,
         };
@@ -130,7 +134,7 @@ impl TransformerLm {
                 let attention_norm = init.layer_norm(d);
                 let attention = SelfAttention::new(init, d, dims.n_heads, prune);
                 let ffn_norm = init.layer_norm(d);
-                let ffn = match &variant.family {
+                let ffn = match family {
                     Family::Moe(m) if m.is_moe_layer(layer) => {
                         FeedForward::Moe(MoeFfn::new(init, d, f, m))
                     }

@@ -44,7 +44,47 @@ pub fn run_to_end(engine: &EngineHandle, deadline: Duration) -> (Vec<Summary>, V
 /// A real run of the tiny suite with peaks measured: every variant measured, below the peak,
 /// and nothing flagged implausible.
 pub fn real_run(backend: Backend, skip: &[&str], expect_failed: &[&str]) -> Summary {
+    real_run_of(config(Some(3)), backend, skip, expect_failed)
+}
+
+/// The suite of the conv tests: every kind of convolution at toy size.
+pub fn tiny_conv() -> spec::Suite {
+    spec::load_suite(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/tiny-conv.toml"
+    ))
+    .unwrap()
+}
+
+/// [`real_run`] of the conv suite: measured as samples, with no tokens to count.
+pub fn real_conv_run(backend: Backend) -> Summary {
     let mut c = config(Some(3));
+    c.variants = tiny_conv()
+        .variants
+        .iter()
+        .map(|v| v.name.clone())
+        .collect();
+    c.suite = tiny_conv();
+    c.batch = c.suite.workload.batch;
+    let last = real_run_of(c, backend, &[], &[]);
+    assert_eq!(last.seq_len, None);
+    for v in &last.variants {
+        assert_eq!(v.tokens_per_s, None, "{}: images have no tokens", v.name);
+        let samples = v.samples_per_s.expect("samples/s measured");
+        let p50 = v.latency.unwrap().mean_s;
+        let expected = last.batch as f64 / p50;
+        assert!((samples - expected).abs() < 1e-6 * samples, "{}", v.name);
+        assert_eq!(v.throughput(), Some(samples));
+    }
+    last
+}
+
+fn real_run_of(
+    mut c: EngineConfig,
+    backend: Backend,
+    skip: &[&str],
+    expect_failed: &[&str],
+) -> Summary {
     c.backend = backend;
     c.measure_peaks = true;
     c.variants.retain(|v| !skip.contains(&v.as_str()));

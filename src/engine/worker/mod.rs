@@ -18,7 +18,7 @@ use super::{EngineCmd, EngineConfig, EngineEvent};
 use crate::backend::Backend;
 use crate::cost::{self, CostReport};
 use crate::spec::{Family, Variant, Workload};
-use crate::zoo::{self, RoutingStats, RoutingTensors, TransformerLm};
+use crate::zoo::{self, Batch, Model, RoutingStats, RoutingTensors};
 
 mod tasks;
 use tasks::SweepPlan;
@@ -38,8 +38,8 @@ pub(super) fn run(
 struct Slot {
     variant: Variant,
     cost: CostReport,
-    model: Option<TransformerLm>,
-    tokens: Option<Tensor<2, Int>>,
+    model: Option<Model>,
+    input: Option<Batch>,
     failed: Option<String>,
     building_since: Option<Instant>,
 }
@@ -310,7 +310,7 @@ impl Worker {
                     variant: variant.clone(),
                     cost,
                     model: None,
-                    tokens: None,
+                    input: None,
                     failed,
                     building_since: None,
                 }
@@ -435,16 +435,16 @@ impl Worker {
             (self.backend, self.config.memory_limit, self.device.clone());
         let built = catch_unwind(AssertUnwindSafe(|| {
             zoo::build(&variant, &workload, backend, limit)
-                .map(|model| (model, zoo::random_tokens(&workload, &device)))
+                .map(|model| (model, zoo::random_input(&workload, &device)))
                 .map_err(|e| e.to_string())
         }))
         .unwrap_or_else(|p| Err(panic_message(&p)));
         let slot = &mut self.slots[i];
         slot.building_since = None;
         match built {
-            Ok((model, tokens)) => {
+            Ok((model, input)) => {
                 slot.model = Some(model);
-                slot.tokens = Some(tokens);
+                slot.input = Some(input);
             }
             Err(reason) => {
                 slot.failed = Some(reason.clone());
@@ -460,20 +460,19 @@ impl Worker {
         let device = self.device.clone();
         let slot = &mut self.slots[i];
         let model = slot.model.as_ref().expect("only built slots run");
-        let tokens = slot.tokens.take().expect("a built slot has tokens");
+        let input = slot.input.take().expect("a built slot has its input");
 
         let heap_before = heap::reset_peak();
         let t0 = Instant::now();
         let result = catch_unwind(AssertUnwindSafe(|| {
-            let out = model.forward(tokens.clone());
-            let next = zoo::chained_input(tokens, out.logits);
+            let out = model.forward_chained(input)?;
             device.sync().map_err(|e| format!("{e:?}"))?;
-            Ok::<_, String>((next, out.routing))
+            Ok::<_, String>((out.next, out.routing))
         }));
         let latency = t0.elapsed();
         let heap_peak = heap::peak_bytes().saturating_sub(heap_before);
         let (next, routing) = result.unwrap_or_else(|p| Err(panic_message(&p)))?;
-        slot.tokens = Some(next);
+        slot.input = Some(next);
 
         let policy = self.config.warmup.clone();
         let record = self.records.entry(key).or_default();
@@ -527,7 +526,7 @@ impl Worker {
             elapsed_s: self.started.elapsed().as_secs_f64(),
             paused: self.paused,
             batch: self.batch,
-            seq_len: workload.seq_len,
+            seq_len: workload.token_workload().map(|t| t.seq_len),
             focus: self
                 .slots
                 .get(self.focus)
@@ -610,7 +609,9 @@ fn variant_summary(
         warmup_runs: record.map(|r| r.warmup.runs()).unwrap_or(0),
         latency,
         samples_per_s: mean.map(|m| workload.batch as f64 / m),
-        tokens_per_s: mean.map(|m| workload.tokens() as f64 / m),
+        tokens_per_s: mean
+            .zip(workload.tokens())
+            .map(|(m, tokens)| tokens as f64 / m),
         flops_per_s,
         bytes_per_s,
         pct_peak_flops,
@@ -633,15 +634,17 @@ fn routed_flops(
     routing: &[RoutingStats],
     workload: &Workload,
 ) -> Option<u64> {
-    let Family::Moe(moe) = &variant.family else {
+    let (Family::Moe(moe), Some(dims), Some(tokens)) =
+        (&variant.family, variant.dims, workload.tokens())
+    else {
         return None;
     };
     if routing.is_empty() {
         return None;
     }
-    let per_token = 4 * variant.dims.d_model as u64 * variant.dims.d_ff as u64;
-    let balanced = (moe.top_k as u64 * workload.tokens() as u64)
-        .min(moe.n_experts as u64 * moe.capacity(workload.tokens()) as u64);
+    let per_token = 4 * dims.d_model as u64 * dims.d_ff as u64;
+    let balanced =
+        (moe.top_k as u64 * tokens as u64).min(moe.n_experts as u64 * moe.capacity(tokens) as u64);
     let shortfall: u64 = routing
         .iter()
         .map(|r| balanced.saturating_sub(r.processed) * per_token)

@@ -64,11 +64,15 @@ pub fn scatter_svg(s: &Snapshot) -> Result<String, String> {
             s,
             "FLOPs vs throughput",
             "FLOPs executed",
-            "throughput [tokens/s]",
+            if s.suite.workload.tokens().is_some() {
+                "throughput [tokens/s]"
+            } else {
+                "throughput [samples/s]"
+            },
             |v| {
                 (
                     v.analytic.cost.totals.flops_executed as f64,
-                    v.measured.tokens_per_s,
+                    v.measured.throughput(),
                 )
             },
         ),
