@@ -636,3 +636,66 @@ fn every_view_draws_at_the_smallest_size_with_and_without_figures() {
         assert!(help.contains("quit"), "the whole help fits:\n{help}");
     }
 }
+
+/// The conv suite with a measured summary: samples, no tokens.
+fn conv_app() -> App {
+    let suite = spec::load_suite(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/tiny-conv.toml"
+    ))
+    .unwrap();
+    let names: Vec<String> = suite.variants.iter().map(|v| v.name.clone()).collect();
+    let mut app = App::new(suite, Backend::Ndarray).unwrap();
+    for t in 1..=12 {
+        let mut s = summary(t as f64);
+        s.suite = "tiny-conv".into();
+        s.seq_len = None;
+        s.focus = names[0].clone();
+        s.variants = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| VariantSummary {
+                tokens_per_s: None,
+                ..variant(n, i)
+            })
+            .collect();
+        app.on_engine(EngineEvent::Summary(Box::new(s)));
+    }
+    app
+}
+
+#[test]
+fn a_conv_suite_shows_samples_and_says_na_where_only_transformers_go() {
+    let mut app = conv_app();
+    let live = draw(&app, 160, 48);
+    assert!(live.contains("samples/s") && !live.contains("tokens/s"), "{live}");
+    insta::assert_snapshot!("conv_live_160x48", live);
+    app.update(Action::ShowView(View::Compare));
+    let compare = draw(&app, 160, 48);
+    assert!(compare.contains("conv depthwise_separable") && compare.contains("w16 B2"));
+    assert!(!compare.contains("tokens/s"), "{compare}");
+    insta::assert_snapshot!("conv_compare_160x48", compare);
+
+    // Pipeline stages and per-part timings split transformer layers: nothing is asked of the
+    // engine, and the views say why.
+    for (view, words) in [
+        (View::Pipeline, "n/a: a conv variant"),
+        (View::Roofline, "n/a: a conv variant"),
+        (View::Sweep, "n/a for an image suite"),
+        (View::Train, "n/a: the convergence task is next-token prediction"),
+    ] {
+        let effects = app.update(Action::ShowView(view));
+        assert!(
+            !effects.iter().any(|e| matches!(
+                e,
+                Effect::Engine(EngineCmd::MeasureStages(_) | EngineCmd::MeasureParts)
+            )),
+            "{view:?}"
+        );
+        let screen = draw(&app, 160, 48);
+        assert!(screen.contains(words), "{view:?}: {screen}");
+    }
+    for action in [Action::StartSweep, Action::StartTraining] {
+        assert!(app.update(action).is_empty(), "{action:?}");
+    }
+}

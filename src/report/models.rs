@@ -109,7 +109,12 @@ pub fn analytic_table(suite: &Suite, vs: &[&VariantCost]) -> IndicatorTable {
         }),
         number(
             "params_active",
-            "params active/token",
+            // Every weight of a convolutional network touches every sample.
+            if suite.workload.tokens().is_some() {
+                "params active/token"
+            } else {
+                "params active"
+            },
             "params",
             low,
             &|v| count(v.cost.params_active),
