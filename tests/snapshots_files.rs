@@ -100,6 +100,71 @@ fn ndarray() -> Snapshot {
     Snapshot::load(&fixture("snapshot-tiny-ndarray.json")).expect("the fixture loads")
 }
 
+/// A snapshot of the conv suite, its measured figures borrowed from the ndarray fixture: an
+/// image workload, conv families, no tokens.
+fn conv() -> Snapshot {
+    let suite = effprof::spec::load_suite(fixture("tiny-conv.toml").to_str().unwrap()).unwrap();
+    let base = ndarray();
+    let variants = suite
+        .variants
+        .iter()
+        .zip(&base.variants)
+        .map(|(v, b)| effprof::engine::VariantSummary {
+            name: v.name.clone(),
+            tokens_per_s: None,
+            routing: vec![],
+            flops_useful_routed: None,
+            ..b.measured.clone()
+        })
+        .collect();
+    let summary = effprof::engine::Summary {
+        suite: suite.name.clone(),
+        backend: base.backend,
+        adapter: base.adapter.clone(),
+        driver: base.driver.clone(),
+        elapsed_s: base.elapsed_s,
+        paused: false,
+        batch: suite.workload.batch,
+        seq_len: None,
+        focus: suite.variants[0].name.clone(),
+        busy: None,
+        peaks: base.peaks,
+        process: base.process.clone(),
+        device_memory_na: base.device_memory_na.clone(),
+        device_memory: base.device_memory,
+        variants,
+    };
+    Snapshot::new(
+        &suite,
+        &summary,
+        base.host.clone(),
+        std::time::SystemTime::now(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_conv_snapshot_round_trips_and_counts_samples_not_tokens() {
+    let s = conv();
+    let back: Snapshot = serde_json::from_str(&s.to_json()).unwrap();
+    same_json(
+        &serde_json::from_str(&back.to_json()).unwrap(),
+        &serde_json::from_str(&s.to_json()).unwrap(),
+        "",
+    );
+    assert_eq!(back.suite, s.suite);
+    let md = s.to_markdown();
+    assert!(
+        md.contains("throughput samples/s") && !md.contains("tokens/s"),
+        "{md}"
+    );
+    assert!(md.contains("images, 4 classes"), "{md}");
+    // Ranks take samples/s where there are no tokens.
+    assert!(s.ranks.ranks.iter().any(|(k, _, _)| k == "samples_per_s"));
+    let svg = scatter_svg(&s).unwrap();
+    assert!(svg.contains("throughput [samples/s]"));
+}
+
 fn flex() -> Snapshot {
     Snapshot::load(&fixture("snapshot-tiny-flex.json")).expect("the fixture loads")
 }
@@ -247,6 +312,8 @@ fn the_readme_documents_the_schema_the_code_writes() {
         let live: serde_json::Value = serde_json::from_str(&live.to_json()).unwrap();
         paths(&live, "", &mut written);
     }
+    let conv: serde_json::Value = serde_json::from_str(&conv().to_json()).unwrap();
+    paths(&conv, "", &mut written);
     let undocumented: Vec<_> = written.difference(&all).collect();
     assert!(
         undocumented.is_empty(),

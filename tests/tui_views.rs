@@ -668,7 +668,10 @@ fn conv_app() -> App {
 fn a_conv_suite_shows_samples_and_says_na_where_only_transformers_go() {
     let mut app = conv_app();
     let live = draw(&app, 160, 48);
-    assert!(live.contains("samples/s") && !live.contains("tokens/s"), "{live}");
+    assert!(
+        live.contains("samples/s") && !live.contains("tokens/s"),
+        "{live}"
+    );
     insta::assert_snapshot!("conv_live_160x48", live);
     app.update(Action::ShowView(View::Compare));
     let compare = draw(&app, 160, 48);
@@ -682,7 +685,10 @@ fn a_conv_suite_shows_samples_and_says_na_where_only_transformers_go() {
         (View::Pipeline, "n/a: a conv variant"),
         (View::Roofline, "n/a: a conv variant"),
         (View::Sweep, "n/a for an image suite"),
-        (View::Train, "n/a: the convergence task is next-token prediction"),
+        (
+            View::Train,
+            "n/a: the convergence task is next-token prediction",
+        ),
     ] {
         let effects = app.update(Action::ShowView(view));
         assert!(

@@ -3,7 +3,8 @@ pub const CONVENTIONS: &[(&str, &str)] = &[
     (
         "flops",
         "torch.utils.flop_counter.FlopCounterMode: linear/matmul 2*M*N*K (bias not counted), \
-         batched matmul 2*B*M*N*K, attention 4*B*H*S*S*Dh; softmax, norms, activations, \
+         batched matmul 2*B*M*N*K, attention 4*B*H*S*S*Dh, convolution \
+         2*N*prod(out)*prod(kernel)*Cout*Cin/groups; softmax, norms, activations, pooling, \
          residual adds and lookups count 0",
     ),
     ("macs", "executed FLOPs / 2"),
@@ -34,7 +35,7 @@ pub const CONVENTIONS: &[(&str, &str)] = &[
     (
         "params_active",
         "per token: MoE = shared + router + k experts of each MoE layer; pruned = non-zero \
-         weights",
+         weights; a convolutional network uses every weight on every image",
     ),
     (
         "moe_capacity",
