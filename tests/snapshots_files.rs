@@ -129,7 +129,7 @@ fn conv() -> Snapshot {
         focus: suite.variants[0].name.clone(),
         busy: None,
         peaks: base.peaks,
-        process: base.process.clone(),
+        process: base.process,
         device_memory_na: base.device_memory_na.clone(),
         device_memory: base.device_memory,
         variants,
