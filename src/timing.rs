@@ -48,11 +48,9 @@ pub fn median_of_reported(
 
 /// A zero that depends on `t`'s first element: added to the next run's input, it makes that
 /// run wait for this one.
-pub fn dependency(t: &Tensor<3>) -> Tensor<3> {
-    t.clone()
-        .slice([0..1, 0..1, 0..1])
-        .greater_elem(f32::MAX)
-        .float()
+pub fn dependency<const D: usize>(t: &Tensor<D>) -> Tensor<D> {
+    let first: [std::ops::Range<usize>; D] = std::array::from_fn(|_| 0..1);
+    t.clone().slice(first).greater_elem(f32::MAX).float()
 }
 
 /// Syncs `device`, with its failure as text.

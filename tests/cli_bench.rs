@@ -204,4 +204,22 @@ fn a_conv_suite_is_measured_in_samples_and_the_transformer_only_commands_say_na(
         String::from_utf8_lossy(&o.stderr)
     );
     assert!(out.contains("standard: n/a, a conv variant"), "{out}");
+
+    // The roofline places a convolutional network's parts.
+    let o = effprof(&[
+        "roofline",
+        "--suite",
+        suite,
+        "--variants",
+        "depthwise",
+        "--budget",
+        "0.01",
+        "--format",
+        "csv",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = String::from_utf8_lossy(&o.stdout);
+    for part in ["model", "stem", "blocks", "pool + head"] {
+        assert!(csv.contains(&format!("depthwise,{part},")), "{part}: {csv}");
+    }
 }

@@ -679,11 +679,12 @@ fn a_conv_suite_shows_samples_and_says_na_where_only_transformers_go() {
     assert!(!compare.contains("tokens/s"), "{compare}");
     insta::assert_snapshot!("conv_compare_160x48", compare);
 
-    // Pipeline stages and per-part timings split transformer layers: nothing is asked of the
-    // engine, and the views say why.
+    // Pipeline stages split transformer layers: nothing is asked of the engine, and the views
+    // say why; the roofline times a convolutional network's parts like any other.
+    let effects = app.update(Action::ShowView(View::Roofline));
+    assert!(effects.contains(&Effect::Engine(EngineCmd::MeasureParts)));
     for (view, words) in [
         (View::Pipeline, "n/a: a conv variant"),
-        (View::Roofline, "n/a: a conv variant"),
         (View::Sweep, "n/a for an image suite"),
         (
             View::Train,

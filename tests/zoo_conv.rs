@@ -110,3 +110,41 @@ fn a_suites_conv_variants_build_and_chain_through_the_zoo() {
     let tokens = effprof::zoo::random_input(&tiny.workload, &device);
     assert!(model.forward_chained(tokens).is_err());
 }
+
+#[test]
+fn a_conv_variants_parts_are_timed_and_counted_like_its_rows() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tiny-conv.toml");
+    let suite = effprof::spec::load_suite(path).unwrap();
+    let v = suite.variant("depthwise").unwrap();
+    let report = effprof::roofline::measure_parts(
+        v,
+        &suite.workload,
+        Backend::Ndarray,
+        u64::MAX,
+        std::time::Duration::from_millis(10),
+    )
+    .unwrap();
+    let names: Vec<&str> = report.parts.iter().map(|p| p.part.as_str()).collect();
+    assert_eq!(names, ["stem", "blocks", "pool + head"]);
+    let rows = effprof::cost::analyze(v, &suite.workload).unwrap().layers;
+    // Every row lands in exactly one part: the parts add up to the model.
+    let flops: u64 = report.parts.iter().map(|p| p.flops).sum();
+    let bytes: u64 = report.parts.iter().map(|p| p.bytes).sum();
+    assert_eq!(
+        flops,
+        rows.iter().map(|r| r.counts.flops_executed).sum::<u64>()
+    );
+    assert_eq!(
+        bytes,
+        rows.iter()
+            .map(|r| r.counts.mem_access_bytes())
+            .sum::<u64>()
+    );
+    let blocks: u64 = rows
+        .iter()
+        .filter(|r| r.name.starts_with("block"))
+        .map(|r| r.counts.flops_executed)
+        .sum();
+    assert_eq!(report.parts[1].flops, blocks);
+    assert!(report.parts.iter().all(|p| p.seconds > 0.0), "{report:?}");
+}

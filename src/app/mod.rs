@@ -197,12 +197,13 @@ impl App {
         )
     }
 
-    /// Why the focused variant has no pipeline stages or per-part timings: `Some` for a conv
-    /// variant, whose layers are not a transformer's.
-    pub fn transformer_only_na(&self) -> Option<&'static str> {
-        self.analytic[self.focus].dims.is_none().then_some(
-            "n/a: a conv variant; pipeline stages and per-part timings split transformer layers only",
-        )
+    /// Why the focused variant has no pipeline stages: `Some` for a conv variant, whose
+    /// layers are not a transformer's.
+    pub fn pipeline_na(&self) -> Option<&'static str> {
+        self.analytic[self.focus]
+            .dims
+            .is_none()
+            .then_some("n/a: a conv variant; pipeline stages split transformer layers only")
     }
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
@@ -515,8 +516,7 @@ impl App {
     }
 
     fn measure_stages_if_needed(&mut self) -> Vec<Effect> {
-        if self.watching.is_some() || self.pipeline.pending || self.transformer_only_na().is_some()
-        {
+        if self.watching.is_some() || self.pipeline.pending || self.pipeline_na().is_some() {
             return vec![];
         }
         let current = self.pipeline.latencies.as_ref().is_some_and(|l| {
@@ -537,7 +537,7 @@ impl App {
     }
 
     fn measure_parts_if_needed(&mut self) -> Vec<Effect> {
-        if self.watching.is_some() || self.parts_pending || self.transformer_only_na().is_some() {
+        if self.watching.is_some() || self.parts_pending {
             return vec![];
         }
         let current = self.parts.as_ref().is_some_and(|p| {

@@ -1,5 +1,6 @@
 //! Each part of a variant's forward pass timed alone on a backend, at the model's shapes:
-//! embedding, every layer's attention and feed-forward sublayers, final norm and head. Their
+//! embedding, every layer's attention and feed-forward sublayers, final norm and head (for a
+//! convolutional network: the stem, every residual block, pooling and the classifier). Their
 //! FLOPs and bytes come from the cost model's rows for the same parts.
 
 use std::time::Duration;
@@ -13,11 +14,13 @@ use crate::engine::Peaks;
 use crate::spec::{Variant, Workload};
 use crate::timing::{dependency, median_of, sync};
 use crate::zoo;
+use burn::prelude::*;
 
 /// One part, summed over the layers that have it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PartTiming {
-    /// `embedding`, `attention`, `ffn`, `moe`, `norm + head`.
+    /// `embedding`, `attention`, `ffn`, `moe`, `norm + head`; for a convolutional network
+    /// `stem`, `blocks`, `pool + head`.
     pub part: String,
     /// Executed FLOPs per forward pass.
     pub flops: u64,
@@ -70,6 +73,117 @@ impl PartsReport {
     }
 }
 
+/// Timed runs of each part instance at the least, whatever the budget.
+const RUNS: usize = 5;
+
+/// The convolutional network's parts, by the cost model's row names: `stem`, `block{i}`, `pool
+/// + head`.
+fn conv_part_name(row: &str) -> &'static str {
+    match row {
+        "stem" => "stem",
+        r if r.starts_with("block") => "blocks",
+        _ => "pool + head",
+    }
+}
+
+fn transformer_parts(
+    model: &zoo::TransformerLm,
+    mut tokens: Tensor<2, Int>,
+    rows: &[cost::LayerCost],
+    device: &Device,
+    budget: Duration,
+    add: &mut impl FnMut(&'static str, f64),
+) -> Result<(), String> {
+    let [b, s] = tokens.dims();
+    add(
+        "embedding",
+        median_of(budget, RUNS, || {
+            let x = model.embed(tokens.clone());
+            tokens = tokens.clone() + dependency(&x).int().reshape([1, 1]).expand([b, s]);
+            sync(device)
+        })?,
+    );
+    let mut x = model.embed(tokens);
+    let ffn_part = |layer: usize| {
+        rows.iter()
+            .filter(|l| matches!(l.kind, LayerKind::Ffn | LayerKind::Moe))
+            .nth(layer)
+            .map_or("ffn", |l| part_name(l.kind))
+    };
+    for layer in 0..model.n_layers() {
+        let mut input = x.clone();
+        add(
+            "attention",
+            median_of(budget, RUNS, || {
+                let out = model.attention_sublayer(layer, input.clone());
+                input = input.clone() + dependency(&out);
+                sync(device)
+            })?,
+        );
+        let y = model.attention_sublayer(layer, x);
+        let mut input = y.clone();
+        add(
+            ffn_part(layer),
+            median_of(budget, RUNS, || {
+                let out = model.ffn_sublayer(layer, input.clone(), &mut Vec::new());
+                input = input.clone() + dependency(&out);
+                sync(device)
+            })?,
+        );
+        x = model.ffn_sublayer(layer, y, &mut Vec::new());
+    }
+    let mut input = x;
+    add(
+        "norm + head",
+        median_of(budget, RUNS, || {
+            let out = model.project(input.clone());
+            input = input.clone() + dependency(&out);
+            sync(device)
+        })?,
+    );
+    Ok(())
+}
+
+fn conv_parts(
+    net: &zoo::ConvNet,
+    mut images: Tensor<4>,
+    device: &Device,
+    budget: Duration,
+    add: &mut impl FnMut(&'static str, f64),
+) -> Result<(), String> {
+    add(
+        "stem",
+        median_of(budget, RUNS, || {
+            let out = net.stem(images.clone());
+            images = images.clone() + dependency(&out);
+            sync(device)
+        })?,
+    );
+    let mut x = net.stem(images);
+    for block in 0..net.n_blocks() {
+        let mut input = x.clone();
+        add(
+            "blocks",
+            median_of(budget, RUNS, || {
+                let out = net.block(block, input.clone());
+                input = input.clone() + dependency(&out);
+                sync(device)
+            })?,
+        );
+        x = net.block(block, x);
+    }
+    let mut input = x;
+    add(
+        "pool + head",
+        median_of(budget, RUNS, || {
+            let out = net.head(input.clone());
+            input = input.clone() + dependency(&out).reshape([1, 1, 1, 1]);
+            sync(device)
+        })?,
+    );
+    Ok(())
+}
+
 fn part_name(kind: LayerKind) -> &'static str {
     match kind {
         LayerKind::Embedding => "embedding",
@@ -90,74 +204,36 @@ pub fn measure_parts(
     budget: Duration,
 ) -> Result<PartsReport, String> {
     let costs = cost::analyze(variant, workload).map_err(|e| e.to_string())?;
-    let model = zoo::build_lm(variant, workload, backend, memory_limit, "per-part timing")
-        .map_err(|e| e.to_string())?;
-    let token_workload = workload
-        .token_workload()
-        .ok_or_else(|| format!("`{}` runs on images, not tokens", variant.name))?;
+    let model = zoo::build(variant, workload, backend, memory_limit).map_err(|e| e.to_string())?;
     let device = backend.device();
-    let runs = 5;
+    let input = zoo::random_input(workload, &device);
     let mut seconds: Vec<(&'static str, f64)> = Vec::new();
     let mut add = |part: &'static str, s: f64| match seconds.iter_mut().find(|(p, _)| *p == part) {
         Some((_, total)) => *total += s,
         None => seconds.push((part, s)),
     };
-
-    let mut tokens = zoo::random_tokens(&token_workload, &device);
-    let [b, s] = tokens.dims();
-    add(
-        "embedding",
-        median_of(budget, runs, || {
-            let x = model.embed(tokens.clone());
-            tokens = tokens.clone() + dependency(&x).int().reshape([1, 1]).expand([b, s]);
-            sync(&device)
-        })?,
-    );
-    let mut x = model.embed(tokens);
-    let ffn_part = |layer: usize| {
-        costs
-            .layers
-            .iter()
-            .filter(|l| matches!(l.kind, LayerKind::Ffn | LayerKind::Moe))
-            .nth(layer)
-            .map_or("ffn", |l| part_name(l.kind))
-    };
-    for layer in 0..model.n_layers() {
-        let mut input = x.clone();
-        add(
-            "attention",
-            median_of(budget, runs, || {
-                let out = model.attention_sublayer(layer, input.clone());
-                input = input.clone() + dependency(&out);
-                sync(&device)
-            })?,
-        );
-        let y = model.attention_sublayer(layer, x);
-        let mut input = y.clone();
-        add(
-            ffn_part(layer),
-            median_of(budget, runs, || {
-                let out = model.ffn_sublayer(layer, input.clone(), &mut Vec::new());
-                input = input.clone() + dependency(&out);
-                sync(&device)
-            })?,
-        );
-        x = model.ffn_sublayer(layer, y, &mut Vec::new());
+    match (&model, input) {
+        (zoo::Model::Transformer(m), zoo::Batch::Tokens(tokens)) => {
+            transformer_parts(m, tokens, &costs.layers, &device, budget, &mut add)?
+        }
+        (zoo::Model::Conv(net), zoo::Batch::Images(images)) => {
+            conv_parts(net, images, &device, budget, &mut add)?
+        }
+        _ => {
+            return Err(format!(
+                "`{}`: the input does not match the model",
+                variant.name
+            ));
+        }
     }
-    let mut input = x;
-    add(
-        "norm + head",
-        median_of(budget, runs, || {
-            let out = model.project(input.clone());
-            input = input.clone() + dependency(&out);
-            sync(&device)
-        })?,
-    );
-
+    let part_of: fn(&cost::LayerCost) -> &'static str = match model {
+        zoo::Model::Transformer(_) => |l| part_name(l.kind),
+        zoo::Model::Conv(_) => |l| conv_part_name(&l.name),
+    };
     let parts = seconds
         .into_iter()
         .map(|(part, secs)| {
-            let rows = costs.layers.iter().filter(|l| part_name(l.kind) == part);
+            let rows = costs.layers.iter().filter(|l| part_of(l) == part);
             let (flops, bytes) = rows.fold((0, 0), |(f, b), l| {
                 (f + l.counts.flops_executed, b + l.counts.mem_access_bytes())
             });

@@ -37,7 +37,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         );
         return;
     }
-    if let Some(na) = app.transformer_only_na() {
+    if let Some(na) = app.pipeline_na() {
         frame.render_widget(waiting(na.into()), inner);
         return;
     }

@@ -17,11 +17,10 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         .summary
         .as_ref()
         .map_or(app.backend.to_string(), |s| s.backend.to_string());
-    let title = match app.transformer_only_na() {
-        Some(_) => format!(" Roofline · {backend} · whole models "),
-        None => format!(" Roofline · {backend} · parts of {} ", app.focused_name()),
-    };
-    let block = Block::default().borders(Borders::ALL).title(title);
+    let block = Block::default().borders(Borders::ALL).title(format!(
+        " Roofline · {backend} · parts of {} ",
+        app.focused_name()
+    ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(r) = app.roofline() else {
@@ -77,9 +76,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             lines.extend(r.points.iter().filter(|q| q.part != "model").map(row));
         }
     }
-    if let Some(na) = app.transformer_only_na() {
-        lines.push(Line::styled(na, theme.dim));
-    } else if app.parts_pending {
+    if app.parts_pending {
         lines.push(Line::styled(
             format!("timing the parts of {}…", app.focused_name()),
             theme.warn,

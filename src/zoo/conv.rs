@@ -83,11 +83,29 @@ impl ConvNet {
 
     /// `images`: `[batch, in_channels, size, size]`; returns `[batch, classes]` logits.
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
-        let mut x = relu(self.stem.forward(images));
-        for b in &self.blocks {
-            let y = relu(b.first.forward(x.clone()));
-            x = relu(b.second.forward(y) + x);
-        }
+        let x = (0..self.blocks.len()).fold(self.stem(images), |x, i| self.block(i, x));
+        self.head(x)
+    }
+
+    /// Residual blocks, for timing each alone.
+    pub fn n_blocks(&self) -> usize {
+        self.blocks.len()
+    }
+
+    /// The stem and its ReLU: `[batch, width, size, size]`.
+    pub fn stem(&self, images: Tensor<4>) -> Tensor<4> {
+        relu(self.stem.forward(images))
+    }
+
+    /// Residual block `index`: unit, ReLU, unit, add, ReLU.
+    pub fn block(&self, index: usize, x: Tensor<4>) -> Tensor<4> {
+        let b = &self.blocks[index];
+        let y = relu(b.first.forward(x.clone()));
+        relu(b.second.forward(y) + x)
+    }
+
+    /// Global average pooling and the classifier: `[batch, classes]` logits.
+    pub fn head(&self, x: Tensor<4>) -> Tensor<2> {
         let [n, c, _, _] = x.dims();
         let pooled = x.mean_dim(3).mean_dim(2).reshape([n, c]);
         self.head.forward(pooled)
