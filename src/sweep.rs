@@ -11,18 +11,36 @@ use crate::engine::Summary;
 pub struct SweepValue {
     pub variant: String,
     pub p50_s: f64,
-    /// At the median latency: tokens per pass / p50.
-    pub tokens_per_s: f64,
-    /// At the median latency: sequences per pass / p50.
+    /// At the median latency: tokens per pass / p50; absent for images.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens_per_s: Option<f64>,
+    /// At the median latency: samples (sequences or images) per pass / p50.
     pub samples_per_s: f64,
     pub iterations: u64,
 }
 
-/// Every measured variant at one (batch, seq_len).
+impl SweepValue {
+    /// What the sweep ranks by: tokens/s for token sequences, samples/s for images.
+    pub fn throughput(&self) -> f64 {
+        self.tokens_per_s.unwrap_or(self.samples_per_s)
+    }
+}
+
+/// The unit of [`SweepValue::throughput`] at points with (`Some`) or without a sequence length.
+pub fn throughput_unit(seq_len: Option<usize>) -> &'static str {
+    match seq_len {
+        Some(_) => "tokens/s",
+        None => "samples/s",
+    }
+}
+
+/// Every measured variant at one (batch, seq_len), or at one batch of images.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SweepPoint {
     pub batch: usize,
-    pub seq_len: usize,
+    /// Absent for images.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq_len: Option<usize>,
     pub values: Vec<SweepValue>,
 }
 
@@ -30,14 +48,12 @@ impl SweepPoint {
     /// The measured variants of an engine summary; variants without a latency are left out.
     ///
     /// Throughput here is at the median latency (tokens per pass / p50), not the mean: a few
-    /// slow passes on a shared machine move the mean enough to fake a flip. `None` for a
-    /// summary of an image workload, which has no sequence length to sweep.
-    pub fn from_summary(summary: &Summary) -> Option<Self> {
-        let seq_len = summary.seq_len?;
-        let tokens = (summary.batch * seq_len) as f64;
-        Some(Self {
+    /// slow passes on a shared machine move the mean enough to fake a flip.
+    pub fn from_summary(summary: &Summary) -> Self {
+        let tokens = summary.seq_len.map(|s| (summary.batch * s) as f64);
+        Self {
             batch: summary.batch,
-            seq_len,
+            seq_len: summary.seq_len,
             values: summary
                 .variants
                 .iter()
@@ -46,13 +62,13 @@ impl SweepPoint {
                     (l.p50_s > 0.0).then(|| SweepValue {
                         variant: v.name.clone(),
                         p50_s: l.p50_s,
-                        tokens_per_s: tokens / l.p50_s,
+                        tokens_per_s: tokens.map(|t| t / l.p50_s),
                         samples_per_s: summary.batch as f64 / l.p50_s,
                         iterations: l.iterations,
                     })
                 })
                 .collect(),
-        })
+        }
     }
 
     fn value(&self, variant: &str) -> Option<&SweepValue> {
@@ -72,27 +88,35 @@ pub enum Axis {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Flip {
     pub axis: Axis,
-    /// The other dimension, held fixed.
-    pub fixed: usize,
+    /// The other dimension, held fixed; absent along the batch of an image sweep, which has no
+    /// other dimension.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed: Option<usize>,
     pub from: usize,
     pub to: usize,
     /// Faster at `from`, slower at `to`.
     pub was_faster: String,
     /// Slower at `from`, faster at `to`.
     pub now_faster: String,
-    /// tokens/s of (was_faster, now_faster) at `from`, then at `to`.
+    /// Throughput (tokens/s, or samples/s for images) of (was_faster, now_faster) at `from`,
+    /// then at `to`.
     pub before: (f64, f64),
     pub after: (f64, f64),
 }
 
 impl Flip {
     pub fn describe(&self) -> String {
-        let (axis, fixed) = match self.axis {
-            Axis::Batch => ("batch", format!("seq_len {}", self.fixed)),
-            Axis::SeqLen => ("seq_len", format!("batch {}", self.fixed)),
+        let (axis, fixed, unit) = match (self.axis, self.fixed) {
+            (Axis::Batch, Some(seq)) => ("batch", format!(" (seq_len {seq})"), "tokens/s"),
+            (Axis::Batch, None) => ("batch", String::new(), "samples/s"),
+            (Axis::SeqLen, b) => (
+                "seq_len",
+                b.map_or(String::new(), |b| format!(" (batch {b})")),
+                "tokens/s",
+            ),
         };
         format!(
-            "{axis} {} -> {} ({fixed}): {} overtakes {} in tokens/s ({} vs {} -> {} vs {})",
+            "{axis} {} -> {}{fixed}: {} overtakes {} in {unit} ({} vs {} -> {} vs {})",
             self.from,
             self.to,
             self.now_faster,
@@ -105,8 +129,8 @@ impl Flip {
     }
 }
 
-/// A point's batch or sequence length.
-type Coordinate = fn(&SweepPoint) -> usize;
+/// A point's batch or sequence length (`None`: images have none).
+type Coordinate = fn(&SweepPoint) -> Option<usize>;
 
 /// Two variants closer than this share of the faster one's throughput are within the noise of
 /// a shared machine: their order is not called a flip.
@@ -125,17 +149,26 @@ pub fn find_flips(points: &[SweepPoint]) -> Vec<Flip> {
     let mut flips = Vec::new();
     let mut walk = |axis: Axis| {
         let (key, other): (Coordinate, Coordinate) = match axis {
-            Axis::Batch => (|p| p.batch, |p| p.seq_len),
-            Axis::SeqLen => (|p| p.seq_len, |p| p.batch),
+            Axis::Batch => (|p| Some(p.batch), |p| p.seq_len),
+            Axis::SeqLen => (|p| p.seq_len, |p| Some(p.batch)),
         };
-        let mut fixed: Vec<usize> = points.iter().map(other).collect();
+        // (position along the axis, the other dimension, the point)
+        let on_axis: Vec<(usize, Option<usize>, &SweepPoint)> = points
+            .iter()
+            .filter_map(|p| Some((key(p)?, other(p), p)))
+            .collect();
+        let mut fixed: Vec<Option<usize>> = on_axis.iter().map(|(_, o, _)| *o).collect();
         fixed.sort_unstable();
         fixed.dedup();
         for f in fixed {
-            let mut line: Vec<&SweepPoint> = points.iter().filter(|p| other(p) == f).collect();
-            line.sort_by_key(|p| key(p));
+            let mut line: Vec<(usize, &SweepPoint)> = on_axis
+                .iter()
+                .filter(|(_, o, _)| *o == f)
+                .map(|(k, _, p)| (*k, *p))
+                .collect();
+            line.sort_by_key(|(k, _)| *k);
             for pair in line.windows(2) {
-                let (a, b) = (pair[0], pair[1]);
+                let ((from, a), (to, b)) = (pair[0], pair[1]);
                 for (i, x) in a.values.iter().enumerate() {
                     for y in &a.values[i + 1..] {
                         let (Some(xb), Some(yb)) = (b.value(&x.variant), b.value(&y.variant))
@@ -143,8 +176,8 @@ pub fn find_flips(points: &[SweepPoint]) -> Vec<Flip> {
                             continue;
                         };
                         let (Some(before), Some(after)) = (
-                            lead(x.tokens_per_s, y.tokens_per_s),
-                            lead(xb.tokens_per_s, yb.tokens_per_s),
+                            lead(x.throughput(), y.throughput()),
+                            lead(xb.throughput(), yb.throughput()),
                         ) else {
                             continue;
                         };
@@ -155,26 +188,26 @@ pub fn find_flips(points: &[SweepPoint]) -> Vec<Flip> {
                             (
                                 x,
                                 y,
-                                x.tokens_per_s,
-                                y.tokens_per_s,
-                                xb.tokens_per_s,
-                                yb.tokens_per_s,
+                                x.throughput(),
+                                y.throughput(),
+                                xb.throughput(),
+                                yb.throughput(),
                             )
                         } else {
                             (
                                 y,
                                 x,
-                                y.tokens_per_s,
-                                x.tokens_per_s,
-                                yb.tokens_per_s,
-                                xb.tokens_per_s,
+                                y.throughput(),
+                                x.throughput(),
+                                yb.throughput(),
+                                xb.throughput(),
                             )
                         };
                         flips.push(Flip {
                             axis,
                             fixed: f,
-                            from: key(a),
-                            to: key(b),
+                            from,
+                            to,
                             was_faster: was.variant.clone(),
                             now_faster: now.variant.clone(),
                             before: (wb, nb),
@@ -197,13 +230,13 @@ mod tests {
     fn point(batch: usize, seq_len: usize, tps: &[(&str, f64)]) -> SweepPoint {
         SweepPoint {
             batch,
-            seq_len,
+            seq_len: Some(seq_len),
             values: tps
                 .iter()
                 .map(|(name, t)| SweepValue {
                     variant: (*name).into(),
                     p50_s: (batch * seq_len) as f64 / t,
-                    tokens_per_s: *t,
+                    tokens_per_s: Some(*t),
                     samples_per_s: t / seq_len as f64,
                     iterations: 10,
                 })
@@ -224,7 +257,10 @@ mod tests {
         let flips = find_flips(&points);
         assert_eq!(flips.len(), 1, "{flips:?}");
         let f = &flips[0];
-        assert_eq!((f.axis, f.fixed, f.from, f.to), (Axis::Batch, 128, 4, 8));
+        assert_eq!(
+            (f.axis, f.fixed, f.from, f.to),
+            (Axis::Batch, Some(128), 4, 8)
+        );
         assert_eq!(
             (f.was_faster.as_str(), f.now_faster.as_str()),
             ("dense", "moe")
@@ -296,8 +332,9 @@ impl SweepReport {
         names
     }
 
-    fn seq_lens(&self) -> Vec<usize> {
-        let mut s: Vec<usize> = self.points.iter().map(|p| p.seq_len).collect();
+    /// The sequence lengths swept (`None`: images), in order.
+    pub fn seq_lens(&self) -> Vec<Option<usize>> {
+        let mut s: Vec<Option<usize>> = self.points.iter().map(|p| p.seq_len).collect();
         s.dedup();
         s
     }
@@ -307,7 +344,10 @@ impl SweepReport {
         let mut out = String::new();
         for seq in self.seq_lens() {
             let line: Vec<&SweepPoint> = self.points.iter().filter(|p| p.seq_len == seq).collect();
-            let mut header = vec![format!("seq_len {seq}: p50 · tokens/s")];
+            let mut header = vec![match seq {
+                Some(seq) => format!("seq_len {seq}: p50 · tokens/s"),
+                None => "p50 · samples/s".to_owned(),
+            }];
             header.extend(line.iter().map(|p| format!("batch {}", p.batch)));
             let mut table = crate::report::text_table(markdown, header);
             for name in self.variants() {
@@ -316,7 +356,7 @@ impl SweepReport {
                     Some(v) => format!(
                         "{} · {}",
                         crate::units::seconds(v.p50_s),
-                        crate::units::si(v.tokens_per_s)
+                        crate::units::si(v.throughput())
                     ),
                     None => "n/a".to_owned(),
                 }));
@@ -333,9 +373,10 @@ impl SweepReport {
 
     fn flip_lines(&self) -> Vec<String> {
         if self.flips.is_empty() {
-            return vec![
-                "no ranking flips: the variants keep their order by tokens/s at every point".into(),
-            ];
+            let unit = throughput_unit(self.points.first().and_then(|p| p.seq_len));
+            return vec![format!(
+                "no ranking flips: the variants keep their order by {unit} at every point"
+            )];
         }
         self.flips
             .iter()
@@ -379,9 +420,9 @@ impl SweepReport {
                 w.write_record([
                     v.variant.clone(),
                     p.batch.to_string(),
-                    p.seq_len.to_string(),
+                    p.seq_len.map_or(String::new(), |s| s.to_string()),
                     format_number(v.p50_s),
-                    format_number(v.tokens_per_s),
+                    v.tokens_per_s.map_or(String::new(), format_number),
                     format_number(v.samples_per_s),
                     v.iterations.to_string(),
                 ])?;

@@ -187,8 +187,8 @@ fn a_conv_suite_is_measured_in_samples_and_the_transformer_only_commands_say_na(
 
     for (args, words) in [
         (
-            vec!["sweep", "--suite", suite, "--batch", "1"],
-            "sweeps vary the batch and seq_len",
+            vec!["sweep", "--suite", suite, "--batch", "1", "--seq", "8"],
+            "--seq is for token workloads",
         ),
         (vec!["train", "--suite", suite], "training is n/a"),
     ] {
@@ -197,6 +197,29 @@ fn a_conv_suite_is_measured_in_samples_and_the_transformer_only_commands_say_na(
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(err.contains(words) && err.contains("images"), "{err}");
     }
+    // A sweep of images is along the batch alone, in samples/s.
+    let o = effprof(&[
+        "sweep",
+        "--suite",
+        suite,
+        "--batch",
+        "1,2",
+        "--duration",
+        "0.3",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    let points = doc["sweep"]["points"].as_array().unwrap();
+    assert_eq!(points.len(), 2);
+    for p in points {
+        assert!(p.get("seq_len").is_none(), "{p}");
+        for v in p["values"].as_array().unwrap() {
+            assert!(v.get("tokens_per_s").is_none() && v["samples_per_s"].as_f64().unwrap() > 0.0);
+        }
+    }
+
     let o = effprof(&["pipeline", "--suite", suite, "--stages", "2"]);
     let out = format!(
         "{}{}",

@@ -39,13 +39,13 @@ fn sweep() -> effprof::sweep::SweepReport {
     use effprof::sweep::{SweepPoint, SweepValue};
     let point = |batch: usize, a: f64, b: f64| SweepPoint {
         batch,
-        seq_len: 16,
+        seq_len: Some(16),
         values: [("dense", a), ("moe", b)]
             .iter()
             .map(|(name, t)| SweepValue {
                 variant: (*name).into(),
                 p50_s: (batch * 16) as f64 / t,
-                tokens_per_s: *t,
+                tokens_per_s: Some(*t),
                 samples_per_s: t / 16.0,
                 iterations: 10,
             })
@@ -134,13 +134,38 @@ fn conv() -> Snapshot {
         device_memory: base.device_memory,
         variants,
     };
-    Snapshot::new(
+    let mut snapshot = Snapshot::new(
         &suite,
         &summary,
         base.host.clone(),
         std::time::SystemTime::now(),
     )
-    .unwrap()
+    .unwrap();
+    snapshot.sweep = Some(image_sweep());
+    snapshot
+}
+
+/// A sweep of images along the batch alone, where `depthwise` overtakes `standard`.
+fn image_sweep() -> effprof::sweep::SweepReport {
+    use effprof::sweep::{SweepPoint, SweepValue};
+    let point = |batch: usize, a: f64, b: f64| SweepPoint {
+        batch,
+        seq_len: None,
+        values: [("standard", a), ("depthwise", b)]
+            .iter()
+            .map(|(name, t)| SweepValue {
+                variant: (*name).into(),
+                p50_s: batch as f64 / t,
+                tokens_per_s: None,
+                samples_per_s: *t,
+                iterations: 10,
+            })
+            .collect(),
+    };
+    effprof::sweep::SweepReport::new(
+        Backend::Ndarray,
+        vec![point(1, 100.0, 50.0), point(4, 150.0, 200.0)],
+    )
 }
 
 #[test]
@@ -163,6 +188,19 @@ fn a_conv_snapshot_round_trips_and_counts_samples_not_tokens() {
     assert!(s.ranks.ranks.iter().any(|(k, _, _)| k == "samples_per_s"));
     let svg = scatter_svg(&s).unwrap();
     assert!(svg.contains("throughput [samples/s]"));
+    // A sweep of images ranks by samples/s along the batch, with no sequence length.
+    let sweep = s.sweep.as_ref().unwrap();
+    assert_eq!(sweep.flips.len(), 1);
+    let flip = sweep.flips[0].describe();
+    assert_eq!(
+        flip,
+        "batch 1 -> 4: depthwise overtakes standard in samples/s (50 vs 100 -> 200 vs 150)"
+    );
+    assert!(md.contains("p50 · samples/s") && md.contains(&flip), "{md}");
+    let csv = sweep.to_csv().unwrap();
+    assert!(csv.contains("depthwise,1,,0.02,,50,10"), "{csv}");
+    let svg = effprof::snapshot::sweep_svg(sweep).unwrap();
+    assert!(svg.contains("throughput [samples/s]") && svg.contains("images"));
 }
 
 fn flex() -> Snapshot {

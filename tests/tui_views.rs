@@ -414,13 +414,13 @@ fn pipeline_view_measures_on_demand_and_simulates_on_keys() {
 fn sweep_point(batch: usize, tps: &[(&str, f64)]) -> effprof::sweep::SweepPoint {
     effprof::sweep::SweepPoint {
         batch,
-        seq_len: 16,
+        seq_len: Some(16),
         values: tps
             .iter()
             .map(|(name, t)| effprof::sweep::SweepValue {
                 variant: (*name).into(),
                 p50_s: (batch * 16) as f64 / t,
-                tokens_per_s: *t,
+                tokens_per_s: Some(*t),
                 samples_per_s: t / 16.0,
                 iterations: 10,
             })
@@ -685,7 +685,6 @@ fn a_conv_suite_shows_samples_and_says_na_where_only_transformers_go() {
     assert!(effects.contains(&Effect::Engine(EngineCmd::MeasureParts)));
     for (view, words) in [
         (View::Pipeline, "n/a: a conv variant"),
-        (View::Sweep, "n/a for an image suite"),
         (
             View::Train,
             "n/a: the convergence task is next-token prediction",
@@ -702,7 +701,41 @@ fn a_conv_suite_shows_samples_and_says_na_where_only_transformers_go() {
         let screen = draw(&app, 160, 48);
         assert!(screen.contains(words), "{view:?}: {screen}");
     }
-    for action in [Action::StartSweep, Action::StartTraining] {
-        assert!(app.update(action).is_empty(), "{action:?}");
+    assert!(app.update(Action::StartTraining).is_empty());
+
+    // A sweep of images runs along the batch and ranks by samples/s.
+    let effects = app.update(Action::StartSweep);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Engine(EngineCmd::Sweep(_)))),
+        "{effects:?}"
+    );
+    app.update(Action::ShowView(View::Sweep));
+    for (batch, standard, depthwise) in [(1, 100.0, 50.0), (2, 150.0, 200.0)] {
+        let point = effprof::sweep::SweepPoint {
+            batch,
+            seq_len: None,
+            values: [("standard", standard), ("depthwise", depthwise)]
+                .iter()
+                .map(|(name, t)| effprof::sweep::SweepValue {
+                    variant: (*name).into(),
+                    p50_s: batch as f64 / t,
+                    tokens_per_s: None,
+                    samples_per_s: *t,
+                    iterations: 10,
+                })
+                .collect(),
+        };
+        app.on_engine(EngineEvent::SweepPoint(Box::new(point)));
     }
+    let screen = draw(&app, 160, 48);
+    assert!(
+        screen.contains("flip: batch 1 -> 2: depthwise overtakes standard in samples/s"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("samples/s (log)") && !screen.contains("seq_len"),
+        "{screen}"
+    );
 }

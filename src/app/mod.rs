@@ -188,12 +188,11 @@ impl App {
         &self.analytic[self.focus].name
     }
 
-    /// Why sweeps and training do not run on this suite: `Some` when its samples are images
-    /// (sweeps vary a token workload's batch and seq_len; the convergence task is next-token
-    /// prediction).
-    pub fn image_suite_na(&self) -> Option<&'static str> {
+    /// Why training does not run on this suite: `Some` when its samples are images (the
+    /// convergence task is next-token prediction).
+    pub fn training_na(&self) -> Option<&'static str> {
         self.suite.workload.tokens().is_none().then_some(
-            "n/a for an image suite: sweeps and training take token sequences (transformer families)",
+            "n/a for an image suite: the convergence task is next-token prediction (transformer families)",
         )
     }
 
@@ -269,7 +268,7 @@ impl App {
                     self.info("training runs on a live engine, not on a recorded run".into());
                     return vec![];
                 }
-                if let Some(na) = self.image_suite_na() {
+                if let Some(na) = self.training_na() {
                     self.info(na.into());
                     return vec![];
                 }
@@ -292,10 +291,6 @@ impl App {
             Action::StartSweep => {
                 if self.watching.is_some() {
                     self.info("a sweep runs on a live engine, not on a recorded run".into());
-                    return vec![];
-                }
-                if let Some(na) = self.image_suite_na() {
-                    self.info(na.into());
                     return vec![];
                 }
                 if self.sweep.running() {

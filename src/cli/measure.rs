@@ -98,18 +98,20 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
             "--batch takes sizes between 1 and 65536".into(),
         ));
     }
-    let Some(tokens) = suite.workload.token_workload() else {
-        return Err(CliError::Usage(format!(
-            "suite `{}` runs on images; sweeps vary the batch and seq_len of a token workload, so they are n/a for it",
-            suite.name
-        )));
+    // Images have no sequence length: their sweep is along the batch alone.
+    let tokens = suite.workload.token_workload();
+    let seqs: Vec<Option<usize>> = match (tokens, args.seq.is_empty()) {
+        (Some(t), true) => vec![Some(t.seq_len)],
+        (Some(_), false) => args.seq.iter().copied().map(Some).collect(),
+        (None, true) => vec![None],
+        (None, false) => {
+            return Err(CliError::Usage(format!(
+                "--seq is for token workloads; suite `{}` runs on images, so only --batch is swept",
+                suite.name
+            )));
+        }
     };
-    let seqs = if args.seq.is_empty() {
-        vec![tokens.seq_len]
-    } else {
-        args.seq.clone()
-    };
-    if seqs.iter().any(|s| *s == 0 || *s > 1 << 16) {
+    if seqs.iter().flatten().any(|s| *s == 0 || *s > 1 << 16) {
         return Err(CliError::Usage(
             "--seq takes lengths between 1 and 65536".into(),
         ));
@@ -123,16 +125,22 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
         .flat_map(|s| args.batch.iter().map(move |b| (*s, *b)))
         .enumerate()
     {
+        let point = match seq {
+            Some(seq) => format!("batch {batch}, seq_len {seq}"),
+            None => format!("batch {batch}"),
+        };
         eprintln!(
-            "effprof: point {}/{total}: batch {batch}, seq_len {seq} on {}",
+            "effprof: point {}/{total}: {point} on {}",
             i + 1,
             args.on.backend
         );
         let mut at = suite.clone();
-        at.workload.input = crate::spec::Input::Tokens(crate::spec::TokenShape {
-            seq_len: seq,
-            vocab: tokens.vocab,
-        });
+        if let (Some(seq), Some(t)) = (seq, tokens) {
+            at.workload.input = crate::spec::Input::Tokens(crate::spec::TokenShape {
+                seq_len: seq,
+                vocab: t.vocab,
+            });
+        }
         let mut config = EngineConfig::new(at, args.on.backend, limit);
         config.batch = batch;
         config.measure_peaks = false;
@@ -147,13 +155,10 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
         })?;
         for v in &summary.variants {
             if let crate::engine::Phase::Failed { reason } = &v.phase {
-                eprintln!(
-                    "effprof: {} at batch {batch}, seq_len {seq}: {reason}",
-                    v.name
-                );
+                eprintln!("effprof: {} at {point}: {reason}", v.name);
             }
         }
-        points.extend(SweepPoint::from_summary(&summary));
+        points.push(SweepPoint::from_summary(&summary));
     }
     let report = SweepReport::new(args.on.backend, points);
     let text = render_document(&report, args.format, &suite.name)?;

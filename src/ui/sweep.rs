@@ -20,9 +20,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let status = if app.image_suite_na().is_some() {
-        "n/a".to_owned()
-    } else if state.batches.is_empty() {
+    let status = if state.batches.is_empty() {
         "press w to measure every variant at batch 1, 2, 4, 8 and 16".to_owned()
     } else if state.running() {
         format!(
@@ -40,15 +38,6 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         .title(format!(" Sweep{backend} · {status} "));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    if let Some(na) = app.image_suite_na() {
-        frame.render_widget(
-            Paragraph::new(na)
-                .alignment(Alignment::Center)
-                .wrap(Wrap { trim: true }),
-            inner,
-        );
-        return;
-    }
     if app.watching.is_some() && state.points.is_empty() {
         frame.render_widget(
             Paragraph::new("n/a: a sweep runs on a live engine, not on a recorded run")
@@ -71,18 +60,24 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     render_chart(app, theme, frame, chart_area, &state.points);
     let mut lines: Vec<Line> = Vec::new();
     for p in &state.points {
-        lines.push(Line::styled(
-            format!("batch {} · seq_len {}", p.batch, p.seq_len),
-            theme.accent,
-        ));
+        let at = match p.seq_len {
+            Some(seq) => format!("batch {} · seq_len {seq}", p.batch),
+            None => format!("batch {}", p.batch),
+        };
+        lines.push(Line::styled(at, theme.accent));
         let mut values = p.values.clone();
-        values.sort_by(|a, b| b.tokens_per_s.total_cmp(&a.tokens_per_s));
+        values.sort_by(|a, b| b.throughput().total_cmp(&a.throughput()));
+        let unit = if p.seq_len.is_some() {
+            "tok/s"
+        } else {
+            "samples/s"
+        };
         for v in values {
             lines.push(Line::from(format!(
-                "  {:<18} {:>9} {:>10} tok/s",
+                "  {:<18} {:>9} {:>10} {unit}",
                 v.variant,
                 units::seconds(v.p50_s),
-                units::si(v.tokens_per_s)
+                units::si(v.throughput())
             )));
         }
     }
@@ -105,7 +100,8 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
 /// (colour index, variant, its points).
 type Series<'a> = (usize, &'a String, Vec<(f64, f64)>);
 
-/// log10 of latency (ms) against log10 of tokens/s, a line per variant through its batches.
+/// log10 of latency (ms) against log10 of throughput (tokens/s, or samples/s for images), a
+/// line per variant through its batches.
 fn render_chart(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, points: &[SweepPoint]) {
     let names: Vec<String> = app.analytic.iter().map(|v| v.name.clone()).collect();
     let series: Vec<Series> = names
@@ -116,7 +112,7 @@ fn render_chart(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, points:
                 .iter()
                 .filter_map(|p| {
                     let v = p.values.iter().find(|v| &v.variant == name)?;
-                    Some(((v.p50_s * 1e3).log10(), v.tokens_per_s.log10()))
+                    Some(((v.p50_s * 1e3).log10(), v.throughput().log10()))
                 })
                 .collect();
             (i, name, data)
@@ -159,7 +155,7 @@ fn render_chart(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, points:
         )
         .y_axis(
             Axis::default()
-                .title("tokens/s (log)")
+                .title(format!("{} (log)", app.suite.workload.throughput_unit()))
                 .bounds(y)
                 .labels(labels(y, "")),
         )

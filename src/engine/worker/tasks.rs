@@ -48,11 +48,6 @@ impl Worker {
         if batches.is_empty() {
             return;
         }
-        if self.config.suite.workload.token_workload().is_none() {
-            return self.emit(EngineEvent::Error(
-                "sweep: n/a for an image suite; sweeps compare tokens/s across batch and seq_len of a token workload".into(),
-            ));
-        }
         let restore = self.sweep.as_ref().map_or(self.batch, |s| s.restore);
         self.sweep = Some(SweepPlan {
             batches,
@@ -114,9 +109,9 @@ impl Worker {
             return;
         }
         let summary = self.summary();
-        if let Some(point) = crate::sweep::SweepPoint::from_summary(&summary) {
-            self.emit(EngineEvent::SweepPoint(Box::new(point)));
-        }
+        self.emit(EngineEvent::SweepPoint(Box::new(
+            crate::sweep::SweepPoint::from_summary(&summary),
+        )));
         self.sweep_to_next();
     }
 

@@ -10,7 +10,7 @@ use crate::units;
 /// overtaking variant's point is ringed in red.
 pub fn sweep_svg(report: &crate::sweep::SweepReport) -> Result<String, String> {
     let variants = report.variants();
-    let mut seqs: Vec<usize> = report.points.iter().map(|p| p.seq_len).collect();
+    let mut seqs: Vec<Option<usize>> = report.points.iter().map(|p| p.seq_len).collect();
     seqs.sort_unstable();
     seqs.dedup();
     let mut svg = String::new();
@@ -33,9 +33,10 @@ pub fn sweep_svg(report: &crate::sweep::SweepReport) -> Result<String, String> {
                 report.points.iter().filter(|p| p.seq_len == *seq).collect();
             let all = points.iter().flat_map(|p| p.values.iter());
             let x = log_range(all.clone().map(|v| v.p50_s * 1e3));
-            let y = log_range(all.map(|v| v.tokens_per_s));
+            let y = log_range(all.map(|v| v.throughput()));
+            let caption = seq.map_or("images".to_owned(), |s| format!("seq_len {s}"));
             let mut chart = ChartBuilder::on(area)
-                .caption(format!("seq_len {seq}"), (FONT, 15))
+                .caption(caption, (FONT, 15))
                 .margin(12)
                 .x_label_area_size(40)
                 .y_label_area_size(60)
@@ -44,7 +45,10 @@ pub fn sweep_svg(report: &crate::sweep::SweepReport) -> Result<String, String> {
             chart
                 .configure_mesh()
                 .x_desc("latency p50 [ms]")
-                .y_desc("throughput [tokens/s]")
+                .y_desc(format!(
+                    "throughput [{}]",
+                    crate::sweep::throughput_unit(*seq)
+                ))
                 .x_label_formatter(&|v| units::si(*v))
                 .y_label_formatter(&|v| units::si(*v))
                 .x_labels(8)
@@ -56,7 +60,7 @@ pub fn sweep_svg(report: &crate::sweep::SweepReport) -> Result<String, String> {
                     .iter()
                     .filter_map(|p| {
                         let v = p.values.iter().find(|v| &v.variant == name)?;
-                        Some((v.p50_s * 1e3, v.tokens_per_s, p.batch))
+                        Some((v.p50_s * 1e3, v.throughput(), p.batch))
                     })
                     .collect();
                 let c = colour(i);
@@ -83,15 +87,15 @@ pub fn sweep_svg(report: &crate::sweep::SweepReport) -> Result<String, String> {
                 .iter()
                 .filter(|f| match f.axis {
                     crate::sweep::Axis::Batch => f.fixed == *seq,
-                    crate::sweep::Axis::SeqLen => f.to == *seq,
+                    crate::sweep::Axis::SeqLen => Some(f.to) == *seq,
                 })
                 .filter_map(|f| {
                     let at = points.iter().find(|p| match f.axis {
                         crate::sweep::Axis::Batch => p.batch == f.to,
-                        crate::sweep::Axis::SeqLen => p.batch == f.fixed,
+                        crate::sweep::Axis::SeqLen => Some(p.batch) == f.fixed,
                     })?;
                     let v = at.values.iter().find(|v| v.variant == f.now_faster)?;
-                    Some((v.p50_s * 1e3, v.tokens_per_s))
+                    Some((v.p50_s * 1e3, v.throughput()))
                 })
                 .collect();
             chart
