@@ -177,7 +177,7 @@ pub struct BenchArgs {
     /// ndarray, flex, wgpu, wgpu:cpu, wgpu:discrete:N or wgpu:integrated:N.
     #[arg(long, short, default_value = "ndarray")]
     pub backend: Backend,
-    /// Sequences per forward pass (default: the suite's).
+    /// Samples (sequences or images) per forward pass (default: the suite's).
     #[arg(long)]
     pub batch: Option<usize>,
     /// Seconds to measure once every variant is warm.
