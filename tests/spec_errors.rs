@@ -532,8 +532,22 @@ fn transformer_keys_on_a_conv_variant_and_conv_keys_on_a_transformer_are_refused
     check(
         &matched,
         "match =",
-        "variant \"a\": match",
-        &["not allowed for family `conv`"],
+        "variant \"a\": match.solve",
+        &[
+            "d_ff can only be solved for a transformer variant, not `conv`",
+            "allowed: width",
+        ],
+    );
+
+    let dense_width = suite(&DENSE_A.replace(
+        "n_layers = 2\n",
+        "n_layers = 2\nmatch = { variant = \"a\", by = \"flops\", solve = \"width\" }\n",
+    ));
+    check(
+        &dense_width,
+        "match =",
+        "variant \"a\": match.solve",
+        &["width can only be solved for a conv variant, not `dense`"],
     );
 
     let width_on_dense = suite(&format!("{DENSE_A}width = 16\n"));
@@ -542,5 +556,92 @@ fn transformer_keys_on_a_conv_variant_and_conv_keys_on_a_transformer_are_refused
         "width = 16",
         "variant \"a\": width",
         &["not allowed for family `dense`"],
+    );
+}
+
+#[test]
+fn a_conv_width_is_solved_to_match_another_variant() {
+    // B: grouped in 4 groups, as wide as it takes to have A's parameters; C: depthwise, A's FLOPs.
+    let text = format!(
+        "{}{}",
+        conv_suite(CONV_A),
+        r#"
+[[variant]]
+name = "b"
+family = "conv"
+conv = "grouped"
+groups = 4
+blocks = 2
+match = { variant = "c", by = "params", solve = "width" }
+
+[[variant]]
+name = "c"
+family = "conv"
+conv = "depthwise_separable"
+blocks = 2
+match = { variant = "a", by = "flops", solve = "width" }
+"#
+    );
+    let s = parse_suite(&text, "ok.toml").unwrap();
+    use effprof::spec::{ConvKind, Family};
+    let width = |name: &str| match s.variant(name).unwrap().family {
+        Family::Conv(c) => (c.kind, c.width),
+        other => panic!("{other:?}"),
+    };
+    let cost = |name: &str| effprof::cost::analyze(s.variant(name).unwrap(), &s.workload).unwrap();
+    let (kind, b) = width("b");
+    assert_eq!(kind, ConvKind::Grouped { groups: 4 });
+    assert!(b % 4 == 0 && b > 0, "a width the groups divide: {b}");
+    for (name, target, by_flops) in [("c", "a", true), ("b", "c", false)] {
+        let m = s.variant(name).unwrap().matched.clone().unwrap();
+        assert_eq!(m.variant, target);
+        let (mine, theirs) = if by_flops {
+            (
+                cost(name).totals.flops_useful,
+                cost(target).totals.flops_useful,
+            )
+        } else {
+            (cost(name).params_total, cost(target).params_total)
+        };
+        assert_eq!((m.achieved, m.target), (mine, theirs), "{name}");
+        // At these toy widths one step moves the count by several percent: the value is the
+        // closest achievable, and each neighbour (one group apart) is farther.
+        let step = if name == "b" { 4 } else { 1 };
+        let off = |w: usize| {
+            let mut v = s.variant(name).unwrap().clone();
+            let Family::Conv(c) = &mut v.family else {
+                unreachable!()
+            };
+            c.width = w;
+            let r = effprof::cost::analyze(&v, &s.workload).unwrap();
+            let got = if by_flops {
+                r.totals.flops_useful
+            } else {
+                r.params_total
+            };
+            (got as f64 / theirs as f64 - 1.0).abs()
+        };
+        let w = m.value;
+        assert!(
+            off(w) <= off(w + step) && off(w) <= off(w - step),
+            "{name}: {m:?}"
+        );
+        assert!(off(w) < 0.1, "{name}: {m:?}");
+    }
+    // A unit of A (3x3, 16 channels in 4 groups) is 9 * 16 * 16 / 4 = 576 MACs per pixel; a
+    // depthwise-separable unit of width w is 9w + w^2, so w is about 20 (the stem and head
+    // shift it a little).
+    assert!((18..=21).contains(&width("c").1), "{:?}", width("c"));
+
+    let given = text.replacen(
+        "blocks = 2\nmatch = { variant = \"a\"",
+        "width = 8\nblocks = 2\nmatch = { variant = \"a\"",
+        1,
+    );
+    check(
+        &given,
+        "width = 8",
+        "variant \"c\": width",
+        &["is solved by `match`"],
     );
 }

@@ -1,7 +1,8 @@
 //! Solving one free dimension of a variant so that an indicator matches another variant's.
 
+use super::parse::MAX_WIDTH;
 use super::parse::{Ctx, MAX_DIM};
-use super::{Family, MatchBy, MatchOutcome, SolveDim, SpecError, Variant, Workload};
+use super::{ConvKind, Family, MatchBy, MatchOutcome, SolveDim, SpecError, Variant, Workload};
 use crate::cost;
 
 /// A match lands when the achieved indicator is within this fraction of the target.
@@ -112,6 +113,11 @@ fn with_value(variant: &Variant, solve: SolveDim, value: usize) -> Variant {
                 moe.n_experts = value;
             }
         }
+        (SolveDim::Width, _) => {
+            if let Family::Conv(conv) = &mut v.family {
+                conv.width = value;
+            }
+        }
     }
     v
 }
@@ -129,14 +135,18 @@ fn solve(
 ) -> Result<(), String> {
     let target_value = indicator(target, workload, request.by)
         .ok_or_else(|| format!("target `{}` is too large to count", target.name))?;
-    let Some(dims) = variant.dims else {
-        return Err(format!(
-            "`{}` has no transformer dimensions to solve",
-            variant.name
-        ));
-    };
+    let heads = variant.dims.map_or(1, |d| d.n_heads);
     let (step, lo, hi) = match (request.solve, &variant.family) {
-        (SolveDim::DModel, _) => (dims.n_heads, 1, MAX_DIM as usize / dims.n_heads),
+        // Grouped convolutions need a width the groups divide.
+        (SolveDim::Width, Family::Conv(c)) => {
+            let groups = match c.kind {
+                ConvKind::Grouped { groups } => groups,
+                _ => 1,
+            };
+            (groups, 1, MAX_WIDTH / groups)
+        }
+        (SolveDim::Width, _) => unreachable!("parsing allows width for conv only"),
+        (SolveDim::DModel, _) => (heads, 1, MAX_DIM as usize / heads),
         (SolveDim::DFf, _) => (1, 1, MAX_DIM as usize),
         (SolveDim::NLayers, Family::Moe(moe)) => (1, moe.moe_every, MAX_SOLVED_LAYERS),
         (SolveDim::NLayers, _) => (1, 1, MAX_SOLVED_LAYERS),

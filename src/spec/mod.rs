@@ -359,14 +359,17 @@ pub enum SolveDim {
     DModel,
     NExperts,
     NLayers,
+    /// A convolutional network's channels.
+    Width,
 }
 
 impl SolveDim {
-    pub const ALL: [(&'static str, SolveDim); 4] = [
+    pub const ALL: [(&'static str, SolveDim); 5] = [
         ("d_ff", SolveDim::DFf),
         ("d_model", SolveDim::DModel),
         ("n_experts", SolveDim::NExperts),
         ("n_layers", SolveDim::NLayers),
+        ("width", SolveDim::Width),
     ];
 
     pub fn name(&self) -> &'static str {
@@ -375,6 +378,7 @@ impl SolveDim {
             SolveDim::DModel => "d_model",
             SolveDim::NExperts => "n_experts",
             SolveDim::NLayers => "n_layers",
+            SolveDim::Width => "width",
         }
     }
 }

@@ -15,6 +15,8 @@ use super::{
 
 /// Largest size accepted for any one dimension; keeps every count exact in 64 bits.
 pub(crate) const MAX_DIM: i64 = 1 << 20;
+/// Largest channel count of a convolutional network.
+pub(crate) const MAX_WIDTH: usize = 1 << 16;
 
 /// Keys of every transformer variant (dense, moe, universal, pruned).
 const TRANSFORMER_KEYS: &[&str] = &["d_model", "n_heads", "d_ff", "n_layers", "match"];
@@ -333,7 +335,7 @@ impl Ctx<'_> {
         let family_keys: &[&str] = match family_name {
             "moe" => &["n_experts", "top_k", "capacity_factor", "moe_every"],
             "pruned" => &["sparsity", "kernel"],
-            "conv" => &["conv", "groups", "width", "blocks"],
+            "conv" => &["conv", "groups", "width", "blocks", "match"],
             _ => &[],
         };
         let shape_keys = if is_conv { &[][..] } else { TRANSFORMER_KEYS };
@@ -378,21 +380,25 @@ impl Ctx<'_> {
             }
         }
 
-        if is_conv {
-            let variant = Variant {
-                name: name.clone(),
-                dims: None,
-                family: Family::Conv(self.conv(rv, scope, table_start)?),
-                matched: None,
-            };
-            return Ok((variant, None));
-        }
-
         let request = match &rv.matching {
             Some(m) => Some(self.match_request(m, scope, family_name)?),
             None => None,
         };
         let solved = request.as_ref().map(|r| r.solve);
+        let request = request.map(|r| MatchRequest {
+            variant: name.clone(),
+            ..r
+        });
+
+        if is_conv {
+            let variant = Variant {
+                name: name.clone(),
+                dims: None,
+                family: Family::Conv(self.conv(rv, scope, table_start, solved)?),
+                matched: None,
+            };
+            return Ok((variant, request));
+        }
 
         // A dimension the match solves must be left out; every other one is required.
         let dim = |value: &Option<Spanned<i64>>, key: &str, which: SolveDim| match (
@@ -461,10 +467,7 @@ impl Ctx<'_> {
                 family,
                 matched: None,
             },
-            request.map(|r| MatchRequest {
-                variant: name.clone(),
-                ..r
-            }),
+            request,
         ))
     }
 
@@ -617,6 +620,7 @@ impl Ctx<'_> {
         rv: &RawVariant,
         scope: &str,
         table_start: usize,
+        solved: Option<SolveDim>,
     ) -> Result<ConvSpec, SpecError> {
         let required = |value: &Option<Spanned<i64>>, key: &str, max| {
             match value {
@@ -629,7 +633,20 @@ impl Ctx<'_> {
             )),
         }
         };
-        let width = required(&rv.width, "width", 1 << 16)?;
+        // A width the match solves is left out (0 until solved); otherwise it is required.
+        let width_solved = solved == Some(SolveDim::Width);
+        let width = match (&rv.width, width_solved) {
+            (Some(v), true) => {
+                return Err(self.err(
+                    v.span().start,
+                    scope,
+                    "width",
+                    "is solved by `match`; remove it from the variant",
+                ));
+            }
+            (None, true) => 0,
+            (value, false) => required(value, "width", MAX_WIDTH as i64)?,
+        };
         let blocks = required(&rv.blocks, "blocks", 1 << 12)?;
         let Some(conv) = &rv.conv else {
             return Err(self.err(
@@ -648,7 +665,7 @@ impl Ctx<'_> {
             "grouped" => {
                 let groups = required(&rv.groups, "groups", 1 << 16)?;
                 let at = rv.groups.as_ref().map_or(table_start, |g| g.span().start);
-                if groups < 2 || !width.is_multiple_of(groups) {
+                if groups < 2 || (!width_solved && !width.is_multiple_of(groups)) {
                     return Err(self.err(
                         at,
                         scope,
@@ -720,18 +737,32 @@ impl Ctx<'_> {
                     scope,
                     "match.solve",
                     &format!(
-                        "unknown dimension `{}`; allowed: d_ff, d_model, n_experts, n_layers",
+                        "unknown dimension `{}`; allowed: d_ff, d_model, n_experts, n_layers, width",
                         raw.solve.get_ref()
                     ),
                 )
             })?;
-        if solve == SolveDim::NExperts && family != "moe" {
+        // What each family can solve: a transformer's shape (and an MoE's experts), a
+        // convolutional network's width.
+        let allowed: &[&str] = match family {
+            "conv" => &["width"],
+            "moe" => &["d_ff", "d_model", "n_experts", "n_layers"],
+            _ => &["d_ff", "d_model", "n_layers"],
+        };
+        if !allowed.contains(&solve.name()) {
+            let only = match solve {
+                SolveDim::NExperts => "a moe variant",
+                SolveDim::Width => "a conv variant",
+                _ => "a transformer variant",
+            };
             return Err(self.err(
                 raw.solve.span().start,
                 scope,
                 "match.solve",
                 &format!(
-                    "n_experts can only be solved for a moe variant, not `{family}`; allowed: d_ff, d_model, n_layers"
+                    "{} can only be solved for {only}, not `{family}`; allowed: {}",
+                    solve.name(),
+                    allowed.join(", ")
                 ),
             ));
         }
