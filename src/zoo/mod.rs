@@ -75,6 +75,7 @@ impl Model {
             Model::Conv(m) => burn::module::Module::num_params(m),
         }
     }
+
     /// One forward pass of `input`, with the next pass's input chained to its output (see
     /// [`chained_input`]). A mismatched input (tokens to a conv network) is an error.
     pub fn forward_chained(&self, input: Batch) -> Result<Output, String> {
@@ -111,6 +112,7 @@ pub fn variant_seed(workload: &TokenWorkload, dims: &Dims, family: &Family) -> u
             "moe:{}:{}:{}:{}",
             m.n_experts, m.top_k, m.capacity_factor, m.moe_every
         ),
+        // Convolutional networks take their seed in `build_conv`; the arm keeps the key total.
         Family::Conv(c) => format!("conv:{:?}:{}:{}", c.kind, c.width, c.blocks),
     };
     let d = dims;
@@ -141,8 +143,8 @@ pub fn build(
     )
 }
 
-/// [`build`] for the measurements that only transformers have (pipeline stages, op parts,
-/// training); `what` names the measurement in the error a conv variant gets.
+/// [`build`] for the measurements that only transformers have (pipeline stages); `what` names
+/// the measurement in the error a conv variant gets.
 pub fn build_lm(
     variant: &Variant,
     workload: &Workload,
