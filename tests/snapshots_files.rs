@@ -14,6 +14,8 @@ use effprof::snapshot::{
     write_set,
 };
 
+mod common;
+
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
@@ -36,21 +38,7 @@ fn stages(backward: bool) -> StageLatencies {
 
 /// A sweep whose second variant overtakes the first between batch 1 and 2.
 fn sweep() -> effprof::sweep::SweepReport {
-    use effprof::sweep::{SweepPoint, SweepValue};
-    let point = |batch: usize, a: f64, b: f64| SweepPoint {
-        batch,
-        seq_len: Some(16),
-        values: [("dense", a), ("moe", b)]
-            .iter()
-            .map(|(name, t)| SweepValue {
-                variant: (*name).into(),
-                p50_s: (batch * 16) as f64 / t,
-                tokens_per_s: Some(*t),
-                samples_per_s: t / 16.0,
-                iterations: 10,
-            })
-            .collect(),
-    };
+    let point = |batch, a, b| common::sweep_point(batch, Some(16), &[("dense", a), ("moe", b)]);
     effprof::sweep::SweepReport::new(
         Backend::Ndarray,
         vec![point(1, 100.0, 50.0), point(2, 150.0, 200.0)],
@@ -147,21 +135,8 @@ fn conv() -> Snapshot {
 
 /// A sweep of images along the batch alone, where `depthwise` overtakes `standard`.
 fn image_sweep() -> effprof::sweep::SweepReport {
-    use effprof::sweep::{SweepPoint, SweepValue};
-    let point = |batch: usize, a: f64, b: f64| SweepPoint {
-        batch,
-        seq_len: None,
-        values: [("standard", a), ("depthwise", b)]
-            .iter()
-            .map(|(name, t)| SweepValue {
-                variant: (*name).into(),
-                p50_s: batch as f64 / t,
-                tokens_per_s: None,
-                samples_per_s: *t,
-                iterations: 10,
-            })
-            .collect(),
-    };
+    let point =
+        |batch, a, b| common::sweep_point(batch, None, &[("standard", a), ("depthwise", b)]);
     effprof::sweep::SweepReport::new(
         Backend::Ndarray,
         vec![point(1, 100.0, 50.0), point(4, 150.0, 200.0)],

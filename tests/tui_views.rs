@@ -13,6 +13,8 @@ use effprof::zoo::RoutingStats;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
+mod common;
+
 fn variant(name: &str, i: usize) -> VariantSummary {
     let p50 = 0.001 * (1.0 + i as f64 * 0.25);
     VariantSummary {
@@ -412,20 +414,7 @@ fn pipeline_view_measures_on_demand_and_simulates_on_keys() {
 }
 
 fn sweep_point(batch: usize, tps: &[(&str, f64)]) -> effprof::sweep::SweepPoint {
-    effprof::sweep::SweepPoint {
-        batch,
-        seq_len: Some(16),
-        values: tps
-            .iter()
-            .map(|(name, t)| effprof::sweep::SweepValue {
-                variant: (*name).into(),
-                p50_s: (batch * 16) as f64 / t,
-                tokens_per_s: Some(*t),
-                samples_per_s: t / 16.0,
-                iterations: 10,
-            })
-            .collect(),
-    }
+    common::sweep_point(batch, Some(16), tps)
 }
 
 #[test]
@@ -713,20 +702,11 @@ fn a_conv_suite_shows_samples_and_says_na_where_only_transformers_go() {
     );
     app.update(Action::ShowView(View::Sweep));
     for (batch, standard, depthwise) in [(1, 100.0, 50.0), (2, 150.0, 200.0)] {
-        let point = effprof::sweep::SweepPoint {
+        let point = common::sweep_point(
             batch,
-            seq_len: None,
-            values: [("standard", standard), ("depthwise", depthwise)]
-                .iter()
-                .map(|(name, t)| effprof::sweep::SweepValue {
-                    variant: (*name).into(),
-                    p50_s: batch as f64 / t,
-                    tokens_per_s: None,
-                    samples_per_s: *t,
-                    iterations: 10,
-                })
-                .collect(),
-        };
+            None,
+            &[("standard", standard), ("depthwise", depthwise)],
+        );
         app.on_engine(EngineEvent::SweepPoint(Box::new(point)));
     }
     let screen = draw(&app, 160, 48);

@@ -154,7 +154,8 @@ pub fn measure_stages(
         });
     }
     let ad = device.clone().autodiff();
-    let model = zoo::build_lm_on(variant, workload, &ad).map_err(|e| e.to_string())?;
+    let model =
+        zoo::build_lm_on(variant, workload, &ad, "pipeline staging").map_err(|e| e.to_string())?;
     let inputs = stage_inputs(&model, zoo::random_tokens(&tokens, &ad), &split);
     let (mut train_forward_s, mut backward_s) = (Vec::new(), Vec::new());
     for (s, r) in split.iter().enumerate() {

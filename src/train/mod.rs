@@ -138,7 +138,8 @@ pub fn train_until(
         .train_flops;
     zoo::check(variant, workload, backend, memory_limit).map_err(|e| e.to_string())?;
     let device = backend.device().autodiff();
-    let mut model = zoo::build_lm_on(variant, workload, &device).map_err(|e| e.to_string())?;
+    let mut model =
+        zoo::build_lm_on(variant, workload, &device, "training").map_err(|e| e.to_string())?;
     let mut optimizer = AdamConfig::new().init();
     let loss_fn = CrossEntropyLossConfig::new().init(&device);
     let mut rng = StdRng::seed_from_u64(workload.seed);

@@ -135,9 +135,11 @@ pub fn build(
     let device = backend.device();
     Ok(
         match variant.arch(workload).map_err(cost::CountError::from)? {
-            Arch::Transformer { .. } => {
-                Model::Transformer(build_lm_on(variant, workload, &device)?)
-            }
+            Arch::Transformer {
+                dims,
+                family,
+                workload,
+            } => Model::Transformer(transformer(&dims, family, &workload, &device)),
             Arch::Conv { spec, workload } => Model::Conv(build_conv(&spec, &workload, &device)),
         },
     )
@@ -152,14 +154,8 @@ pub fn build_lm(
     memory_limit: u64,
     what: &'static str,
 ) -> Result<TransformerLm, BuildError> {
-    if matches!(variant.family, Family::Conv(_)) {
-        return Err(BuildError::NotTransformer {
-            variant: variant.name.clone(),
-            what,
-        });
-    }
     check(variant, workload, backend, memory_limit)?;
-    build_lm_on(variant, workload, &backend.device())
+    build_lm_on(variant, workload, &backend.device(), what)
 }
 
 /// The checks of [`build`] alone: the variant's kernel runs on `backend`, and its estimated
@@ -194,26 +190,35 @@ pub fn check(
 }
 
 /// Builds a transformer `variant` on `device` without the checks of [`build`] (for a device
-/// derived from a checked backend, such as its autodiff twin).
+/// derived from a checked backend, such as its autodiff twin); a conv variant gets an error
+/// naming `what`.
 pub fn build_lm_on(
     variant: &Variant,
     workload: &Workload,
     device: &Device,
+    what: &'static str,
 ) -> Result<TransformerLm, BuildError> {
     match variant.arch(workload).map_err(cost::CountError::from)? {
         Arch::Transformer {
             dims,
             family,
             workload,
-        } => {
-            let mut init = init::WeightInit::new(variant_seed(&workload, &dims, family), device);
-            Ok(TransformerLm::new(&dims, family, &workload, &mut init))
-        }
+        } => Ok(transformer(&dims, family, &workload, device)),
         Arch::Conv { .. } => Err(BuildError::NotTransformer {
             variant: variant.name.clone(),
-            what: "this model",
+            what,
         }),
     }
+}
+
+fn transformer(
+    dims: &Dims,
+    family: &Family,
+    workload: &TokenWorkload,
+    device: &Device,
+) -> TransformerLm {
+    let mut init = init::WeightInit::new(variant_seed(workload, dims, family), device);
+    TransformerLm::new(dims, family, workload, &mut init)
 }
 
 /// Builds a convolutional network on `device`, its weights drawn from the workload's seed and

@@ -141,3 +141,27 @@ pub fn summary_where(
     }
     panic!("no summary matched within {timeout:?}");
 }
+
+/// A sweep point where each variant reaches the given throughput: tokens/s at `seq_len`, or
+/// samples/s for images (`None`), ten iterations each.
+pub fn sweep_point(
+    batch: usize,
+    seq_len: Option<usize>,
+    throughputs: &[(&str, f64)],
+) -> effprof::sweep::SweepPoint {
+    let per_sample = seq_len.unwrap_or(1) as f64;
+    effprof::sweep::SweepPoint {
+        batch,
+        seq_len,
+        values: throughputs
+            .iter()
+            .map(|(name, t)| effprof::sweep::SweepValue {
+                variant: (*name).into(),
+                p50_s: batch as f64 * per_sample / t,
+                tokens_per_s: seq_len.map(|_| *t),
+                samples_per_s: t / per_sample,
+                iterations: 10,
+            })
+            .collect(),
+    }
+}
