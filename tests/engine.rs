@@ -199,7 +199,7 @@ fn a_real_run_on_flex_stays_below_the_peak() {
 #[test]
 fn a_real_run_of_the_conv_family_on_ndarray_and_flex() {
     for backend in [Backend::Ndarray, Backend::Flex] {
-        let last = common::real_conv_run(backend);
+        let last = common::real_conv_run(backend, common::Peaks::Measured);
         assert_eq!(last.backend, backend);
         assert_eq!(last.variants.len(), 3);
     }

@@ -44,7 +44,22 @@ pub fn run_to_end(engine: &EngineHandle, deadline: Duration) -> (Vec<Summary>, V
 /// A real run of the tiny suite with peaks measured: every variant measured, below the peak,
 /// and nothing flagged implausible.
 pub fn real_run(backend: Backend, skip: &[&str], expect_failed: &[&str]) -> Summary {
-    real_run_of(config(Some(3)), backend, skip, expect_failed)
+    real_run_of(
+        config(Some(3)),
+        backend,
+        Peaks::Measured,
+        skip,
+        expect_failed,
+    )
+}
+
+/// Whether a real run measures the backend's peaks. They take over a minute on a software
+/// Vulkan adapter (a 1024-square matmul and a 256 MB copy), so tests about something else may
+/// leave them to the tests about peaks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Peaks {
+    Measured,
+    Skipped,
 }
 
 /// The suite of the conv tests: every kind of convolution at toy size.
@@ -57,7 +72,7 @@ pub fn tiny_conv() -> spec::Suite {
 }
 
 /// [`real_run`] of the conv suite: measured as samples, with no tokens to count.
-pub fn real_conv_run(backend: Backend) -> Summary {
+pub fn real_conv_run(backend: Backend, peaks: Peaks) -> Summary {
     let mut c = config(Some(3));
     c.variants = tiny_conv()
         .variants
@@ -66,7 +81,7 @@ pub fn real_conv_run(backend: Backend) -> Summary {
         .collect();
     c.suite = tiny_conv();
     c.batch = c.suite.workload.batch;
-    let last = real_run_of(c, backend, &[], &[]);
+    let last = real_run_of(c, backend, peaks, &[], &[]);
     assert_eq!(last.seq_len, None);
     for v in &last.variants {
         assert_eq!(v.tokens_per_s, None, "{}: images have no tokens", v.name);
@@ -82,11 +97,12 @@ pub fn real_conv_run(backend: Backend) -> Summary {
 fn real_run_of(
     mut c: EngineConfig,
     backend: Backend,
+    peaks: Peaks,
     skip: &[&str],
     expect_failed: &[&str],
 ) -> Summary {
     c.backend = backend;
-    c.measure_peaks = true;
+    c.measure_peaks = peaks == Peaks::Measured;
     c.variants.retain(|v| !skip.contains(&v.as_str()));
     let engine = EngineHandle::spawn(c).unwrap();
     let (summaries, errors, finished) = run_to_end(&engine, Duration::from_secs(300));
@@ -98,8 +114,17 @@ fn real_run_of(
         );
     }
     let last = summaries.last().unwrap().clone();
-    let peaks = last.peaks.expect("peaks measured");
-    assert!(peaks.flops_per_s > 0.0 && peaks.bytes_per_s > 0.0);
+    let peaks = match peaks {
+        Peaks::Measured => {
+            let p = last.peaks.expect("peaks measured");
+            assert!(p.flops_per_s > 0.0 && p.bytes_per_s > 0.0);
+            Some(p)
+        }
+        Peaks::Skipped => {
+            assert!(last.peaks.is_none(), "peaks were not asked for");
+            None
+        }
+    };
     for v in last
         .variants
         .iter()
@@ -108,12 +133,15 @@ fn real_run_of(
         let l = v.latency.expect("measured");
         assert!(l.iterations >= 3 && l.p50_s > 0.0, "{}", v.name);
         let achieved = v.flops_per_s.unwrap();
-        assert!(
-            achieved > 0.0 && achieved < peaks.flops_per_s,
-            "{}: {achieved} vs peak {}",
-            v.name,
-            peaks.flops_per_s
-        );
+        assert!(achieved > 0.0, "{}", v.name);
+        if let Some(peaks) = peaks {
+            assert!(
+                achieved < peaks.flops_per_s,
+                "{}: {achieved} vs peak {}",
+                v.name,
+                peaks.flops_per_s
+            );
+        }
         assert!(
             !v.flags
                 .iter()
