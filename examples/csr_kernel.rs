@@ -53,7 +53,7 @@ fn main() {
         let csr_flops = 2.0 * (t * csr.nnz()) as f64;
 
         let dense = |backend: Backend| {
-            let device = backend.device();
+            let device = backend.device().expect("the backend opens");
             let xs: Tensor<2> = Tensor::from_data(TensorData::new(x.clone(), [t, d_in]), &device);
             let ws: Tensor<2> =
                 Tensor::from_data(TensorData::new(w.clone(), [d_in, d_out]), &device);
@@ -69,7 +69,7 @@ fn main() {
             black_box(csr.forward_rows(&x, t, &bias));
         });
         // The whole layer as the model runs it on ndarray: read back, kernel, bias, upload.
-        let device = Backend::Ndarray.device();
+        let device = Backend::Ndarray.device().expect("the CPU backend opens");
         let layer_module = CsrLinear::new(csr.clone(), vec![0.0; d_out], &device);
         let xs: Tensor<2> = Tensor::from_data(TensorData::new(x.clone(), [t, d_in]), &device);
         let layer = best(|| {

@@ -15,7 +15,7 @@ use effprof::{spec, zoo};
 fn bare_loop(suite: &spec::Suite, name: &str, backend: Backend, seconds: f64) -> f64 {
     let variant = suite.variant(name).expect("the variant exists");
     let w = &suite.workload;
-    let device = backend.device();
+    let device = backend.device().expect("the backend opens");
     let model =
         zoo::build_lm(variant, w, backend, u64::MAX, "the bare loop").expect("the model builds");
     let tokens_of = w.token_workload().expect("a token suite");

@@ -45,7 +45,7 @@ fn main() {
         .unwrap_or("ndarray".into())
         .parse()
         .expect("a backend");
-    let device = backend.device();
+    let device = backend.device().expect("the backend opens");
     let rand = |shape: Vec<usize>| -> Tensor<2> {
         Tensor::random(shape, Distribution::Uniform(-1.0, 1.0), &device)
     };

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::engine::{EngineConfig, EngineEvent, EngineHandle, Phase, Summary};
+use crate::engine::{EngineConfig, EngineEvent, EngineHandle, Phase, Received, Summary};
 
 /// When a headless run ends.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -23,6 +23,11 @@ pub enum HeadlessError {
     Unavailable(String),
     #[error("the engine stopped without a result")]
     NoResult,
+    #[error("the engine's worker ended without finishing (it may have panicked; see above)")]
+    WorkerGone,
+    /// Stopped by Ctrl-C, SIGTERM or SIGHUP; the figures so far, if any.
+    #[error("interrupted")]
+    Interrupted { last: Option<Box<Summary>> },
     #[error("cannot start the engine: {0}")]
     Spawn(#[from] std::io::Error),
 }
@@ -32,17 +37,37 @@ pub enum HeadlessError {
 pub fn run(
     mut config: EngineConfig,
     stop: Stop,
-    mut on_summary: impl FnMut(&Summary),
+    on_summary: impl FnMut(&Summary),
 ) -> Result<Summary, HeadlessError> {
     if let Stop::Iterations(n) = stop {
         config.iterations = Some(n);
     }
-    let progress = progress_bar();
     let engine = EngineHandle::spawn(config)?;
+    run_engine(engine, stop, on_summary)
+}
+
+/// [`run`] on an engine already started.
+pub fn run_engine(
+    engine: EngineHandle,
+    stop: Stop,
+    mut on_summary: impl FnMut(&Summary),
+) -> Result<Summary, HeadlessError> {
+    crate::signals::watch();
+    let progress = progress_bar();
     let mut last: Option<Summary> = None;
     let mut measuring_since: Option<Instant> = None;
     let mut stop_sent = false;
+    let mut interrupted: Option<Instant> = None;
     loop {
+        if interrupted.is_none() && crate::signals::requested() {
+            interrupted = Some(Instant::now());
+            engine.send(crate::engine::EngineCmd::Stop);
+        }
+        // A worker inside a kernel compile sees `Stop` only when the call returns: give it a
+        // moment to send its last figures, then leave it.
+        if interrupted.is_some_and(|t| t.elapsed() >= INTERRUPT_GRACE) {
+            break;
+        }
         // The duration counts from the moment every variant is warm.
         if let (Some(since), Stop::Duration(d)) = (measuring_since, stop)
             && since.elapsed() >= d
@@ -50,8 +75,13 @@ pub fn run(
         {
             stop_sent = engine.send(crate::engine::EngineCmd::Stop);
         }
-        let Some(event) = engine.recv_timeout(Duration::from_millis(200)) else {
-            continue;
+        let event = match engine.recv_timeout(Duration::from_millis(200)) {
+            Received::Event(event) => event,
+            Received::Nothing => continue,
+            Received::Gone => {
+                progress.finish_and_clear();
+                return Err(HeadlessError::WorkerGone);
+            }
         };
         match event {
             EngineEvent::Summary(summary) => {
@@ -91,8 +121,16 @@ pub fn run(
     }
     progress.finish_and_clear();
     engine.stop();
+    if interrupted.is_some() {
+        return Err(HeadlessError::Interrupted {
+            last: last.map(Box::new),
+        });
+    }
     last.ok_or(HeadlessError::NoResult)
 }
+
+/// How long an interrupted run waits for the worker's last figures.
+const INTERRUPT_GRACE: Duration = Duration::from_millis(400);
 
 /// A spinner on stderr when it is a terminal, hidden otherwise.
 pub fn spinner() -> ProgressBar {
@@ -143,4 +181,29 @@ pub fn write_json_line(out: &mut dyn Write, item: &impl serde::Serialize) -> std
     serde_json::to_writer(&mut *out, item)?;
     out.write_all(b"\n")?;
     out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A worker that dies without a `Finished` used to leave the loop waiting forever.
+    #[test]
+    fn a_worker_that_dies_ends_the_run_with_an_error() {
+        let engine = EngineHandle::spawn_worker(|_commands, _events| {
+            std::thread::sleep(Duration::from_millis(50));
+        })
+        .unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(run_engine(engine, Stop::Iterations(1), |_| {}));
+        });
+        let outcome = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the run ends instead of waiting on a dead worker");
+        assert!(
+            matches!(outcome, Err(HeadlessError::WorkerGone)),
+            "{outcome:?}"
+        );
+    }
 }

@@ -17,7 +17,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             match &e {
-                cli::CliError::Usage(msg) | cli::CliError::Unavailable(msg) => {
+                cli::CliError::Usage(msg)
+                | cli::CliError::Unavailable(msg)
+                | cli::CliError::Interrupted(msg) => {
                     eprintln!("error: {msg}")
                 }
                 cli::CliError::Other(report) => eprintln!("error: {report:?}"),

@@ -103,7 +103,37 @@ pub fn read_header(reader: &mut impl BufRead, origin: &str) -> Result<StreamHead
             schema,
         });
     }
-    serde_json::from_value(value).map_err(|e| no(e.to_string()))
+    let header: StreamHeader = serde_json::from_value(value).map_err(|e| no(e.to_string()))?;
+    header.check(origin)?;
+    Ok(header)
+}
+
+impl StreamHeader {
+    /// What the views rely on: a valid suite, and analytic figures for its variants.
+    fn check(&self, origin: &str) -> Result<(), StreamError> {
+        let invalid = |why: String| StreamError::BadLine {
+            origin: origin.to_owned(),
+            line: 1,
+            why,
+        };
+        self.suite.check(origin).map_err(|e| {
+            invalid(format!(
+                "the header's suite is invalid: {}",
+                e.field_and_message()
+            ))
+        })?;
+        if let Some(extra) = self
+            .analytic
+            .iter()
+            .find(|a| self.suite.variant(&a.name).is_none())
+        {
+            return Err(invalid(format!(
+                "the header's analytic figures name `{}`, which is not in its suite",
+                extra.name
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// One summary line; `line` is its 1-based number, for the error.

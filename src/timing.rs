@@ -6,13 +6,15 @@ use std::time::{Duration, Instant};
 
 use burn::prelude::*;
 
+use crate::error::DeviceFailure;
+
 /// Median seconds of `f` over at least `min_runs` runs and about `budget` (at most 1000 runs),
 /// after two warm-up runs; `f` returns after a device sync.
-pub fn median_of(
+pub fn median_of<E>(
     budget: Duration,
     min_runs: usize,
-    mut f: impl FnMut() -> Result<(), String>,
-) -> Result<f64, String> {
+    mut f: impl FnMut() -> Result<(), E>,
+) -> Result<f64, E> {
     for _ in 0..2 {
         f()?;
     }
@@ -29,11 +31,11 @@ pub fn median_of(
 
 /// Median of the seconds `f` reports for the part of each run it times itself (after two
 /// warm-up runs, at least `min_runs`, about `budget` in all).
-pub fn median_of_reported(
+pub fn median_of_reported<E>(
     budget: Duration,
     min_runs: usize,
-    mut f: impl FnMut() -> Result<f64, String>,
-) -> Result<f64, String> {
+    mut f: impl FnMut() -> Result<f64, E>,
+) -> Result<f64, E> {
     for _ in 0..2 {
         f()?;
     }
@@ -53,9 +55,7 @@ pub fn dependency<const D: usize>(t: &Tensor<D>) -> Tensor<D> {
     t.clone().slice(first).greater_elem(f32::MAX).float()
 }
 
-/// Syncs `device`, with its failure as text.
-pub fn sync(device: &Device) -> Result<(), String> {
-    device
-        .sync()
-        .map_err(|e| format!("the device failed: {e:?}"))
+/// Syncs `device`: every queued kernel has run when it returns.
+pub fn sync(device: &Device) -> Result<(), DeviceFailure> {
+    device.sync().map_err(|e| DeviceFailure(format!("{e:?}")))
 }

@@ -177,6 +177,8 @@ pub fn view(source: StreamSource, out_dir: PathBuf) -> Result<()> {
 }
 
 fn with_terminal(f: impl FnOnce(&mut DefaultTerminal) -> Result<()>) -> Result<()> {
+    // SIGTERM and SIGHUP (a closed terminal window) quit like `q`, restoring the terminal.
+    crate::signals::watch();
     // ratatui::init installs a panic hook that restores the terminal first.
     let mut terminal = ratatui::init();
     let result = f(&mut terminal);
@@ -197,6 +199,9 @@ fn event_loop(
     let mut urgent = true;
     let mut last_draw: Option<Instant> = None;
     while !app.should_quit {
+        if crate::signals::requested() {
+            break;
+        }
         if figures.pump(&mut app) {
             dirty = true;
         }

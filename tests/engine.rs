@@ -70,7 +70,8 @@ fn stops_within_a_second() {
     // Let it get going.
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(60) {
-        if let Some(EngineEvent::Summary(s)) = engine.recv_timeout(Duration::from_millis(100))
+        if let Some(EngineEvent::Summary(s)) =
+            engine.recv_timeout(Duration::from_millis(100)).event()
             && s.variants.iter().all(|v| v.latency.is_some())
         {
             break;
@@ -123,7 +124,8 @@ fn pause_focus_batch_and_reset() {
     let start = Instant::now();
     let mut saw_error = false;
     while start.elapsed() < Duration::from_secs(10) && !saw_error {
-        if let Some(EngineEvent::Error(e)) = engine.recv_timeout(Duration::from_millis(100)) {
+        if let Some(EngineEvent::Error(e)) = engine.recv_timeout(Duration::from_millis(100)).event()
+        {
             assert!(e.contains("cannot focus `nobody`"), "{e}");
             saw_error = true;
         }
@@ -165,7 +167,7 @@ fn an_unavailable_adapter_is_reported_and_the_engine_stays() {
     let mut reported = false;
     let mut still_ndarray = false;
     while start.elapsed() < Duration::from_secs(90) && !(reported && still_ndarray) {
-        match engine.recv_timeout(Duration::from_millis(100)) {
+        match engine.recv_timeout(Duration::from_millis(100)).event() {
             Some(EngineEvent::Unavailable {
                 backend,
                 staying_on,
@@ -234,7 +236,9 @@ fn a_consumer_that_stops_reading_neither_stalls_nor_bloats_the_worker() {
     let start = Instant::now();
     let mut fresh = 0;
     while start.elapsed() < Duration::from_secs(10) && fresh <= stale {
-        if let Some(EngineEvent::Summary(s)) = engine.recv_timeout(Duration::from_millis(100)) {
+        if let Some(EngineEvent::Summary(s)) =
+            engine.recv_timeout(Duration::from_millis(100)).event()
+        {
             fresh = iterations(&s);
         }
     }
@@ -253,7 +257,7 @@ fn the_engine_measures_the_focused_variants_pipeline_stages_on_request() {
     let mut busy_seen = false;
     let stages = loop {
         assert!(Instant::now() < deadline, "no stages within 60 s");
-        match engine.recv_timeout(Duration::from_millis(100)) {
+        match engine.recv_timeout(Duration::from_millis(100)).event() {
             Some(EngineEvent::Stages(s)) => break s,
             Some(EngineEvent::Summary(s)) => {
                 busy_seen |= s.long_work().is_some_and(|w| w.contains("pipeline stages"));
@@ -271,7 +275,8 @@ fn the_engine_measures_the_focused_variants_pipeline_stages_on_request() {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         assert!(Instant::now() < deadline, "no error within 30 s");
-        if let Some(EngineEvent::Error(e)) = engine.recv_timeout(Duration::from_millis(100)) {
+        if let Some(EngineEvent::Error(e)) = engine.recv_timeout(Duration::from_millis(100)).event()
+        {
             assert!(e.contains("1 to 2 stages"), "{e}");
             break;
         }
@@ -293,7 +298,7 @@ fn a_sweep_reports_a_point_per_batch_and_returns_to_the_batch_it_had() {
             "{} points within 90 s",
             points.len()
         );
-        match engine.recv_timeout(Duration::from_millis(100)) {
+        match engine.recv_timeout(Duration::from_millis(100)).event() {
             Some(EngineEvent::SweepPoint(p)) => points.push(*p),
             Some(EngineEvent::Error(e)) => panic!("{e}"),
             _ => {}
@@ -322,7 +327,7 @@ fn the_engine_times_the_focused_variants_parts_on_request() {
     let deadline = Instant::now() + Duration::from_secs(60);
     let parts = loop {
         assert!(Instant::now() < deadline, "no parts within 60 s");
-        match engine.recv_timeout(Duration::from_millis(100)) {
+        match engine.recv_timeout(Duration::from_millis(100)).event() {
             Some(EngineEvent::Parts(p)) => break p,
             Some(EngineEvent::Error(e)) => panic!("{e}"),
             _ => {}
@@ -361,7 +366,7 @@ fn the_engine_trains_each_variant_and_reports_progress_and_the_run() {
             Instant::now() < deadline,
             "training did not end within 120 s"
         );
-        match engine.recv_timeout(Duration::from_millis(100)) {
+        match engine.recv_timeout(Duration::from_millis(100)).event() {
             Some(EngineEvent::TrainProgress { variant, points }) => {
                 assert_eq!(variant, "dense");
                 progress += points.len();

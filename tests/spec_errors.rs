@@ -194,6 +194,28 @@ fn zero_and_negative_sizes() {
     );
 }
 
+/// A vocabulary or a class set of one passes the "at least 1" rule but leaves the training task
+/// nothing to choose between (the Markov chain asserted on it): refused where it is written.
+#[test]
+fn a_vocabulary_or_class_set_of_one() {
+    let text = suite(DENSE_A).replace("vocab = 32", "vocab = 1");
+    let e = error(&text);
+    assert_points_at(&e, &text, "vocab");
+    assert!(
+        e.to_string().contains("suite: vocab: must be at least 2"),
+        "{e}"
+    );
+    let text = conv_suite(CONV_A).replace("classes = 4", "classes = 1");
+    let e = error(&text);
+    assert_points_at(&e, &text, "classes");
+    assert!(
+        e.to_string().contains("suite: classes: must be at least 2"),
+        "{e}"
+    );
+    let two = suite(DENSE_A).replace("vocab = 32", "vocab = 2");
+    parse_suite(&two, "ok.toml").expect("a vocabulary of two is a task");
+}
+
 #[test]
 fn wrong_type() {
     let text = suite(&DENSE_A.replace("d_ff = 32", "d_ff = \"wide\""));

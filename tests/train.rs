@@ -86,5 +86,8 @@ fn a_target_below_the_floor_is_not_reached_and_says_so() {
         |_, _, _| {},
     )
     .unwrap_err();
-    assert!(e.contains("no backward"), "{e}");
+    assert!(
+        matches!(&e, effprof::error::MeasureError::NotMeasurable(m) if m.contains("no backward")),
+        "{e}"
+    );
 }

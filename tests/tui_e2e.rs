@@ -219,3 +219,74 @@ fn view_replays_a_piped_stream_and_snapshots_it() {
     tmux(&["send-keys", "-t", s, "q"]);
     wait_for(s, "EXITED 0", Duration::from_secs(10));
 }
+
+/// `q` while the engine is inside wgpu: opening the adapter, then its peak measurement (on
+/// lavapipe a minute of kernel compiles). The worker is abandoned, not joined: the process is
+/// gone within 2 s of the key.
+#[test]
+fn quit_is_instant_while_wgpu_warms_up() {
+    if !tmux_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let stamp = dir.path().join("exited");
+    let name = format!("effprof-quit-{}", std::process::id());
+    let command = format!(
+        "{} --suite tiny --backend wgpu --out-dir {}; r=$?; date +%s.%N > {}; echo EXITED $r; sleep 30",
+        env!("CARGO_BIN_EXE_effprof"),
+        dir.path().display(),
+        stamp.display()
+    );
+    let session = Session::start(name, &command);
+    let s = &session.0;
+    wait_for(s, "effprof  suite tiny", Duration::from_secs(60));
+    std::thread::sleep(Duration::from_secs(3));
+    let sent = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    tmux(&["send-keys", "-t", s, "q"]);
+    let after = wait_for(s, "EXITED", Duration::from_secs(10));
+    assert!(after.contains("EXITED 0"), "{after}");
+    let exited: f64 = std::fs::read_to_string(&stamp)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let took = exited - sent;
+    eprintln!("q to exit during the wgpu warm-up: {took:.2} s");
+    assert!(took < 2.0, "the process took {took:.2} s to end after `q`");
+}
+
+/// A snapshot folder that cannot be written (here its parent is a file, which stops root as
+/// well as a user): `s` shows why, and measuring goes on.
+#[test]
+fn an_unwritable_snapshot_folder_is_reported_and_measuring_goes_on() {
+    if !tmux_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("a-file");
+    std::fs::write(&blocker, "not a folder").unwrap();
+    let name = format!("effprof-unwritable-{}", std::process::id());
+    let command = format!(
+        "{} --suite tiny --out-dir {}; echo EXITED $?; sleep 30",
+        env!("CARGO_BIN_EXE_effprof"),
+        blocker.join("snaps").display()
+    );
+    let session = Session::start(name, &command);
+    let s = &session.0;
+    wait_for(s, "▶ dense             p50", Duration::from_secs(120));
+    tmux(&["send-keys", "-t", s, "s"]);
+    let shown = wait_for(s, "cannot write", Duration::from_secs(20));
+    assert!(shown.contains("a-file"), "the path is named:\n{shown}");
+    // Not frozen: the figures keep arriving and being drawn.
+    std::thread::sleep(Duration::from_secs(3));
+    let later = screen(s);
+    assert!(
+        later != shown && later.contains("p50"),
+        "still measuring:\n{later}"
+    );
+    tmux(&["send-keys", "-t", s, "q"]);
+    wait_for(s, "EXITED 0", Duration::from_secs(10));
+}

@@ -1,9 +1,6 @@
 //! The models on wgpu. In CI (EFFPROF_REQUIRE_WGPU=1) a missing adapter fails the test; on a
 //! machine without one it is skipped with a message.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-
-use burn::prelude::*;
 use burn::tensor::Tolerance;
 use effprof::backend::{Backend, WgpuAdapter};
 use effprof::spec;
@@ -12,21 +9,16 @@ use effprof::zoo;
 /// The wgpu backend, or `None` (after saying why) when no adapter exists and none is required.
 fn wgpu() -> Option<Backend> {
     let backend = Backend::Wgpu(WgpuAdapter::Default);
-    let device = backend.device();
-    let works = catch_unwind(AssertUnwindSafe(|| {
-        let t: Tensor<1> = Tensor::ones([2], &device);
-        t.sum().into_scalar::<f32>() == 2.0
-    }))
-    .unwrap_or(false);
-    if works {
-        return Some(backend);
-    }
+    let reason = match backend.open() {
+        Ok(_) => return Some(backend),
+        Err(e) => e.to_string(),
+    };
     if std::env::var("EFFPROF_REQUIRE_WGPU").is_ok_and(|v| v == "1") {
         panic!(
-            "EFFPROF_REQUIRE_WGPU=1 but no wgpu adapter works (install mesa-vulkan-drivers for lavapipe)"
+            "EFFPROF_REQUIRE_WGPU=1 but no wgpu adapter works ({reason}); install mesa-vulkan-drivers for lavapipe"
         );
     }
-    eprintln!("skipping: no wgpu adapter (set EFFPROF_REQUIRE_WGPU=1 to make this a failure)");
+    eprintln!("skipping: {reason} (set EFFPROF_REQUIRE_WGPU=1 to make this a failure)");
     None
 }
 
@@ -40,7 +32,7 @@ fn dense_and_moe_on_wgpu_match_ndarray() {
         let logits = |b: Backend| {
             let model = zoo::build_lm(v, w, b, u64::MAX, "a test").unwrap();
             let tokens = w.token_workload().unwrap();
-            let out = model.forward(zoo::random_tokens(&tokens, &b.device()));
+            let out = model.forward(zoo::random_tokens(&tokens, &b.device().unwrap()));
             (
                 out.logits.into_data(),
                 out.routing
@@ -155,7 +147,7 @@ fn a_depthwise_separable_network_on_wgpu_matches_ndarray() {
         blocks: 1,
     };
     let logits = |b: Backend| {
-        let device = b.device();
+        let device = b.device().unwrap();
         zoo::build_conv(&spec, &w, &device)
             .forward(zoo::random_images(&w, &device))
             .into_data()

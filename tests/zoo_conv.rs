@@ -32,7 +32,7 @@ fn spec(kind: ConvKind) -> ConvSpec {
 
 #[test]
 fn every_kind_classifies_and_holds_the_counted_parameters() {
-    let device = Backend::Ndarray.device();
+    let device = Backend::Ndarray.device().unwrap();
     for kind in KINDS {
         let net = build_conv(&spec(kind), &WORKLOAD, &device);
         let counted: u64 = conv_layer_costs(&spec(kind), &WORKLOAD)
@@ -51,7 +51,7 @@ fn every_kind_classifies_and_holds_the_counted_parameters() {
 fn ndarray_and_flex_compute_the_same_network() {
     for kind in KINDS {
         let logits = |b: Backend| {
-            let device = b.device();
+            let device = b.device().unwrap();
             build_conv(&spec(kind), &WORKLOAD, &device)
                 .forward(random_images(&WORKLOAD, &device))
                 .into_data()
@@ -66,7 +66,7 @@ fn a_suites_conv_variants_build_and_chain_through_the_zoo() {
     // The path the engine takes: suite -> zoo::build -> Model, forward with a chained input.
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tiny-conv.toml");
     let suite = effprof::spec::load_suite(path).unwrap();
-    let device = Backend::Ndarray.device();
+    let device = Backend::Ndarray.device().unwrap();
     for v in &suite.variants {
         let model = effprof::zoo::build(v, &suite.workload, Backend::Ndarray, u64::MAX).unwrap();
         let report = effprof::cost::analyze(v, &suite.workload).unwrap();

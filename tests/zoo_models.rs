@@ -61,7 +61,7 @@ fn default_suite_parameters_equal_burn_num_params() {
 fn forward_every_variant(backend: Backend) {
     let suite = tiny();
     let w = &suite.workload.token_workload().unwrap();
-    let device = backend.device();
+    let device = backend.device().unwrap();
     for v in &suite.variants {
         let model = zoo::build_lm(v, &suite.workload, backend, NO_LIMIT, "a test").unwrap();
         let out = model.forward(zoo::random_tokens(w, &device));
@@ -121,7 +121,7 @@ fn backends_build_identical_models_from_one_seed() {
         let model = zoo::build_lm(v, &suite.workload, backend, NO_LIMIT, "a test").unwrap();
         let tokens = suite.workload.token_workload().unwrap();
         model
-            .forward(zoo::random_tokens(&tokens, &backend.device()))
+            .forward(zoo::random_tokens(&tokens, &backend.device().unwrap()))
             .logits
             .into_data()
     };
@@ -142,7 +142,7 @@ fn csr_kernel_computes_what_the_masked_dense_kernel_does() {
     )
     .unwrap();
     let w = &suite.workload;
-    let device = Backend::Ndarray.device();
+    let device = Backend::Ndarray.device().unwrap();
     let run = |name: &str| {
         let v = suite.variant(name).unwrap();
         let model = zoo::build_lm(v, w, Backend::Ndarray, NO_LIMIT, "a test").unwrap();
@@ -171,7 +171,7 @@ fn csr_kernel_computes_what_the_masked_dense_kernel_does() {
 fn routing_matches_a_hand_computed_case() {
     // 6 tokens, 3 experts, capacity 2. Top-1 choices: e0, e0, e1, e0, e2, e0.
     // e0 gets tokens 0, 1 (slots 0, 1); tokens 3 and 5 are over capacity and dropped.
-    let device = Backend::Ndarray.device();
+    let device = Backend::Ndarray.device().unwrap();
     let probs = Tensor::<2>::from_data(
         [
             [0.7, 0.2, 0.1],

@@ -28,8 +28,13 @@ pub struct PipelineArgs {
     /// Numbers of pipeline stages, comma-separated; each at most the variant's layers.
     #[arg(long, value_delimiter = ',', default_value = "2,4")]
     pub stages: Vec<usize>,
-    /// Numbers of micro-batches per step, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "1,2,4,8,16")]
+    /// Numbers of micro-batches per step, comma-separated (1 to 1024).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "1,2,4,8,16",
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=crate::pipeline::MAX_MICRO_BATCHES as u64)
+    )]
     pub micro_batches: Vec<usize>,
     /// Seconds of timing per stage and pass.
     #[arg(long, default_value_t = 0.3)]

@@ -152,15 +152,26 @@ pub(super) fn bench(args: BenchArgs) -> Result<(), CliError> {
             .map_err(|e| CliError::Usage(e.to_string()))?;
         stream_error = headless::write_json_line(&mut *sink, &header).err();
     }
-    let last = headless::run(config, stop, |summary| {
+    let started = std::time::Instant::now();
+    let run = headless::run(config, stop, |summary| {
         if streaming && stream_error.is_none() {
             stream_error = headless::write_json_line(&mut *sink, summary).err();
         }
-    })
-    .map_err(|e| match e {
-        HeadlessError::Unavailable(m) => CliError::Unavailable(m),
-        other => CliError::Other(other.into()),
-    })?;
+    });
+    // Interrupted: what was measured so far is still written, then the run ends with 130.
+    let (last, interrupted) = match run {
+        Ok(last) => (last, None),
+        Err(HeadlessError::Interrupted { last: Some(last) }) => {
+            let secs = started.elapsed().as_secs_f64();
+            (
+                *last,
+                Some(format!(
+                    "interrupted after {secs:.1} s: the figures written are those measured until then"
+                )),
+            )
+        }
+        Err(e) => return Err(e.into()),
+    };
     if let Some(e) = stream_error
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
@@ -174,8 +185,12 @@ pub(super) fn bench(args: BenchArgs) -> Result<(), CliError> {
             .map_err(|e| CliError::Other(color_eyre::eyre::eyre!(e.to_string())))?;
         eprintln!("effprof: snapshot written to {}", path.display());
     }
+    let finish = |written: Result<(), CliError>| match (written, &interrupted) {
+        (Ok(()), Some(note)) => Err(CliError::Interrupted(note.clone())),
+        (written, _) => written,
+    };
     if streaming {
-        return Ok(());
+        return finish(Ok(()));
     }
     let text = match args.format {
         BenchFormat::Table => snapshot.to_text(None),
@@ -185,13 +200,13 @@ pub(super) fn bench(args: BenchArgs) -> Result<(), CliError> {
             .map_err(|e| color_eyre::eyre::eyre!("cannot write CSV: {e}"))?,
         BenchFormat::Json | BenchFormat::Jsonl => snapshot.to_json(),
     };
-    sink.write_all(text.as_bytes()).or_else(|e| {
+    finish(sink.write_all(text.as_bytes()).or_else(|e| {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             Ok(())
         } else {
             Err(CliError::Other(e.into()))
         }
-    })
+    }))
 }
 
 pub(super) fn list_suites() -> String {

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::engine::EngineConfig;
-use crate::headless::{self, HeadlessError, Stop};
+use crate::headless::{self, Stop};
 
 pub(super) fn pipeline(args: PipelineArgs) -> Result<(), CliError> {
     use crate::pipeline::{self, PipelineReport};
@@ -17,6 +17,8 @@ pub(super) fn pipeline(args: PipelineArgs) -> Result<(), CliError> {
     positive("--budget", args.budget)?;
     let limit = memory_limit(&args.on.suite);
     let progress = crate::headless::spinner();
+    progress.set_message(format!("opening {}", args.on.backend));
+    open(args.on.backend)?;
     let mut reports = Vec::new();
     let mut skipped = Vec::new();
     for name in &names {
@@ -47,16 +49,7 @@ pub(super) fn pipeline(args: PipelineArgs) -> Result<(), CliError> {
                 limit,
                 std::time::Duration::from_secs_f64(args.budget),
             )
-            .map_err(|e| {
-                if e.contains("unavailable") || e.contains("adapter") {
-                    CliError::Unavailable(e)
-                } else {
-                    CliError::Other(color_eyre::eyre::eyre!(
-                        "{name} on {}: {e}",
-                        args.on.backend
-                    ))
-                }
-            })?;
+            .map_err(|e| CliError::measuring(name, e))?;
             reports.push(PipelineReport::new(stages, &args.micro_batches));
         }
     }
@@ -118,6 +111,7 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
     }
     positive("--duration", args.duration)?;
     let limit = memory_limit(&args.on.suite);
+    open(args.on.backend)?;
     let total = seqs.len() * args.batch.len();
     let mut points = Vec::new();
     for (i, (seq, batch)) in seqs
@@ -148,11 +142,7 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
             config,
             Stop::Duration(std::time::Duration::from_secs_f64(args.duration)),
             |_| {},
-        )
-        .map_err(|e| match e {
-            HeadlessError::Unavailable(m) => CliError::Unavailable(m),
-            other => CliError::Other(other.into()),
-        })?;
+        )?;
         for v in &summary.variants {
             if let crate::engine::Phase::Failed { reason } = &v.phase {
                 eprintln!("effprof: {} at {point}: {reason}", v.name);
@@ -172,10 +162,15 @@ pub(super) fn roofline(args: RooflineArgs) -> Result<(), CliError> {
     positive("--budget", args.budget)?;
     let limit = memory_limit(&args.on.suite);
     let progress = crate::headless::spinner();
+    progress.set_message(format!("opening {}", args.on.backend));
+    let device = open(args.on.backend)?.device;
     progress.set_message(format!("measuring the peaks of {}", args.on.backend));
-    let device = args.on.backend.device();
-    let peaks = crate::engine::measure_peaks(&device)
-        .map_err(|e| CliError::Unavailable(format!("{}: {e}", args.on.backend)))?;
+    let peaks = crate::engine::measure_peaks(&device).map_err(|e| {
+        CliError::Other(color_eyre::eyre::eyre!(
+            "measuring the peaks of {}: {e}",
+            args.on.backend
+        ))
+    })?;
     let (mut points, mut notes) = (Vec::new(), Vec::new());
     for name in &names {
         let variant = suite.variant(name).expect("checked above");
@@ -228,6 +223,8 @@ pub(super) fn train(args: TrainArgs) -> Result<(), CliError> {
         )));
     };
     let progress = crate::headless::spinner();
+    progress.set_message(format!("opening {}", args.on.backend));
+    open(args.on.backend)?;
     let mut runs: Vec<TrainRun> = Vec::new();
     let mut skipped = Vec::new();
     for name in &names {

@@ -80,6 +80,9 @@ pub enum CliError {
     /// The backend could not be opened: exit code 3.
     #[error("{0}")]
     Unavailable(String),
+    /// Stopped by Ctrl-C, SIGTERM or SIGHUP: exit code 130, as a shell reports SIGINT.
+    #[error("{0}")]
+    Interrupted(String),
     #[error(transparent)]
     Other(#[from] color_eyre::Report),
 }
@@ -89,7 +92,47 @@ impl CliError {
         match self {
             CliError::Usage(_) => 2,
             CliError::Unavailable(_) => 3,
+            CliError::Interrupted(_) => 130,
             CliError::Other(_) => 1,
+        }
+    }
+}
+
+impl CliError {
+    /// A measurement of `variant` that failed: exit code 3 when the backend is unavailable,
+    /// 2 when the request cannot be measured, 1 otherwise.
+    pub(super) fn measuring(variant: &str, e: crate::error::MeasureError) -> Self {
+        use crate::error::MeasureError;
+        match e {
+            MeasureError::Unavailable(u) => CliError::Unavailable(u.to_string()),
+            MeasureError::NotMeasurable(m) | MeasureError::OverMemoryLimit(m) => {
+                CliError::Usage(format!("{variant}: {m}"))
+            }
+            MeasureError::Cancelled => CliError::Interrupted(format!("{variant}: cancelled")),
+            e @ MeasureError::DeviceFailed { .. } => {
+                CliError::Other(color_eyre::eyre::eyre!("{variant} on {e}"))
+            }
+        }
+    }
+}
+
+/// Opens the backend a command measures on, before any work: exit code 3 when it cannot be
+/// used here.
+pub(super) fn open(backend: crate::backend::Backend) -> Result<crate::backend::Opened, CliError> {
+    backend
+        .open()
+        .map_err(|e| CliError::Unavailable(e.to_string()))
+}
+
+impl From<crate::headless::HeadlessError> for CliError {
+    fn from(e: crate::headless::HeadlessError) -> Self {
+        use crate::headless::HeadlessError;
+        match e {
+            HeadlessError::Unavailable(m) => CliError::Unavailable(m),
+            HeadlessError::Interrupted { .. } => {
+                CliError::Interrupted("interrupted before the run finished".into())
+            }
+            other => CliError::Other(other.into()),
         }
     }
 }
@@ -133,7 +176,9 @@ fn interactive(args: TuiArgs) -> Result<(), CliError> {
     }
     let suite = spec::load_suite(&args.suite.suite)?;
     let limit = memory_limit(&args.suite);
-    let config = EngineConfig::new(suite, args.backend, limit);
+    let mut config = EngineConfig::new(suite, args.backend, limit);
+    // The screen stays useful without the backend asked for: it says why and measures on the CPU.
+    config.fallback = Some(Backend::Ndarray);
     crate::tui::run(config, args.out_dir).map_err(CliError::Other)
 }
 

@@ -41,6 +41,9 @@ pub struct EngineConfig {
     pub iterations: Option<u64>,
     /// Measure peak FLOP/s and bandwidth when a backend is first used.
     pub measure_peaks: bool,
+    /// The backend to measure on when `backend` cannot be opened at the start (the terminal
+    /// UI's choice); without one the engine finishes.
+    pub fallback: Option<Backend>,
 }
 
 impl EngineConfig {
@@ -65,6 +68,7 @@ impl EngineConfig {
             focus_share: 2,
             iterations: None,
             measure_peaks: true,
+            fallback: None,
         }
     }
 }
@@ -120,23 +124,56 @@ pub enum EngineEvent {
     Finished,
 }
 
-/// The consumer's end of a running engine. Dropping it stops and joins the worker.
+/// The consumer's end of a running engine. Dropping it stops the worker, waiting for it only
+/// briefly: a worker inside a kernel compile or a driver call is abandoned, not joined, so
+/// quitting never waits on the device.
 pub struct EngineHandle {
     commands: Sender<EngineCmd>,
     events: Receiver<EngineEvent>,
     thread: Option<JoinHandle<()>>,
 }
 
+/// What waiting for the engine gave.
+#[derive(Debug)]
+pub enum Received {
+    Event(EngineEvent),
+    /// Nothing arrived in time; the worker is still running.
+    Nothing,
+    /// The worker is gone (it finished, or it died without saying so) and every event it sent
+    /// has been received.
+    Gone,
+}
+
+impl Received {
+    /// The event, if one arrived.
+    pub fn event(self) -> Option<EngineEvent> {
+        match self {
+            Received::Event(e) => Some(e),
+            Received::Nothing | Received::Gone => None,
+        }
+    }
+}
+
 /// Events waiting in the channel at most; summaries beyond it are dropped (a newer one follows).
 const EVENT_CAPACITY: usize = 16;
 
+/// How long stopping waits for the worker to finish before abandoning it.
+const STOP_GRACE: Duration = Duration::from_millis(300);
+
 impl EngineHandle {
     pub fn spawn(config: EngineConfig) -> std::io::Result<Self> {
+        Self::spawn_worker(move |commands, events| worker::run(config, commands, events))
+    }
+
+    /// Runs `worker` as the engine's thread (tests stand a fake one in for the real one).
+    pub(crate) fn spawn_worker(
+        worker: impl FnOnce(Receiver<EngineCmd>, SyncSender<EngineEvent>) + Send + 'static,
+    ) -> std::io::Result<Self> {
         let (commands, command_rx) = mpsc::channel();
         let (event_tx, events): (SyncSender<EngineEvent>, _) = mpsc::sync_channel(EVENT_CAPACITY);
         let thread = std::thread::Builder::new()
             .name("effprof-engine".into())
-            .spawn(move || worker::run(config, command_rx, event_tx))?;
+            .spawn(move || worker(command_rx, event_tx))?;
         Ok(Self {
             commands,
             events,
@@ -154,25 +191,40 @@ impl EngineHandle {
         self.events.try_iter().collect()
     }
 
-    /// Waits up to `timeout` for the next event; `None` on timeout or when the worker is gone.
-    pub fn recv_timeout(&self, timeout: Duration) -> Option<EngineEvent> {
-        self.events.recv_timeout(timeout).ok()
+    /// Waits up to `timeout` for the next event, telling "nothing yet" from "the worker is gone".
+    pub fn recv_timeout(&self, timeout: Duration) -> Received {
+        match self.events.recv_timeout(timeout) {
+            Ok(event) => Received::Event(event),
+            Err(mpsc::RecvTimeoutError::Timeout) => Received::Nothing,
+            Err(mpsc::RecvTimeoutError::Disconnected) => Received::Gone,
+        }
     }
 
-    /// Stops the worker and waits for it.
+    /// Stops the worker: waits a moment for it to finish, then abandons it.
     pub fn stop(mut self) {
         self.shutdown();
     }
 
+    /// Whether the worker thread has ended.
+    pub fn is_finished(&self) -> bool {
+        self.thread.as_ref().is_none_or(|t| t.is_finished())
+    }
+
     fn shutdown(&mut self) {
         let _ = self.commands.send(EngineCmd::Stop);
-        if let Some(thread) = self.thread.take() {
-            // Unblock a worker waiting to hand over an event.
-            while !thread.is_finished() {
-                let _ = self.events.recv_timeout(Duration::from_millis(20));
-            }
+        let Some(thread) = self.thread.take() else {
+            return;
+        };
+        let deadline = std::time::Instant::now() + STOP_GRACE;
+        // Unblock a worker waiting to hand over an event.
+        while !thread.is_finished() && std::time::Instant::now() < deadline {
+            let _ = self.events.recv_timeout(Duration::from_millis(10));
+        }
+        if thread.is_finished() {
             let _ = thread.join();
         }
+        // Otherwise the thread is detached: it sees `Stop` (or a closed channel) when its
+        // current call returns, and the process does not wait for it.
     }
 }
 

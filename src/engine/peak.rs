@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::error::DeviceFailure;
+
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Peaks {
     /// Best matmul FLOP/s over the repetitions.
@@ -21,7 +23,7 @@ const MATMUL_N: usize = 1024;
 /// Elements scaled in the bandwidth test: 128 MB read and 128 MB written, past any cache.
 const COPY_ELEMENTS: usize = 32 << 20;
 
-pub fn measure(device: &Device) -> Result<Peaks, String> {
+pub fn measure(device: &Device) -> Result<Peaks, DeviceFailure> {
     let n = MATMUL_N;
     let a: Tensor<2> = Tensor::random([n, n], burn::tensor::Distribution::Default, device);
     // The identity keeps the chained values bounded; the backend still runs a full matmul.
@@ -47,8 +49,8 @@ fn best_rate<const D: usize>(
     mut x: Tensor<D>,
     op: impl Fn(Tensor<D>) -> Tensor<D>,
     work: f64,
-) -> Result<f64, String> {
-    let sync = |d: &Device| d.sync().map_err(|e| format!("the device failed: {e:?}"));
+) -> Result<f64, DeviceFailure> {
+    let sync = crate::timing::sync;
     // Warm-up: allocation, kernel compilation and autotune.
     for _ in 0..2 {
         x = op(x);

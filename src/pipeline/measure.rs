@@ -9,6 +9,7 @@ use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::backend::Backend;
+use crate::error::MeasureError;
 use crate::spec::{Family, Kernel, Variant, Workload};
 use crate::timing::{dependency, median_of, median_of_reported};
 use crate::zoo::{self, TransformerLm};
@@ -106,24 +107,24 @@ pub fn measure_stages(
     stages: usize,
     memory_limit: u64,
     budget: Duration,
-) -> Result<StageLatencies, String> {
+) -> Result<StageLatencies, MeasureError> {
     let (Some(dims), Some(tokens)) = (variant.transformer_dims(), workload.token_workload()) else {
-        return Err(format!(
+        return Err(MeasureError::NotMeasurable(format!(
             "`{}` is a conv variant: pipeline stages split transformer layers only",
             variant.name
-        ));
+        )));
     };
     let n = dims.n_layers;
     if stages == 0 || stages > n {
-        return Err(format!(
+        return Err(MeasureError::NotMeasurable(format!(
             "{stages} stages of `{}`: a stage needs at least one of its {n} layers (1 to {n} stages)",
             variant.name
-        ));
+        )));
     }
     let split = split_layers(n, stages);
-    let device = backend.device();
-    let model = zoo::build_lm(variant, workload, backend, memory_limit, "pipeline staging")
-        .map_err(|e| e.to_string())?;
+    let device = backend.device()?;
+    let model = zoo::build_lm(variant, workload, backend, memory_limit, "pipeline staging")?;
+    let failed = MeasureError::device(backend);
     let sync = crate::timing::sync;
     let min_runs = 5;
 
@@ -132,11 +133,14 @@ pub fn measure_stages(
     for (s, r) in split.iter().enumerate() {
         let last = s + 1 == stages;
         let mut input = inputs[s].clone();
-        forward_s.push(median_of(budget, min_runs, || {
-            let out = run_stage(&model, input.clone(), r.clone(), last);
-            input = chain(input.clone(), &out);
-            sync(&device)
-        })?);
+        forward_s.push(
+            median_of(budget, min_runs, || {
+                let out = run_stage(&model, input.clone(), r.clone(), last);
+                input = chain(input.clone(), &out);
+                sync(&device)
+            })
+            .map_err(&failed)?,
+        );
     }
     drop(model);
 
@@ -154,8 +158,7 @@ pub fn measure_stages(
         });
     }
     let ad = device.clone().autodiff();
-    let model =
-        zoo::build_lm_on(variant, workload, &ad, "pipeline staging").map_err(|e| e.to_string())?;
+    let model = zoo::build_lm_on(variant, workload, &ad, "pipeline staging")?;
     let inputs = stage_inputs(&model, zoo::random_tokens(&tokens, &ad), &split);
     let (mut train_forward_s, mut backward_s) = (Vec::new(), Vec::new());
     for (s, r) in split.iter().enumerate() {
@@ -173,7 +176,8 @@ pub fn measure_stages(
             let out = run_stage(&model, leaf(&inputs[s], &carry), r.clone(), last);
             carry = dependency(&out).detach();
             sync(&ad)
-        })?;
+        })
+        .map_err(&failed)?;
         // The backward alone: the forward runs and syncs before the clock starts.
         let backward = median_of_reported(budget, min_runs, || {
             let input = leaf(&inputs[s], &carry);
@@ -193,7 +197,8 @@ pub fn measure_stages(
             let elapsed = t0.elapsed().as_secs_f64();
             drop(grads);
             Ok(elapsed)
-        })?;
+        })
+        .map_err(&failed)?;
         train_forward_s.push(forward);
         backward_s.push(backward);
     }

@@ -11,6 +11,7 @@ use super::{Roofline, RooflinePoint};
 use crate::backend::Backend;
 use crate::cost::{self, LayerKind};
 use crate::engine::Peaks;
+use crate::error::{DeviceFailure, MeasureError};
 use crate::spec::{Variant, Workload};
 use crate::timing::{dependency, median_of, sync};
 use crate::zoo;
@@ -93,7 +94,7 @@ fn transformer_parts(
     device: &Device,
     budget: Duration,
     add: &mut impl FnMut(&'static str, f64),
-) -> Result<(), String> {
+) -> Result<(), DeviceFailure> {
     let [b, s] = tokens.dims();
     add(
         "embedding",
@@ -150,7 +151,7 @@ fn conv_parts(
     device: &Device,
     budget: Duration,
     add: &mut impl FnMut(&'static str, f64),
-) -> Result<(), String> {
+) -> Result<(), DeviceFailure> {
     add(
         "stem",
         median_of(budget, RUNS, || {
@@ -202,10 +203,10 @@ pub fn measure_parts(
     backend: Backend,
     memory_limit: u64,
     budget: Duration,
-) -> Result<PartsReport, String> {
-    let costs = cost::analyze(variant, workload).map_err(|e| e.to_string())?;
-    let model = zoo::build(variant, workload, backend, memory_limit).map_err(|e| e.to_string())?;
-    let device = backend.device();
+) -> Result<PartsReport, MeasureError> {
+    let costs = cost::analyze(variant, workload)?;
+    let model = zoo::build(variant, workload, backend, memory_limit)?;
+    let device = backend.device()?;
     let input = zoo::random_input(workload, &device);
     let mut seconds: Vec<(&'static str, f64)> = Vec::new();
     let mut add = |part: &'static str, s: f64| match seconds.iter_mut().find(|(p, _)| *p == part) {
@@ -214,16 +215,18 @@ pub fn measure_parts(
     };
     match (&model, input) {
         (zoo::Model::Transformer(m), zoo::Batch::Tokens(tokens)) => {
-            transformer_parts(m, tokens, &costs.layers, &device, budget, &mut add)?
+            transformer_parts(m, tokens, &costs.layers, &device, budget, &mut add)
+                .map_err(MeasureError::device(backend))?
         }
         (zoo::Model::Conv(net), zoo::Batch::Images(images)) => {
-            conv_parts(net, images, &device, budget, &mut add)?
+            conv_parts(net, images, &device, budget, &mut add)
+                .map_err(MeasureError::device(backend))?
         }
         _ => {
-            return Err(format!(
+            return Err(MeasureError::NotMeasurable(format!(
                 "`{}`: the input does not match the model",
                 variant.name
-            ));
+            )));
         }
     }
     let part_of: fn(&cost::LayerCost) -> &'static str = match model {

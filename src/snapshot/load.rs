@@ -94,10 +94,109 @@ impl Snapshot {
                 ours: env!("CARGO_PKG_VERSION"),
             });
         }
-        serde_json::from_value(value).map_err(|e| SnapshotError::Schema {
-            file,
-            schema,
-            message: e.to_string(),
-        })
+        let snapshot: Snapshot =
+            serde_json::from_value(value).map_err(|e| SnapshotError::Schema {
+                file: file.clone(),
+                schema: schema.clone(),
+                message: e.to_string(),
+            })?;
+        snapshot
+            .check(&file)
+            .map_err(|message| SnapshotError::Schema {
+                file,
+                schema,
+                message,
+            })?;
+        Ok(snapshot)
     }
+
+    /// What `report`, `diff` and the views rely on beyond the JSON's shape; the message names
+    /// the field at fault.
+    fn check(&self, file: &str) -> Result<(), String> {
+        self.suite
+            .check(file)
+            .map_err(|e| format!("the suite it carries is invalid: {}", e.field_and_message()))?;
+        if self.batch == 0 {
+            return Err("batch: must be at least 1; got 0".into());
+        }
+        if self.variants.is_empty() {
+            return Err("variants: must hold at least one measured variant; got none".into());
+        }
+        for v in &self.variants {
+            let name = &v.analytic.name;
+            if self.suite.variant(name).is_none() {
+                return Err(format!(
+                    "variants: `{name}` is not a variant of the snapshot's suite"
+                ));
+            }
+            if v.measured.name != *name {
+                return Err(format!(
+                    "variants: `{name}` carries the measurements of `{}`",
+                    v.measured.name
+                ));
+            }
+        }
+        if let Some(p) = &self.pipeline {
+            check_pipeline(p).map_err(|e| format!("pipeline: {e}"))?;
+        }
+        if let Some(sweep) = &self.sweep
+            && let Some(bad) = sweep.points.iter().find(|p| p.batch == 0)
+        {
+            return Err(format!(
+                "sweep: points: batch must be at least 1; got {}",
+                bad.batch
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Stage lists one entry per stage, micro-batch counts effprof could have simulated, times that
+/// are times.
+fn check_pipeline(p: &crate::pipeline::PipelineReport) -> Result<(), String> {
+    use crate::pipeline::MAX_MICRO_BATCHES;
+    let s = &p.stages;
+    let stages = s.layers.len();
+    if stages == 0 {
+        return Err("stages: layers: must list at least one stage".into());
+    }
+    if s.micro_batch == 0 {
+        return Err("stages: micro_batch: must be at least 1; got 0".into());
+    }
+    if let Some(r) = s.layers.iter().find(|r| r.start >= r.end) {
+        return Err(format!(
+            "stages: layers: {}..{} holds no layer",
+            r.start, r.end
+        ));
+    }
+    let lists = [
+        ("forward_s", Some(&s.forward_s)),
+        ("train_forward_s", s.train_forward_s.as_ref()),
+        ("backward_s", s.backward_s.as_ref()),
+    ];
+    for (key, list) in lists {
+        let Some(list) = list else { continue };
+        if list.len() != stages {
+            return Err(format!(
+                "stages: {key}: must hold one time per stage ({stages}); got {}",
+                list.len()
+            ));
+        }
+        if let Some(t) = list.iter().find(|t| !(t.is_finite() && **t >= 0.0)) {
+            return Err(format!("stages: {key}: {t} is not a time in seconds"));
+        }
+    }
+    if s.train_forward_s.is_some() != s.backward_s.is_some() {
+        return Err("stages: train_forward_s and backward_s: give both or neither".into());
+    }
+    let micro =
+        std::iter::once(p.drawn_micro_batches).chain(p.points.iter().map(|x| x.micro_batches));
+    for m in micro {
+        if !(1..=MAX_MICRO_BATCHES).contains(&m) {
+            return Err(format!(
+                "micro-batches: must be 1 to {MAX_MICRO_BATCHES}; got {m}"
+            ));
+        }
+    }
+    Ok(())
 }

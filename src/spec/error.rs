@@ -32,6 +32,17 @@ impl SpecError {
     }
 }
 
+impl SpecError {
+    /// The error without its file: for a suite inside another document, whose own error names
+    /// that document.
+    pub fn field_and_message(&self) -> String {
+        match &self.key {
+            Some(key) => format!("{key}: {}", self.message),
+            None => self.message.clone(),
+        }
+    }
+}
+
 impl fmt::Display for SpecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file)?;

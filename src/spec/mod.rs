@@ -2,6 +2,7 @@
 //! they share. Parsing, validation and dimension matching live here; nothing here touches burn.
 
 mod builtin;
+mod check;
 mod error;
 mod matching;
 mod parse;

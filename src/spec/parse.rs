@@ -199,6 +199,16 @@ pub(crate) struct Ctx<'a> {
     pub(crate) file: &'a str,
 }
 
+/// The least a workload size may be, and why when it is more than 1: a vocabulary or a set of
+/// classes of one leaves the training task (and cross-entropy) nothing to choose between.
+fn min_size(key: &str) -> (i64, &'static str) {
+    match key {
+        "vocab" => (2, " (the training task is a Markov chain between tokens)"),
+        "classes" => (2, " (a classifier needs classes to tell apart)"),
+        _ => (1, ""),
+    }
+}
+
 impl Ctx<'_> {
     pub(crate) fn err(&self, offset: usize, scope: &str, key: &str, message: &str) -> SpecError {
         SpecError::new(self.file, message)
@@ -213,13 +223,25 @@ impl Ctx<'_> {
         key: &str,
         max: i64,
     ) -> Result<usize, SpecError> {
+        self.size_from(value, scope, key, (1, ""), max)
+    }
+
+    /// A size in `min..=max`; `min` comes with why it is the least allowed.
+    fn size_from(
+        &self,
+        value: &Spanned<i64>,
+        scope: &str,
+        key: &str,
+        (min, why): (i64, &str),
+        max: i64,
+    ) -> Result<usize, SpecError> {
         let v = *value.get_ref();
-        if v <= 0 {
+        if v < min {
             Err(self.err(
                 value.span().start,
                 scope,
                 key,
-                &format!("must be at least 1; got {v}"),
+                &format!("must be at least {min}{why}; got {v}"),
             ))
         } else if v > max {
             Err(self.err(
@@ -246,7 +268,7 @@ impl Ctx<'_> {
                 .find_map(|(key, v)| v.as_ref().map(|v| (*key, v.span().start)))
         }
         let required = |value: &Option<Spanned<i64>>, what: &str, key: &str, max| match value {
-            Some(v) => self.size(v, "suite", key, max),
+            Some(v) => self.size_from(v, "suite", key, min_size(key), max),
             None => Err(self.err(table_start, "suite", key, &format!("missing; {what}"))),
         };
         match (given(&tokens), given(&images)) {

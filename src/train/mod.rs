@@ -16,6 +16,7 @@ use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
 use crate::backend::Backend;
+use crate::error::MeasureError;
 use crate::spec::{Family, Kernel, TokenWorkload, Variant, Workload};
 use crate::zoo;
 
@@ -91,7 +92,7 @@ pub fn train_variant(
     memory_limit: u64,
     config: &TrainConfig,
     mut on_step: impl FnMut(usize, f64, f64),
-) -> Result<TrainRun, String> {
+) -> Result<TrainRun, MeasureError> {
     train_until(
         variant,
         workload,
@@ -113,33 +114,29 @@ pub fn train_until(
     memory_limit: u64,
     config: &TrainConfig,
     mut on_step: impl FnMut(usize, f64, f64) -> bool,
-) -> Result<TrainRun, String> {
+) -> Result<TrainRun, MeasureError> {
     let Some(tokens) = workload
         .token_workload()
         .filter(|_| variant.transformer_dims().is_some())
     else {
-        return Err(format!(
+        return Err(MeasureError::NotMeasurable(format!(
             "`{}` is a conv variant: the convergence task is next-token prediction, for the transformer families only",
             variant.name
-        ));
+        )));
     };
     if matches!(variant.family, Family::Pruned(p) if p.kernel == Kernel::Csr) {
-        return Err(format!(
+        return Err(MeasureError::NotMeasurable(format!(
             "`{}` uses the csr kernel, which runs on the host and has no backward pass",
             variant.name
-        ));
+        )));
     }
     let chain = task(&tokens);
     let floor = chain.entropy_rate();
     let target = config.target_loss.unwrap_or(floor + DEFAULT_MARGIN);
-    let per_step = crate::cost::analyze(variant, workload)
-        .map_err(|e| e.to_string())?
-        .totals
-        .train_flops;
-    zoo::check(variant, workload, backend, memory_limit).map_err(|e| e.to_string())?;
-    let device = backend.device().autodiff();
-    let mut model =
-        zoo::build_lm_on(variant, workload, &device, "training").map_err(|e| e.to_string())?;
+    let per_step = crate::cost::analyze(variant, workload)?.totals.train_flops;
+    zoo::check(variant, workload, backend, memory_limit)?;
+    let device = backend.device()?.autodiff();
+    let mut model = zoo::build_lm_on(variant, workload, &device, "training")?;
     let mut optimizer = AdamConfig::new().init();
     let loss_fn = CrossEntropyLossConfig::new().init(&device);
     let mut rng = StdRng::seed_from_u64(workload.seed);
@@ -169,9 +166,7 @@ pub fn train_until(
         let value = f64::from(loss.clone().into_scalar::<f32>());
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         model = optimizer.step(config.learning_rate, model, grads);
-        device
-            .sync()
-            .map_err(|e| format!("the device failed: {e:?}"))?;
+        crate::timing::sync(&device).map_err(MeasureError::device(backend))?;
         step_times.push(t0.elapsed().as_secs_f64());
         step += 1;
         if !value.is_finite() {

@@ -43,6 +43,8 @@ pub enum BuildError {
     Unsupported { variant: String, backend: Backend },
     #[error("`{variant}` is a conv variant: {what} covers the transformer families only")]
     NotTransformer { variant: String, what: &'static str },
+    #[error(transparent)]
+    Unavailable(#[from] crate::backend::Unavailable),
 }
 
 /// A built variant of any family.
@@ -132,7 +134,7 @@ pub fn build(
     memory_limit: u64,
 ) -> Result<Model, BuildError> {
     check(variant, workload, backend, memory_limit)?;
-    let device = backend.device();
+    let device = backend.device()?;
     Ok(
         match variant.arch(workload).map_err(cost::CountError::from)? {
             Arch::Transformer {
@@ -155,7 +157,7 @@ pub fn build_lm(
     what: &'static str,
 ) -> Result<TransformerLm, BuildError> {
     check(variant, workload, backend, memory_limit)?;
-    build_lm_on(variant, workload, &backend.device(), what)
+    build_lm_on(variant, workload, &backend.device()?, what)
 }
 
 /// The checks of [`build`] alone: the variant's kernel runs on `backend`, and its estimated

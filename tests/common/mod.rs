@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use effprof::backend::Backend;
-use effprof::engine::{EngineConfig, EngineEvent, EngineHandle, Flag, Summary};
+use effprof::engine::{EngineConfig, EngineEvent, EngineHandle, Flag, Received, Summary};
 use effprof::spec;
 
 pub fn config(iterations: Option<u64>) -> EngineConfig {
@@ -23,19 +23,22 @@ pub fn run_to_end(engine: &EngineHandle, deadline: Duration) -> (Vec<Summary>, V
     let start = Instant::now();
     let (mut summaries, mut errors) = (Vec::new(), Vec::new());
     while start.elapsed() < deadline {
-        match engine.recv_timeout(Duration::from_millis(100)) {
-            Some(EngineEvent::Summary(s)) => summaries.push(*s),
-            Some(EngineEvent::Error(e)) => errors.push(e),
-            Some(EngineEvent::Unavailable { reason, .. }) => errors.push(reason),
-            Some(EngineEvent::Finished) => return (summaries, errors, true),
-            Some(
-                EngineEvent::Stages(_)
-                | EngineEvent::SweepPoint(_)
-                | EngineEvent::Parts(_)
-                | EngineEvent::TrainProgress { .. }
-                | EngineEvent::Trained(_),
-            ) => {}
-            None => {}
+        let event = match engine.recv_timeout(Duration::from_millis(100)) {
+            Received::Event(event) => event,
+            Received::Nothing => continue,
+            // The worker died without a `Finished`.
+            Received::Gone => break,
+        };
+        match event {
+            EngineEvent::Summary(s) => summaries.push(*s),
+            EngineEvent::Error(e) => errors.push(e),
+            EngineEvent::Unavailable { reason, .. } => errors.push(reason),
+            EngineEvent::Finished => return (summaries, errors, true),
+            EngineEvent::Stages(_)
+            | EngineEvent::SweepPoint(_)
+            | EngineEvent::Parts(_)
+            | EngineEvent::TrainProgress { .. }
+            | EngineEvent::Trained(_) => {}
         }
     }
     (summaries, errors, false)
@@ -161,7 +164,8 @@ pub fn summary_where(
 ) -> Summary {
     let start = Instant::now();
     while start.elapsed() < timeout {
-        if let Some(EngineEvent::Summary(s)) = engine.recv_timeout(Duration::from_millis(100))
+        if let Some(EngineEvent::Summary(s)) =
+            engine.recv_timeout(Duration::from_millis(100)).event()
             && pred(&s)
         {
             return *s;

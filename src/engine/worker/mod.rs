@@ -15,7 +15,7 @@ use super::process::BackgroundSampler;
 use super::stats::{LatencyStats, Warmup};
 use super::summary::{DeviceMemory, Flag, Phase, Summary, VariantSummary};
 use super::{EngineCmd, EngineConfig, EngineEvent};
-use crate::backend::Backend;
+use crate::backend::{Backend, Unavailable, panic_message};
 use crate::cost::{self, CostReport};
 use crate::spec::{Family, Variant, Workload};
 use crate::zoo::{self, Batch, Model, RoutingStats, RoutingTensors};
@@ -102,7 +102,8 @@ impl Worker {
             disconnected: false,
             started: Instant::now(),
             backend,
-            device: backend.device(),
+            // Nothing runs here: `select_backend` opens the configured backend first thing.
+            device: Device::flex(),
             adapter: (String::new(), String::new()),
             paused: false,
             focus: 0,
@@ -264,31 +265,40 @@ impl Worker {
 
     /// Switches to `backend` when its device works; otherwise reports why and stays.
     fn select_backend(&mut self, backend: Backend, initial: bool) {
-        let device = backend.device();
-        match probe(backend, &device) {
-            Ok(adapter) => {
+        match backend.open() {
+            Ok(opened) => {
                 self.backend = backend;
-                self.device = device;
-                self.adapter = adapter;
+                self.device = opened.device;
+                self.adapter = (opened.adapter, opened.fingerprint);
                 self.rebuild_slots();
             }
-            Err(reason) => {
-                let staying_on = (!initial).then_some(self.backend);
+            Err(Unavailable { reason, .. }) => {
+                // At the start there is nothing to stay on but the fallback, when there is one.
+                let fallback = self.config.fallback.filter(|f| initial && *f != backend);
+                let staying_on = if initial {
+                    fallback
+                } else {
+                    Some(self.backend)
+                };
                 self.emit(EngineEvent::Unavailable {
                     backend,
                     reason,
                     staying_on,
                 });
-                if initial {
-                    self.stop = true;
+                match fallback {
+                    Some(other) => return self.select_backend(other, true),
+                    None if initial => self.stop = true,
+                    None => {}
                 }
             }
         }
         if !self.stop && self.config.measure_peaks && !self.peaks.contains_key(&self.backend) {
             self.maybe_summary(true);
             let device = self.device.clone();
-            let peaks = catch_unwind(AssertUnwindSafe(|| peak::measure(&device)))
-                .unwrap_or_else(|p| Err(panic_message(&p)));
+            let peaks = catch_unwind(AssertUnwindSafe(|| {
+                peak::measure(&device).map_err(|e| e.to_string())
+            }))
+            .unwrap_or_else(|p| Err(panic_message(&p)));
             self.peaks.insert(self.backend, peaks);
         }
     }
@@ -650,46 +660,4 @@ fn routed_flops(
         .map(|r| balanced.saturating_sub(r.processed) * per_token)
         .sum();
     Some(cost.totals.flops_useful.saturating_sub(shortfall))
-}
-
-/// Opens the device and names it; wgpu without an adapter fails here rather than mid-run.
-fn probe(backend: Backend, device: &Device) -> Result<(String, String), String> {
-    let device = device.clone();
-    catch_unwind(AssertUnwindSafe(move || {
-        let t: Tensor<1> = Tensor::ones([4], &device);
-        let sum: f32 = t.sum().into_scalar();
-        if sum != 4.0 {
-            return Err(format!("a test computation returned {sum} instead of 4"));
-        }
-        device.sync().map_err(|e| format!("{e:?}"))?;
-        Ok(match backend {
-            Backend::Wgpu(_) => match device.identity() {
-                Some(id) => (id.name, id.fingerprint),
-                None => ("unknown adapter".into(), String::new()),
-            },
-            _ => (cpu_name(), "host".into()),
-        })
-    }))
-    .unwrap_or_else(|p| Err(panic_message(&p)))
-}
-
-fn cpu_name() -> String {
-    let system = sysinfo::System::new_with_specifics(
-        sysinfo::RefreshKind::nothing().with_cpu(sysinfo::CpuRefreshKind::nothing()),
-    );
-    let brand = system
-        .cpus()
-        .first()
-        .map(|c| c.brand().trim().to_owned())
-        .filter(|b| !b.is_empty())
-        .unwrap_or_else(|| "CPU".into());
-    format!("{brand} ({} threads)", rayon::current_num_threads())
-}
-
-fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-        .unwrap_or_else(|| "the backend panicked".into())
 }

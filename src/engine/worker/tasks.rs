@@ -6,9 +6,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
-use super::{Slot, Worker, panic_message};
+use super::{Slot, Worker};
 use crate::backend::Backend;
 use crate::engine::{EngineCmd, EngineEvent};
+use crate::error::MeasureError;
 use crate::spec::{Variant, Workload};
 
 /// Timing per pipeline stage and pass.
@@ -154,7 +155,7 @@ impl Worker {
                     },
                 )
             }))
-            .unwrap_or_else(|p| Err(panic_message(&p)));
+            .unwrap_or_else(|p| Err(MeasureError::panicked(backend, &p)));
             if !pending.is_empty() {
                 self.emit(EngineEvent::TrainProgress {
                     variant: variant.name.clone(),
@@ -162,7 +163,7 @@ impl Worker {
                 });
             }
             self.emit(EngineEvent::Trained(Box::new(
-                result.map_err(|e| (variant.name.clone(), e)),
+                result.map_err(|e| (variant.name.clone(), e.to_string())),
             )));
         }
         self.busy = None;
@@ -206,7 +207,7 @@ impl Worker {
         &mut self,
         label: impl Fn(&str) -> String,
         what: &str,
-        work: impl FnOnce(&Variant, &Workload, Backend, u64) -> Result<T, String>,
+        work: impl FnOnce(&Variant, &Workload, Backend, u64) -> Result<T, MeasureError>,
         event: impl FnOnce(T) -> EngineEvent,
     ) {
         let Some(variant) = self.slots.get(self.focus).map(|s| s.variant.clone()) else {
@@ -218,7 +219,7 @@ impl Worker {
         let result = catch_unwind(AssertUnwindSafe(|| {
             work(&variant, &workload, backend, limit)
         }))
-        .unwrap_or_else(|p| Err(panic_message(&p)));
+        .unwrap_or_else(|p| Err(MeasureError::panicked(backend, &p)));
         self.busy = None;
         match result {
             Ok(value) => self.emit(event(value)),

@@ -3,8 +3,13 @@
 use std::fmt;
 use std::str::FromStr;
 
-use burn::prelude::{Device, DeviceKind};
+use burn::prelude::Device;
 use serde::{Deserialize, Serialize};
+
+mod open;
+
+pub(crate) use open::panic_message;
+pub use open::{Opened, Unavailable};
 
 /// A backend and, for wgpu, which adapter. Written as on the command line (`wgpu:cpu`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -41,24 +46,13 @@ impl Backend {
     pub fn is_host(&self) -> bool {
         matches!(self, Backend::Ndarray | Backend::Flex)
     }
+}
 
-    /// The burn device. Constructing it allocates nothing; a wgpu adapter is looked up on first
-    /// use.
-    pub fn device(&self) -> Device {
-        match self {
-            // burn-ndarray is deprecated upstream in favour of burn-flex; effprof keeps it because
-            // users compare against it. This is the one place that constructs it.
-            #[allow(deprecated)]
-            Backend::Ndarray => Device::ndarray(),
-            Backend::Flex => Device::flex(),
-            Backend::Wgpu(adapter) => Device::wgpu(match adapter {
-                WgpuAdapter::Default => DeviceKind::DefaultDevice,
-                WgpuAdapter::Cpu => DeviceKind::Cpu,
-                WgpuAdapter::Discrete(i) => DeviceKind::DiscreteGpu(*i),
-                WgpuAdapter::Integrated(i) => DeviceKind::IntegratedGpu(*i),
-            }),
-        }
-    }
+/// burn-ndarray's device. burn-ndarray is deprecated upstream in favour of burn-flex; effprof
+/// keeps it because users compare against it. This is the one place that constructs it.
+#[allow(deprecated)]
+fn ndarray_device() -> Device {
+    Device::ndarray()
 }
 
 impl fmt::Display for Backend {

@@ -1,0 +1,240 @@
+//! The invariants of a solved suite, checked on one that did not come from a suite file: the
+//! copy a snapshot or a stream header carries, which a hand edit can break. Suite files get
+//! the same rules (with lines) from the parser; this is what every later stage relies on.
+
+use super::parse::{MAX_DIM, MAX_WIDTH};
+use super::{ConvKind, Family, Input, SpecError, Suite, Variant};
+
+/// The largest batch and sequence length a suite may give (the parser's limits).
+const MAX_BATCH: usize = 1 << 16;
+const MAX_SEQ_LEN: usize = 1 << 16;
+const MAX_IMAGE: usize = 4096;
+const MAX_EXPERTS: usize = 1 << 12;
+const MAX_BLOCKS: usize = 1 << 12;
+
+impl Suite {
+    /// Checks every invariant later stages assume; `file` names where the suite was read from.
+    pub fn check(&self, file: &str) -> Result<(), SpecError> {
+        let fail = |key: String, message: String| Err(SpecError::new(file, message).key(key));
+        if self.name.trim().is_empty() {
+            return fail("suite: name".into(), "must not be empty".into());
+        }
+        let w = &self.workload;
+        in_range(file, "suite: batch", w.batch, 1, MAX_BATCH)?;
+        match w.input {
+            Input::Tokens(t) => {
+                in_range(file, "suite: seq_len", t.seq_len, 1, MAX_SEQ_LEN)?;
+                in_range(file, "suite: vocab", t.vocab, 2, MAX_DIM as usize)?;
+            }
+            Input::Images(i) => {
+                in_range(file, "suite: image_size", i.image_size, 1, MAX_IMAGE)?;
+                in_range(file, "suite: in_channels", i.in_channels, 1, MAX_IMAGE)?;
+                in_range(file, "suite: classes", i.classes, 2, MAX_DIM as usize)?;
+            }
+        }
+        if self.variants.is_empty() {
+            return fail(
+                "suite: variants".into(),
+                "must name at least one variant".into(),
+            );
+        }
+        for (i, v) in self.variants.iter().enumerate() {
+            if v.name.trim().is_empty() {
+                return fail(
+                    format!("variant {}: name", i + 1),
+                    "must not be empty".into(),
+                );
+            }
+            if self.variants[..i]
+                .iter()
+                .any(|earlier| earlier.name == v.name)
+            {
+                return fail(
+                    format!("variant \"{}\": name", v.name),
+                    "is used by an earlier variant; names must be unique".into(),
+                );
+            }
+            check_variant(file, v, &w.input)?;
+        }
+        if self.variant(&w.baseline).is_none() {
+            let names: Vec<&str> = self.variants.iter().map(|v| v.name.as_str()).collect();
+            return fail(
+                "suite: baseline".into(),
+                format!(
+                    "`{}` is not one of the suite's variants ({})",
+                    w.baseline,
+                    names.join(", ")
+                ),
+            );
+        }
+        Ok(())
+    }
+}
+
+fn check_variant(file: &str, v: &Variant, input: &Input) -> Result<(), SpecError> {
+    let scope = format!("variant \"{}\"", v.name);
+    let key = |k: &str| format!("{scope}: {k}");
+    let fail = |k: &str, message: String| Err(SpecError::new(file, message).key(key(k)));
+    let dim = |k: &str, value: usize| in_range(file, &key(k), value, 1, MAX_DIM as usize);
+    match (&v.family, input) {
+        (Family::Conv(spec), Input::Images(_)) => {
+            if v.dims.is_some() {
+                return fail(
+                    "d_model",
+                    "a conv variant has no transformer shape (d_model, n_heads, d_ff, n_layers)"
+                        .into(),
+                );
+            }
+            in_range(file, &key("width"), spec.width, 1, MAX_WIDTH)?;
+            in_range(file, &key("blocks"), spec.blocks, 1, MAX_BLOCKS)?;
+            if let ConvKind::Grouped { groups } = spec.kind
+                && (groups < 2 || !spec.width.is_multiple_of(groups))
+            {
+                return fail(
+                    "groups",
+                    format!(
+                        "must be at least 2 and divide width ({}); got {groups}",
+                        spec.width
+                    ),
+                );
+            }
+            Ok(())
+        }
+        (Family::Conv(_), Input::Tokens(_)) => fail(
+            "family",
+            "conv variants take images, and this suite gives token sequences".into(),
+        ),
+        (family, Input::Images(_)) => fail(
+            "family",
+            format!(
+                "{} variants take token sequences, and this suite gives images",
+                family.name()
+            ),
+        ),
+        (family, Input::Tokens(_)) => {
+            let Some(d) = v.dims else {
+                return fail(
+                    "d_model",
+                    "missing; every transformer variant needs d_model, n_heads, d_ff and n_layers"
+                        .into(),
+                );
+            };
+            dim("d_model", d.d_model)?;
+            dim("n_heads", d.n_heads)?;
+            dim("d_ff", d.d_ff)?;
+            dim("n_layers", d.n_layers)?;
+            if !d.d_model.is_multiple_of(d.n_heads) {
+                return fail(
+                    "d_model",
+                    format!(
+                        "must be divisible by n_heads ({}); got {}",
+                        d.n_heads, d.d_model
+                    ),
+                );
+            }
+            match family {
+                Family::Moe(m) => {
+                    in_range(file, &key("n_experts"), m.n_experts, 1, MAX_EXPERTS)?;
+                    if !(m.top_k == 1 || m.top_k == 2) || m.top_k > m.n_experts {
+                        return fail(
+                            "top_k",
+                            format!(
+                                "must be 1 or 2 and at most n_experts ({}); got {}",
+                                m.n_experts, m.top_k
+                            ),
+                        );
+                    }
+                    let cf = m.capacity_factor;
+                    if !(cf.is_finite() && cf > 0.0 && cf <= 64.0) {
+                        return fail(
+                            "capacity_factor",
+                            format!("must be greater than 0 and at most 64; got {cf}"),
+                        );
+                    }
+                    dim("moe_every", m.moe_every)
+                }
+                Family::Pruned(p) => {
+                    let s = p.sparsity;
+                    if s.is_finite() && (0.0..1.0).contains(&s) {
+                        Ok(())
+                    } else {
+                        fail(
+                            "sparsity",
+                            format!("must be at least 0 and below 1 (0 <= s < 1); got {s}"),
+                        )
+                    }
+                }
+                Family::Dense | Family::Universal | Family::Conv(_) => Ok(()),
+            }
+        }
+    }
+}
+
+fn in_range(file: &str, key: &str, value: usize, min: usize, max: usize) -> Result<(), SpecError> {
+    let message = if value < min {
+        format!("must be at least {min}; got {value}")
+    } else if value > max {
+        format!("must be at most {max}; got {value}")
+    } else {
+        return Ok(());
+    };
+    Err(SpecError::new(file, message).key(key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{BUILTIN_SUITES, load_suite};
+
+    #[test]
+    fn every_builtin_suite_passes() {
+        for builtin in BUILTIN_SUITES {
+            let suite = load_suite(builtin.name).unwrap();
+            suite.check("builtin").unwrap();
+        }
+    }
+
+    #[test]
+    fn each_broken_invariant_is_named() {
+        let good = load_suite("tiny").unwrap();
+        type Breaks = Box<dyn Fn(&mut Suite)>;
+        let cases: Vec<(&str, Breaks)> = vec![
+            (
+                "suite: baseline",
+                Box::new(|s| s.workload.baseline = "nope".into()),
+            ),
+            ("suite: variants", Box::new(|s| s.variants.clear())),
+            ("suite: batch", Box::new(|s| s.workload.batch = 0)),
+            (
+                "suite: vocab",
+                Box::new(|s| {
+                    if let Input::Tokens(t) = &mut s.workload.input {
+                        t.vocab = 1;
+                    }
+                }),
+            ),
+            (
+                ": n_heads",
+                Box::new(|s| s.variants[0].dims.as_mut().unwrap().n_heads = 0),
+            ),
+            (
+                ": d_model",
+                Box::new(|s| s.variants[0].dims.as_mut().unwrap().d_model += 1),
+            ),
+            (
+                ": name",
+                Box::new(|s| {
+                    let first = s.variants[0].clone();
+                    s.variants.push(first);
+                }),
+            ),
+        ];
+        for (key, break_it) in cases {
+            let mut suite = good.clone();
+            break_it(&mut suite);
+            let e = suite.check("s.json").expect_err(key);
+            assert!(e.to_string().starts_with("s.json: "), "{e}");
+            assert!(e.key.as_deref().unwrap_or("").contains(key), "{key}: {e}");
+        }
+    }
+}
