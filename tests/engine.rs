@@ -187,6 +187,39 @@ fn an_unavailable_adapter_is_reported_and_the_engine_stays() {
     assert!(reported && still_ndarray);
 }
 
+/// The terminal UI's start on a backend that cannot be opened: it says why and measures on
+/// the fallback instead of finishing with nothing to show.
+#[test]
+fn an_unavailable_start_falls_back_when_there_is_a_fallback() {
+    let mut c = config(None);
+    c.backend = Backend::Wgpu(WgpuAdapter::Discrete(99));
+    c.fallback = Some(Backend::Ndarray);
+    let engine = EngineHandle::spawn(c).unwrap();
+    let start = Instant::now();
+    let mut reported = false;
+    let mut on_ndarray = false;
+    while start.elapsed() < Duration::from_secs(90) && !(reported && on_ndarray) {
+        match engine.recv_timeout(Duration::from_millis(100)).event() {
+            Some(EngineEvent::Unavailable {
+                backend,
+                staying_on,
+                reason,
+            }) => {
+                assert_eq!(backend, Backend::Wgpu(WgpuAdapter::Discrete(99)));
+                assert_eq!(staying_on, Some(Backend::Ndarray), "{reason}");
+                reported = true;
+            }
+            Some(EngineEvent::Summary(s)) if reported => {
+                assert_eq!(s.backend, Backend::Ndarray);
+                on_ndarray = s.variants.iter().any(|v| v.latency.is_some());
+            }
+            Some(EngineEvent::Finished) => panic!("the engine gave up instead of falling back"),
+            _ => {}
+        }
+    }
+    assert!(reported && on_ndarray);
+}
+
 #[test]
 fn a_real_run_on_ndarray_stays_below_the_peak() {
     real_run(Backend::Ndarray, &[], &[]);

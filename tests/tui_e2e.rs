@@ -290,3 +290,35 @@ fn an_unwritable_snapshot_folder_is_reported_and_measuring_goes_on() {
     tmux(&["send-keys", "-t", s, "q"]);
     wait_for(s, "EXITED 0", Duration::from_secs(10));
 }
+
+/// SIGTERM (a `kill`, a closing session manager) and SIGHUP (a closed terminal window) quit
+/// like `q`: the terminal is restored and the process ends.
+#[test]
+fn sigterm_quits_and_restores_the_terminal() {
+    if !tmux_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("pid");
+    let name = format!("effprof-term-{}", std::process::id());
+    let command = format!(
+        "sh -c 'echo $$ > {}; exec {} --suite tiny --out-dir {}'; echo EXITED $?; sleep 30",
+        pid_file.display(),
+        env!("CARGO_BIN_EXE_effprof"),
+        dir.path().display()
+    );
+    let session = Session::start(name, &command);
+    let s = &session.0;
+    wait_for(s, "effprof  suite tiny", Duration::from_secs(60));
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let killed = Command::new("kill")
+        .args(["-TERM", pid.trim()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let after = wait_for(s, "EXITED 0", Duration::from_secs(5));
+    assert!(
+        !after.contains("effprof  suite"),
+        "the terminal is restored:\n{after}"
+    );
+}
