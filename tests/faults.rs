@@ -112,6 +112,26 @@ fn no_vulkan_driver_is_exit_code_3_within_seconds() {
     }
 }
 
+/// `bench` of the tiny suite on flex, its output piped back.
+fn bench_on_flex(format: &str, seconds: &str) -> Child {
+    effprof()
+        .args([
+            "bench",
+            "--suite",
+            "tiny",
+            "--backend",
+            "flex",
+            "--format",
+            format,
+        ])
+        .args(["--duration", seconds])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts")
+}
+
 fn write(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
@@ -265,23 +285,7 @@ fn a_closed_stdin_is_an_empty_stream() {
 /// `bench --format jsonl | head -1`: the reader leaves after one line; effprof ends quietly.
 #[test]
 fn a_reader_that_leaves_early_ends_the_run_quietly() {
-    let mut child = effprof()
-        .args([
-            "bench",
-            "--suite",
-            "tiny",
-            "--backend",
-            "flex",
-            "--format",
-            "jsonl",
-            "--duration",
-            "3",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = bench_on_flex("jsonl", "3");
     let mut first = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut first)
@@ -298,23 +302,7 @@ fn a_reader_that_leaves_early_ends_the_run_quietly() {
 #[cfg(unix)]
 #[test]
 fn an_interrupted_bench_writes_what_it_has() {
-    let child = effprof()
-        .args([
-            "bench",
-            "--suite",
-            "tiny",
-            "--backend",
-            "flex",
-            "--format",
-            "json",
-            "--duration",
-            "60",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = bench_on_flex("json", "60");
     // Long enough for every variant to be measured a few times.
     std::thread::sleep(Duration::from_secs(8));
     let sent = Instant::now();
