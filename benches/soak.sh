@@ -4,8 +4,9 @@
 #
 #   benches/soak.sh [MINUTES] [SWITCH_EVERY_MINUTES] [SUITE]     (defaults: 30 5 misnomer)
 #
-# Prints the RSS samples, the growth from the first minute to the end, and each thread's share
-# of the process's CPU time. Needs tmux and Linux's /proc; run `cargo build --release` first.
+# Prints the RSS samples (with wgpu's pool as its gauge shows it), the growth from the first
+# minute to the end, and each thread's share of the process's CPU time. Needs tmux and
+# Linux's /proc; run `cargo build --release` first.
 set -euo pipefail
 minutes=${1:-30}
 every=${2:-5}
@@ -28,7 +29,9 @@ while [ $((SECONDS - start)) -lt $((minutes * 60)) ]; do
   t=$((SECONDS - start))
   rss=$(rss_kb)
   samples=$((samples + 1))
-  printf '%6d s  rss %8.1f MB\n' "$t" "$(echo "$rss / 1000" | bc -l)"
+  # The device-memory gauge (wgpu's pool: in use of reserved); blank on the host backends.
+  device=$(tmux capture-pane -p -t "$session" | grep -o '[0-9.]* [kMGT]\?B of [0-9.]* [kMGT]\?B' | head -1 || true)
+  printf '%6d s  rss %8.1f MB  %s\n' "$t" "$(echo "$rss / 1000" | bc -l)" "${device:+device pool $device}"
   if [ -z "$first_minute" ] && [ "$t" -ge 60 ]; then first_minute=$rss; fi
   if [ $(((t / 30) % (every * 2))) -eq 0 ]; then
     tmux send-keys -t "$session" b

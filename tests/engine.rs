@@ -7,7 +7,7 @@ use effprof::backend::{Backend, WgpuAdapter};
 use effprof::engine::{EngineCmd, EngineEvent, EngineHandle, Phase, Summary};
 
 mod common;
-use common::{config, real_run, run_to_end, summary_where};
+use common::{config, real_run, run_to_end, summary_where, wgpu};
 
 #[test]
 fn measures_every_variant_and_finishes_after_the_iterations() {
@@ -155,6 +155,42 @@ fn statistics_survive_a_backend_switch_and_back() {
         );
         assert!(a >= b, "ndarray statistics were kept: {a} < {b}");
     }
+}
+
+/// A backend visited once must not keep its allocation for the rest of the session: leaving
+/// wgpu hands its pool pages back (on a software adapter they are the process's own memory).
+#[test]
+fn leaving_wgpu_hands_its_memory_pool_back() {
+    let Some(wgpu) = wgpu() else { return };
+    let mut c = config(None);
+    c.backend = wgpu;
+    // One variant is enough to hold pages, and each one compiles kernels on lavapipe.
+    c.variants = vec![c.suite.workload.baseline.clone()];
+    let engine = EngineHandle::spawn(c).unwrap();
+    let wait =
+        |pred: &dyn Fn(&Summary) -> bool| summary_where(&engine, Duration::from_secs(300), pred);
+    let on_wgpu = wait(&|s| {
+        s.backend == wgpu
+            && s.device_memory.is_some()
+            && s.variants.iter().all(|v| v.latency.is_some())
+    });
+    let held = on_wgpu.device_memory.unwrap().reserved_bytes;
+    assert!(held > 0, "measuring on wgpu reserved no device memory");
+    engine.send(EngineCmd::SelectBackend(Backend::Ndarray));
+    wait(&|s| s.backend == Backend::Ndarray);
+    // This process's only user of the device is the engine, so what is left is its doing.
+    let left = wgpu
+        .open()
+        .unwrap()
+        .device
+        .memory_pool_usage()
+        .unwrap()
+        .bytes_reserved;
+    eprintln!("wgpu pool: {held} bytes reserved while measuring, {left} after leaving");
+    assert!(
+        left <= held / 4,
+        "wgpu still reserves {left} bytes after the engine left it (it held {held})"
+    );
 }
 
 #[test]

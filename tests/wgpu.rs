@@ -2,25 +2,12 @@
 //! machine without one it is skipped with a message.
 
 use burn::tensor::Tolerance;
-use effprof::backend::{Backend, WgpuAdapter};
+use effprof::backend::Backend;
 use effprof::spec;
 use effprof::zoo;
 
-/// The wgpu backend, or `None` (after saying why) when no adapter exists and none is required.
-fn wgpu() -> Option<Backend> {
-    let backend = Backend::Wgpu(WgpuAdapter::Default);
-    let reason = match backend.open() {
-        Ok(_) => return Some(backend),
-        Err(e) => e.to_string(),
-    };
-    if std::env::var("EFFPROF_REQUIRE_WGPU").is_ok_and(|v| v == "1") {
-        panic!(
-            "EFFPROF_REQUIRE_WGPU=1 but no wgpu adapter works ({reason}); install mesa-vulkan-drivers for lavapipe"
-        );
-    }
-    eprintln!("skipping: {reason} (set EFFPROF_REQUIRE_WGPU=1 to make this a failure)");
-    None
-}
+mod common;
+use common::wgpu;
 
 #[test]
 fn dense_and_moe_on_wgpu_match_ndarray() {
@@ -50,8 +37,6 @@ fn dense_and_moe_on_wgpu_match_ndarray() {
         );
     }
 }
-
-mod common;
 
 #[test]
 fn a_real_run_on_wgpu_stays_below_the_peak_and_refuses_csr() {

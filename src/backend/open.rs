@@ -91,7 +91,9 @@ fn open_wgpu(
         let _ = tx.send(outcome);
     };
     std::thread::Builder::new()
-        .name("effprof-open-wgpu".into())
+        // Threads the driver and the runtime start from here inherit this name (Linux), so it
+        // names what they do for the rest of the session, not just the opening.
+        .name("effprof-wgpu".into())
         .spawn(probe)
         .map_err(|e| unavailable(format!("cannot start the probe: {e}")))?;
     match rx.recv_timeout(limit) {

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use effprof::backend::Backend;
+use effprof::backend::{Backend, WgpuAdapter};
 use effprof::engine::{EngineConfig, EngineEvent, EngineHandle, Flag, Received, Summary};
 use effprof::spec;
 
@@ -196,4 +196,20 @@ pub fn sweep_point(
             })
             .collect(),
     }
+}
+
+/// The wgpu backend, or `None` (after saying why) when no adapter exists and none is required.
+pub fn wgpu() -> Option<Backend> {
+    let backend = Backend::Wgpu(WgpuAdapter::Default);
+    let reason = match backend.open() {
+        Ok(_) => return Some(backend),
+        Err(e) => e.to_string(),
+    };
+    if std::env::var("EFFPROF_REQUIRE_WGPU").is_ok_and(|v| v == "1") {
+        panic!(
+            "EFFPROF_REQUIRE_WGPU=1 but no wgpu adapter works ({reason}); install mesa-vulkan-drivers for lavapipe"
+        );
+    }
+    eprintln!("skipping: {reason} (set EFFPROF_REQUIRE_WGPU=1 to make this a failure)");
+    None
 }

@@ -17,7 +17,9 @@ use super::summary::{DeviceMemory, Flag, Phase, Summary, VariantSummary};
 use super::{EngineCmd, EngineConfig, EngineEvent};
 use crate::backend::{Backend, Unavailable, panic_message};
 use crate::cost::{self, CostReport};
+use crate::error::MeasureError;
 use crate::spec::{Family, Variant, Workload};
+use crate::timing;
 use crate::zoo::{self, Batch, Model, RoutingStats, RoutingTensors};
 
 mod tasks;
@@ -267,6 +269,10 @@ impl Worker {
     fn select_backend(&mut self, backend: Backend, initial: bool) {
         match backend.open() {
             Ok(opened) => {
+                // The models live on the device being left: drop them and hand its pool back,
+                // or a backend visited once keeps its peak allocation for the whole session.
+                self.slots.clear();
+                release_pool(&self.device);
                 self.backend = backend;
                 self.device = opened.device;
                 self.adapter = (opened.adapter, opened.fingerprint);
@@ -299,6 +305,8 @@ impl Worker {
                 peak::measure(&device).map_err(|e| e.to_string())
             }))
             .unwrap_or_else(|p| Err(panic_message(&p)));
+            // The peak kernels' operands are the largest tensors a session allocates.
+            release_pool(&device);
             self.peaks.insert(self.backend, peaks);
         }
     }
@@ -306,6 +314,9 @@ impl Worker {
     fn rebuild_slots(&mut self) {
         let workload = self.workload();
         let focused = self.slots.get(self.focus).map(|s| s.variant.name.clone());
+        // A new batch means new shapes: the old models' pages would sit idle beside the new.
+        self.slots.clear();
+        release_pool(&self.device);
         self.slots = self
             .config
             .variants
@@ -384,7 +395,12 @@ impl Worker {
             };
             let slice_end = Instant::now() + self.config.slice * share;
             while Instant::now() < slice_end && !self.stop {
-                if let Err(reason) = self.iterate(i) {
+                if let Err(error) = self.iterate(i) {
+                    // The message names the backend already.
+                    let reason = match error {
+                        MeasureError::DeviceFailed { failure, .. } => failure.to_string(),
+                        other => other.to_string(),
+                    };
                     self.slots[i].failed = Some(reason.clone());
                     self.slots[i].model = None;
                     self.emit(EngineEvent::Error(format!(
@@ -464,10 +480,10 @@ impl Worker {
     }
 
     /// One forward pass of slot `i`, timed from the call to the device's sync.
-    fn iterate(&mut self, i: usize) -> Result<(), String> {
+    fn iterate(&mut self, i: usize) -> Result<(), MeasureError> {
         let key = self.key(&self.slots[i].variant.name);
         let want_routing = self.last_summary.elapsed() >= self.config.summary_every;
-        let device = self.device.clone();
+        let (device, backend) = (self.device.clone(), self.backend);
         let slot = &mut self.slots[i];
         let model = slot.model.as_ref().expect("only built slots run");
         let input = slot.input.take().expect("a built slot has its input");
@@ -475,13 +491,16 @@ impl Worker {
         let heap_before = heap::reset_peak();
         let t0 = Instant::now();
         let result = catch_unwind(AssertUnwindSafe(|| {
-            let out = model.forward_chained(input)?;
-            device.sync().map_err(|e| format!("{e:?}"))?;
-            Ok::<_, String>((out.next, out.routing))
+            let out = model
+                .forward_chained(input)
+                .map_err(MeasureError::NotMeasurable)?;
+            timing::sync(&device).map_err(MeasureError::device(backend))?;
+            Ok((out.next, out.routing))
         }));
         let latency = t0.elapsed();
         let heap_peak = heap::peak_bytes().saturating_sub(heap_before);
-        let (next, routing) = result.unwrap_or_else(|p| Err(panic_message(&p)))?;
+        let (next, routing) =
+            result.unwrap_or_else(|p| Err(MeasureError::panicked(backend, &p)))?;
         slot.input = Some(next);
 
         let policy = self.config.warmup.clone();
@@ -562,6 +581,18 @@ impl Worker {
             variants,
         }
     }
+}
+
+/// Hands the device's free pool pages back to the driver (wgpu); a no-op on host backends,
+/// whose tensors free on drop. A failure here only means the pages stay reserved.
+pub(super) fn release_pool(device: &Device) {
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        // Dropped tensors are queued behind the device's other work: the pool frees a page
+        // only once nothing owed to it is pending.
+        if device.sync().is_ok() {
+            device.memory_cleanup();
+        }
+    }));
 }
 
 fn variant_summary(

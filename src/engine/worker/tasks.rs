@@ -6,7 +6,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
-use super::{Slot, Worker};
+use super::{Slot, Worker, release_pool};
 use crate::backend::Backend;
 use crate::engine::{EngineCmd, EngineEvent};
 use crate::error::MeasureError;
@@ -162,6 +162,8 @@ impl Worker {
                     points: pending,
                 });
             }
+            // Each run builds its own model and optimiser state on the device.
+            release_pool(&self.device);
             self.emit(EngineEvent::Trained(Box::new(
                 result.map_err(|e| (variant.name.clone(), e.to_string())),
             )));
@@ -220,6 +222,7 @@ impl Worker {
             work(&variant, &workload, backend, limit)
         }))
         .unwrap_or_else(|p| Err(MeasureError::panicked(backend, &p)));
+        release_pool(&self.device);
         self.busy = None;
         match result {
             Ok(value) => self.emit(event(value)),
