@@ -98,11 +98,8 @@ pub fn run_engine(
                 last = Some(*summary);
             }
             EngineEvent::Error(message) => progress.println(format!("effprof: {message}")),
-            EngineEvent::Stages(_)
-            | EngineEvent::SweepPoint(_)
-            | EngineEvent::Parts(_)
-            | EngineEvent::TrainProgress { .. }
-            | EngineEvent::Trained(_) => {}
+            EngineEvent::SweepPoint(_) => {}
+            EngineEvent::Report(never) => match never {},
             EngineEvent::Unavailable {
                 backend,
                 reason,

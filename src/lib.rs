@@ -1,16 +1,31 @@
 //! effprof: the cost of deep-learning models from every side at once.
 //!
-//! Data flows one way: [`spec`] (suites) -> [`cost`] (analytic counts) and [`zoo`] (burn
-//! models) -> [`report`] (tables and documents). Only the binary's front end knows about the
-//! terminal.
+//! The modules form layers. Each imports only from its own layer or those below, with no
+//! cycle between modules, and only the front ends know about the terminal:
+//!
+//! 1. Plain data and helpers: [`arch`] (what a variant is), [`measured`] (what a run found),
+//!    [`backend`] (the backends and opening their devices), [`document`] (tables and CSV),
+//!    [`units`], [`memory`], [`signals`].
+//! 2. Counting and models: [`cost`] (analytic counts), [`spec`] (suite files), [`zoo`] (burn
+//!    models), [`error`], [`timing`].
+//! 3. [`engine`]: the measuring thread. It runs the features' measurements as tasks without
+//!    knowing them.
+//! 4. Features: [`report`] (indicator tables), [`sweep`], [`pipeline`], [`roofline`],
+//!    [`train`], [`snapshot`] (a run's figures: exported, compared, plotted), and [`tasks`]
+//!    (the features the engine runs on request).
+//! 5. Front ends: [`cli`], [`headless`], [`tui`] with [`app`] (state) and [`ui`] (drawing),
+//!    and [`stream`] (recorded runs to replay).
 
 pub mod app;
+pub mod arch;
 pub mod backend;
 pub mod cli;
 pub mod cost;
+pub mod document;
 pub mod engine;
 pub mod error;
 pub mod headless;
+pub mod measured;
 pub mod memory;
 pub mod pipeline;
 pub mod report;
@@ -20,6 +35,7 @@ pub mod snapshot;
 pub mod spec;
 pub mod stream;
 pub mod sweep;
+pub mod tasks;
 pub mod timing;
 pub mod train;
 pub mod tui;

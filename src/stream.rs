@@ -6,7 +6,7 @@ use std::io::BufRead;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::Summary;
+use crate::measured::Summary;
 use crate::report::{ModelsReport, VariantCost};
 use crate::snapshot::{BURN_VERSION, Host};
 use crate::spec::Suite;

@@ -4,77 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::Summary;
-
-/// One variant at one point.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SweepValue {
-    pub variant: String,
-    pub p50_s: f64,
-    /// At the median latency: tokens per pass / p50; absent for images.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tokens_per_s: Option<f64>,
-    /// At the median latency: samples (sequences or images) per pass / p50.
-    pub samples_per_s: f64,
-    pub iterations: u64,
-}
-
-impl SweepValue {
-    /// What the sweep ranks by: tokens/s for token sequences, samples/s for images.
-    pub fn throughput(&self) -> f64 {
-        self.tokens_per_s.unwrap_or(self.samples_per_s)
-    }
-}
-
-/// The unit of [`SweepValue::throughput`] at points with (`Some`) or without a sequence length.
-pub fn throughput_unit(seq_len: Option<usize>) -> &'static str {
-    match seq_len {
-        Some(_) => "tokens/s",
-        None => "samples/s",
-    }
-}
-
-/// Every measured variant at one (batch, seq_len), or at one batch of images.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SweepPoint {
-    pub batch: usize,
-    /// Absent for images.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub seq_len: Option<usize>,
-    pub values: Vec<SweepValue>,
-}
-
-impl SweepPoint {
-    /// The measured variants of an engine summary; variants without a latency are left out.
-    ///
-    /// Throughput here is at the median latency (tokens per pass / p50), not the mean: a few
-    /// slow passes on a shared machine move the mean enough to fake a flip.
-    pub fn from_summary(summary: &Summary) -> Self {
-        let tokens = summary.seq_len.map(|s| (summary.batch * s) as f64);
-        Self {
-            batch: summary.batch,
-            seq_len: summary.seq_len,
-            values: summary
-                .variants
-                .iter()
-                .filter_map(|v| {
-                    let l = v.latency?;
-                    (l.p50_s > 0.0).then(|| SweepValue {
-                        variant: v.name.clone(),
-                        p50_s: l.p50_s,
-                        tokens_per_s: tokens.map(|t| t / l.p50_s),
-                        samples_per_s: summary.batch as f64 / l.p50_s,
-                        iterations: l.iterations,
-                    })
-                })
-                .collect(),
-        }
-    }
-
-    fn value(&self, variant: &str) -> Option<&SweepValue> {
-        self.values.iter().find(|v| v.variant == variant)
-    }
-}
+pub use crate::measured::{SweepPoint, SweepValue, throughput_unit};
 
 /// Which way a sweep moved between two neighbouring points.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -349,7 +279,7 @@ impl SweepReport {
                 None => "p50 · samples/s".to_owned(),
             }];
             header.extend(line.iter().map(|p| format!("batch {}", p.batch)));
-            let mut table = crate::report::text_table(markdown, header);
+            let mut table = crate::document::text_table(markdown, header);
             for name in self.variants() {
                 let mut row = vec![name.clone()];
                 row.extend(line.iter().map(|p| match p.value(&name) {
@@ -404,7 +334,7 @@ impl SweepReport {
 
     /// One row per variant and point.
     pub fn to_csv(&self) -> Result<String, csv::Error> {
-        use crate::report::format_number;
+        use crate::document::format_number;
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record([
             "variant",
@@ -428,6 +358,6 @@ impl SweepReport {
                 ])?;
             }
         }
-        crate::report::csv_text(w)
+        crate::document::csv_text(w)
     }
 }

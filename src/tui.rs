@@ -14,9 +14,10 @@ use crossterm::event::{self, Event};
 use ratatui::DefaultTerminal;
 
 use crate::app::{Action, App, Effect, View, action_for_key};
-use crate::engine::{EngineCmd, EngineConfig, EngineEvent, EngineHandle, Summary};
+use crate::engine::{EngineConfig, EngineEvent, Summary};
 use crate::snapshot::{self, Host, Snapshot};
 use crate::stream::{self, StreamError, StreamHeader};
+use crate::tasks::{Command, Engine};
 use crate::ui::{self, Theme};
 
 /// Input is read at least this often, and a key's effect drawn at once (at most 20 frames/s).
@@ -28,14 +29,14 @@ const IDLE_REDRAW: Duration = Duration::from_secs(1);
 
 /// Where the figures come from.
 enum Figures {
-    Engine(EngineHandle),
+    Engine(Engine),
     /// A recorded or piped stream, read on its own thread.
     Stream(Receiver<StreamItem>),
 }
 
 /// What the stream's reader thread hands over.
 pub enum StreamItem {
-    Event(EngineEvent),
+    Event(crate::tasks::Event),
     /// The stream ended; how it went.
     End(String),
 }
@@ -64,7 +65,7 @@ impl Figures {
         any
     }
 
-    fn send(&self, cmd: EngineCmd) {
+    fn send(&self, cmd: Command) {
         if let Figures::Engine(engine) = self {
             engine.send(cmd);
         }
@@ -74,7 +75,7 @@ impl Figures {
 pub fn run(config: EngineConfig, out_dir: PathBuf) -> Result<()> {
     let mut app = App::new(config.suite.clone(), config.backend).map_err(|e| eyre!(e))?;
     app.host = Host::detect();
-    let engine = EngineHandle::spawn(config).wrap_err("cannot start the engine")?;
+    let engine = Engine::spawn(config).wrap_err("cannot start the engine")?;
     let figures = Figures::Engine(engine);
     let result = with_terminal(|terminal| event_loop(terminal, &figures, app, &out_dir));
     if let Figures::Engine(engine) = figures {

@@ -4,14 +4,15 @@
 use std::time::{Duration, Instant};
 
 use effprof::backend::{Backend, WgpuAdapter};
-use effprof::engine::{EngineCmd, EngineEvent, EngineHandle, Phase, Summary};
+use effprof::engine::{EngineCmd, EngineEvent, Phase, Summary};
+use effprof::tasks::{Engine, Report, Request};
 
 mod common;
 use common::{config, real_run, run_to_end, summary_where, wgpu};
 
 #[test]
 fn measures_every_variant_and_finishes_after_the_iterations() {
-    let engine = EngineHandle::spawn(config(Some(3))).unwrap();
+    let engine = Engine::spawn(config(Some(3))).unwrap();
     let (summaries, errors, finished) = run_to_end(&engine, Duration::from_secs(120));
     assert!(finished, "the engine finishes by itself");
     assert!(errors.is_empty(), "{errors:?}");
@@ -66,7 +67,7 @@ fn measures_every_variant_and_finishes_after_the_iterations() {
 
 #[test]
 fn stops_within_a_second() {
-    let engine = EngineHandle::spawn(config(None)).unwrap();
+    let engine = Engine::spawn(config(None)).unwrap();
     // Let it get going.
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(60) {
@@ -90,7 +91,7 @@ fn stops_within_a_second() {
 
 #[test]
 fn pause_focus_batch_and_reset() {
-    let engine = EngineHandle::spawn(config(None)).unwrap();
+    let engine = Engine::spawn(config(None)).unwrap();
     let next =
         |pred: &dyn Fn(&Summary) -> bool| summary_where(&engine, Duration::from_secs(60), pred);
     next(&|s| s.variants.iter().all(|v| v.latency.is_some()));
@@ -135,7 +136,7 @@ fn pause_focus_batch_and_reset() {
 
 #[test]
 fn statistics_survive_a_backend_switch_and_back() {
-    let engine = EngineHandle::spawn(config(None)).unwrap();
+    let engine = Engine::spawn(config(None)).unwrap();
     let wait =
         |pred: &dyn Fn(&Summary) -> bool| summary_where(&engine, Duration::from_secs(90), pred);
     let before = wait(&|s| {
@@ -166,7 +167,7 @@ fn leaving_wgpu_hands_its_memory_pool_back() {
     c.backend = wgpu;
     // One variant is enough to hold pages, and each one compiles kernels on lavapipe.
     c.variants = vec![c.suite.workload.baseline.clone()];
-    let engine = EngineHandle::spawn(c).unwrap();
+    let engine = Engine::spawn(c).unwrap();
     let wait =
         |pred: &dyn Fn(&Summary) -> bool| summary_where(&engine, Duration::from_secs(300), pred);
     let on_wgpu = wait(&|s| {
@@ -195,7 +196,7 @@ fn leaving_wgpu_hands_its_memory_pool_back() {
 
 #[test]
 fn an_unavailable_adapter_is_reported_and_the_engine_stays() {
-    let engine = EngineHandle::spawn(config(None)).unwrap();
+    let engine = Engine::spawn(config(None)).unwrap();
     engine.send(EngineCmd::SelectBackend(Backend::Wgpu(
         WgpuAdapter::Discrete(99),
     )));
@@ -230,7 +231,7 @@ fn an_unavailable_start_falls_back_when_there_is_a_fallback() {
     let mut c = config(None);
     c.backend = Backend::Wgpu(WgpuAdapter::Discrete(99));
     c.fallback = Some(Backend::Ndarray);
-    let engine = EngineHandle::spawn(c).unwrap();
+    let engine = Engine::spawn(c).unwrap();
     let start = Instant::now();
     let mut reported = false;
     let mut on_ndarray = false;
@@ -278,7 +279,7 @@ fn a_real_run_of_the_conv_family_on_ndarray_and_flex() {
 
 #[test]
 fn a_consumer_that_stops_reading_neither_stalls_nor_bloats_the_worker() {
-    let engine = EngineHandle::spawn(config(None)).unwrap();
+    let engine = Engine::spawn(config(None)).unwrap();
     // Read nothing for a while: the worker fills the channel, then drops summaries.
     std::thread::sleep(Duration::from_secs(3));
     let waiting = engine.drain();
@@ -319,15 +320,15 @@ fn a_consumer_that_stops_reading_neither_stalls_nor_bloats_the_worker() {
 
 #[test]
 fn the_engine_measures_the_focused_variants_pipeline_stages_on_request() {
-    let engine = EngineHandle::spawn(config(None)).unwrap();
+    let engine = Engine::spawn(config(None)).unwrap();
     engine.send(EngineCmd::Focus("moe".into()));
-    engine.send(EngineCmd::MeasureStages(2));
+    engine.send(EngineCmd::Run(Request::Stages(2)));
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut busy_seen = false;
     let stages = loop {
         assert!(Instant::now() < deadline, "no stages within 60 s");
         match engine.recv_timeout(Duration::from_millis(100)).event() {
-            Some(EngineEvent::Stages(s)) => break s,
+            Some(EngineEvent::Report(Report::Stages(s))) => break s,
             Some(EngineEvent::Summary(s)) => {
                 busy_seen |= s.long_work().is_some_and(|w| w.contains("pipeline stages"));
             }
@@ -340,7 +341,7 @@ fn the_engine_measures_the_focused_variants_pipeline_stages_on_request() {
     assert_eq!(stages.layers.len(), 2);
     assert!(stages.backward_s.is_some());
     // Too many stages is an error event, not a crash.
-    engine.send(EngineCmd::MeasureStages(5));
+    engine.send(EngineCmd::Run(Request::Stages(5)));
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         assert!(Instant::now() < deadline, "no error within 30 s");
@@ -357,7 +358,7 @@ fn the_engine_measures_the_focused_variants_pipeline_stages_on_request() {
 fn a_sweep_reports_a_point_per_batch_and_returns_to_the_batch_it_had() {
     let mut c = config(None);
     c.variants = vec!["dense".into(), "moe".into()];
-    let engine = EngineHandle::spawn(c).unwrap();
+    let engine = Engine::spawn(c).unwrap();
     engine.send(EngineCmd::Sweep(vec![1, 4]));
     let deadline = Instant::now() + Duration::from_secs(90);
     let mut points = Vec::new();
@@ -390,14 +391,14 @@ fn a_sweep_reports_a_point_per_batch_and_returns_to_the_batch_it_had() {
 
 #[test]
 fn the_engine_times_the_focused_variants_parts_on_request() {
-    let engine = EngineHandle::spawn(config(None)).unwrap();
+    let engine = Engine::spawn(config(None)).unwrap();
     engine.send(EngineCmd::Focus("moe".into()));
-    engine.send(EngineCmd::MeasureParts);
+    engine.send(EngineCmd::Run(Request::Parts));
     let deadline = Instant::now() + Duration::from_secs(60);
     let parts = loop {
         assert!(Instant::now() < deadline, "no parts within 60 s");
         match engine.recv_timeout(Duration::from_millis(100)).event() {
-            Some(EngineEvent::Parts(p)) => break p,
+            Some(EngineEvent::Report(Report::Parts(p))) => break p,
             Some(EngineEvent::Error(e)) => panic!("{e}"),
             _ => {}
         }
@@ -426,8 +427,8 @@ fn the_engine_times_the_focused_variants_parts_on_request() {
 fn the_engine_trains_each_variant_and_reports_progress_and_the_run() {
     let mut c = config(None);
     c.variants = vec!["dense".into(), "pruned-csr".into()];
-    let engine = EngineHandle::spawn(c).unwrap();
-    engine.send(EngineCmd::Train);
+    let engine = Engine::spawn(c).unwrap();
+    engine.send(EngineCmd::Run(Request::Train));
     let deadline = Instant::now() + Duration::from_secs(120);
     let (mut progress, mut runs, mut failed) = (0usize, Vec::new(), Vec::new());
     while runs.len() + failed.len() < 2 {
@@ -436,11 +437,11 @@ fn the_engine_trains_each_variant_and_reports_progress_and_the_run() {
             "training did not end within 120 s"
         );
         match engine.recv_timeout(Duration::from_millis(100)).event() {
-            Some(EngineEvent::TrainProgress { variant, points }) => {
+            Some(EngineEvent::Report(Report::TrainProgress { variant, points })) => {
                 assert_eq!(variant, "dense");
                 progress += points.len();
             }
-            Some(EngineEvent::Trained(result)) => match *result {
+            Some(EngineEvent::Report(Report::Trained(result))) => match *result {
                 Ok(run) => runs.push(run),
                 Err(e) => failed.push(e),
             },

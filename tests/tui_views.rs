@@ -8,6 +8,7 @@ use effprof::engine::{
     EngineCmd, EngineEvent, Peaks, Phase, ProcessMemory, Summary, VariantSummary,
 };
 use effprof::spec;
+use effprof::tasks::{Report, Request};
 use effprof::ui::{self, Theme};
 use effprof::zoo::RoutingStats;
 use ratatui::Terminal;
@@ -295,14 +296,14 @@ fn every_action_updates_the_state_and_asks_the_engine() {
     assert_eq!(app.view, View::Routing);
     assert_eq!(
         app.update(Action::NextView),
-        [Effect::Engine(EngineCmd::MeasureStages(2))]
+        [Effect::Engine(EngineCmd::Run(Request::Stages(2)))]
     );
     assert_eq!(app.view, View::Pipeline);
     app.update(Action::NextView);
     assert_eq!(app.view, View::Sweep);
     assert_eq!(
         app.update(Action::NextView),
-        [Effect::Engine(EngineCmd::MeasureParts)]
+        [Effect::Engine(EngineCmd::Run(Request::Parts))]
     );
     assert_eq!(app.view, View::Roofline);
     app.update(Action::NextView);
@@ -352,11 +353,13 @@ fn pipeline_view_measures_on_demand_and_simulates_on_keys() {
     // Showing the view asks for the focused variant's stages, once.
     assert_eq!(
         app.update(Action::ShowView(View::Pipeline)),
-        [Effect::Engine(EngineCmd::MeasureStages(2))]
+        [Effect::Engine(EngineCmd::Run(Request::Stages(2)))]
     );
     assert!(draw(&app, 100, 30).contains("measuring dense in 2 stages"));
     assert_eq!(app.update(Action::ShowView(View::Pipeline)), []);
-    app.on_engine(EngineEvent::Stages(Box::new(stage_latencies("dense", 2))));
+    app.on_engine(EngineEvent::Report(Report::Stages(Box::new(
+        stage_latencies("dense", 2),
+    ))));
     assert!(!app.pipeline.pending);
     let screen = draw(&app, 160, 48);
     // Stages of 1 and 2 ms forward: 4 micro-batches take (4 + 1) x 2 ms on the slower stage's
@@ -377,14 +380,18 @@ fn pipeline_view_measures_on_demand_and_simulates_on_keys() {
     // Stages are measured again; the tiny suite's 2 layers bound them.
     assert_eq!(
         app.update(Action::FewerStages),
-        [Effect::Engine(EngineCmd::MeasureStages(1))]
+        [Effect::Engine(EngineCmd::Run(Request::Stages(1)))]
     );
-    app.on_engine(EngineEvent::Stages(Box::new(stage_latencies("dense", 1))));
+    app.on_engine(EngineEvent::Report(Report::Stages(Box::new(
+        stage_latencies("dense", 1),
+    ))));
     assert_eq!(
         app.update(Action::MoreStages),
-        [Effect::Engine(EngineCmd::MeasureStages(2))]
+        [Effect::Engine(EngineCmd::Run(Request::Stages(2)))]
     );
-    app.on_engine(EngineEvent::Stages(Box::new(stage_latencies("dense", 2))));
+    app.on_engine(EngineEvent::Report(Report::Stages(Box::new(
+        stage_latencies("dense", 2),
+    ))));
     assert_eq!(app.update(Action::MoreStages), []);
     assert!(app.message.take().unwrap().text.contains("1 to 2 stages"));
     // A new focus is a new variant to measure.
@@ -392,7 +399,7 @@ fn pipeline_view_measures_on_demand_and_simulates_on_keys() {
         app.update(Action::FocusNext),
         [
             Effect::Engine(EngineCmd::Focus("moe".into())),
-            Effect::Engine(EngineCmd::MeasureStages(2))
+            Effect::Engine(EngineCmd::Run(Request::Stages(2)))
         ]
     );
     // A failed measurement answers the request.
@@ -400,7 +407,9 @@ fn pipeline_view_measures_on_demand_and_simulates_on_keys() {
     assert!(!app.pipeline.pending);
 
     // The snapshot carries the figures, drawn at the view's micro-batches.
-    app.on_engine(EngineEvent::Stages(Box::new(stage_latencies("moe", 2))));
+    app.on_engine(EngineEvent::Report(Report::Stages(Box::new(
+        stage_latencies("moe", 2),
+    ))));
     let snapshot = app
         .snapshot(std::time::SystemTime::UNIX_EPOCH)
         .unwrap()
@@ -468,7 +477,7 @@ fn roofline_view_places_every_variant_and_the_focused_parts() {
     let mut app = app_with_data();
     assert_eq!(
         app.update(Action::ShowView(View::Roofline)),
-        [Effect::Engine(EngineCmd::MeasureParts)]
+        [Effect::Engine(EngineCmd::Run(Request::Parts))]
     );
     assert_eq!(app.update(Action::ShowView(View::Roofline)), []);
     let parts = effprof::roofline::PartsReport {
@@ -496,7 +505,7 @@ fn roofline_view_places_every_variant_and_the_focused_parts() {
             },
         ],
     };
-    app.on_engine(EngineEvent::Parts(Box::new(parts)));
+    app.on_engine(EngineEvent::Report(Report::Parts(Box::new(parts))));
     assert!(!app.parts_pending);
     let screen = draw(&app, 160, 48);
     assert!(screen.contains("· attention"), "{screen}");
@@ -507,7 +516,7 @@ fn roofline_view_places_every_variant_and_the_focused_parts() {
         app.update(Action::FocusNext),
         [
             Effect::Engine(EngineCmd::Focus("moe".into())),
-            Effect::Engine(EngineCmd::MeasureParts)
+            Effect::Engine(EngineCmd::Run(Request::Parts))
         ]
     );
     let snapshot = app
@@ -534,20 +543,20 @@ fn train_view_draws_curves_and_the_finished_runs() {
     assert!(draw(&app, 100, 30).contains("press t to train every variant"));
     assert_eq!(
         app.update(Action::StartTraining),
-        [Effect::Engine(EngineCmd::Train)]
+        [Effect::Engine(EngineCmd::Run(Request::Train))]
     );
     assert_eq!(app.update(Action::StartTraining), []);
     assert!(app.message.take().unwrap().text.contains("0 of 6"));
     let floor = effprof::train::loss_floor(&app.suite.workload).unwrap();
     let curve: Vec<(usize, f64)> = (1..=40).map(|s| (s, floor + 3.0 / s as f64)).collect();
-    app.on_engine(EngineEvent::TrainProgress {
+    app.on_engine(EngineEvent::Report(Report::TrainProgress {
         variant: "dense".into(),
         points: curve[..20].to_vec(),
-    });
-    app.on_engine(EngineEvent::TrainProgress {
+    }));
+    app.on_engine(EngineEvent::Report(Report::TrainProgress {
         variant: "dense".into(),
         points: curve[20..].to_vec(),
-    });
+    }));
     assert_eq!(app.training.curves[0].1.len(), 40, "progress accumulates");
     let run = effprof::train::TrainRun {
         variant: "dense".into(),
@@ -564,16 +573,16 @@ fn train_view_draws_curves_and_the_finished_runs() {
         losses: curve.clone(),
         note: None,
     };
-    app.on_engine(EngineEvent::Trained(Box::new(Ok(run))));
-    app.on_engine(EngineEvent::Trained(Box::new(Err((
+    app.on_engine(EngineEvent::Report(Report::Trained(Box::new(Ok(run)))));
+    app.on_engine(EngineEvent::Report(Report::Trained(Box::new(Err((
         "pruned-csr".into(),
         "the csr kernel has no backward pass".into(),
-    )))));
+    ))))));
     for name in ["moe", "moe-matched", "universal", "pruned-dense"] {
-        app.on_engine(EngineEvent::Trained(Box::new(Err((
+        app.on_engine(EngineEvent::Report(Report::Trained(Box::new(Err((
             name.into(),
             "skipped".into(),
-        )))));
+        ))))));
     }
     assert!(!app.training.running());
     assert!(
@@ -603,7 +612,9 @@ fn train_view_draws_curves_and_the_finished_runs() {
 #[test]
 fn every_view_draws_at_the_smallest_size_with_and_without_figures() {
     let mut full = app_with_data();
-    full.on_engine(EngineEvent::Stages(Box::new(stage_latencies("dense", 2))));
+    full.on_engine(EngineEvent::Report(Report::Stages(Box::new(
+        stage_latencies("dense", 2),
+    ))));
     full.on_engine(EngineEvent::SweepPoint(Box::new(sweep_point(
         1,
         &[("dense", 1e3)],
@@ -671,7 +682,7 @@ fn a_conv_suite_shows_samples_and_says_na_where_only_transformers_go() {
     // Pipeline stages split transformer layers: nothing is asked of the engine, and the views
     // say why; the roofline times a convolutional network's parts like any other.
     let effects = app.update(Action::ShowView(View::Roofline));
-    assert!(effects.contains(&Effect::Engine(EngineCmd::MeasureParts)));
+    assert!(effects.contains(&Effect::Engine(EngineCmd::Run(Request::Parts))));
     for (view, words) in [
         (View::Pipeline, "n/a: a conv variant"),
         (
@@ -683,7 +694,7 @@ fn a_conv_suite_shows_samples_and_says_na_where_only_transformers_go() {
         assert!(
             !effects.iter().any(|e| matches!(
                 e,
-                Effect::Engine(EngineCmd::MeasureStages(_) | EngineCmd::MeasureParts)
+                Effect::Engine(EngineCmd::Run(Request::Stages(_)) | EngineCmd::Run(Request::Parts))
             )),
             "{view:?}"
         );

@@ -3,7 +3,7 @@
 use std::collections::{HashMap, VecDeque};
 
 use crate::backend::Backend;
-use crate::engine::Summary;
+use crate::measured::Summary;
 
 /// Seconds of history the charts show.
 pub const WINDOW_S: f64 = 60.0;

@@ -18,6 +18,7 @@ use crate::report::{IndicatorTable, ModelsReport, VariantCost};
 use crate::roofline::PartsReport;
 use crate::snapshot::{Host, Snapshot};
 use crate::spec::Suite;
+use crate::tasks::{Command, Event, Report, Request};
 
 /// The views, in Tab order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,7 +112,7 @@ impl Action {
 /// Work the update asks the outside world to do.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
-    Engine(EngineCmd),
+    Engine(Command),
     /// Write a snapshot of the current figures.
     Snapshot,
 }
@@ -206,7 +207,7 @@ impl App {
     }
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
-        let engine = |cmd| vec![Effect::Engine(cmd)];
+        let engine = |cmd: Command| vec![Effect::Engine(cmd)];
         if let Some(origin) = &self.watching
             && action.steers_the_engine()
         {
@@ -286,7 +287,7 @@ impl App {
                     waiting: self.analytic.iter().map(|v| v.name.clone()).collect(),
                     ..TrainState::default()
                 };
-                engine(EngineCmd::Train)
+                engine(EngineCmd::Run(Request::Train))
             }
             Action::StartSweep => {
                 if self.watching.is_some() {
@@ -364,7 +365,7 @@ impl App {
             }
             Action::DoubleBatch | Action::HalveBatch => {
                 let batch = if action == Action::DoubleBatch {
-                    (self.batch * 2).min(1 << 16)
+                    (self.batch * 2).min(crate::spec::MAX_BATCH)
                 } else {
                     (self.batch / 2).max(1)
                 };
@@ -395,7 +396,7 @@ impl App {
         }
     }
 
-    pub fn on_engine(&mut self, event: EngineEvent) {
+    pub fn on_engine(&mut self, event: Event) {
         match event {
             EngineEvent::Summary(summary) => {
                 self.history.record(&summary);
@@ -425,13 +426,13 @@ impl App {
                     }
                 }
             }
-            EngineEvent::TrainProgress { variant, points } => {
+            EngineEvent::Report(Report::TrainProgress { variant, points }) => {
                 match self.training.curves.iter_mut().find(|(v, _)| *v == variant) {
                     Some((_, curve)) => curve.extend(points),
                     None => self.training.curves.push((variant, points)),
                 }
             }
-            EngineEvent::Trained(result) => {
+            EngineEvent::Report(Report::Trained(result)) => {
                 let name = match *result {
                     Ok(run) => {
                         let name = run.variant.clone();
@@ -452,11 +453,11 @@ impl App {
                     ));
                 }
             }
-            EngineEvent::Parts(parts) => {
+            EngineEvent::Report(Report::Parts(parts)) => {
                 self.parts_pending = false;
                 self.parts = Some(*parts);
             }
-            EngineEvent::Stages(latencies) => {
+            EngineEvent::Report(Report::Stages(latencies)) => {
                 self.pipeline.pending = false;
                 self.pipeline.latencies = Some(*latencies);
             }
@@ -526,9 +527,9 @@ impl App {
             return vec![];
         }
         self.pipeline.pending = true;
-        vec![Effect::Engine(EngineCmd::MeasureStages(
+        vec![Effect::Engine(EngineCmd::Run(Request::Stages(
             self.pipeline.stages,
-        ))]
+        )))]
     }
 
     fn measure_parts_if_needed(&mut self) -> Vec<Effect> {
@@ -546,7 +547,7 @@ impl App {
             return vec![];
         }
         self.parts_pending = true;
-        vec![Effect::Engine(EngineCmd::MeasureParts)]
+        vec![Effect::Engine(EngineCmd::Run(Request::Parts))]
     }
 
     /// The current figures as a snapshot taken at `now`; None before the first summary.

@@ -123,9 +123,10 @@ pub(super) fn bench(args: BenchArgs) -> Result<(), CliError> {
     let limit = memory_limit(&args.suite);
     let mut config = EngineConfig::new(suite.clone(), args.backend, limit);
     if let Some(batch) = args.batch {
-        if batch == 0 || batch > 1 << 16 {
+        if batch == 0 || batch > spec::MAX_BATCH {
             return Err(CliError::Usage(format!(
-                "--batch must be between 1 and 65536; got {batch}"
+                "--batch must be between 1 and {}; got {batch}",
+                spec::MAX_BATCH
             )));
         }
         config.batch = batch;

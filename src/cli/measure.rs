@@ -86,10 +86,11 @@ pub(super) fn pipeline(args: PipelineArgs) -> Result<(), CliError> {
 pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
     use crate::sweep::{SweepPoint, SweepReport};
     let suite = select_variants(spec::load_suite(&args.on.suite.suite)?, &args.on.variants)?;
-    if args.batch.is_empty() || args.batch.iter().any(|b| *b == 0 || *b > 1 << 16) {
-        return Err(CliError::Usage(
-            "--batch takes sizes between 1 and 65536".into(),
-        ));
+    if args.batch.is_empty() || args.batch.iter().any(|b| *b == 0 || *b > spec::MAX_BATCH) {
+        return Err(CliError::Usage(format!(
+            "--batch takes sizes between 1 and {}",
+            spec::MAX_BATCH
+        )));
     }
     // Images have no sequence length: their sweep is along the batch alone.
     let tokens = suite.workload.token_workload();
@@ -104,10 +105,15 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
             )));
         }
     };
-    if seqs.iter().flatten().any(|s| *s == 0 || *s > 1 << 16) {
-        return Err(CliError::Usage(
-            "--seq takes lengths between 1 and 65536".into(),
-        ));
+    if seqs
+        .iter()
+        .flatten()
+        .any(|s| *s == 0 || *s > spec::MAX_SEQ_LEN)
+    {
+        return Err(CliError::Usage(format!(
+            "--seq takes lengths between 1 and {}",
+            spec::MAX_SEQ_LEN
+        )));
     }
     positive("--duration", args.duration)?;
     let limit = memory_limit(&args.on.suite);
@@ -144,7 +150,7 @@ pub(super) fn sweep(args: SweepArgs) -> Result<(), CliError> {
             |_| {},
         )?;
         for v in &summary.variants {
-            if let crate::engine::Phase::Failed { reason } = &v.phase {
+            if let crate::measured::Phase::Failed { reason } = &v.phase {
                 eprintln!("effprof: {} at {point}: {reason}", v.name);
             }
         }

@@ -236,12 +236,7 @@ pub(super) fn select_variants(mut suite: Suite, names: &[String]) -> Result<Suit
             return Err(CliError::Usage(format!(
                 "--variants: `{name}` is not a variant of {}; variants are: {}",
                 suite.source,
-                suite
-                    .variants
-                    .iter()
-                    .map(|v| v.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                crate::arch::names(&suite.variants)
             )));
         }
     }

@@ -5,7 +5,7 @@
 
 use super::DTYPE_BYTES;
 use super::layers::{LayerCost, LayerKind, OpCounts};
-use crate::spec::{ConvKind, ConvSpec, ImageWorkload};
+use crate::arch::{ConvKind, ConvSpec, ImageWorkload};
 
 /// One convolution's counts on `n` images of `hw` pixels.
 struct Conv {

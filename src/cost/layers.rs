@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{DTYPE_BYTES, INDEX_BYTES, pruned_count};
-use crate::spec::{Dims, Family, Kernel, MoeSpec, PruneSpec, TokenWorkload};
+use crate::arch::{Dims, Family, Kernel, MoeSpec, PruneSpec, TokenWorkload};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -230,6 +230,18 @@ fn ffn(name: String, sh: &Shape, prune: Option<PruneSpec>) -> LayerCost {
     row.finish()
 }
 
+/// FLOPs of one expert FFN (two linears, biases not counted) per token it processes.
+pub(super) fn expert_flops_per_token(d_model: u64, d_ff: u64) -> u64 {
+    4 * d_model * d_ff
+}
+
+/// Tokens the experts of one MoE layer process at balanced load: every token's `k` choices,
+/// up to the capacity-padded slots.
+pub(super) fn balanced_routed_tokens(moe: &MoeSpec, tokens: usize) -> u64 {
+    let slots = moe.n_experts as u64 * moe.capacity(tokens) as u64;
+    (moe.top_k as u64 * tokens as u64).min(slots)
+}
+
 /// LayerNorm -> router -> softmax -> top-k -> dispatch to capacity-padded expert buffers ->
 /// expert FFNs as batched matmuls -> weighted combine -> residual.
 fn moe(name: String, sh: &Shape, moe: &MoeSpec, tokens: usize) -> LayerCost {
@@ -245,8 +257,8 @@ fn moe(name: String, sh: &Shape, moe: &MoeSpec, tokens: usize) -> LayerCost {
         .op(OpCounts::memory(sh.t * e, 2 * sh.t * k));
     // Dispatch: gather the routed tokens into E x C slots.
     row.op(OpCounts::memory(slots * sh.d, slots * sh.d));
-    let ffn_flops_per_token = 4 * sh.d * sh.f;
-    let routed = (k * sh.t).min(slots);
+    let ffn_flops_per_token = expert_flops_per_token(sh.d, sh.f);
+    let routed = balanced_routed_tokens(moe, tokens);
     row.op(OpCounts {
         flops_dense: e * sh.t * ffn_flops_per_token,
         flops_useful: routed * ffn_flops_per_token,

@@ -16,7 +16,7 @@ pub use layers::{LayerCost, LayerKind, OpCounts};
 
 use serde::{Deserialize, Serialize};
 
-use crate::spec::{
+use crate::arch::{
     Arch, ArchMismatch, ConvSpec, Dims, Family, ImageWorkload, TokenWorkload, Variant, Workload,
 };
 
@@ -79,6 +79,32 @@ pub enum CountError {
 /// The zoo prunes exactly this many, so the analytic non-zero count is exact.
 pub fn pruned_count(numel: usize, sparsity: f64) -> usize {
     ((numel as f64) * sparsity).floor() as usize
+}
+
+/// The analytic useful FLOPs of an MoE variant with each MoE layer's balanced load replaced by
+/// the tokens its experts really processed (`processed`, one entry per MoE layer, as routed
+/// by a real pass); `None` for other families or without routing figures.
+pub fn routed_useful_flops(
+    variant: &Variant,
+    workload: &Workload,
+    report: &CostReport,
+    processed: &[u64],
+) -> Option<u64> {
+    let (Family::Moe(moe), Some(dims), Some(tokens)) =
+        (&variant.family, variant.dims, workload.tokens())
+    else {
+        return None;
+    };
+    if processed.is_empty() {
+        return None;
+    }
+    let per_token = layers::expert_flops_per_token(dims.d_model as u64, dims.d_ff as u64);
+    let balanced = layers::balanced_routed_tokens(moe, tokens);
+    let shortfall: u64 = processed
+        .iter()
+        .map(|p| balanced.saturating_sub(*p) * per_token)
+        .sum();
+    Some(report.totals.flops_useful.saturating_sub(shortfall))
 }
 
 /// Counts every layer of `variant` on `workload`.

@@ -4,13 +4,15 @@
 pub mod heap;
 mod peak;
 mod process;
-pub mod stats;
-mod summary;
+mod task;
 mod worker;
 
-pub use peak::{Peaks, measure as measure_peaks};
-pub use process::ProcessMemory;
-pub use summary::{DeviceMemory, Flag, Phase, Summary, VariantSummary};
+pub use crate::measured::stats;
+pub use crate::measured::{
+    DeviceMemory, Flag, Peaks, Phase, ProcessMemory, Summary, SweepPoint, VariantSummary,
+};
+pub use peak::measure as measure_peaks;
+pub use task::{NoTask, Task, TaskContext};
 
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::thread::JoinHandle;
@@ -73,44 +75,31 @@ impl EngineConfig {
     }
 }
 
-/// Commands the worker takes.
+/// Commands the worker takes; `T` is the consumer's [`Task`] type.
 #[derive(Clone, Debug, PartialEq)]
-pub enum EngineCmd {
+pub enum EngineCmd<T> {
     Pause,
     Resume,
     SelectBackend(Backend),
     Focus(String),
     SetBatch(usize),
     ResetStats,
-    /// Split the focused variant into this many pipeline stages and measure each.
-    MeasureStages(usize),
-    /// Time each part of the focused variant alone (for the roofline).
-    MeasureParts,
-    /// Train every variant in turn on the suite's task to its default target; measuring waits.
-    Train,
     /// Measure every variant at each of these batch sizes in turn, reporting a
     /// [`EngineEvent::SweepPoint`] per size, then go back to the batch it had.
     Sweep(Vec<usize>),
+    /// Run a task once the current slice ends; measuring waits meanwhile.
+    Run(T),
     Stop,
 }
 
-/// What the worker reports.
+/// What the worker reports; `R` is what the consumer's tasks report.
 #[derive(Clone, Debug)]
-pub enum EngineEvent {
+pub enum EngineEvent<R> {
     Summary(Box<Summary>),
-    /// The focused variant's pipeline stages, measured.
-    Stages(Box<crate::pipeline::StageLatencies>),
-    /// The focused variant's parts, timed alone.
-    Parts(Box<crate::roofline::PartsReport>),
-    /// Training steps since the last report: (step, smoothed loss) of `variant`.
-    TrainProgress {
-        variant: String,
-        points: Vec<(usize, f64)>,
-    },
-    /// A variant's training run ended (reached, out of budget, or could not run).
-    Trained(Box<Result<crate::train::TrainRun, (String, String)>>),
     /// Every variant measured at one batch size of a sweep.
-    SweepPoint(Box<crate::sweep::SweepPoint>),
+    SweepPoint(Box<SweepPoint>),
+    /// A task's progress or result.
+    Report(R),
     /// Something failed; the engine carries on where it can.
     Error(String),
     /// A backend could not be opened (no wgpu adapter, a driver failure). The engine stays on
@@ -127,16 +116,16 @@ pub enum EngineEvent {
 /// The consumer's end of a running engine. Dropping it stops the worker, waiting for it only
 /// briefly: a worker inside a kernel compile or a driver call is abandoned, not joined, so
 /// quitting never waits on the device.
-pub struct EngineHandle {
-    commands: Sender<EngineCmd>,
-    events: Receiver<EngineEvent>,
+pub struct EngineHandle<T: Task = NoTask> {
+    commands: Sender<EngineCmd<T>>,
+    events: Receiver<EngineEvent<T::Report>>,
     thread: Option<JoinHandle<()>>,
 }
 
 /// What waiting for the engine gave.
 #[derive(Debug)]
-pub enum Received {
-    Event(EngineEvent),
+pub enum Received<R> {
+    Event(EngineEvent<R>),
     /// Nothing arrived in time; the worker is still running.
     Nothing,
     /// The worker is gone (it finished, or it died without saying so) and every event it sent
@@ -144,9 +133,9 @@ pub enum Received {
     Gone,
 }
 
-impl Received {
+impl<R> Received<R> {
     /// The event, if one arrived.
-    pub fn event(self) -> Option<EngineEvent> {
+    pub fn event(self) -> Option<EngineEvent<R>> {
         match self {
             Received::Event(e) => Some(e),
             Received::Nothing | Received::Gone => None,
@@ -160,17 +149,17 @@ const EVENT_CAPACITY: usize = 16;
 /// How long stopping waits for the worker to finish before abandoning it.
 const STOP_GRACE: Duration = Duration::from_millis(300);
 
-impl EngineHandle {
+impl<T: Task> EngineHandle<T> {
     pub fn spawn(config: EngineConfig) -> std::io::Result<Self> {
         Self::spawn_worker(move |commands, events| worker::run(config, commands, events))
     }
 
     /// Runs `worker` as the engine's thread (tests stand a fake one in for the real one).
     pub(crate) fn spawn_worker(
-        worker: impl FnOnce(Receiver<EngineCmd>, SyncSender<EngineEvent>) + Send + 'static,
+        worker: impl FnOnce(Receiver<EngineCmd<T>>, SyncSender<EngineEvent<T::Report>>) + Send + 'static,
     ) -> std::io::Result<Self> {
         let (commands, command_rx) = mpsc::channel();
-        let (event_tx, events): (SyncSender<EngineEvent>, _) = mpsc::sync_channel(EVENT_CAPACITY);
+        let (event_tx, events) = mpsc::sync_channel(EVENT_CAPACITY);
         let thread = std::thread::Builder::new()
             .name("effprof-engine".into())
             .spawn(move || worker(command_rx, event_tx))?;
@@ -182,17 +171,17 @@ impl EngineHandle {
     }
 
     /// Sends a command; false when the worker has already finished.
-    pub fn send(&self, cmd: EngineCmd) -> bool {
+    pub fn send(&self, cmd: EngineCmd<T>) -> bool {
         self.commands.send(cmd).is_ok()
     }
 
     /// Every event that has arrived, without waiting.
-    pub fn drain(&self) -> Vec<EngineEvent> {
+    pub fn drain(&self) -> Vec<EngineEvent<T::Report>> {
         self.events.try_iter().collect()
     }
 
     /// Waits up to `timeout` for the next event, telling "nothing yet" from "the worker is gone".
-    pub fn recv_timeout(&self, timeout: Duration) -> Received {
+    pub fn recv_timeout(&self, timeout: Duration) -> Received<T::Report> {
         match self.events.recv_timeout(timeout) {
             Ok(event) => Received::Event(event),
             Err(mpsc::RecvTimeoutError::Timeout) => Received::Nothing,
@@ -228,7 +217,7 @@ impl EngineHandle {
     }
 }
 
-impl Drop for EngineHandle {
+impl<T: Task> Drop for EngineHandle<T> {
     fn drop(&mut self) {
         self.shutdown();
     }

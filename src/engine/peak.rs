@@ -3,20 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use burn::prelude::*;
-use serde::{Deserialize, Serialize};
-
 use crate::error::DeviceFailure;
-
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Peaks {
-    /// Best matmul FLOP/s over the repetitions.
-    pub flops_per_s: f64,
-    pub matmul_size: usize,
-    /// Best elementwise read + write bytes/s.
-    pub bytes_per_s: f64,
-    pub copy_bytes: u64,
-}
+use crate::measured::Peaks;
+use burn::prelude::*;
 
 /// Square matmul size: large enough to leave caches and reach the kernels' best.
 const MATMUL_N: usize = 1024;

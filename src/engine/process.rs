@@ -5,16 +5,9 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use sysinfo::{MemoryRefreshKind, Pid, ProcessRefreshKind, ProcessesToUpdate, RefreshKind, System};
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct ProcessMemory {
-    pub rss_bytes: u64,
-    /// The kernel's high-water mark (VmHWM) where it keeps one, else the largest sample seen.
-    pub rss_peak_bytes: u64,
-    pub total_memory_bytes: u64,
-}
+use crate::measured::ProcessMemory;
 
 /// How often the background sampler reads the process's memory.
 const SAMPLE_EVERY: Duration = Duration::from_millis(200);

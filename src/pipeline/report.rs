@@ -159,7 +159,7 @@ fn cells(r: &PipelineReport, p: &PipelinePoint) -> Vec<String> {
 }
 
 pub fn to_text(reports: &[PipelineReport], width: Option<u16>) -> String {
-    let mut table = crate::report::text_table(false, header());
+    let mut table = crate::document::text_table(false, header());
     if let Some(w) = width {
         table.set_width(w);
     }
@@ -181,7 +181,7 @@ pub fn to_text(reports: &[PipelineReport], width: Option<u16>) -> String {
 }
 
 pub fn to_markdown(reports: &[PipelineReport]) -> String {
-    let mut table = crate::report::text_table(true, header());
+    let mut table = crate::document::text_table(true, header());
     for r in reports {
         for p in &r.points {
             table.add_row(cells(r, p));
@@ -217,15 +217,15 @@ pub fn to_csv(reports: &[PipelineReport]) -> Result<String, csv::Error> {
                 format!("{:?}", p.mode).to_lowercase(),
                 p.schedule.name().to_owned(),
                 p.micro_batches.to_string(),
-                crate::report::format_number(p.step_s),
-                crate::report::format_number(p.bubble_fraction),
-                crate::report::format_number(p.textbook_bubble),
-                crate::report::format_number(p.samples_per_s),
+                crate::document::format_number(p.step_s),
+                crate::document::format_number(p.bubble_fraction),
+                crate::document::format_number(p.textbook_bubble),
+                crate::document::format_number(p.samples_per_s),
                 p.peak_in_flight.to_string(),
             ])?;
         }
     }
-    crate::report::csv_text(w)
+    crate::document::csv_text(w)
 }
 
 #[cfg(test)]

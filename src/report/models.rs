@@ -177,7 +177,7 @@ pub fn analytic_table(suite: &Suite, vs: &[&VariantCost]) -> IndicatorTable {
                 m.value,
                 m.variant,
                 m.by.name(),
-                super::table::ratio_text(m.ratio)
+                crate::document::ratio_text(m.ratio)
             )
         })
     }));

@@ -2,9 +2,10 @@
 //! its ratio to the baseline, the best value of each row marked. Rendered as a terminal table,
 //! Markdown or CSV.
 
-use comfy_table::presets::{ASCII_MARKDOWN, UTF8_FULL_CONDENSED};
-use comfy_table::{CellAlignment, ContentArrangement, Table};
+use comfy_table::CellAlignment;
 use serde::Serialize;
+
+use crate::document::{csv_text, format_number, ratio_text, text_table};
 
 /// Which direction of an indicator is cheaper.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -120,17 +121,6 @@ impl Row {
     }
 }
 
-/// `1.00x`, `0.12x`, `12.3x`.
-pub fn ratio_text(r: f64) -> String {
-    if r >= 10.0 {
-        format!("{r:.1}x")
-    } else if r >= 0.01 || r == 0.0 {
-        format!("{r:.2}x")
-    } else {
-        format!("{r:.4}x")
-    }
-}
-
 impl IndicatorTable {
     fn header(&self) -> Vec<String> {
         let mut header = vec!["indicator".to_owned()];
@@ -237,44 +227,6 @@ impl IndicatorTable {
     }
 }
 
-/// A table for the terminal (wrapped to fit) or, with `markdown`, for GitHub-flavoured
-/// Markdown, under `header`.
-pub fn text_table<T: Into<comfy_table::Cell>>(
-    markdown: bool,
-    header: impl IntoIterator<Item = T>,
-) -> Table {
-    let mut table = Table::new();
-    if markdown {
-        table.load_preset(ASCII_MARKDOWN);
-    } else {
-        table
-            .load_preset(UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Dynamic);
-    }
-    table.set_header(header);
-    table
-}
-
-/// What a CSV writer into memory wrote, as text.
-pub fn csv_text(w: csv::Writer<Vec<u8>>) -> Result<String, csv::Error> {
-    let bytes = w.into_inner().map_err(|e| e.into_error())?;
-    Ok(String::from_utf8(bytes).expect("csv writes the UTF-8 it was given"))
-}
-
-/// Integers print exactly; other numbers to 12 significant digits, more than any measurement
-/// here resolves, so a value read back from JSON (which may differ in its last bit) prints the
-/// same.
-pub fn format_number(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 9.0e15 {
-        format!("{}", v as i64)
-    } else if v.is_finite() {
-        let rounded: f64 = format!("{v:.11e}").parse().unwrap_or(v);
-        format!("{rounded}")
-    } else {
-        format!("{v}")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,15 +274,6 @@ mod tests {
         assert_eq!(t.rows[1].best(), Some(2));
         assert_eq!(t.rows[0].ratio(2), Some(4.0));
         assert_eq!(t.rows[1].ratio(1), None);
-    }
-
-    #[test]
-    fn numbers_print_to_twelve_digits_and_integers_exactly() {
-        assert_eq!(format_number(37026.653349800756), "37026.6533498");
-        assert_eq!(format_number(37026.65334980075), "37026.6533498");
-        assert_eq!(format_number(0.000838655), "0.000838655");
-        assert_eq!(format_number(21760.0), "21760");
-        assert_eq!(format_number(2.5e-7), "0.00000025");
     }
 
     #[test]

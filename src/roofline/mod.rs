@@ -8,7 +8,7 @@ pub use measure::{PartTiming, PartsReport, measure_parts};
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::Peaks;
+use crate::measured::Peaks;
 
 /// What limits a point at its intensity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -140,7 +140,7 @@ impl Roofline {
 
     pub fn to_text(&self, markdown: bool) -> String {
         use comfy_table::CellAlignment;
-        let mut table = crate::report::text_table(
+        let mut table = crate::document::text_table(
             markdown,
             [
                 "variant",
@@ -186,7 +186,7 @@ impl Roofline {
     }
 
     pub fn to_csv(&self) -> Result<String, csv::Error> {
-        use crate::report::format_number;
+        use crate::document::format_number;
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record([
             "variant",
@@ -212,7 +212,7 @@ impl Roofline {
                 format!("{:?}", p.bound).to_lowercase(),
             ])?;
         }
-        crate::report::csv_text(w)
+        crate::document::csv_text(w)
     }
 }
 

@@ -5,9 +5,8 @@ use comfy_table::CellAlignment;
 use serde::Serialize;
 
 use super::Snapshot;
-use crate::report::{
-    Better, Cell, Row, format_number, kendall_tau_b, rank, ratio_text, text_table,
-};
+use crate::document::{format_number, ratio_text, text_table};
+use crate::report::{Better, Cell, Row, kendall_tau_b, rank};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct DiffRow {
@@ -245,7 +244,7 @@ impl Diff {
                 ])?;
             }
         }
-        crate::report::csv_text(w)
+        crate::document::csv_text(w)
     }
 }
 

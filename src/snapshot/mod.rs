@@ -7,6 +7,7 @@ mod export;
 mod host;
 mod load;
 mod plot;
+mod table;
 pub mod time;
 
 pub use diff::{Diff, DiffRow};
@@ -24,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::backend::Backend;
 use crate::cost::CONVENTIONS;
-use crate::engine::{DeviceMemory, Peaks, ProcessMemory, Summary, VariantSummary};
+use crate::measured::{DeviceMemory, Peaks, ProcessMemory, Summary, VariantSummary};
 use crate::report::{ModelsReport, Ranks, VariantCost};
 use crate::spec::Suite;
 

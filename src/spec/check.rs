@@ -3,11 +3,9 @@
 //! the same rules (with lines) from the parser; this is what every later stage relies on.
 
 use super::parse::{MAX_DIM, MAX_WIDTH};
-use super::{ConvKind, Family, Input, SpecError, Suite, Variant};
+use super::{ConvKind, Family, Input, MAX_BATCH, MAX_SEQ_LEN, SpecError, Suite, Variant};
 
-/// The largest batch and sequence length a suite may give (the parser's limits).
-const MAX_BATCH: usize = 1 << 16;
-const MAX_SEQ_LEN: usize = 1 << 16;
+/// The parser's other limits.
 const MAX_IMAGE: usize = 4096;
 const MAX_EXPERTS: usize = 1 << 12;
 const MAX_BLOCKS: usize = 1 << 12;

@@ -34,11 +34,7 @@ pub(crate) fn resolve_matches(
                 format!(
                     "target `{}` names no variant; variants are: {}",
                     r.target,
-                    variants
-                        .iter()
-                        .map(|v| v.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    super::names(variants)
                 ),
             )
             .at(Some(r.line))

@@ -9,8 +9,9 @@ use toml::Spanned;
 use super::error::line_of;
 use super::matching::{MatchRequest, resolve_matches};
 use super::{
-    BUILTIN_SUITES, ConvKind, ConvSpec, Dims, Family, ImageShape, Input, Kernel, MatchBy, MoeSpec,
-    PruneSpec, SolveDim, SpecError, Suite, TokenShape, Variant, Workload,
+    BUILTIN_SUITES, ConvKind, ConvSpec, Dims, Family, ImageShape, Input, Kernel, MAX_BATCH,
+    MAX_SEQ_LEN, MatchBy, MoeSpec, PruneSpec, SolveDim, SpecError, Suite, TokenShape, Variant,
+    Workload, names,
 };
 
 /// Largest size accepted for any one dimension; keeps every count exact in 64 bits.
@@ -115,7 +116,7 @@ pub fn parse_suite(text: &str, file: &str) -> Result<Suite, SpecError> {
     let ctx = Ctx { text, file };
     let header = raw.suite.get_ref();
     let workload = Workload {
-        batch: ctx.size(&header.batch, "suite", "batch", 1 << 16)?,
+        batch: ctx.size(&header.batch, "suite", "batch", MAX_BATCH as i64)?,
         input: ctx.input(header, raw.suite.span().start)?,
         seed: match &header.seed {
             None => 0,
@@ -171,14 +172,7 @@ pub fn parse_suite(text: &str, file: &str) -> Result<Suite, SpecError> {
             header.baseline.span().start,
             "suite",
             "baseline",
-            &format!(
-                "names no variant; variants are: {}",
-                variants
-                    .iter()
-                    .map(|v| v.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            &format!("names no variant; variants are: {}", names(&variants)),
         ));
     }
 
@@ -291,7 +285,7 @@ impl Ctx<'_> {
             (Some(_), None) => {
                 let what = format!("a token workload needs {TOKEN_KEYS}");
                 Ok(Input::Tokens(TokenShape {
-                    seq_len: required(&header.seq_len, &what, "seq_len", 1 << 16)?,
+                    seq_len: required(&header.seq_len, &what, "seq_len", MAX_SEQ_LEN as i64)?,
                     vocab: required(&header.vocab, &what, "vocab", MAX_DIM)?,
                 }))
             }
@@ -685,7 +679,7 @@ impl Ctx<'_> {
             "standard" => ConvKind::Standard,
             "depthwise_separable" => ConvKind::DepthwiseSeparable,
             "grouped" => {
-                let groups = required(&rv.groups, "groups", 1 << 16)?;
+                let groups = required(&rv.groups, "groups", MAX_WIDTH as i64)?;
                 let at = rv.groups.as_ref().map_or(table_start, |g| g.span().start);
                 if groups < 2 || (!width_solved && !width.is_multiple_of(groups)) {
                     return Err(self.err(

@@ -214,7 +214,7 @@ pub fn train_until(
 /// The runs side by side: reached or not, steps, tokens, time, FLOPs to the target.
 pub fn to_text(runs: &[TrainRun], markdown: bool) -> String {
     use comfy_table::CellAlignment;
-    let mut table = crate::report::text_table(
+    let mut table = crate::document::text_table(
         markdown,
         [
             "variant",
@@ -258,7 +258,7 @@ pub fn to_text(runs: &[TrainRun], markdown: bool) -> String {
 }
 
 pub fn to_csv(runs: &[TrainRun]) -> Result<String, csv::Error> {
-    use crate::report::format_number;
+    use crate::document::format_number;
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "variant",
@@ -286,5 +286,5 @@ pub fn to_csv(runs: &[TrainRun]) -> Result<String, csv::Error> {
             format_number(r.target),
         ])?;
     }
-    crate::report::csv_text(w)
+    crate::document::csv_text(w)
 }

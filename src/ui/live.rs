@@ -12,7 +12,7 @@ use ratatui::widgets::{
 use super::Theme;
 use crate::app::App;
 use crate::app::history::WINDOW_S;
-use crate::engine::{Phase, VariantSummary};
+use crate::measured::{Phase, VariantSummary};
 use crate::units;
 
 pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {

@@ -7,7 +7,7 @@ use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph};
 
 use super::Theme;
 use crate::app::App;
-use crate::engine::VariantSummary;
+use crate::measured::VariantSummary;
 
 pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let moe: Vec<(usize, &VariantSummary)> = app

@@ -11,7 +11,7 @@ use burn::prelude::*;
 use burn::tensor::activation::relu;
 
 use super::init::WeightInit;
-use crate::spec::{ConvKind, ConvSpec, ImageWorkload};
+use crate::arch::{ConvKind, ConvSpec, ImageWorkload};
 
 /// One residual unit's convolutions: one 3x3, or a depthwise 3x3 then a pointwise 1x1.
 #[derive(Module, Debug)]

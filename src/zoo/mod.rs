@@ -6,21 +6,22 @@ mod model;
 mod moe;
 mod sparse;
 
+pub use crate::measured::RoutingStats;
 pub use conv::{ConvNet, random_images};
 pub use init::stable_hash;
 pub use model::{ForwardOutput, TransformerLm};
-pub use moe::{Dispatch, RoutingStats, RoutingTensors, route};
+pub use moe::{Dispatch, RoutingTensors, route};
 pub use sparse::{CsrLayerHost, CsrLinear, CsrMatrix, magnitude_prune};
 
 use burn::prelude::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::backend::Backend;
-use crate::cost;
-use crate::spec::{
+use crate::arch::{
     Arch, ConvSpec, Dims, Family, ImageWorkload, Kernel, Samples, TokenWorkload, Variant, Workload,
 };
+use crate::backend::Backend;
+use crate::cost;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {

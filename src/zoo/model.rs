@@ -8,7 +8,7 @@ use burn::tensor::activation::{gelu, softmax};
 use super::init::WeightInit;
 use super::moe::{MoeFfn, RoutingTensors};
 use super::sparse::Proj;
-use crate::spec::{Dims, Family, PruneSpec, TokenWorkload};
+use crate::arch::{Dims, Family, PruneSpec, TokenWorkload};
 
 #[derive(Module, Debug)]
 pub struct SelfAttention {

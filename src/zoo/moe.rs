@@ -9,10 +9,10 @@ use burn::nn::Linear;
 use burn::prelude::*;
 use burn::tensor::IndexingUpdateOp;
 use burn::tensor::activation::{gelu, softmax};
-use serde::{Deserialize, Serialize};
 
 use super::init::WeightInit;
-use crate::spec::MoeSpec;
+use crate::arch::MoeSpec;
+use crate::measured::RoutingStats;
 
 #[derive(Module, Debug)]
 pub struct MoeFfn {
@@ -35,20 +35,6 @@ pub struct RoutingTensors {
     pub capacity: usize,
 }
 
-/// Routing statistics of one MoE layer in one forward pass.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RoutingStats {
-    /// Token choices each expert received (a top-2 token counts at two experts).
-    pub assigned: Vec<u64>,
-    pub capacity: u64,
-    /// Choices over capacity, which pass through the residual only.
-    pub dropped: u64,
-    /// Choices the experts processed: sum of min(assigned, capacity).
-    pub processed: u64,
-    /// max / mean of `assigned`; 1.0 is perfect balance.
-    pub imbalance: f64,
-}
-
 impl RoutingTensors {
     pub fn read(self) -> RoutingStats {
         let assigned: Vec<u64> = self
@@ -58,27 +44,6 @@ impl RoutingTensors {
             .map(|v| v.max(0) as u64)
             .collect();
         RoutingStats::from_assigned(assigned, self.capacity as u64)
-    }
-}
-
-impl RoutingStats {
-    pub fn from_assigned(assigned: Vec<u64>, capacity: u64) -> Self {
-        let processed = assigned.iter().map(|&a| a.min(capacity)).sum();
-        let dropped = assigned.iter().map(|&a| a.saturating_sub(capacity)).sum();
-        let total: u64 = assigned.iter().sum();
-        let max = assigned.iter().copied().max().unwrap_or(0);
-        let imbalance = if total == 0 {
-            1.0
-        } else {
-            max as f64 / (total as f64 / assigned.len() as f64)
-        };
-        Self {
-            assigned,
-            capacity,
-            dropped,
-            processed,
-            imbalance,
-        }
     }
 }
 

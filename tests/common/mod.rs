@@ -4,8 +4,9 @@
 use std::time::{Duration, Instant};
 
 use effprof::backend::{Backend, WgpuAdapter};
-use effprof::engine::{EngineConfig, EngineEvent, EngineHandle, Flag, Received, Summary};
+use effprof::engine::{EngineConfig, EngineEvent, Flag, Received, Summary};
 use effprof::spec;
+use effprof::tasks::Engine;
 
 pub fn config(iterations: Option<u64>) -> EngineConfig {
     let suite = spec::load_suite("tiny").unwrap();
@@ -19,7 +20,7 @@ pub fn config(iterations: Option<u64>) -> EngineConfig {
 }
 
 /// Collects events until `Finished` or the deadline.
-pub fn run_to_end(engine: &EngineHandle, deadline: Duration) -> (Vec<Summary>, Vec<String>, bool) {
+pub fn run_to_end(engine: &Engine, deadline: Duration) -> (Vec<Summary>, Vec<String>, bool) {
     let start = Instant::now();
     let (mut summaries, mut errors) = (Vec::new(), Vec::new());
     while start.elapsed() < deadline {
@@ -34,11 +35,7 @@ pub fn run_to_end(engine: &EngineHandle, deadline: Duration) -> (Vec<Summary>, V
             EngineEvent::Error(e) => errors.push(e),
             EngineEvent::Unavailable { reason, .. } => errors.push(reason),
             EngineEvent::Finished => return (summaries, errors, true),
-            EngineEvent::Stages(_)
-            | EngineEvent::SweepPoint(_)
-            | EngineEvent::Parts(_)
-            | EngineEvent::TrainProgress { .. }
-            | EngineEvent::Trained(_) => {}
+            EngineEvent::SweepPoint(_) | EngineEvent::Report(_) => {}
         }
     }
     (summaries, errors, false)
@@ -107,7 +104,7 @@ fn real_run_of(
     c.backend = backend;
     c.measure_peaks = peaks == Peaks::Measured;
     c.variants.retain(|v| !skip.contains(&v.as_str()));
-    let engine = EngineHandle::spawn(c).unwrap();
+    let engine = Engine::spawn(c).unwrap();
     let (summaries, errors, finished) = run_to_end(&engine, Duration::from_secs(300));
     assert!(finished, "the run finishes");
     for e in &errors {
@@ -158,7 +155,7 @@ fn real_run_of(
 
 /// The first summary that satisfies `pred`, waiting up to `timeout`.
 pub fn summary_where(
-    engine: &EngineHandle,
+    engine: &Engine,
     timeout: Duration,
     pred: &dyn Fn(&Summary) -> bool,
 ) -> Summary {

@@ -1,124 +1,105 @@
-//! The worker thread: builds models, warms them up, times them in interleaved slices and sends
-//! summaries. It never waits for its consumer: summaries that do not fit in the channel are
-//! dropped (a newer one follows), other events queue in a small outbox.
+//! The worker thread: builds models, warms them up, times them in interleaved slices, runs the
+//! tasks it is asked for between slices, and sends summaries.
 
 use std::collections::{HashMap, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError};
 use std::time::{Duration, Instant};
 
 use burn::prelude::*;
 
 use super::heap;
-use super::peak::{self, Peaks};
+use super::peak;
 use super::process::BackgroundSampler;
-use super::stats::{LatencyStats, Warmup};
-use super::summary::{DeviceMemory, Flag, Phase, Summary, VariantSummary};
-use super::{EngineCmd, EngineConfig, EngineEvent};
+use super::{EngineCmd, EngineConfig, EngineEvent, Task};
 use crate::backend::{Backend, Unavailable, panic_message};
-use crate::cost::{self, CostReport};
 use crate::error::MeasureError;
-use crate::spec::{Family, Variant, Workload};
+use crate::measured::{DeviceMemory, Peaks, Summary};
+use crate::spec::{MAX_BATCH, Workload};
 use crate::timing;
-use crate::zoo::{self, Batch, Model, RoutingStats, RoutingTensors};
+use crate::zoo::{self, Batch, Model, RoutingTensors};
 
+mod outbox;
+mod slot;
+mod sweep;
 mod tasks;
-use tasks::SweepPlan;
 
-pub(super) fn run(
+use outbox::Outbox;
+use slot::{Built, Pass, Record, RecordKey, Slot, SlotState};
+use sweep::SweepPlan;
+
+pub(super) fn run<T: Task>(
     config: EngineConfig,
-    commands: Receiver<EngineCmd>,
-    events: SyncSender<EngineEvent>,
+    commands: Receiver<EngineCmd<T>>,
+    events: SyncSender<EngineEvent<T::Report>>,
 ) {
-    let mut worker = Worker::new(config, events);
+    let mut worker = Worker::new(config, commands, events);
     worker.select_backend(worker.config.backend, true);
-    worker.main_loop(&commands);
+    worker.main_loop();
     worker.finish();
 }
 
-/// A variant on the current backend and batch.
-struct Slot {
-    variant: Variant,
-    cost: CostReport,
-    model: Option<Model>,
-    input: Option<Batch>,
-    failed: Option<String>,
-    building_since: Option<Instant>,
-}
-
-#[derive(Clone, PartialEq, Eq, Hash)]
-struct RecordKey {
-    variant: String,
-    backend: Backend,
-    batch: usize,
-}
-
-/// Statistics of one (variant, backend, batch); kept across backend switches.
-#[derive(Default)]
-struct Record {
-    latency: LatencyStats,
-    warmup: Warmup,
-    warmed: bool,
-    warmup_started: Option<Instant>,
-    cold_start: Option<Duration>,
-    heap_peak: Option<u64>,
-    routing: Vec<RoutingStats>,
-    /// The last measured latencies, oldest first, for the TUI's sparkline.
-    recent: VecDeque<Duration>,
-}
-
-/// Latencies kept per variant for the sparkline.
-const RECENT: usize = 48;
-struct Worker {
-    config: EngineConfig,
-    events: SyncSender<EngineEvent>,
-    outbox: VecDeque<EngineEvent>,
-    disconnected: bool,
-    started: Instant,
+/// The backend being measured on.
+struct OnDevice {
     backend: Backend,
     device: Device,
+    /// The adapter's name and what tells two of one name apart.
     adapter: (String, String),
+}
+
+struct Worker<T: Task> {
+    config: EngineConfig,
+    commands: Receiver<EngineCmd<T>>,
+    outbox: Outbox<T::Report>,
+    on: OnDevice,
     batch: usize,
-    paused: bool,
-    focus: usize,
     slots: Vec<Slot>,
+    /// The slot with the focus, and the one whose turn is next.
+    focus: usize,
+    next_slot: usize,
+    paused: bool,
+    stop: bool,
+    sweep: Option<SweepPlan>,
+    /// Tasks asked for, run in order from the main loop.
+    tasks: VecDeque<T>,
+    /// The work under way besides measuring, shown in summaries.
+    busy: Option<String>,
     records: HashMap<RecordKey, Record>,
     peaks: HashMap<Backend, Result<Peaks, String>>,
     process: BackgroundSampler,
+    started: Instant,
     last_summary: Instant,
-    next_slot: usize,
-    stop: bool,
-    busy: Option<String>,
-    sweep: Option<SweepPlan>,
-    /// A training run was asked for; it starts from the main loop, where commands are read.
-    pending_training: bool,
 }
 
-impl Worker {
-    fn new(config: EngineConfig, events: SyncSender<EngineEvent>) -> Self {
-        let backend = config.backend;
+impl<T: Task> Worker<T> {
+    fn new(
+        config: EngineConfig,
+        commands: Receiver<EngineCmd<T>>,
+        events: SyncSender<EngineEvent<T::Report>>,
+    ) -> Self {
         Self {
             batch: config.batch,
-            events,
-            outbox: VecDeque::new(),
-            disconnected: false,
-            started: Instant::now(),
-            backend,
-            // Nothing runs here: `select_backend` opens the configured backend first thing.
-            device: Device::flex(),
-            adapter: (String::new(), String::new()),
-            paused: false,
-            focus: 0,
+            commands,
+            outbox: Outbox::new(events),
+            on: OnDevice {
+                backend: config.backend,
+                // Nothing runs here: `select_backend` opens the configured backend first thing.
+                device: Device::flex(),
+                adapter: (String::new(), String::new()),
+            },
             slots: Vec::new(),
+            focus: 0,
+            next_slot: 0,
+            paused: false,
+            stop: false,
+            sweep: None,
+            tasks: VecDeque::new(),
+            busy: None,
             records: HashMap::new(),
             peaks: HashMap::new(),
             process: BackgroundSampler::spawn(),
+            started: Instant::now(),
             last_summary: Instant::now(),
-            next_slot: 0,
-            stop: false,
-            busy: None,
-            sweep: None,
-            pending_training: false,
             config,
         }
     }
@@ -133,80 +114,46 @@ impl Worker {
     fn key(&self, variant: &str) -> RecordKey {
         RecordKey {
             variant: variant.to_owned(),
-            backend: self.backend,
+            backend: self.on.backend,
             batch: self.batch,
         }
     }
 
     // ---- events -------------------------------------------------------------------------
 
-    fn emit(&mut self, event: EngineEvent) {
-        self.outbox.push_back(event);
-        self.flush();
+    fn emit(&mut self, event: EngineEvent<T::Report>) {
+        self.outbox.push(event);
+        self.stop |= self.outbox.disconnected();
     }
 
-    fn flush(&mut self) {
-        while let Some(event) = self.outbox.pop_front() {
-            match self.events.try_send(event) {
-                Ok(()) => {}
-                Err(TrySendError::Full(event)) => {
-                    self.outbox.push_front(event);
-                    return;
-                }
-                Err(TrySendError::Disconnected(_)) => {
-                    self.disconnected = true;
-                    self.stop = true;
-                    return;
-                }
-            }
-        }
-    }
-
-    /// Sends a summary if one is due; dropped when the consumer is behind.
+    /// Sends a summary if one is due (or `force`d) and no other event is waiting; dropped
+    /// when the channel is full, since a newer one follows.
     fn maybe_summary(&mut self, force: bool) {
         if !force && self.last_summary.elapsed() < self.config.summary_every {
             return;
         }
-        self.flush();
-        if !self.outbox.is_empty() {
-            return;
+        if self.outbox.flush() {
+            self.last_summary = Instant::now();
+            let summary = self.summary();
+            self.outbox.offer_summary(summary);
         }
-        self.last_summary = Instant::now();
-        let summary = self.summary();
-        match self
-            .events
-            .try_send(EngineEvent::Summary(Box::new(summary)))
-        {
-            Ok(()) | Err(TrySendError::Full(_)) => {}
-            Err(TrySendError::Disconnected(_)) => {
-                self.disconnected = true;
-                self.stop = true;
-            }
-        }
+        self.stop |= self.outbox.disconnected();
     }
 
-    fn finish(mut self) {
-        if self.disconnected {
-            return;
-        }
-        // The last word: a final summary and `Finished`, given up to a second to be taken.
-        let deadline = Instant::now() + Duration::from_secs(1);
+    fn finish(self) {
         let summary = EngineEvent::Summary(Box::new(self.summary()));
-        self.outbox.push_back(summary);
-        self.outbox.push_back(EngineEvent::Finished);
-        while !self.outbox.is_empty() && !self.disconnected && Instant::now() < deadline {
-            self.flush();
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        // The last word, given up to a second to be taken.
+        self.outbox
+            .close([summary, EngineEvent::Finished], Duration::from_secs(1));
     }
 
     // ---- commands -----------------------------------------------------------------------
 
     /// Applies every waiting command; true when one changed what is being measured.
-    fn poll_commands(&mut self, commands: &Receiver<EngineCmd>) -> bool {
+    fn poll_commands(&mut self) -> bool {
         let mut changed = false;
         loop {
-            match commands.try_recv() {
+            match self.commands.try_recv() {
                 Ok(cmd) => changed |= self.apply(cmd),
                 Err(TryRecvError::Empty) => return changed,
                 Err(TryRecvError::Disconnected) => {
@@ -217,13 +164,13 @@ impl Worker {
         }
     }
 
-    fn apply(&mut self, cmd: EngineCmd) -> bool {
+    fn apply(&mut self, cmd: EngineCmd<T>) -> bool {
         match cmd {
             EngineCmd::Stop => self.stop = true,
             EngineCmd::Pause => self.paused = true,
             EngineCmd::Resume => self.paused = false,
             EngineCmd::SelectBackend(backend) => {
-                if backend != self.backend {
+                if backend != self.on.backend {
                     self.select_backend(backend, false);
                 }
             }
@@ -237,29 +184,23 @@ impl Worker {
                 }
             }
             EngineCmd::SetBatch(batch) => {
-                if batch == 0 || batch > 1 << 16 {
+                if batch == 0 || batch > MAX_BATCH {
                     self.emit(EngineEvent::Error(format!(
-                        "batch must be between 1 and 65536; got {batch}"
+                        "batch must be between 1 and {MAX_BATCH}; got {batch}"
                     )));
                 } else if batch != self.batch {
                     self.batch = batch;
                     self.rebuild_slots();
                 }
             }
-            EngineCmd::MeasureStages(stages) => self.measure_stages(stages),
-            EngineCmd::MeasureParts => self.measure_parts(),
-            EngineCmd::Train => self.pending_training = true,
             EngineCmd::Sweep(batches) => self.start_sweep(batches),
+            EngineCmd::Run(task) => self.tasks.push_back(task),
             EngineCmd::ResetStats => {
-                let backend = self.backend;
-                for (key, record) in self.records.iter_mut() {
-                    if key.backend == backend {
-                        record.latency = LatencyStats::new();
-                        record.recent.clear();
-                        record.routing.clear();
-                        record.heap_peak = None;
-                    }
-                }
+                let backend = self.on.backend;
+                self.records
+                    .iter_mut()
+                    .filter(|(key, _)| key.backend == backend)
+                    .for_each(|(_, record)| record.reset());
             }
         }
         true
@@ -272,10 +213,12 @@ impl Worker {
                 // The models live on the device being left: drop them and hand its pool back,
                 // or a backend visited once keeps its peak allocation for the whole session.
                 self.slots.clear();
-                release_pool(&self.device);
-                self.backend = backend;
-                self.device = opened.device;
-                self.adapter = (opened.adapter, opened.fingerprint);
+                release_pool(&self.on.device);
+                self.on = OnDevice {
+                    backend,
+                    device: opened.device,
+                    adapter: (opened.adapter, opened.fingerprint),
+                };
                 self.rebuild_slots();
             }
             Err(Unavailable { reason, .. }) => {
@@ -284,7 +227,7 @@ impl Worker {
                 let staying_on = if initial {
                     fallback
                 } else {
-                    Some(self.backend)
+                    Some(self.on.backend)
                 };
                 self.emit(EngineEvent::Unavailable {
                     backend,
@@ -298,16 +241,17 @@ impl Worker {
                 }
             }
         }
-        if !self.stop && self.config.measure_peaks && !self.peaks.contains_key(&self.backend) {
+        let backend = self.on.backend;
+        if !self.stop && self.config.measure_peaks && !self.peaks.contains_key(&backend) {
             self.maybe_summary(true);
-            let device = self.device.clone();
+            let device = self.on.device.clone();
             let peaks = catch_unwind(AssertUnwindSafe(|| {
                 peak::measure(&device).map_err(|e| e.to_string())
             }))
             .unwrap_or_else(|p| Err(panic_message(&p)));
             // The peak kernels' operands are the largest tensors a session allocates.
             release_pool(&device);
-            self.peaks.insert(self.backend, peaks);
+            self.peaks.insert(backend, peaks);
         }
     }
 
@@ -316,26 +260,13 @@ impl Worker {
         let focused = self.slots.get(self.focus).map(|s| s.variant.name.clone());
         // A new batch means new shapes: the old models' pages would sit idle beside the new.
         self.slots.clear();
-        release_pool(&self.device);
+        release_pool(&self.on.device);
         self.slots = self
             .config
             .variants
             .iter()
             .filter_map(|name| self.config.suite.variant(name))
-            .map(|variant| {
-                let (cost, failed) = match cost::analyze(variant, &workload) {
-                    Ok(c) => (c, None),
-                    Err(e) => (CostReport::default(), Some(e.to_string())),
-                };
-                Slot {
-                    variant: variant.clone(),
-                    cost,
-                    model: None,
-                    input: None,
-                    failed,
-                    building_since: None,
-                }
-            })
+            .map(|variant| Slot::new(variant, &workload))
             .collect();
         self.focus = focused
             .and_then(|n| self.slots.iter().position(|s| s.variant.name == n))
@@ -346,9 +277,9 @@ impl Worker {
     // ---- measuring ----------------------------------------------------------------------
 
     /// Paused, or nothing can run: keep the consumer informed and wait for a command.
-    fn idle(&mut self, commands: &Receiver<EngineCmd>) {
+    fn idle(&mut self) {
         self.maybe_summary(false);
-        match commands.recv_timeout(self.config.summary_every) {
+        match self.commands.recv_timeout(self.config.summary_every) {
             Ok(cmd) => {
                 self.apply(cmd);
             }
@@ -357,26 +288,22 @@ impl Worker {
         }
     }
 
-    fn main_loop(&mut self, commands: &Receiver<EngineCmd>) {
+    fn main_loop(&mut self) {
         while !self.stop {
-            self.poll_commands(commands);
+            self.poll_commands();
             if self.stop {
                 break;
             }
-            if self.paused {
-                self.idle(commands);
+            if let Some(task) = self.tasks.pop_front() {
+                self.run_task(task);
                 continue;
             }
-            if std::mem::take(&mut self.pending_training) {
-                self.train_all(commands);
+            if self.paused {
+                self.idle();
                 continue;
             }
             self.sweep_step();
-            if let Some(i) = self
-                .slots
-                .iter()
-                .position(|s| s.model.is_none() && s.failed.is_none())
-            {
+            if let Some(i) = self.slots.iter().position(Slot::is_pending) {
                 self.build(i);
                 continue;
             }
@@ -385,41 +312,57 @@ impl Worker {
             }
             let Some(i) = self.next_runnable() else {
                 // Nothing can run on this backend: wait for a command.
-                self.idle(commands);
+                self.idle();
                 continue;
             };
-            let share = if i == self.focus {
-                self.config.focus_share.max(1)
-            } else {
-                1
+            self.measure_slice(i);
+        }
+    }
+
+    /// Slot `i`'s turn: passes until its slice ends or something changes.
+    fn measure_slice(&mut self, i: usize) {
+        let share = if i == self.focus {
+            self.config.focus_share.max(1)
+        } else {
+            1
+        };
+        let slice_end = Instant::now() + self.config.slice * share;
+        while Instant::now() < slice_end && !self.stop {
+            let SlotState::Ready(built) =
+                std::mem::replace(&mut self.slots[i].state, SlotState::Pending)
+            else {
+                return;
             };
-            let slice_end = Instant::now() + self.config.slice * share;
-            while Instant::now() < slice_end && !self.stop {
-                if let Err(error) = self.iterate(i) {
+            let Built { model, input } = *built;
+            match self.iterate(i, &model, input) {
+                Ok(next) => {
+                    self.slots[i].state = SlotState::Ready(Box::new(Built { model, input: next }))
+                }
+                Err(error) => {
                     // The message names the backend already.
                     let reason = match error {
                         MeasureError::DeviceFailed { failure, .. } => failure.to_string(),
                         other => other.to_string(),
                     };
-                    self.slots[i].failed = Some(reason.clone());
-                    self.slots[i].model = None;
-                    self.emit(EngineEvent::Error(format!(
+                    let message = format!(
                         "`{}` failed on {}: {reason}",
-                        self.slots[i].variant.name, self.backend
-                    )));
-                    break;
+                        self.slots[i].variant.name, self.on.backend
+                    );
+                    self.slots[i].state = SlotState::Failed(reason);
+                    self.emit(EngineEvent::Error(message));
+                    return;
                 }
-                self.maybe_summary(false);
-                if self.sweep.is_some() {
-                    let batch = self.batch;
-                    self.sweep_step();
-                    if self.batch != batch {
-                        break;
-                    }
+            }
+            self.maybe_summary(false);
+            if self.sweep.is_some() {
+                let batch = self.batch;
+                self.sweep_step();
+                if self.batch != batch {
+                    return;
                 }
-                if self.poll_commands(commands) || self.done() {
-                    break;
-                }
+            }
+            if self.poll_commands() || self.done() || !self.tasks.is_empty() {
+                return;
             }
         }
     }
@@ -429,10 +372,10 @@ impl Worker {
         let Some(n) = self.config.iterations else {
             return false;
         };
-        let runnable: Vec<&Slot> = self.slots.iter().filter(|s| s.failed.is_none()).collect();
+        let runnable: Vec<&Slot> = self.slots.iter().filter(|s| !s.is_failed()).collect();
         !runnable.is_empty()
             && runnable.iter().all(|s| {
-                s.model.is_some()
+                s.is_ready()
                     && self
                         .records
                         .get(&self.key(&s.variant.name))
@@ -442,52 +385,46 @@ impl Worker {
 
     fn next_runnable(&mut self) -> Option<usize> {
         let n = self.slots.len();
-        for step in 0..n {
-            let i = (self.next_slot + step) % n;
-            if self.slots[i].model.is_some() {
-                self.next_slot = (i + 1) % n;
-                return Some(i);
-            }
-        }
-        None
+        let i = (0..n)
+            .map(|step| (self.next_slot + step) % n)
+            .find(|i| self.slots[*i].is_ready())?;
+        self.next_slot = (i + 1) % n;
+        Some(i)
     }
 
     fn build(&mut self, i: usize) {
-        self.slots[i].building_since = Some(Instant::now());
+        self.slots[i].state = SlotState::Building {
+            since: Instant::now(),
+        };
         self.maybe_summary(true);
         let workload = self.workload();
         let variant = self.slots[i].variant.clone();
-        let (backend, limit, device) =
-            (self.backend, self.config.memory_limit, self.device.clone());
+        let (backend, limit, device) = (
+            self.on.backend,
+            self.config.memory_limit,
+            self.on.device.clone(),
+        );
         let built = catch_unwind(AssertUnwindSafe(|| {
             zoo::build(&variant, &workload, backend, limit)
                 .map(|model| (model, zoo::random_input(&workload, &device)))
                 .map_err(|e| e.to_string())
         }))
         .unwrap_or_else(|p| Err(panic_message(&p)));
-        let slot = &mut self.slots[i];
-        slot.building_since = None;
-        match built {
-            Ok((model, input)) => {
-                slot.model = Some(model);
-                slot.input = Some(input);
-            }
+        self.slots[i].state = match built {
+            Ok((model, input)) => SlotState::Ready(Box::new(Built { model, input })),
             Err(reason) => {
-                slot.failed = Some(reason.clone());
-                self.emit(EngineEvent::Error(reason));
+                self.emit(EngineEvent::Error(reason.clone()));
+                SlotState::Failed(reason)
             }
-        }
+        };
     }
 
-    /// One forward pass of slot `i`, timed from the call to the device's sync.
-    fn iterate(&mut self, i: usize) -> Result<(), MeasureError> {
+    /// One forward pass of slot `i`'s `model` on `input`, timed from the call to the device's
+    /// sync; the next pass's input.
+    fn iterate(&mut self, i: usize, model: &Model, input: Batch) -> Result<Batch, MeasureError> {
         let key = self.key(&self.slots[i].variant.name);
         let want_routing = self.last_summary.elapsed() >= self.config.summary_every;
-        let (device, backend) = (self.device.clone(), self.backend);
-        let slot = &mut self.slots[i];
-        let model = slot.model.as_ref().expect("only built slots run");
-        let input = slot.input.take().expect("a built slot has its input");
-
+        let (device, backend) = (self.on.device.clone(), self.on.backend);
         let heap_before = heap::reset_peak();
         let t0 = Instant::now();
         let result = catch_unwind(AssertUnwindSafe(|| {
@@ -501,41 +438,30 @@ impl Worker {
         let heap_peak = heap::peak_bytes().saturating_sub(heap_before);
         let (next, routing) =
             result.unwrap_or_else(|p| Err(MeasureError::panicked(backend, &p)))?;
-        slot.input = Some(next);
-
+        let pass = Pass {
+            latency,
+            heap_peak: heap::is_counting().then_some(heap_peak),
+            routing: || routing.into_iter().map(RoutingTensors::read).collect(),
+        };
         let policy = self.config.warmup.clone();
-        let record = self.records.entry(key).or_default();
-        if record.cold_start.is_none() {
-            record.cold_start = Some(latency);
-            record.warmup_started = Some(Instant::now());
-        } else if !record.warmed {
-            record.warmed = record.warmup.record(latency, &policy);
-        } else {
-            record.latency.record(latency);
-            if record.recent.len() == RECENT {
-                record.recent.pop_front();
-            }
-            record.recent.push_back(latency);
-            if heap::is_counting() {
-                record.heap_peak = Some(record.heap_peak.unwrap_or(0).max(heap_peak));
-            }
-            if !routing.is_empty() && (want_routing || record.routing.is_empty()) {
-                record.routing = routing.into_iter().map(RoutingTensors::read).collect();
-            }
-        }
-        Ok(())
+        self.records
+            .entry(key)
+            .or_default()
+            .add(pass, want_routing, &policy);
+        Ok(next)
     }
 
     // ---- summaries ----------------------------------------------------------------------
 
-    fn summary(&mut self) -> Summary {
+    fn summary(&self) -> Summary {
         let workload = self.workload();
+        let backend = self.on.backend;
         let peaks = self
             .peaks
-            .get(&self.backend)
+            .get(&backend)
             .and_then(|p| p.as_ref().ok())
             .copied();
-        let device_memory = self.device.memory_pool_usage().map(|u| DeviceMemory {
+        let device_memory = self.on.device.memory_pool_usage().map(|u| DeviceMemory {
             in_use_bytes: u.bytes_in_use,
             reserved_bytes: u.bytes_reserved,
         });
@@ -544,14 +470,14 @@ impl Worker {
             .iter()
             .map(|slot| {
                 let record = self.records.get(&self.key(&slot.variant.name));
-                variant_summary(slot, record, &workload, peaks)
+                slot.summary(record, &workload, peaks)
             })
             .collect();
         Summary {
             suite: self.config.suite.name.clone(),
-            backend: self.backend,
-            adapter: self.adapter.0.clone(),
-            driver: self.adapter.1.clone(),
+            backend,
+            adapter: self.on.adapter.0.clone(),
+            driver: self.on.adapter.1.clone(),
             elapsed_s: self.started.elapsed().as_secs_f64(),
             paused: self.paused,
             batch: self.batch,
@@ -568,13 +494,10 @@ impl Worker {
             peaks,
             process: self.process.latest(),
             device_memory_na: device_memory.is_none().then(|| {
-                if self.backend.is_host() {
-                    format!(
-                        "{} allocates from the process heap: see heap and RSS",
-                        self.backend
-                    )
+                if backend.is_host() {
+                    format!("{backend} allocates from the process heap: see heap and RSS")
                 } else {
-                    format!("{} reports no allocator usage", self.backend)
+                    format!("{backend} reports no allocator usage")
                 }
             }),
             device_memory,
@@ -585,7 +508,7 @@ impl Worker {
 
 /// Hands the device's free pool pages back to the driver (wgpu); a no-op on host backends,
 /// whose tensors free on drop. A failure here only means the pages stay reserved.
-pub(super) fn release_pool(device: &Device) {
+fn release_pool(device: &Device) {
     let _ = catch_unwind(AssertUnwindSafe(|| {
         // Dropped tensors are queued behind the device's other work: the pool frees a page
         // only once nothing owed to it is pending.
@@ -593,102 +516,4 @@ pub(super) fn release_pool(device: &Device) {
             device.memory_cleanup();
         }
     }));
-}
-
-fn variant_summary(
-    slot: &Slot,
-    record: Option<&Record>,
-    workload: &Workload,
-    peaks: Option<Peaks>,
-) -> VariantSummary {
-    let phase = if let Some(reason) = &slot.failed {
-        Phase::Failed {
-            reason: reason.clone(),
-        }
-    } else if let Some(since) = slot.building_since {
-        Phase::Building {
-            elapsed_s: since.elapsed().as_secs_f64(),
-        }
-    } else if slot.model.is_none() {
-        Phase::Pending
-    } else {
-        match record {
-            Some(r) if r.warmed => Phase::Measuring,
-            Some(r) => Phase::WarmingUp {
-                runs: r.warmup.runs(),
-                elapsed_s: r
-                    .warmup_started
-                    .map(|s| s.elapsed().as_secs_f64())
-                    .unwrap_or(0.0),
-            },
-            None => Phase::WarmingUp {
-                runs: 0,
-                elapsed_s: 0.0,
-            },
-        }
-    };
-    let latency = record.and_then(|r| r.latency.summary());
-    let mean = latency.map(|l| l.mean_s).filter(|m| *m > 0.0);
-    let totals = &slot.cost.totals;
-    let flops_per_s = mean.map(|m| totals.flops_executed as f64 / m);
-    let bytes_per_s = mean.map(|m| totals.mem_access_bytes as f64 / m);
-    let pct_peak_flops = flops_per_s
-        .zip(peaks)
-        .map(|(f, p)| 100.0 * f / p.flops_per_s);
-    let pct_peak_bandwidth = bytes_per_s
-        .zip(peaks)
-        .map(|(b, p)| 100.0 * b / p.bytes_per_s);
-
-    let flags = Flag::judge(latency.as_ref(), flops_per_s, peaks.as_ref());
-
-    let routing = record.map(|r| r.routing.clone()).unwrap_or_default();
-    let flops_useful_routed = routed_flops(&slot.variant, &slot.cost, &routing, workload);
-    VariantSummary {
-        name: slot.variant.name.clone(),
-        phase,
-        cold_start_s: record.and_then(|r| r.cold_start).map(|d| d.as_secs_f64()),
-        warmup_runs: record.map(|r| r.warmup.runs()).unwrap_or(0),
-        latency,
-        samples_per_s: mean.map(|m| workload.batch as f64 / m),
-        tokens_per_s: mean
-            .zip(workload.tokens())
-            .map(|(m, tokens)| tokens as f64 / m),
-        flops_per_s,
-        bytes_per_s,
-        pct_peak_flops,
-        pct_peak_bandwidth,
-        flags,
-        heap_peak_bytes: record.and_then(|r| r.heap_peak),
-        recent_latency_s: record
-            .map(|r| r.recent.iter().map(Duration::as_secs_f64).collect())
-            .unwrap_or_default(),
-        routing,
-        flops_useful_routed,
-    }
-}
-
-/// The analytic useful FLOPs with each MoE layer's balanced-load assumption replaced by the
-/// tokens its experts really processed.
-fn routed_flops(
-    variant: &Variant,
-    cost: &CostReport,
-    routing: &[RoutingStats],
-    workload: &Workload,
-) -> Option<u64> {
-    let (Family::Moe(moe), Some(dims), Some(tokens)) =
-        (&variant.family, variant.dims, workload.tokens())
-    else {
-        return None;
-    };
-    if routing.is_empty() {
-        return None;
-    }
-    let per_token = 4 * dims.d_model as u64 * dims.d_ff as u64;
-    let balanced =
-        (moe.top_k as u64 * tokens as u64).min(moe.n_experts as u64 * moe.capacity(tokens) as u64);
-    let shortfall: u64 = routing
-        .iter()
-        .map(|r| balanced.saturating_sub(r.processed) * per_token)
-        .sum();
-    Some(cost.totals.flops_useful.saturating_sub(shortfall))
 }

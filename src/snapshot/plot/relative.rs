@@ -1,6 +1,7 @@
 //! Every indicator of every variant relative to the baseline.
 
-use crate::report::{Cell, ratio_text};
+use crate::document::ratio_text;
+use crate::report::Cell;
 use crate::snapshot::Snapshot;
 use plotters::coord::Shift;
 use plotters::prelude::*;

@@ -4,11 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::peak::Peaks;
-use super::process::ProcessMemory;
+use super::RoutingStats;
 use super::stats::{LatencySummary, NOISY_CV};
+use super::{Peaks, ProcessMemory};
 use crate::backend::Backend;
-use crate::zoo::RoutingStats;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Summary {
@@ -176,7 +175,7 @@ pub struct VariantSummary {
 }
 
 impl VariantSummary {
-    /// Throughput in the workload's unit ([`crate::spec::Workload::throughput_unit`]): tokens/s
+    /// Throughput in the workload's unit ([`crate::arch::Workload::throughput_unit`]): tokens/s
     /// where the samples are token sequences, samples/s where they are images.
     pub fn throughput(&self) -> Option<f64> {
         self.tokens_per_s.or(self.samples_per_s)

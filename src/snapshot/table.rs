@@ -1,9 +1,8 @@
 //! What `effprof bench` prints: analytic and measured indicators side by side.
 
-use super::models::{VariantCost, analytic_table};
-use super::table::{Better, Cell, IndicatorTable, Row, Source};
-use crate::engine::{Flag, Phase, VariantSummary};
-use crate::snapshot::Snapshot;
+use super::Snapshot;
+use crate::measured::{Flag, Phase, VariantSummary};
+use crate::report::{Better, Cell, IndicatorTable, Row, Source, VariantCost, analytic_table};
 use crate::units;
 
 impl Snapshot {

@@ -1,0 +1,438 @@
+//! What a variant is, as plain data: its family and dimensions, and the workload it runs on.
+//! Suite files (the `spec` module) are parsed into these; the cost model, the models and every
+//! report read them. Nothing here parses, counts or touches burn.
+
+use serde::{Deserialize, Serialize};
+
+/// The largest batch a workload may have (suite files, commands, keys and sweeps alike): far
+/// past any run this tool makes, and small enough that no shape overflows.
+pub const MAX_BATCH: usize = 1 << 16;
+/// The longest token sequence a workload may have, for the same reasons.
+pub const MAX_SEQ_LEN: usize = 1 << 16;
+
+/// The input every variant of a suite is measured on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Workload {
+    pub batch: usize,
+    /// Token sequences for the transformer families, images for the `conv` family.
+    #[serde(flatten)]
+    pub input: Input,
+    pub seed: u64,
+    pub baseline: String,
+}
+
+/// What one sample of a workload is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Input {
+    Tokens(TokenShape),
+    Images(ImageShape),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenShape {
+    pub seq_len: usize,
+    pub vocab: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageShape {
+    /// Height and width, in pixels.
+    pub image_size: usize,
+    pub in_channels: usize,
+    pub classes: usize,
+}
+
+impl Workload {
+    /// Tokens in one forward pass; `None` for an image workload.
+    pub fn tokens(&self) -> Option<usize> {
+        self.token_workload().map(|w| w.tokens())
+    }
+
+    /// What the throughput gauges count: tokens for token sequences, samples for images.
+    pub fn throughput_unit(&self) -> &'static str {
+        match self.input {
+            Input::Tokens(_) => "tokens/s",
+            Input::Images(_) => "samples/s",
+        }
+    }
+
+    /// The workload in the form its family takes it.
+    pub fn samples(&self) -> Samples {
+        match self.input {
+            Input::Tokens(t) => Samples::Tokens(TokenWorkload {
+                batch: self.batch,
+                seq_len: t.seq_len,
+                vocab: t.vocab,
+                seed: self.seed,
+            }),
+            Input::Images(i) => Samples::Images(ImageWorkload {
+                batch: self.batch,
+                image_size: i.image_size,
+                in_channels: i.in_channels,
+                classes: i.classes,
+                seed: self.seed,
+            }),
+        }
+    }
+
+    /// The workload as the transformer families take it; `None` for images.
+    pub fn token_workload(&self) -> Option<TokenWorkload> {
+        match self.samples() {
+            Samples::Tokens(t) => Some(t),
+            Samples::Images(_) => None,
+        }
+    }
+
+    /// The workload as the `conv` family takes it; `None` for tokens.
+    pub fn image_workload(&self) -> Option<ImageWorkload> {
+        match self.samples() {
+            Samples::Images(i) => Some(i),
+            Samples::Tokens(_) => None,
+        }
+    }
+
+    /// One line: what a forward pass takes.
+    pub fn describe(&self) -> String {
+        match self.input {
+            Input::Tokens(t) => format!(
+                "batch {} x seq_len {} = {} tokens, vocab {}, seed {}",
+                self.batch,
+                t.seq_len,
+                self.batch * t.seq_len,
+                t.vocab,
+                self.seed
+            ),
+            Input::Images(i) => format!(
+                "batch {} x {}x{}x{} images, {} classes, seed {}",
+                self.batch, i.in_channels, i.image_size, i.image_size, i.classes, self.seed
+            ),
+        }
+    }
+}
+
+/// A [`Workload`] with its batch and seed, in the form one family takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Samples {
+    Tokens(TokenWorkload),
+    Images(ImageWorkload),
+}
+
+/// The token sequences the transformer families are measured on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenWorkload {
+    pub batch: usize,
+    pub seq_len: usize,
+    pub vocab: usize,
+    pub seed: u64,
+}
+
+impl TokenWorkload {
+    /// Tokens in one forward pass.
+    pub fn tokens(&self) -> usize {
+        self.batch * self.seq_len
+    }
+}
+
+/// A variant with the input it runs on, matched once: transformer families on tokens, the
+/// `conv` family on images.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Arch<'a> {
+    Transformer {
+        dims: Dims,
+        family: &'a Family,
+        workload: TokenWorkload,
+    },
+    Conv {
+        spec: ConvSpec,
+        workload: ImageWorkload,
+    },
+}
+
+/// A variant whose family does not take the suite's input (only a hand-built suite can hold
+/// one; suite files are checked when parsed).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{variant}` is a {family} variant, which does not take {input}")]
+pub struct ArchMismatch {
+    pub variant: String,
+    pub family: &'static str,
+    pub input: &'static str,
+}
+
+/// The variants' names as an error message lists them: `dense, moe, pruned`.
+pub fn names(variants: &[Variant]) -> String {
+    variants
+        .iter()
+        .map(|v| v.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Variant {
+    pub name: String,
+    /// The transformer shape; `None` for the `conv` family, whose shape is in its [`ConvSpec`].
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub dims: Option<Dims>,
+    pub family: Family,
+    /// Present when a dimension was solved to match another variant.
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "match")]
+    pub matched: Option<MatchOutcome>,
+}
+
+impl Variant {
+    /// This variant with its input, or why the two do not go together.
+    pub fn arch(&self, workload: &Workload) -> Result<Arch<'_>, ArchMismatch> {
+        let mismatch = |input| ArchMismatch {
+            variant: self.name.clone(),
+            family: self.family.name(),
+            input,
+        };
+        match (&self.family, self.dims) {
+            (Family::Conv(spec), _) => workload
+                .image_workload()
+                .map(|workload| Arch::Conv {
+                    spec: *spec,
+                    workload,
+                })
+                .ok_or_else(|| mismatch("token sequences")),
+            (family, Some(dims)) => workload
+                .token_workload()
+                .map(|workload| Arch::Transformer {
+                    dims,
+                    family,
+                    workload,
+                })
+                .ok_or_else(|| mismatch("images")),
+            (_, None) => Err(mismatch(
+                "a shape without d_model, n_heads, d_ff and n_layers",
+            )),
+        }
+    }
+
+    /// The transformer shape, for the views that only transformers have.
+    pub fn transformer_dims(&self) -> Option<Dims> {
+        match self.family {
+            Family::Conv(_) => None,
+            _ => self.dims,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dims {
+    pub d_model: usize,
+    pub n_heads: usize,
+    pub d_ff: usize,
+    pub n_layers: usize,
+}
+
+impl Dims {
+    pub fn head_dim(&self) -> usize {
+        self.d_model / self.n_heads
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Family {
+    /// Pre-LN transformer encoder with an LM head.
+    Dense,
+    /// The dense encoder with every `moe_every`-th FFN replaced by a Switch-style MoE.
+    Moe(MoeSpec),
+    /// One encoder layer with shared weights, applied `n_layers` times.
+    Universal,
+    /// The dense encoder with attention and FFN weights magnitude-pruned.
+    Pruned(PruneSpec),
+    /// A small ResNet-style network on images, with standard, depthwise-separable or grouped
+    /// 3x3 convolutions.
+    Conv(ConvSpec),
+}
+
+impl Family {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Family::Dense => "dense",
+            Family::Moe(_) => "moe",
+            Family::Universal => "universal",
+            Family::Pruned(_) => "pruned",
+            Family::Conv(_) => "conv",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MoeSpec {
+    pub n_experts: usize,
+    pub top_k: usize,
+    pub capacity_factor: f64,
+    pub moe_every: usize,
+}
+
+impl MoeSpec {
+    /// Whether layer `index` (0-based) carries the MoE FFN: the `moe_every`-th, `2*moe_every`-th, ...
+    pub fn is_moe_layer(&self, index: usize) -> bool {
+        (index + 1).is_multiple_of(self.moe_every)
+    }
+
+    /// Tokens each expert can take in one forward pass: ceil(k * T / E * capacity_factor).
+    pub fn capacity(&self, tokens: usize) -> usize {
+        let c = (self.top_k * tokens) as f64 / self.n_experts as f64 * self.capacity_factor;
+        // Guard against 12.000000001 rounding up to 13.
+        let rounded = c.round();
+        if (c - rounded).abs() < 1e-9 {
+            rounded as usize
+        } else {
+            c.ceil() as usize
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PruneSpec {
+    pub sparsity: f64,
+    pub kernel: Kernel,
+}
+
+/// How a pruned variant runs its sparse weights.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kernel {
+    /// Masked weights, dense matmul: the zeros are multiplied too.
+    Dense,
+    /// Compressed sparse rows: only non-zeros are multiplied (CPU backends only).
+    Csr,
+}
+
+impl Kernel {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Kernel::Dense => "dense",
+            Kernel::Csr => "csr",
+        }
+    }
+}
+
+/// Which indicator a match equalises.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MatchBy {
+    /// Useful forward FLOPs (what the architecture needs per forward pass).
+    Flops,
+    /// Total parameters.
+    Params,
+}
+
+impl MatchBy {
+    pub const ALL: [(&'static str, MatchBy); 2] =
+        [("flops", MatchBy::Flops), ("params", MatchBy::Params)];
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            MatchBy::Flops => "flops",
+            MatchBy::Params => "params",
+        }
+    }
+}
+
+/// The dimension a match solves for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SolveDim {
+    DFf,
+    DModel,
+    NExperts,
+    NLayers,
+    /// A convolutional network's channels.
+    Width,
+}
+
+impl SolveDim {
+    pub const ALL: [(&'static str, SolveDim); 5] = [
+        ("d_ff", SolveDim::DFf),
+        ("d_model", SolveDim::DModel),
+        ("n_experts", SolveDim::NExperts),
+        ("n_layers", SolveDim::NLayers),
+        ("width", SolveDim::Width),
+    ];
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            SolveDim::DFf => "d_ff",
+            SolveDim::DModel => "d_model",
+            SolveDim::NExperts => "n_experts",
+            SolveDim::NLayers => "n_layers",
+            SolveDim::Width => "width",
+        }
+    }
+}
+
+/// What a match achieved: the solved value and how close the indicator came to its target.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MatchOutcome {
+    pub variant: String,
+    pub by: MatchBy,
+    pub solve: SolveDim,
+    pub value: usize,
+    pub target: u64,
+    pub achieved: u64,
+    /// achieved / target.
+    pub ratio: f64,
+    /// False when no value of the free dimension lands within the tolerance and the closest
+    /// achievable one was taken.
+    pub within_tolerance: bool,
+}
+
+/// How a convolutional network's 3x3 layers are built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "conv", rename_all = "snake_case")]
+pub enum ConvKind {
+    /// Every 3x3 convolution sees every input channel.
+    Standard,
+    /// A depthwise 3x3 (one filter per channel) followed by a pointwise 1x1.
+    DepthwiseSeparable,
+    /// 3x3 convolutions in `groups` independent channel groups.
+    Grouped { groups: usize },
+}
+
+impl ConvKind {
+    /// The names suite files use for the `conv` key.
+    pub const NAMES: [&'static str; 3] = ["standard", "depthwise_separable", "grouped"];
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            ConvKind::Standard => "standard",
+            ConvKind::DepthwiseSeparable => "depthwise_separable",
+            ConvKind::Grouped { .. } => "grouped",
+        }
+    }
+
+    /// The name with its group count, for tables.
+    pub fn label(&self) -> String {
+        match self {
+            ConvKind::Grouped { groups } => format!("grouped/{groups}"),
+            other => other.name().to_owned(),
+        }
+    }
+}
+
+/// A small ResNet-style network: a 3x3 stem to `width` channels, `blocks` residual blocks of two
+/// convolutions each (at full resolution), global average pooling and a linear classifier.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConvSpec {
+    #[serde(flatten)]
+    pub kind: ConvKind,
+    pub width: usize,
+    pub blocks: usize,
+}
+
+/// The images a convolutional network is measured on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageWorkload {
+    pub batch: usize,
+    /// Height and width, in pixels.
+    pub image_size: usize,
+    pub in_channels: usize,
+    pub classes: usize,
+    pub seed: u64,
+}

@@ -1,0 +1,206 @@
+//! A variant on the current backend and batch, and the statistics kept for it.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use crate::backend::Backend;
+use crate::cost::{self, CostReport};
+use crate::measured::stats::{LatencyStats, Warmup, WarmupPolicy};
+use crate::measured::{Flag, Peaks, Phase, RoutingStats, VariantSummary};
+use crate::spec::{Variant, Workload};
+use crate::zoo::{Batch, Model};
+
+pub(super) struct Slot {
+    pub variant: Variant,
+    pub cost: CostReport,
+    pub state: SlotState,
+}
+
+pub(super) enum SlotState {
+    /// Not built yet on this backend and batch.
+    Pending,
+    Building {
+        since: Instant,
+    },
+    Ready(Box<Built>),
+    /// It cannot run here; the reason is shown in its place.
+    Failed(String),
+}
+
+/// A built model with the input of its next pass.
+pub(super) struct Built {
+    pub model: Model,
+    pub input: Batch,
+}
+
+impl Slot {
+    /// `variant` on `workload`; failed at once when the cost model cannot count it.
+    pub fn new(variant: &Variant, workload: &Workload) -> Self {
+        let (cost, state) = match cost::analyze(variant, workload) {
+            Ok(c) => (c, SlotState::Pending),
+            Err(e) => (CostReport::default(), SlotState::Failed(e.to_string())),
+        };
+        Self {
+            variant: variant.clone(),
+            cost,
+            state,
+        }
+    }
+
+    pub fn is_ready(&self) -> bool {
+        matches!(self.state, SlotState::Ready(_))
+    }
+
+    pub fn is_failed(&self) -> bool {
+        matches!(self.state, SlotState::Failed(_))
+    }
+
+    pub fn is_pending(&self) -> bool {
+        matches!(self.state, SlotState::Pending)
+    }
+
+    /// Its figures for a summary, from its statistics on this backend and batch.
+    pub fn summary(
+        &self,
+        record: Option<&Record>,
+        workload: &Workload,
+        peaks: Option<Peaks>,
+    ) -> VariantSummary {
+        let phase = match &self.state {
+            SlotState::Failed(reason) => Phase::Failed {
+                reason: reason.clone(),
+            },
+            SlotState::Building { since } => Phase::Building {
+                elapsed_s: since.elapsed().as_secs_f64(),
+            },
+            SlotState::Pending => Phase::Pending,
+            SlotState::Ready(_) => match record {
+                Some(r) if r.warmed => Phase::Measuring,
+                Some(r) => Phase::WarmingUp {
+                    runs: r.warmup.runs(),
+                    elapsed_s: r
+                        .warmup_started
+                        .map(|s| s.elapsed().as_secs_f64())
+                        .unwrap_or(0.0),
+                },
+                None => Phase::WarmingUp {
+                    runs: 0,
+                    elapsed_s: 0.0,
+                },
+            },
+        };
+        let latency = record.and_then(|r| r.latency.summary());
+        let mean = latency.map(|l| l.mean_s).filter(|m| *m > 0.0);
+        let totals = &self.cost.totals;
+        let flops_per_s = mean.map(|m| totals.flops_executed as f64 / m);
+        let bytes_per_s = mean.map(|m| totals.mem_access_bytes as f64 / m);
+        let pct_peak_flops = flops_per_s
+            .zip(peaks)
+            .map(|(f, p)| 100.0 * f / p.flops_per_s);
+        let pct_peak_bandwidth = bytes_per_s
+            .zip(peaks)
+            .map(|(b, p)| 100.0 * b / p.bytes_per_s);
+        let flags = Flag::judge(latency.as_ref(), flops_per_s, peaks.as_ref());
+        let routing = record.map(|r| r.routing.clone()).unwrap_or_default();
+        let processed: Vec<u64> = routing.iter().map(|r| r.processed).collect();
+        let flops_useful_routed =
+            cost::routed_useful_flops(&self.variant, workload, &self.cost, &processed);
+        VariantSummary {
+            name: self.variant.name.clone(),
+            phase,
+            cold_start_s: record.and_then(|r| r.cold_start).map(|d| d.as_secs_f64()),
+            warmup_runs: record.map(|r| r.warmup.runs()).unwrap_or(0),
+            latency,
+            samples_per_s: mean.map(|m| workload.batch as f64 / m),
+            tokens_per_s: mean
+                .zip(workload.tokens())
+                .map(|(m, tokens)| tokens as f64 / m),
+            flops_per_s,
+            bytes_per_s,
+            pct_peak_flops,
+            pct_peak_bandwidth,
+            flags,
+            heap_peak_bytes: record.and_then(|r| r.heap_peak),
+            recent_latency_s: record
+                .map(|r| r.recent.iter().map(Duration::as_secs_f64).collect())
+                .unwrap_or_default(),
+            routing,
+            flops_useful_routed,
+        }
+    }
+}
+
+/// Which statistics a pass belongs to.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub(super) struct RecordKey {
+    pub variant: String,
+    pub backend: Backend,
+    pub batch: usize,
+}
+
+/// Statistics of one (variant, backend, batch); kept across backend switches.
+#[derive(Default)]
+pub(super) struct Record {
+    pub latency: LatencyStats,
+    pub warmup: Warmup,
+    pub warmed: bool,
+    pub warmup_started: Option<Instant>,
+    pub cold_start: Option<Duration>,
+    pub heap_peak: Option<u64>,
+    pub routing: Vec<RoutingStats>,
+    /// The last measured latencies, oldest first, for the TUI's sparkline.
+    pub recent: VecDeque<Duration>,
+}
+
+/// Latencies kept per variant for the sparkline.
+const RECENT: usize = 48;
+
+/// One pass as measured: its latency, the heap it took (when the heap is counted) and its
+/// routing (read only when wanted: reading syncs the device).
+pub(super) struct Pass<F> {
+    pub latency: Duration,
+    pub heap_peak: Option<u64>,
+    pub routing: F,
+}
+
+impl Record {
+    /// Adds a pass: the first is the cold start, then warm-up until `policy` says it is warm,
+    /// then measured.
+    pub fn add<F: FnOnce() -> Vec<RoutingStats>>(
+        &mut self,
+        pass: Pass<F>,
+        want_routing: bool,
+        policy: &WarmupPolicy,
+    ) {
+        let latency = pass.latency;
+        if self.cold_start.is_none() {
+            self.cold_start = Some(latency);
+            self.warmup_started = Some(Instant::now());
+        } else if !self.warmed {
+            self.warmed = self.warmup.record(latency, policy);
+        } else {
+            self.latency.record(latency);
+            if self.recent.len() == RECENT {
+                self.recent.pop_front();
+            }
+            self.recent.push_back(latency);
+            if let Some(peak) = pass.heap_peak {
+                self.heap_peak = Some(self.heap_peak.unwrap_or(0).max(peak));
+            }
+            if want_routing || self.routing.is_empty() {
+                let routing = (pass.routing)();
+                if !routing.is_empty() {
+                    self.routing = routing;
+                }
+            }
+        }
+    }
+
+    /// Forgets what was measured (warm-up stays done).
+    pub fn reset(&mut self) {
+        self.latency = LatencyStats::new();
+        self.recent.clear();
+        self.routing.clear();
+        self.heap_peak = None;
+    }
+}

@@ -1,0 +1,15 @@
+//! Plain measured figures: what a run found, as data. The engine fills them; every feature,
+//! report and view reads them. Nothing here measures or touches a device.
+
+mod peaks;
+mod process;
+mod routing;
+pub mod stats;
+mod summary;
+mod sweep;
+
+pub use peaks::Peaks;
+pub use process::ProcessMemory;
+pub use routing::RoutingStats;
+pub use summary::{DeviceMemory, Flag, Phase, Summary, VariantSummary};
+pub use sweep::{SweepPoint, SweepValue, throughput_unit};

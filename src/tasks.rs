@@ -1,0 +1,159 @@
+//! The measurements the engine runs on request, one per feature: the focused variant's
+//! pipeline stages, its parts for the roofline, and training runs. A feature that measures on
+//! the engine's device joins by adding its request and its reports here.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::{Duration, Instant};
+
+use crate::backend::Backend;
+use crate::engine::{EngineCmd, EngineEvent, EngineHandle, Task, TaskContext};
+use crate::error::MeasureError;
+use crate::pipeline::StageLatencies;
+use crate::roofline::PartsReport;
+use crate::spec::{Variant, Workload};
+use crate::train::{TrainConfig, TrainRun};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Request {
+    /// Split the focused variant into this many pipeline stages and measure each.
+    Stages(usize),
+    /// Time each part of the focused variant alone (for the roofline).
+    Parts,
+    /// Train every variant in turn on the suite's task to its default target.
+    Train,
+}
+
+#[derive(Clone, Debug)]
+pub enum Report {
+    /// The focused variant's pipeline stages, measured.
+    Stages(Box<StageLatencies>),
+    /// The focused variant's parts, timed alone.
+    Parts(Box<PartsReport>),
+    /// Training steps since the last report: (step, smoothed loss) of `variant`.
+    TrainProgress {
+        variant: String,
+        points: Vec<(usize, f64)>,
+    },
+    /// A variant's training run ended (reached, out of budget, or could not run): the run, or
+    /// the variant and why.
+    Trained(Box<Result<TrainRun, (String, String)>>),
+}
+
+/// The engine as the terminal UI runs it, with these tasks.
+pub type Engine = EngineHandle<Request>;
+pub type Command = EngineCmd<Request>;
+pub type Event = EngineEvent<Report>;
+
+/// Timing per pipeline stage and pass, and per part.
+const STAGE_BUDGET: Duration = Duration::from_millis(250);
+
+impl Task for Request {
+    type Report = Report;
+
+    fn run(&self, ctx: &mut TaskContext<'_, Report>) {
+        match *self {
+            Request::Stages(stages) => on_focused(
+                ctx,
+                |name| format!("measuring {name} in {stages} pipeline stages"),
+                "pipeline stages",
+                |variant, workload, backend, limit| {
+                    crate::pipeline::measure_stages(
+                        variant,
+                        workload,
+                        backend,
+                        stages,
+                        limit,
+                        STAGE_BUDGET,
+                    )
+                },
+                |latencies| Report::Stages(Box::new(latencies)),
+            ),
+            Request::Parts => on_focused(
+                ctx,
+                |name| format!("timing the parts of {name}"),
+                "parts",
+                |variant, workload, backend, limit| {
+                    crate::roofline::measure_parts(variant, workload, backend, limit, STAGE_BUDGET)
+                },
+                |parts| Report::Parts(Box::new(parts)),
+            ),
+            Request::Train => train_all(ctx),
+        }
+    }
+}
+
+/// Runs `work` on the focused variant with `label` shown as the work under way; reports its
+/// result, or its failure (a panic included) as an error about `what`.
+fn on_focused<T>(
+    ctx: &mut TaskContext<'_, Report>,
+    label: impl Fn(&str) -> String,
+    what: &str,
+    work: impl FnOnce(&Variant, &Workload, Backend, u64) -> Result<T, MeasureError>,
+    report: impl FnOnce(T) -> Report,
+) {
+    let Some(variant) = ctx.focused.clone() else {
+        return;
+    };
+    ctx.busy(label(&variant.name));
+    let (workload, backend, limit) = (ctx.workload.clone(), ctx.backend, ctx.memory_limit);
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        work(&variant, &workload, backend, limit)
+    }))
+    .unwrap_or_else(|p| Err(MeasureError::panicked(backend, &p)));
+    match result {
+        Ok(value) => ctx.report(report(value)),
+        Err(reason) => ctx.error(format!(
+            "{what} of `{}` on {backend}: {reason}",
+            variant.name
+        )),
+    }
+}
+
+/// Trains every variant in turn, reporting progress at most every summary interval and
+/// reading commands between reports (a stop ends the run at once).
+fn train_all(ctx: &mut TaskContext<'_, Report>) {
+    let (workload, backend, limit) = (ctx.workload.clone(), ctx.backend, ctx.memory_limit);
+    let every = ctx.report_every;
+    let config = TrainConfig::default();
+    for variant in ctx.variants.clone() {
+        if !ctx.carry_on() {
+            break;
+        }
+        ctx.busy(format!("training {}", variant.name));
+        let mut pending: Vec<(usize, f64)> = Vec::new();
+        let mut last = Instant::now();
+        let name = variant.name.clone();
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            crate::train::train_until(
+                &variant,
+                &workload,
+                backend,
+                limit,
+                &config,
+                |step, _, smoothed| {
+                    pending.push((step, smoothed));
+                    if last.elapsed() < every {
+                        return true;
+                    }
+                    last = Instant::now();
+                    ctx.busy(format!("training {name}: step {step}, loss {smoothed:.3}"));
+                    ctx.report(Report::TrainProgress {
+                        variant: name.clone(),
+                        points: std::mem::take(&mut pending),
+                    });
+                    ctx.carry_on()
+                },
+            )
+        }))
+        .unwrap_or_else(|p| Err(MeasureError::panicked(backend, &p)));
+        if !pending.is_empty() {
+            ctx.report(Report::TrainProgress {
+                variant: variant.name.clone(),
+                points: pending,
+            });
+        }
+        ctx.report(Report::Trained(Box::new(
+            result.map_err(|e| (variant.name.clone(), e.to_string())),
+        )));
+    }
+}
