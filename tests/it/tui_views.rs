@@ -14,7 +14,7 @@ use effprof::zoo::RoutingStats;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-mod common;
+use crate::common;
 
 fn variant(name: &str, i: usize) -> VariantSummary {
     let p50 = 0.001 * (1.0 + i as f64 * 0.25);

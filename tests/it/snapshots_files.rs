@@ -14,7 +14,7 @@ use effprof::snapshot::{
     write_set,
 };
 
-mod common;
+use crate::common;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

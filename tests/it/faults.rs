@@ -141,7 +141,7 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
 #[test]
 fn a_vocabulary_of_one_is_refused_where_it_is_written() {
     let dir = tempfile::tempdir().unwrap();
-    let tiny = include_str!("../models/tiny.toml").replace("vocab = 64", "vocab = 1");
+    let tiny = include_str!("../../models/tiny.toml").replace("vocab = 64", "vocab = 1");
     let line = tiny.lines().position(|l| l.contains("vocab = 1")).unwrap() + 1;
     let path = write(dir.path(), "one.toml", &tiny);
     for command in ["models", "train"] {

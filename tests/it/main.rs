@@ -1,0 +1,23 @@
+//! The integration tests that share no process-wide state, in one binary: each test binary
+//! links the whole of burn, so one binary instead of fifteen saves a clean build minutes.
+//! The engine's and wgpu's tests stay binaries of their own, since they reason about the
+//! one wgpu device a process opens.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod cli_bench;
+mod cli_models;
+mod cli_report;
+mod cost_counts;
+mod faults;
+mod pipeline;
+mod properties;
+mod snapshots_files;
+mod spec_errors;
+mod train;
+mod tui_e2e;
+mod tui_views;
+mod view_stream;
+mod zoo_conv;
+mod zoo_models;
