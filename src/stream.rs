@@ -1,11 +1,15 @@
 //! The live stream of `effprof bench --format jsonl`: a header line that carries everything the
 //! views need besides the measurements (suite, analytic figures, host), then one engine summary
-//! per line. `effprof view` reads it back, from a file or a pipe.
+//! per line. `effprof view` reads it back, from a file or a pipe, on a thread of its own.
 
 use std::io::BufRead;
+use std::path::Path;
+use std::sync::mpsc::{self, Receiver};
 
 use serde::{Deserialize, Serialize};
 
+use crate::document::{SchemaProblem, read_schema};
+use crate::engine::EngineEvent;
 use crate::measured::Summary;
 use crate::report::{ModelsReport, VariantCost};
 use crate::snapshot::{BURN_VERSION, Host};
@@ -87,21 +91,18 @@ pub fn read_header(reader: &mut impl BufRead, origin: &str) -> Result<StreamHead
     };
     let value: serde_json::Value =
         serde_json::from_str(&line).map_err(|e| no(format!("not valid JSON ({e})")))?;
-    let schema = value
-        .get("schema")
-        .and_then(|s| s.as_str())
-        .ok_or_else(|| no("it has no `schema` field".into()))?
-        .to_owned();
-    let version = schema
-        .strip_prefix(STREAM_NAME)
-        .and_then(|v| v.strip_prefix('/'))
-        .and_then(|v| v.parse::<u32>().ok())
-        .ok_or_else(|| no(format!("its schema is `{schema}`")))?;
-    if version > STREAM_VERSION {
-        return Err(StreamError::Newer {
-            origin: origin.to_owned(),
-            schema,
-        });
+    match read_schema(&value, STREAM_NAME, STREAM_VERSION) {
+        Ok(_) => {}
+        Err(SchemaProblem::Newer(schema)) => {
+            return Err(StreamError::Newer {
+                origin: origin.to_owned(),
+                schema,
+            });
+        }
+        Err(SchemaProblem::OtherKind(schema)) => {
+            return Err(no(format!("its schema is `{schema}`")));
+        }
+        Err(problem) => return Err(no(problem.why(STREAM_NAME))),
     }
     let header: StreamHeader = serde_json::from_value(value).map_err(|e| no(e.to_string()))?;
     header.check(origin)?;
@@ -147,4 +148,98 @@ pub fn parse_summary(text: &str, line: usize, origin: &str) -> Result<Summary, S
             format!("not an engine summary: {e}")
         },
     })
+}
+
+/// What the stream's reader thread hands over.
+pub enum StreamItem {
+    Event(crate::tasks::Event),
+    /// The stream ended; how it went.
+    End(String),
+}
+
+/// A stream whose header has been read: what `effprof view` shows.
+pub struct StreamSource {
+    origin: String,
+    header: StreamHeader,
+    reader: Box<dyn BufRead + Send>,
+}
+
+impl StreamSource {
+    pub fn file(path: &Path) -> Result<Self, StreamError> {
+        let origin = path.display().to_string();
+        let file = std::fs::File::open(path).map_err(|source| StreamError::Read {
+            origin: origin.clone(),
+            source,
+        })?;
+        Self::new(origin, Box::new(std::io::BufReader::new(file)))
+    }
+
+    pub fn stdin() -> Result<Self, StreamError> {
+        Self::new(
+            "standard input".to_owned(),
+            Box::new(std::io::BufReader::new(std::io::stdin())),
+        )
+    }
+
+    pub fn new(origin: String, mut reader: Box<dyn BufRead + Send>) -> Result<Self, StreamError> {
+        let header = read_header(&mut reader, &origin)?;
+        Ok(Self {
+            origin,
+            header,
+            reader,
+        })
+    }
+
+    /// The app that shows this stream: its suite, host and analytic figures.
+    pub fn app(&self) -> Result<crate::app::App, crate::cost::CountError> {
+        crate::app::App::watching(
+            self.header.suite.clone(),
+            self.header.host.clone(),
+            self.origin.clone(),
+        )
+    }
+
+    /// Reads the summaries on a thread of their own; a bad line is reported and skipped, the
+    /// end of the stream reported once.
+    pub fn spawn(self) -> Receiver<StreamItem> {
+        let (tx, rx) = mpsc::channel();
+        let origin = self.origin;
+        let mut reader = self.reader;
+        let read = move || {
+            let mut summaries = 0usize;
+            let mut line = String::new();
+            for n in 2.. {
+                line.clear();
+                let event = match reader.read_line(&mut line) {
+                    Ok(0) => {
+                        let _ = tx.send(StreamItem::End(format!(
+                            "end of {origin}: {summaries} summaries read; the figures shown are the run's last"
+                        )));
+                        return;
+                    }
+                    Ok(_) if line.trim().is_empty() => continue,
+                    Ok(_) => match parse_summary(&line, n, &origin) {
+                        Ok(summary) => {
+                            summaries += 1;
+                            StreamItem::Event(EngineEvent::Summary(Box::new(summary)))
+                        }
+                        Err(e) => StreamItem::Event(EngineEvent::Error(e.to_string())),
+                    },
+                    Err(e) => {
+                        let _ = tx.send(StreamItem::Event(EngineEvent::Error(format!(
+                            "cannot read {origin}: {e}"
+                        ))));
+                        return;
+                    }
+                };
+                if tx.send(event).is_err() {
+                    return;
+                }
+            }
+        };
+        let _ = std::thread::Builder::new()
+            .name("effprof-stream".into())
+            .spawn(read);
+        rx
+    }
 }

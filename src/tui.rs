@@ -4,7 +4,6 @@
 //! frames a second, at least one a second), and turns keys into actions. Snapshots are written
 //! on their own thread, so a slow disk never freezes the screen.
 
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant, SystemTime};
@@ -16,7 +15,7 @@ use ratatui::DefaultTerminal;
 use crate::app::{Action, App, Effect, View, action_for_key};
 use crate::engine::{EngineConfig, EngineEvent, Summary};
 use crate::snapshot::{self, Host, Snapshot};
-use crate::stream::{self, StreamError, StreamHeader};
+use crate::stream::{StreamItem, StreamSource};
 use crate::tasks::{Command, Engine};
 use crate::ui::{self, Theme};
 
@@ -32,13 +31,6 @@ enum Figures {
     Engine(Engine),
     /// A recorded or piped stream, read on its own thread.
     Stream(Receiver<StreamItem>),
-}
-
-/// What the stream's reader thread hands over.
-pub enum StreamItem {
-    Event(crate::tasks::Event),
-    /// The stream ended; how it went.
-    End(String),
 }
 
 impl Figures {
@@ -73,8 +65,8 @@ impl Figures {
 }
 
 pub fn run(config: EngineConfig, out_dir: PathBuf) -> Result<()> {
-    let mut app = App::new(config.suite.clone(), config.backend).map_err(|e| eyre!(e))?;
-    app.host = Host::detect();
+    let app =
+        App::new(config.suite.clone(), config.backend, Host::detect()).map_err(|e| eyre!(e))?;
     let engine = Engine::spawn(config).wrap_err("cannot start the engine")?;
     let figures = Figures::Engine(engine);
     let result = with_terminal(|terminal| event_loop(terminal, &figures, app, &out_dir));
@@ -84,95 +76,8 @@ pub fn run(config: EngineConfig, out_dir: PathBuf) -> Result<()> {
     result
 }
 
-/// A stream whose header has been read: what `effprof view` shows.
-pub struct StreamSource {
-    origin: String,
-    header: StreamHeader,
-    reader: Box<dyn BufRead + Send>,
-}
-
-impl StreamSource {
-    pub fn file(path: &Path) -> Result<Self, StreamError> {
-        let origin = path.display().to_string();
-        let file = std::fs::File::open(path).map_err(|source| StreamError::Read {
-            origin: origin.clone(),
-            source,
-        })?;
-        Self::new(origin, Box::new(std::io::BufReader::new(file)))
-    }
-
-    pub fn stdin() -> Result<Self, StreamError> {
-        Self::new(
-            "standard input".to_owned(),
-            Box::new(std::io::BufReader::new(std::io::stdin())),
-        )
-    }
-
-    pub fn new(origin: String, mut reader: Box<dyn BufRead + Send>) -> Result<Self, StreamError> {
-        let header = stream::read_header(&mut reader, &origin)?;
-        Ok(Self {
-            origin,
-            header,
-            reader,
-        })
-    }
-
-    /// The app that shows this stream: its suite, host and analytic figures.
-    pub fn app(&self) -> Result<App> {
-        let mut app = App::new(self.header.suite.clone(), crate::backend::Backend::Ndarray)
-            .map_err(|e| eyre!(e))?;
-        app.host = self.header.host.clone();
-        app.watching = Some(self.origin.clone());
-        Ok(app)
-    }
-
-    /// Reads the summaries on a thread of their own; a bad line is reported and skipped, the
-    /// end of the stream reported once.
-    pub fn spawn(self) -> Receiver<StreamItem> {
-        let (tx, rx) = mpsc::channel();
-        let origin = self.origin;
-        let mut reader = self.reader;
-        let read = move || {
-            let mut summaries = 0usize;
-            let mut line = String::new();
-            for n in 2.. {
-                line.clear();
-                let event = match reader.read_line(&mut line) {
-                    Ok(0) => {
-                        let _ = tx.send(StreamItem::End(format!(
-                            "end of {origin}: {summaries} summaries read; the figures shown are the run's last"
-                        )));
-                        return;
-                    }
-                    Ok(_) if line.trim().is_empty() => continue,
-                    Ok(_) => match stream::parse_summary(&line, n, &origin) {
-                        Ok(summary) => {
-                            summaries += 1;
-                            StreamItem::Event(EngineEvent::Summary(Box::new(summary)))
-                        }
-                        Err(e) => StreamItem::Event(EngineEvent::Error(e.to_string())),
-                    },
-                    Err(e) => {
-                        let _ = tx.send(StreamItem::Event(EngineEvent::Error(format!(
-                            "cannot read {origin}: {e}"
-                        ))));
-                        return;
-                    }
-                };
-                if tx.send(event).is_err() {
-                    return;
-                }
-            }
-        };
-        let _ = std::thread::Builder::new()
-            .name("effprof-stream".into())
-            .spawn(read);
-        rx
-    }
-}
-
 pub fn view(source: StreamSource, out_dir: PathBuf) -> Result<()> {
-    let app = source.app()?;
+    let app = source.app().map_err(|e| eyre!(e))?;
     let figures = Figures::Stream(source.spawn());
     with_terminal(|terminal| event_loop(terminal, &figures, app, &out_dir))
 }
@@ -199,7 +104,7 @@ fn event_loop(
     let mut dirty = true;
     let mut urgent = true;
     let mut last_draw: Option<Instant> = None;
-    while !app.should_quit {
+    while !app.should_quit() {
         if crate::signals::requested() {
             break;
         }
@@ -281,10 +186,13 @@ fn start_snapshot(
 
 /// The screen of a headless run, for `bench --export`: the Compare view at 160x48.
 pub fn screen_of(snapshot: &Snapshot, summary: &Summary) -> String {
-    let Ok(mut app) = App::new(snapshot.suite.clone(), summary.backend) else {
+    let Ok(mut app) = App::new(
+        snapshot.suite.clone(),
+        summary.backend,
+        snapshot.host.clone(),
+    ) else {
         return String::new();
     };
-    app.host = snapshot.host.clone();
     app.on_engine(EngineEvent::Summary(Box::new(summary.clone())));
     app.update(Action::ShowView(View::Compare));
     ui::screen_text(&app, &Theme::plain(), 160, 48)

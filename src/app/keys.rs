@@ -1,28 +1,115 @@
-//! Keys to actions, in one place: the footer and the help overlay are drawn from [`KEYS`].
+//! Keys to actions, in one place: the footer and the help overlay are drawn from [`KEYS`] and
+//! from each view's own keys in [`VIEWS`].
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::{Action, View};
+use super::Action;
+use super::views::{VIEWS, View};
 
-/// (keys, what they do), as the help shows them.
-pub const KEYS: &[(&str, &str)] = &[
-    ("b / B", "next / previous backend"),
-    ("← → / h l", "focus variant"),
-    ("space", "pause / resume"),
-    ("+ / -", "double / halve the batch"),
-    ("r", "reset statistics"),
-    ("s", "export a snapshot"),
-    ("Tab", "next view"),
-    ("1 2 3 4", "Live, Compare, Ranks, Routing"),
-    ("5 6 7 8", "Pipeline, Sweep, Roofline, Train"),
-    ("p / P", "pipeline: one more / fewer stage"),
-    ("m / M", "pipeline: twice / half the micro-batches"),
-    ("w", "sweep batch sizes 1-16"),
-    ("t", "train every variant to the target loss"),
-    ("?", "help"),
-    ("Esc", "close help or message"),
-    ("q / Ctrl-c", "quit"),
+/// A key that works in every view.
+pub struct Key {
+    /// As the help shows them.
+    pub keys: &'static str,
+    pub help: &'static str,
+    /// (keys, word) in the footer; None when the help alone shows it.
+    pub footer: Option<(&'static str, &'static str)>,
+    /// It changes what the engine measures, so a recorded run has no use for it.
+    pub steers: bool,
+    /// Shown at the footer's right end, where a narrow terminal does not cut it off.
+    pub pinned: bool,
+}
+
+const fn key(keys: &'static str, help: &'static str) -> Key {
+    Key {
+        keys,
+        help,
+        footer: None,
+        steers: false,
+        pinned: false,
+    }
+}
+
+pub const KEYS: &[Key] = &[
+    Key {
+        footer: Some(("b", "backend")),
+        steers: true,
+        ..key("b / B", "next / previous backend")
+    },
+    Key {
+        footer: Some(("←→", "focus")),
+        ..key("← → / h l", "focus variant")
+    },
+    Key {
+        footer: Some(("space", "pause")),
+        steers: true,
+        ..key("space", "pause / resume")
+    },
+    Key {
+        footer: Some(("+/-", "batch")),
+        steers: true,
+        ..key("+ / -", "double / halve the batch")
+    },
+    Key {
+        footer: Some(("r", "reset")),
+        steers: true,
+        ..key("r", "reset statistics")
+    },
+    Key {
+        footer: Some(("s", "snapshot")),
+        ..key("s", "export a snapshot")
+    },
+    Key {
+        footer: Some(("Tab", "view")),
+        ..key("Tab", "next view")
+    },
+    Key {
+        footer: Some(("?", "help")),
+        pinned: true,
+        ..key("?", "help")
+    },
+    key("Esc", "close help or message"),
+    Key {
+        footer: Some(("q", "quit")),
+        pinned: true,
+        ..key("q / Ctrl-c", "quit")
+    },
 ];
+
+/// The help overlay's rows: the keys of every view, the digits that show each view, then each
+/// view's own keys under its title.
+pub fn help_rows() -> Vec<(String, String)> {
+    let mut rows: Vec<(String, String)> = KEYS
+        .iter()
+        .map(|k| (k.keys.to_owned(), k.help.to_owned()))
+        .collect();
+    for chunk in VIEWS.chunks(4) {
+        let digits: Vec<String> = chunk.iter().map(|e| e.view.number().to_string()).collect();
+        let titles: Vec<&str> = chunk.iter().map(|e| e.title).collect();
+        rows.push((digits.join(" "), titles.join(", ")));
+    }
+    for e in VIEWS {
+        for k in e.keys {
+            rows.push((k.keys.to_owned(), format!("{}: {}", e.title, k.help)));
+        }
+    }
+    rows
+}
+
+/// The footer under `view`: its own keys first, then those that work everywhere (less the
+/// ones that steer the engine when a recorded run is watched); and, apart, the pinned keys
+/// for its right end.
+pub fn footer_hints(view: View, watching: bool) -> (String, String) {
+    let own = view.entry().keys.iter().filter(|_| !watching);
+    let mut hints: Vec<String> = own.map(|k| format!("{} {}", k.keys, k.short)).collect();
+    let shown = KEYS.iter().filter(|k| !(watching && k.steers));
+    let hint = |k: &Key| k.footer.map(|(keys, word)| format!("{keys} {word}"));
+    hints.extend(shown.clone().filter(|k| !k.pinned).filter_map(hint));
+    if watching {
+        hints.push("(a recorded run: nothing to steer)".into());
+    }
+    let pinned: Vec<String> = shown.filter(|k| k.pinned).filter_map(hint).collect();
+    (hints.join("  "), pinned.join("  "))
+}
 
 pub fn action_for_key(key: KeyEvent) -> Option<Action> {
     if key.kind == KeyEventKind::Release {
@@ -44,14 +131,9 @@ pub fn action_for_key(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('s') => Action::Snapshot,
         KeyCode::Char('?') => Action::ToggleHelp,
         KeyCode::Tab => Action::NextView,
-        KeyCode::Char('1') => Action::ShowView(View::Live),
-        KeyCode::Char('2') => Action::ShowView(View::Compare),
-        KeyCode::Char('3') => Action::ShowView(View::Ranks),
-        KeyCode::Char('4') => Action::ShowView(View::Routing),
-        KeyCode::Char('5') => Action::ShowView(View::Pipeline),
-        KeyCode::Char('6') => Action::ShowView(View::Sweep),
-        KeyCode::Char('7') => Action::ShowView(View::Roofline),
-        KeyCode::Char('8') => Action::ShowView(View::Train),
+        KeyCode::Char(c @ '1'..='9') => {
+            Action::ShowView(View::numbered(c as usize - '0' as usize)?)
+        }
         KeyCode::Char('t') => Action::StartTraining,
         KeyCode::Char('w') => Action::StartSweep,
         KeyCode::Char('p') => Action::MoreStages,
@@ -119,6 +201,45 @@ mod tests {
         for (k, action) in cases {
             assert_eq!(action_for_key(k), Some(action), "{k:?}");
         }
+    }
+
+    #[test]
+    fn every_view_has_its_digit_and_its_keys_in_the_help() {
+        let rows = help_rows();
+        for e in VIEWS {
+            let digit = char::from_digit(e.view.number() as u32, 10).unwrap();
+            assert_eq!(
+                action_for_key(key(KeyCode::Char(digit))),
+                Some(Action::ShowView(e.view))
+            );
+            assert!(
+                rows.iter()
+                    .any(|(keys, what)| keys.contains(digit) && what.contains(e.title)),
+                "{} has no digit row in the help",
+                e.title
+            );
+            let (footer, _) = footer_hints(e.view, false);
+            let everywhere = footer.find("b backend").unwrap();
+            for k in e.keys {
+                assert!(rows.iter().any(|(keys, _)| keys == k.keys), "{}", k.keys);
+                let at = footer.find(&format!("{} {}", k.keys, k.short));
+                assert!(at.is_some_and(|at| at < everywhere), "{footer}");
+            }
+        }
+        assert_eq!(action_for_key(key(KeyCode::Char('9'))), None);
+    }
+
+    #[test]
+    fn a_watched_run_shows_no_key_that_steers_the_engine() {
+        let (steering, _) = footer_hints(View::Live, false);
+        let (watching, pinned) = footer_hints(View::Pipeline, true);
+        for k in KEYS.iter().filter(|k| k.steers) {
+            let (keys, word) = k.footer.unwrap();
+            assert!(steering.contains(&format!("{keys} {word}")));
+            assert!(!watching.contains(&format!("{keys} {word}")), "{watching}");
+        }
+        assert!(!watching.contains("p/P"), "{watching}");
+        assert_eq!(pinned, "? help  q quit");
     }
 
     #[test]

@@ -3,10 +3,12 @@
 
 pub mod history;
 mod keys;
+mod views;
 mod work;
 
 pub use history::History;
-pub use keys::{KEYS, action_for_key};
+pub use keys::{KEYS, Key, action_for_key, footer_hints, help_rows};
+pub use views::{Needs, VIEWS, View, ViewEntry, ViewKey};
 pub use work::{PipelineState, SWEEP_BATCHES, SweepState, TrainState};
 
 use std::time::SystemTime;
@@ -14,55 +16,11 @@ use std::time::SystemTime;
 use crate::backend::Backend;
 use crate::engine::{EngineCmd, EngineEvent, Summary};
 use crate::pipeline::PipelineReport;
-use crate::report::{IndicatorTable, ModelsReport, VariantCost};
+use crate::report::{IndicatorTable, ModelsReport, VariantCost, compare_table, pair};
 use crate::roofline::PartsReport;
 use crate::snapshot::{Host, Snapshot};
 use crate::spec::Suite;
 use crate::tasks::{Command, Event, Report, Request};
-
-/// The views, in Tab order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum View {
-    Live,
-    Compare,
-    Ranks,
-    Routing,
-    Pipeline,
-    Sweep,
-    Roofline,
-    Train,
-}
-
-impl View {
-    pub const ALL: [View; 8] = [
-        View::Live,
-        View::Compare,
-        View::Ranks,
-        View::Routing,
-        View::Pipeline,
-        View::Sweep,
-        View::Roofline,
-        View::Train,
-    ];
-
-    pub fn title(&self) -> &'static str {
-        match self {
-            View::Live => "Live",
-            View::Compare => "Compare",
-            View::Ranks => "Ranks",
-            View::Routing => "Routing",
-            View::Pipeline => "Pipeline",
-            View::Sweep => "Sweep",
-            View::Roofline => "Roofline",
-            View::Train => "Train",
-        }
-    }
-
-    /// Views drawn from the Compare table, which is rebuilt only while one of them is shown.
-    fn uses_table(&self) -> bool {
-        matches!(self, View::Compare | View::Ranks)
-    }
-}
 
 /// What a key asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,43 +85,51 @@ pub struct Message {
 const SNAPSHOT_MICRO_BATCHES: [usize; 5] = [1, 2, 4, 8, 16];
 
 pub struct App {
-    pub suite: Suite,
+    suite: Suite,
     /// The backend asked for last; the summary says which one is measured.
-    pub backend: Backend,
-    pub batch: usize,
-    pub paused: bool,
-    pub view: View,
-    pub show_help: bool,
-    pub message: Option<Message>,
+    backend: Backend,
+    batch: usize,
+    paused: bool,
+    view: View,
+    show_help: bool,
+    message: Option<Message>,
     /// Index into `analytic` (display order, baseline first).
-    pub focus: usize,
-    pub analytic: Vec<VariantCost>,
-    pub summary: Option<Summary>,
+    focus: usize,
+    analytic: Vec<VariantCost>,
+    summary: Option<Summary>,
     /// The Compare view's table: analytic rows, and measured ones once a summary came.
-    pub table: IndicatorTable,
-    pub history: History,
-    pub should_quit: bool,
+    table: IndicatorTable,
+    history: History,
+    should_quit: bool,
     /// The machine the figures come from (the remote one when watching a stream).
-    pub host: Host,
+    host: Host,
     /// The recorded or piped stream being watched (`effprof view`): the run cannot be steered.
-    pub watching: Option<String>,
-    pub pipeline: PipelineState,
-    pub sweep: SweepState,
+    watching: Option<String>,
+    pipeline: PipelineState,
+    sweep: SweepState,
     /// The focused variant's parts, timed alone, for the Roofline view.
-    pub parts: Option<PartsReport>,
+    parts: Option<PartsReport>,
     /// Parts were asked for and have not come back.
-    pub parts_pending: bool,
-    pub training: TrainState,
+    parts_pending: bool,
+    training: TrainState,
+    /// The convergence task's lowest reachable loss; None for an image suite.
+    loss_floor: Option<f64>,
 }
 
 impl App {
-    pub fn new(suite: Suite, backend: Backend) -> Result<Self, crate::cost::CountError> {
+    /// The app of a live engine on `backend`, measuring on `host`.
+    pub fn new(
+        suite: Suite,
+        backend: Backend,
+        host: Host,
+    ) -> Result<Self, crate::cost::CountError> {
         let report = ModelsReport::new(&suite)?;
         let table = report.table();
         let analytic = report.variants;
         Ok(Self {
             table,
             batch: suite.workload.batch,
+            loss_floor: crate::train::loss_floor(&suite.workload),
             suite,
             backend,
             paused: false,
@@ -175,7 +141,7 @@ impl App {
             summary: None,
             history: History::default(),
             should_quit: false,
-            host: Host::unknown(),
+            host,
             watching: None,
             pipeline: PipelineState::default(),
             sweep: SweepState::default(),
@@ -183,6 +149,111 @@ impl App {
             parts_pending: false,
             training: TrainState::default(),
         })
+    }
+
+    /// The app that replays a run recorded on `host`, read from `origin`: nothing to steer.
+    pub fn watching(
+        suite: Suite,
+        host: Host,
+        origin: String,
+    ) -> Result<Self, crate::cost::CountError> {
+        let mut app = Self::new(suite, Backend::Ndarray, host)?;
+        app.watching = Some(origin);
+        Ok(app)
+    }
+
+    pub fn suite(&self) -> &Suite {
+        &self.suite
+    }
+
+    /// The backend asked for last; the summary says which one is measured.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn batch(&self) -> usize {
+        self.batch
+    }
+
+    pub fn paused(&self) -> bool {
+        self.paused
+    }
+
+    pub fn view(&self) -> View {
+        self.view
+    }
+
+    pub fn show_help(&self) -> bool {
+        self.show_help
+    }
+
+    pub fn message(&self) -> Option<&Message> {
+        self.message.as_ref()
+    }
+
+    /// Index of the focused variant in [`App::analytic`].
+    pub fn focus(&self) -> usize {
+        self.focus
+    }
+
+    /// Each variant's analytic figures at the current batch, baseline first.
+    pub fn analytic(&self) -> &[VariantCost] {
+        &self.analytic
+    }
+
+    /// The engine's latest summary.
+    pub fn summary(&self) -> Option<&Summary> {
+        self.summary.as_ref()
+    }
+
+    /// The Compare table: analytic rows, and measured ones once a summary came.
+    pub fn table(&self) -> &IndicatorTable {
+        &self.table
+    }
+
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+
+    pub fn should_quit(&self) -> bool {
+        self.should_quit
+    }
+
+    /// The machine the figures come from.
+    pub fn host(&self) -> &Host {
+        &self.host
+    }
+
+    /// Where the watched run is read from; None for a live engine.
+    pub fn watched(&self) -> Option<&str> {
+        self.watching.as_deref()
+    }
+
+    pub fn pipeline(&self) -> &PipelineState {
+        &self.pipeline
+    }
+
+    pub fn sweep(&self) -> &SweepState {
+        &self.sweep
+    }
+
+    /// The focused variant's parts, timed alone.
+    pub fn parts(&self) -> Option<&PartsReport> {
+        self.parts.as_ref()
+    }
+
+    /// Parts were asked for and have not come back.
+    pub fn parts_pending(&self) -> bool {
+        self.parts_pending
+    }
+
+    pub fn training(&self) -> &TrainState {
+        &self.training
+    }
+
+    /// The convergence task's lowest reachable loss; None for an image suite.
+    pub fn loss_floor(&self) -> Option<f64> {
+        self.loss_floor
     }
 
     pub fn focused_name(&self) -> &str {
@@ -233,8 +304,7 @@ impl App {
                 vec![]
             }
             Action::NextView => {
-                let i = View::ALL.iter().position(|v| *v == self.view).unwrap_or(0);
-                self.show(View::ALL[(i + 1) % View::ALL.len()]);
+                self.show(self.view.next());
                 self.measure_for_view()
             }
             Action::ShowView(view) => {
@@ -409,7 +479,7 @@ impl App {
                 }
                 self.summary = Some(*summary);
                 // The table costs a cost-model pass per variant: only while it is on screen.
-                if self.view.uses_table() {
+                if self.view.needs() == Needs::Table {
                     self.refresh_table();
                 }
             }
@@ -420,8 +490,9 @@ impl App {
                         self.batch = self.sweep.restore;
                         let flips = self.sweep.report().map_or(0, |r| r.flips.len());
                         self.info(format!(
-                            "sweep done: {} batch sizes, {flips} ranking flips (view 6)",
-                            self.sweep.points.len()
+                            "sweep done: {} batch sizes, {flips} ranking flips (view {})",
+                            self.sweep.points.len(),
+                            View::Sweep.number()
                         ));
                     }
                 }
@@ -448,8 +519,9 @@ impl App {
                 if self.training.started && self.training.waiting.is_empty() {
                     let reached = self.training.runs.iter().filter(|r| r.reached).count();
                     self.info(format!(
-                        "training done: {reached} of {} variants reached the target (view 8)",
-                        self.analytic.len()
+                        "training done: {reached} of {} variants reached the target (view {})",
+                        self.analytic.len(),
+                        View::Train.number()
                     ));
                 }
             }
@@ -483,31 +555,41 @@ impl App {
 
     fn show(&mut self, view: View) {
         self.view = view;
-        if view.uses_table() {
+        if view.needs() == Needs::Table {
             self.refresh_table();
         }
     }
 
-    /// The Compare table from the latest summary, or the analytic rows alone before one came.
+    /// The Compare table from the latest summary and the analytic figures already held; a
+    /// cost-model pass only while the engine has not reached the batch asked for yet.
     fn refresh_table(&mut self) {
         let Some(summary) = &self.summary else {
             return;
         };
-        let host = self.host.clone();
-        if let Ok((_, table)) =
-            Snapshot::with_table(&self.suite, summary, host, SystemTime::UNIX_EPOCH)
-        {
-            self.table = table;
-        }
+        let mut suite = self.suite.clone();
+        suite.workload.batch = summary.batch;
+        let fresh;
+        let analytic = if summary.batch == self.batch {
+            &self.analytic
+        } else {
+            match ModelsReport::new(&suite) {
+                Ok(report) => {
+                    fresh = report.variants;
+                    &fresh
+                }
+                Err(_) => return,
+            }
+        };
+        self.table = compare_table(&suite, &pair(analytic, summary), summary.into());
     }
 
     /// Asks for what the view on screen needs and does not have: the focused variant's
     /// pipeline stages, or its parts for the roofline.
     fn measure_for_view(&mut self) -> Vec<Effect> {
-        match self.view {
-            View::Roofline => self.measure_parts_if_needed(),
-            View::Pipeline => self.measure_stages_if_needed(),
-            _ => vec![],
+        match self.view.needs() {
+            Needs::Parts => self.measure_parts_if_needed(),
+            Needs::Stages => self.measure_stages_if_needed(),
+            Needs::Summaries | Needs::Table => vec![],
         }
     }
 
@@ -553,7 +635,7 @@ impl App {
     /// The current figures as a snapshot taken at `now`; None before the first summary.
     pub fn snapshot(&self, now: SystemTime) -> Option<Result<Snapshot, crate::cost::CountError>> {
         self.summary.as_ref().map(|s| {
-            let mut snapshot = self.snapshot_of(s, now)?;
+            let mut snapshot = Snapshot::new(&self.suite, s, self.host.clone(), now)?;
             snapshot.pipeline = self.pipeline.latencies.clone().map(|l| {
                 let mut counts = SNAPSHOT_MICRO_BATCHES.to_vec();
                 if !counts.contains(&self.pipeline.micro_batches) {
@@ -572,14 +654,6 @@ impl App {
         })
     }
 
-    fn snapshot_of(
-        &self,
-        summary: &Summary,
-        now: SystemTime,
-    ) -> Result<Snapshot, crate::cost::CountError> {
-        Snapshot::new(&self.suite, summary, self.host.clone(), now)
-    }
-
     /// What the Roofline view draws: every measured variant and the focused one's parts, from
     /// the analytic figures already held (no snapshot is built per frame). None before the
     /// peaks, or while the analytic figures are at a batch the engine has not reached yet.
@@ -588,15 +662,11 @@ impl App {
         if summary.batch != self.batch {
             return None;
         }
-        let models = self.analytic.iter().filter_map(|a| {
-            let m = summary.variants.iter().find(|v| v.name == a.name)?;
-            Some((a.name.as_str(), &a.cost.totals, m.flops_per_s))
-        });
         let parts = self.parts.as_ref().filter(|p| p.backend == summary.backend);
         Some(crate::roofline::Roofline::of_models(
             summary.backend,
             summary.peaks?,
-            models,
+            &pair(&self.analytic, summary),
             parts,
         ))
     }

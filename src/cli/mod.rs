@@ -1,12 +1,26 @@
-//! The command line: the commands, their options, and how each failure maps to an exit code.
-//! `measure` holds the commands that measure (pipeline, sweep, roofline, train), `documents`
-//! the ones that print tables and snapshots (models, bench, report, diff).
+//! The command line: the commands, and how each failure maps to an exit code. Each command is
+//! one file with its options and its run; `args` holds the options several share. A new
+//! command is its file and its line in [`Command`].
 
 mod args;
-mod documents;
-mod measure;
+mod bench;
+mod diff;
+mod models;
+mod pipeline;
+mod report;
+mod roofline;
+mod sweep;
+mod train;
 
 pub use args::*;
+pub use bench::BenchArgs;
+pub use diff::DiffArgs;
+pub use models::ModelsArgs;
+pub use pipeline::PipelineArgs;
+pub use report::{Plot, ReportArgs};
+pub use roofline::RooflineArgs;
+pub use sweep::SweepArgs;
+pub use train::TrainArgs;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -18,8 +32,6 @@ use crate::engine::EngineConfig;
 use crate::snapshot::Snapshot;
 use crate::spec::{self, BUILTIN_SUITES, SpecError, Suite};
 use crate::units;
-use documents::{bench, diff, models, report};
-use measure::{pipeline, roofline, sweep, train};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -40,10 +52,7 @@ pub struct Cli {
 #[derive(Debug, clap::Args)]
 pub struct TuiArgs {
     #[command(flatten)]
-    pub suite: SuiteArgs,
-    /// ndarray, flex, wgpu, wgpu:cpu, wgpu:discrete:N or wgpu:integrated:N.
-    #[arg(long, short, default_value = "ndarray")]
-    pub backend: Backend,
+    pub on: Selection,
     /// Folder that `s` writes snapshots into.
     #[arg(long, default_value = "effprof-snapshots")]
     pub out_dir: PathBuf,
@@ -145,14 +154,14 @@ impl From<SpecError> for CliError {
 
 pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
-        Some(Command::Models(args)) => models(args),
-        Some(Command::Bench(args)) => bench(args),
-        Some(Command::Pipeline(args)) => pipeline(args),
-        Some(Command::Sweep(args)) => sweep(args),
-        Some(Command::Roofline(args)) => roofline(args),
-        Some(Command::Train(args)) => train(args),
-        Some(Command::Report(args)) => report(args),
-        Some(Command::Diff(args)) => diff(args),
+        Some(Command::Models(args)) => models::run(args),
+        Some(Command::Bench(args)) => bench::run(args),
+        Some(Command::Pipeline(args)) => pipeline::run(args),
+        Some(Command::Sweep(args)) => sweep::run(args),
+        Some(Command::Roofline(args)) => roofline::run(args),
+        Some(Command::Train(args)) => train::run(args),
+        Some(Command::Report(args)) => report::run(args),
+        Some(Command::Diff(args)) => diff::run(args),
         Some(Command::View(args)) => view(args),
         None => interactive(cli.tui),
     }
@@ -162,21 +171,19 @@ fn interactive(args: TuiArgs) -> Result<(), CliError> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() {
         eprintln!("effprof: stdout is not a terminal; running `effprof bench` instead");
-        return bench(BenchArgs {
-            suite: args.suite,
-            variants: Vec::new(),
-            backend: args.backend,
+        return bench::run(BenchArgs {
+            on: args.on,
             batch: None,
             duration: 10.0,
             iters: None,
-            format: BenchFormat::Table,
+            format: crate::document::Format::Table,
             out: None,
             export: None,
         });
     }
-    let suite = spec::load_suite(&args.suite.suite)?;
-    let limit = memory_limit(&args.suite);
-    let mut config = EngineConfig::new(suite, args.backend, limit);
+    let suite = select_variants(spec::load_suite(&args.on.suite.suite)?, &args.on.variants)?;
+    let limit = memory_limit(&args.on.suite);
+    let mut config = EngineConfig::new(suite, args.on.backend, limit);
     // The screen stays useful without the backend asked for: it says why and measures on the CPU.
     config.fallback = Some(Backend::Ndarray);
     crate::tui::run(config, args.out_dir).map_err(CliError::Other)
@@ -184,9 +191,9 @@ fn interactive(args: TuiArgs) -> Result<(), CliError> {
 
 fn view(args: ViewArgs) -> Result<(), CliError> {
     let stream = if args.stream == "-" {
-        crate::tui::StreamSource::stdin()
+        crate::stream::StreamSource::stdin()
     } else {
-        crate::tui::StreamSource::file(std::path::Path::new(&args.stream))
+        crate::stream::StreamSource::file(std::path::Path::new(&args.stream))
     }
     .map_err(|e| CliError::Usage(e.to_string()))?;
     crate::tui::view(stream, args.out_dir).map_err(CliError::Other)
@@ -217,12 +224,16 @@ pub(super) fn positive(flag: &str, value: f64) -> Result<(), CliError> {
     }
 }
 
-/// Pretty JSON ending in a newline.
-pub(super) fn pretty_json(value: &impl serde::Serialize) -> Result<String, CliError> {
-    let mut s = serde_json::to_string_pretty(value)
-        .map_err(|e| color_eyre::eyre::eyre!("cannot write JSON: {e}"))?;
-    s.push('\n');
-    Ok(s)
+/// `doc`, about the suite named `suite`, in `format`, written to `out` or standard output.
+pub(super) fn write_document<D: crate::document::Document>(
+    doc: &D,
+    format: crate::document::Format,
+    suite: &str,
+    out: Option<&PathBuf>,
+) -> Result<(), CliError> {
+    let text = crate::document::render(doc, format, suite)
+        .map_err(|e| CliError::Other(color_eyre::eyre::eyre!(e)))?;
+    emit(&text, out)
 }
 
 pub(super) fn load_snapshot(path: &std::path::Path) -> Result<Snapshot, CliError> {

@@ -4,7 +4,7 @@
 //! reads and writes. Every convolution has stride 1 and "same" padding, and no bias.
 
 use super::DTYPE_BYTES;
-use super::layers::{LayerCost, LayerKind, OpCounts};
+use super::row::{LayerCost, LayerKind, OpCounts, Row};
 use crate::arch::{ConvKind, ConvSpec, ImageWorkload};
 
 /// One convolution's counts on `n` images of `hw` pixels.
@@ -23,12 +23,13 @@ impl Conv {
     fn counts(&self, n: u64, hw: u64) -> OpCounts {
         let flops = 2 * n * hw * self.k * self.k * self.cout * self.cin / self.groups;
         OpCounts {
-            flops_dense: flops,
-            flops_useful: flops,
-            flops_executed: flops,
             weight_bytes: self.params() * DTYPE_BYTES,
-            act_read_bytes: n * self.cin * hw * DTYPE_BYTES,
-            act_written_bytes: n * self.cout * hw * DTYPE_BYTES,
+            ..[
+                OpCounts::flops(flops),
+                OpCounts::memory(n * self.cin * hw, n * self.cout * hw),
+            ]
+            .into_iter()
+            .sum()
         }
     }
 }
@@ -56,25 +57,13 @@ fn unit(kind: ConvKind, width: u64) -> Vec<Conv> {
     }
 }
 
-fn elementwise(reads: u64, writes: u64) -> OpCounts {
-    OpCounts {
-        act_read_bytes: reads * DTYPE_BYTES,
-        act_written_bytes: writes * DTYPE_BYTES,
-        ..OpCounts::default()
-    }
-}
-
+/// A layer that owns `params` (all active) and holds at most `peak` activation elements.
 fn row(name: String, kind: LayerKind, params: u64, counts: OpCounts, peak: u64) -> LayerCost {
-    LayerCost {
-        name,
-        kind,
-        params,
-        params_active: params,
-        param_bytes: params * DTYPE_BYTES,
-        shared_with: None,
-        counts,
-        activation_peak_bytes: peak * DTYPE_BYTES,
-    }
+    let mut row = Row::new(name, kind);
+    row.op(counts)
+        .params(params, params, params * DTYPE_BYTES)
+        .peak(peak);
+    row.finish()
 }
 
 /// Per layer: the stem, each residual block, and the pooled classifier.
@@ -95,7 +84,7 @@ pub fn conv_layer_costs(spec: &ConvSpec, w: &ImageWorkload) -> Vec<LayerCost> {
         "stem".into(),
         LayerKind::Conv,
         stem.params(),
-        [stem.counts(n, hw), elementwise(map, map)]
+        [stem.counts(n, hw), OpCounts::memory(map, map)]
             .into_iter()
             .sum(),
         n * w.in_channels as u64 * hw + map,
@@ -106,9 +95,9 @@ pub fn conv_layer_costs(spec: &ConvSpec, w: &ImageWorkload) -> Vec<LayerCost> {
         let params = convs.iter().map(Conv::params).sum();
         let mut counts: Vec<OpCounts> = convs.iter().map(|c| c.counts(n, hw)).collect();
         // ReLU after the first unit; the residual add; ReLU after it.
-        counts.push(elementwise(map, map));
-        counts.push(elementwise(2 * map, map));
-        counts.push(elementwise(map, map));
+        counts.push(OpCounts::memory(map, map));
+        counts.push(OpCounts::memory(2 * map, map));
+        counts.push(OpCounts::memory(map, map));
         // The block's input (kept for the residual), and two maps in flight.
         rows.push(row(
             format!("block{b}"),
@@ -122,12 +111,13 @@ pub fn conv_layer_costs(spec: &ConvSpec, w: &ImageWorkload) -> Vec<LayerCost> {
     let classes = w.classes as u64;
     let head_params = width * classes + classes;
     let head = OpCounts {
-        flops_dense: 2 * n * width * classes,
-        flops_useful: 2 * n * width * classes,
-        flops_executed: 2 * n * width * classes,
         weight_bytes: head_params * DTYPE_BYTES,
-        act_read_bytes: (map + n * width) * DTYPE_BYTES,
-        act_written_bytes: (n * width + n * classes) * DTYPE_BYTES,
+        ..[
+            OpCounts::flops(2 * n * width * classes),
+            OpCounts::memory(map + n * width, n * width + n * classes),
+        ]
+        .into_iter()
+        .sum()
     };
     rows.push(row(
         "pool + head".into(),

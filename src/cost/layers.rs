@@ -1,94 +1,9 @@
-//! Per-layer counts. Each op adds its FLOPs and the bytes it reads and writes; a layer row is
-//! the sum of its ops.
+//! Per-layer counts of the transformer families. Each op adds its FLOPs and the bytes it
+//! reads and writes; a layer row is the sum of its ops.
 
-use serde::{Deserialize, Serialize};
-
+use super::row::{LayerCost, LayerKind, OpCounts, Row};
 use super::{DTYPE_BYTES, INDEX_BYTES, pruned_count};
 use crate::arch::{Dims, Family, Kernel, MoeSpec, PruneSpec, TokenWorkload};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LayerKind {
-    Embedding,
-    Attention,
-    Ffn,
-    Moe,
-    Norm,
-    Head,
-    /// A convolution (with its activation), or a residual block of them.
-    Conv,
-}
-
-/// FLOPs and bytes of one op or one layer.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OpCounts {
-    pub flops_dense: u64,
-    pub flops_useful: u64,
-    pub flops_executed: u64,
-    pub weight_bytes: u64,
-    pub act_read_bytes: u64,
-    pub act_written_bytes: u64,
-}
-
-impl std::iter::Sum for OpCounts {
-    fn sum<I: Iterator<Item = OpCounts>>(iter: I) -> Self {
-        iter.fold(OpCounts::default(), |mut acc, c| {
-            acc.add(c);
-            acc
-        })
-    }
-}
-
-impl OpCounts {
-    pub fn mem_access_bytes(&self) -> u64 {
-        self.weight_bytes + self.act_read_bytes + self.act_written_bytes
-    }
-
-    fn add(&mut self, other: OpCounts) {
-        self.flops_dense += other.flops_dense;
-        self.flops_useful += other.flops_useful;
-        self.flops_executed += other.flops_executed;
-        self.weight_bytes += other.weight_bytes;
-        self.act_read_bytes += other.act_read_bytes;
-        self.act_written_bytes += other.act_written_bytes;
-    }
-
-    /// An op with no FLOPs reading `read` and writing `written` activation elements.
-    fn memory(read: u64, written: u64) -> Self {
-        OpCounts {
-            act_read_bytes: read * DTYPE_BYTES,
-            act_written_bytes: written * DTYPE_BYTES,
-            ..Default::default()
-        }
-    }
-
-    /// The same FLOPs under all three counts.
-    fn flops(flops: u64) -> Self {
-        OpCounts {
-            flops_dense: flops,
-            flops_useful: flops,
-            flops_executed: flops,
-            ..Default::default()
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct LayerCost {
-    /// `embedding`, `layer3.attention`, `layer3.moe`, `final_norm`, `head`.
-    pub name: String,
-    pub kind: LayerKind,
-    /// Parameters this row owns (0 for a row that reuses a shared layer's weights).
-    pub params: u64,
-    pub params_active: u64,
-    pub param_bytes: u64,
-    /// The row whose weights this one reuses (Universal Transformer).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shared_with: Option<String>,
-    #[serde(flatten)]
-    pub counts: OpCounts,
-    pub activation_peak_bytes: u64,
-}
 
 /// Sizes of the workload and variant, as u64 so products cannot wrap (the caller has bounded
 /// them).
@@ -100,52 +15,6 @@ struct Shape {
     h: u64,
     f: u64,
     v: u64,
-}
-
-/// One layer under construction.
-struct Row {
-    cost: LayerCost,
-}
-
-impl Row {
-    fn new(name: String, kind: LayerKind) -> Self {
-        Row {
-            cost: LayerCost {
-                name,
-                kind,
-                params: 0,
-                params_active: 0,
-                param_bytes: 0,
-                shared_with: None,
-                counts: OpCounts::default(),
-                activation_peak_bytes: 0,
-            },
-        }
-    }
-
-    fn op(&mut self, counts: OpCounts) -> &mut Self {
-        self.cost.counts.add(counts);
-        self
-    }
-
-    /// Parameters owned by this row: `total` as PyTorch counts them, `active` per token,
-    /// `bytes` as stored.
-    fn params(&mut self, total: u64, active: u64, bytes: u64) -> &mut Self {
-        self.cost.params += total;
-        self.cost.params_active += active;
-        self.cost.param_bytes += bytes;
-        self
-    }
-
-    fn peak(&mut self, elements: u64) -> &mut Self {
-        self.cost.activation_peak_bytes =
-            self.cost.activation_peak_bytes.max(elements * DTYPE_BYTES);
-        self
-    }
-
-    fn finish(self) -> LayerCost {
-        self.cost
-    }
 }
 
 /// A Linear(d_in, d_out) applied to `rows` rows, dense or pruned; adds FLOPs, traffic and

@@ -9,10 +9,11 @@
 mod conv;
 mod conventions;
 mod layers;
+mod row;
 
 pub use conv::conv_layer_costs;
 pub use conventions::CONVENTIONS;
-pub use layers::{LayerCost, LayerKind, OpCounts};
+pub use row::{LayerCost, LayerKind, OpCounts};
 
 use serde::{Deserialize, Serialize};
 

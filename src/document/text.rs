@@ -22,6 +22,32 @@ pub fn text_table<T: Into<comfy_table::Cell>>(
     table
 }
 
+/// `table` and what is said under it: on a terminal, `legend` (what its marks mean) and then
+/// each note on its own line; in Markdown, the notes as a list.
+pub fn table_with_notes(
+    table: &Table,
+    legend: Option<&str>,
+    notes: &[String],
+    markdown: bool,
+) -> String {
+    let mut out = table.to_string();
+    out.push('\n');
+    if markdown {
+        if !notes.is_empty() {
+            out.push('\n');
+        }
+        for note in notes {
+            out.push_str(&format!("- {note}\n"));
+        }
+        return out;
+    }
+    if let Some(legend) = legend {
+        out.push_str(legend);
+        out.push('\n');
+    }
+    with_lines(out, notes)
+}
+
 /// What a CSV writer into memory wrote, as text.
 pub fn csv_text(w: csv::Writer<Vec<u8>>) -> Result<String, csv::Error> {
     let bytes = w.into_inner().map_err(|e| e.into_error())?;
@@ -51,6 +77,15 @@ pub fn ratio_text(r: f64) -> String {
     } else {
         format!("{r:.4}x")
     }
+}
+
+/// `text` with `lines` after it, one per line: notes such as the variants a command skipped.
+pub fn with_lines(mut text: String, lines: &[String]) -> String {
+    for line in lines {
+        text.push_str(line);
+        text.push('\n');
+    }
+    text
 }
 
 #[cfg(test)]

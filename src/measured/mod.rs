@@ -9,6 +9,8 @@ mod summary;
 mod sweep;
 
 pub use peaks::Peaks;
+#[cfg(test)]
+pub(crate) use peaks::TEST_PEAKS;
 pub use process::ProcessMemory;
 pub use routing::RoutingStats;
 pub use summary::{DeviceMemory, Flag, Phase, Summary, VariantSummary};

@@ -200,12 +200,7 @@ mod tests {
         }
     }
 
-    const PEAKS: Peaks = Peaks {
-        flops_per_s: 100e9,
-        matmul_size: 1024,
-        bytes_per_s: 10e9,
-        copy_bytes: 1 << 28,
-    };
+    use crate::measured::TEST_PEAKS as PEAKS;
 
     #[test]
     fn a_measurement_above_the_peak_is_implausible() {

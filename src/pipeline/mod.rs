@@ -2,11 +2,15 @@
 //! measured, and GPipe and 1F1B steps simulated from them (bubble, step time, throughput).
 
 mod measure;
+mod plot;
 mod report;
 mod schedule;
 
 pub use measure::{StageLatencies, measure_stages, split_layers};
-pub use report::{Mode, PipelinePoint, PipelineReport, stage_line, to_csv, to_markdown, to_text};
+pub use plot::pipeline_svg;
+pub use report::{
+    Mode, PipelinePoint, PipelineReport, PipelineRun, stage_line, to_csv, to_markdown, to_text,
+};
 pub use schedule::{Pass, Schedule, Slot, Timeline, simulate, textbook_bubble};
 
 /// The most micro-batches per step effprof simulates: a timeline holds a slot per stage,

@@ -171,13 +171,9 @@ pub fn to_text(reports: &[PipelineReport], width: Option<u16>) -> String {
     for column in table.column_iter_mut().skip(4) {
         column.set_cell_alignment(CellAlignment::Right);
     }
-    let mut out = table.to_string();
-    out.push_str("\nbubble: idle share of stage-time, simulated from the measured stages; textbook: (p - 1) / (m + p - 1) for equal stages\nin flight: micro-batches whose activations one stage holds at once\n");
-    for r in reports {
-        out.push_str(&stage_line(&r.stages));
-        out.push('\n');
-    }
-    out
+    let legend = "bubble: idle share of stage-time, simulated from the measured stages; textbook: (p - 1) / (m + p - 1) for equal stages\nin flight: micro-batches whose activations one stage holds at once";
+    let stages: Vec<String> = reports.iter().map(|r| stage_line(&r.stages)).collect();
+    crate::document::table_with_notes(&table, Some(legend), &stages, false)
 }
 
 pub fn to_markdown(reports: &[PipelineReport]) -> String {
@@ -187,12 +183,8 @@ pub fn to_markdown(reports: &[PipelineReport]) -> String {
             table.add_row(cells(r, p));
         }
     }
-    let mut out = table.to_string();
-    out.push_str("\n\n");
-    for r in reports {
-        out.push_str(&format!("- {}\n", stage_line(&r.stages)));
-    }
-    out
+    let stages: Vec<String> = reports.iter().map(|r| stage_line(&r.stages)).collect();
+    crate::document::table_with_notes(&table, None, &stages, true)
 }
 
 pub fn to_csv(reports: &[PipelineReport]) -> Result<String, csv::Error> {
@@ -262,5 +254,37 @@ mod tests {
             (Schedule::OneFOneB, 2)
         );
         assert_eq!(r.points[4].peak_in_flight, 4);
+    }
+}
+
+/// What `effprof pipeline` writes: every variant's stages on one backend, and the variants or
+/// stage counts it skipped, with why.
+#[derive(Clone, Debug)]
+pub struct PipelineRun {
+    pub backend: crate::backend::Backend,
+    pub reports: Vec<PipelineReport>,
+    pub skipped: Vec<String>,
+}
+
+impl crate::document::Document for PipelineRun {
+    fn text(&self) -> String {
+        crate::document::with_lines(to_text(&self.reports, None), &self.skipped)
+    }
+    fn markdown(&self) -> String {
+        crate::document::with_lines(to_markdown(&self.reports), &self.skipped)
+    }
+    fn csv(&self) -> Result<String, csv::Error> {
+        to_csv(&self.reports)
+    }
+    fn json(&self, suite: &str) -> Result<String, serde_json::Error> {
+        crate::document::envelope(
+            "effprof.pipeline/1",
+            suite,
+            [
+                ("backend", serde_json::to_value(self.backend)?),
+                ("reports", serde_json::to_value(&self.reports)?),
+                ("skipped", serde_json::to_value(&self.skipped)?),
+            ],
+        )
     }
 }

@@ -1,9 +1,11 @@
 //! Tables and documents made from a suite's figures, for the terminal, Markdown, CSV and JSON.
 
+mod compare;
 mod models;
 mod ranks;
 mod table;
 
-pub use models::{ModelsReport, VariantCost, analytic_table};
+pub use compare::{Compared, Provenance, compare_table, pair};
+pub use models::{ModelsDocument, ModelsReport, VariantCost, analytic_table};
 pub use ranks::{RANKED, Ranks, kendall_tau_b, rank};
 pub use table::{Better, Cell, IndicatorTable, Row, Source};

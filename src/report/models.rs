@@ -70,6 +70,35 @@ impl ModelsReport {
     }
 }
 
+/// What `effprof models` writes: the report, and its table with the command's own notes.
+pub struct ModelsDocument {
+    pub report: ModelsReport,
+    pub table: IndicatorTable,
+}
+
+impl crate::document::Document for ModelsDocument {
+    fn text(&self) -> String {
+        let suite = &self.report.suite;
+        format!(
+            "suite {} ({}): {}\n{}",
+            suite.name,
+            suite.source,
+            suite.description,
+            self.table.to_text(None)
+        )
+    }
+    fn markdown(&self) -> String {
+        self.table.to_markdown()
+    }
+    fn csv(&self) -> Result<String, csv::Error> {
+        self.table.to_csv()
+    }
+    /// The report is its own document (`effprof.models/1`), its suite inside.
+    fn json(&self, _suite: &str) -> Result<String, serde_json::Error> {
+        serde_json::to_string_pretty(&self.report)
+    }
+}
+
 /// The analytic rows of `variants` (baseline first) on `suite`'s workload, with the matches
 /// and the workload as notes.
 pub fn analytic_table(suite: &Suite, vs: &[&VariantCost]) -> IndicatorTable {

@@ -5,7 +5,7 @@
 use comfy_table::CellAlignment;
 use serde::Serialize;
 
-use crate::document::{csv_text, format_number, ratio_text, text_table};
+use crate::document::{csv_text, format_number, ratio_text, table_with_notes, text_table};
 
 /// Which direction of an indicator is cheaper.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -148,13 +148,8 @@ impl IndicatorTable {
         for column in table.column_iter_mut().skip(1) {
             column.set_cell_alignment(CellAlignment::Right);
         }
-        let mut out = table.to_string();
-        out.push_str("\n* best of the row; (ratio) to the baseline\n");
-        for note in &self.notes {
-            out.push_str(note);
-            out.push('\n');
-        }
-        out
+        let legend = "* best of the row; (ratio) to the baseline";
+        table_with_notes(&table, Some(legend), &self.notes, false)
     }
 
     /// GitHub-flavoured Markdown; the best value of each row in bold.
@@ -172,15 +167,7 @@ impl IndicatorTable {
             }));
             table.add_row(cells);
         }
-        let mut out = table.to_string();
-        out.push('\n');
-        if !self.notes.is_empty() {
-            out.push('\n');
-            for note in &self.notes {
-                out.push_str(&format!("- {note}\n"));
-            }
-        }
-        out
+        table_with_notes(&table, None, &self.notes, true)
     }
 
     /// One row per variant and indicator:

@@ -3,8 +3,12 @@
 //! the ridge a part is memory-bound: more FLOPs would not have cost time, fewer bytes would.
 
 mod measure;
+mod plot;
 
 pub use measure::{PartTiming, PartsReport, measure_parts};
+pub use plot::roofline_svg;
+
+use crate::document::{Document, Format, PLOTTED, envelope};
 
 use serde::{Deserialize, Serialize};
 
@@ -108,17 +112,19 @@ impl Roofline {
 
     /// Whole models placed by their analytic intensity and measured FLOP/s (those without a
     /// measurement are left out), and the measured parts of one beside them.
-    pub fn of_models<'a>(
+    pub fn of_models(
         backend: crate::backend::Backend,
         peaks: Peaks,
-        models: impl Iterator<Item = (&'a str, &'a crate::cost::Totals, Option<f64>)>,
+        models: &[crate::report::Compared<'_>],
         parts: Option<&PartsReport>,
     ) -> Self {
         let mut points: Vec<RooflinePoint> = models
-            .filter_map(|(name, t, flops_per_s)| {
-                let seconds = t.flops_executed as f64 / flops_per_s?;
+            .iter()
+            .filter_map(|m| {
+                let t = &m.analytic.cost.totals;
+                let seconds = t.flops_executed as f64 / m.measured.flops_per_s?;
                 RooflinePoint::place(
-                    name,
+                    &m.analytic.name,
                     "model",
                     t.flops_executed,
                     t.mem_access_bytes,
@@ -216,16 +222,31 @@ impl Roofline {
     }
 }
 
+impl Document for Roofline {
+    const FORMATS: &'static [Format] = PLOTTED;
+    fn text(&self) -> String {
+        self.to_text(false)
+    }
+    fn markdown(&self) -> String {
+        self.to_text(true)
+    }
+    fn csv(&self) -> Result<String, csv::Error> {
+        self.to_csv()
+    }
+    fn json(&self, suite: &str) -> Result<String, serde_json::Error> {
+        let roofline = serde_json::to_value(self)?;
+        envelope("effprof.roofline/1", suite, [("roofline", roofline)])
+    }
+    fn svg(&self) -> Option<Result<String, String>> {
+        Some(roofline_svg(self))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const PEAKS: Peaks = Peaks {
-        flops_per_s: 100e9,
-        matmul_size: 1024,
-        bytes_per_s: 10e9,
-        copy_bytes: 1 << 28,
-    };
+    use crate::measured::TEST_PEAKS as PEAKS;
 
     #[test]
     fn roofs_ridge_and_placement() {

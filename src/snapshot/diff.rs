@@ -5,7 +5,7 @@ use comfy_table::CellAlignment;
 use serde::Serialize;
 
 use super::Snapshot;
-use crate::document::{format_number, ratio_text, text_table};
+use crate::document::{format_number, ratio_text, table_with_notes, text_table};
 use crate::report::{Better, Cell, Row, kendall_tau_b, rank};
 
 #[derive(Clone, Debug, Serialize)]
@@ -189,13 +189,9 @@ impl Diff {
         for column in table.column_iter_mut().skip(1) {
             column.set_cell_alignment(CellAlignment::Right);
         }
-        let mut out = table.to_string();
-        out.push_str("\nratio B / A per variant; CHANGED: the variants rank differently under this indicator\n");
-        for n in self.notes() {
-            out.push_str(&n);
-            out.push('\n');
-        }
-        out
+        let legend =
+            "ratio B / A per variant; CHANGED: the variants rank differently under this indicator";
+        table_with_notes(&table, Some(legend), &self.notes(), false)
     }
 
     pub fn to_markdown(&self) -> String {
@@ -208,12 +204,7 @@ impl Diff {
             }
             table.add_row(cells.into_iter().map(|c| c.replace('|', "\\|")));
         }
-        let mut out = table.to_string();
-        out.push_str("\n\n");
-        for n in self.notes() {
-            out.push_str(&format!("- {n}\n"));
-        }
-        out
+        table_with_notes(&table, None, &self.notes(), true)
     }
 
     /// One row per variant and indicator: `variant,indicator,unit,a,b,ratio,ranking_changed`.
@@ -279,6 +270,22 @@ fn order(variants: &[String], values: &[Option<f64>]) -> String {
         out.push_str(v);
     }
     out
+}
+
+impl crate::document::Document for Diff {
+    fn text(&self) -> String {
+        self.to_text(None)
+    }
+    fn markdown(&self) -> String {
+        self.to_markdown()
+    }
+    fn csv(&self) -> Result<String, csv::Error> {
+        self.to_csv()
+    }
+    /// The diff is its own document: it names both snapshots, whatever their suites.
+    fn json(&self, _suite: &str) -> Result<String, serde_json::Error> {
+        serde_json::to_string_pretty(self)
+    }
 }
 
 #[cfg(test)]

@@ -100,6 +100,24 @@ impl Snapshot {
     }
 }
 
+/// A snapshot's figures as `report` and `bench` print them; its plots are chosen apart (see
+/// `report --plot`).
+impl crate::document::Document for Snapshot {
+    fn text(&self) -> String {
+        self.to_text(None)
+    }
+    fn markdown(&self) -> String {
+        self.to_markdown()
+    }
+    fn csv(&self) -> Result<String, csv::Error> {
+        self.to_csv()
+    }
+    /// A snapshot is its own document (`effprof.snapshot/N`), its suite inside.
+    fn json(&self, _suite: &str) -> Result<String, serde_json::Error> {
+        serde_json::to_string_pretty(self)
+    }
+}
+
 /// Written besides [`FILES`] when the snapshot has pipeline figures.
 pub const PIPELINE_FILE: &str = "pipeline.svg";
 /// Written besides [`FILES`] when the snapshot has a sweep.
@@ -132,25 +150,25 @@ pub fn render_set(
     if let Some(p) = &snapshot.pipeline {
         files.push((
             PIPELINE_FILE,
-            super::plot::pipeline_svg(p).map_err(render(PIPELINE_FILE))?,
+            crate::pipeline::pipeline_svg(p).map_err(render(PIPELINE_FILE))?,
         ));
     }
     if let Some(s) = &snapshot.sweep {
         files.push((
             SWEEP_FILE,
-            super::plot::sweep_svg(s).map_err(render(SWEEP_FILE))?,
+            crate::sweep::sweep_svg(s).map_err(render(SWEEP_FILE))?,
         ));
     }
     if let Some(runs) = &snapshot.training {
         files.push((
             TRAIN_FILE,
-            super::plot::train_svg(runs).map_err(render(TRAIN_FILE))?,
+            crate::train::train_svg(runs).map_err(render(TRAIN_FILE))?,
         ));
     }
     if let Some(r) = snapshot.roofline().filter(|r| !r.points.is_empty()) {
         files.push((
             ROOFLINE_FILE,
-            super::plot::roofline_svg(&r).map_err(render(ROOFLINE_FILE))?,
+            crate::roofline::roofline_svg(&r).map_err(render(ROOFLINE_FILE))?,
         ));
     }
     Ok(files)

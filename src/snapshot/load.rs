@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use super::{SCHEMA, SCHEMA_NAME, SCHEMA_VERSION, Snapshot};
+use crate::document::{SchemaProblem, read_schema};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
@@ -70,30 +71,22 @@ impl Snapshot {
             file: file.clone(),
             why,
         };
-        let schema = match value.get("schema") {
-            Some(serde_json::Value::String(s)) => s.clone(),
-            Some(_) => return Err(not("its `schema` is not a string".into())),
-            None if value.is_object() => return Err(not("it has no `schema` field".into())),
-            None => return Err(not("it is not a JSON object".into())),
-        };
-        let version = schema
-            .strip_prefix(SCHEMA_NAME)
-            .and_then(|v| v.strip_prefix('/'))
-            .ok_or_else(|| {
-                not(format!(
+        let schema = match read_schema(&value, SCHEMA_NAME, SCHEMA_VERSION) {
+            Ok(schema) => schema,
+            Err(SchemaProblem::Newer(schema)) => {
+                return Err(SnapshotError::Newer {
+                    file,
+                    schema,
+                    ours: env!("CARGO_PKG_VERSION"),
+                });
+            }
+            Err(SchemaProblem::OtherKind(schema)) => {
+                return Err(not(format!(
                     "its schema is `{schema}`; snapshots have `{SCHEMA_NAME}/N`"
-                ))
-            })?;
-        let version: u32 = version
-            .parse()
-            .map_err(|_| not(format!("its schema version `{version}` is not a number")))?;
-        if version > SCHEMA_VERSION {
-            return Err(SnapshotError::Newer {
-                file,
-                schema,
-                ours: env!("CARGO_PKG_VERSION"),
-            });
-        }
+                )));
+            }
+            Err(problem) => return Err(not(problem.why(SCHEMA_NAME))),
+        };
         let snapshot: Snapshot =
             serde_json::from_value(value).map_err(|e| SnapshotError::Schema {
                 file: file.clone(),

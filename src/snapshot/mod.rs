@@ -7,7 +7,6 @@ mod export;
 mod host;
 mod load;
 mod plot;
-mod table;
 pub mod time;
 
 pub use diff::{Diff, DiffRow};
@@ -16,7 +15,7 @@ pub use export::{
 };
 pub use host::Host;
 pub use load::SnapshotError;
-pub use plot::{pipeline_svg, relative_svg, roofline_svg, scatter_svg, sweep_svg, train_svg};
+pub use plot::{relative_svg, scatter_svg};
 
 use std::collections::BTreeMap;
 use std::time::SystemTime;
@@ -26,7 +25,9 @@ use serde::{Deserialize, Serialize};
 use crate::backend::Backend;
 use crate::cost::CONVENTIONS;
 use crate::measured::{DeviceMemory, Peaks, ProcessMemory, Summary, VariantSummary};
-use crate::report::{ModelsReport, Ranks, VariantCost};
+use crate::report::{
+    Compared, IndicatorTable, ModelsReport, Provenance, Ranks, VariantCost, compare_table, pair,
+};
 use crate::spec::Suite;
 
 /// The schema this effprof writes, and the newest it reads.
@@ -93,28 +94,14 @@ impl Snapshot {
         host: Host,
         created: SystemTime,
     ) -> Result<Self, crate::cost::CountError> {
-        Self::with_table(suite, summary, host, created).map(|(snapshot, _)| snapshot)
-    }
-
-    /// [`Snapshot::new`] and its side-by-side table, which the ranks are made from anyway.
-    pub fn with_table(
-        suite: &Suite,
-        summary: &Summary,
-        host: Host,
-        created: SystemTime,
-    ) -> Result<(Self, crate::report::IndicatorTable), crate::cost::CountError> {
         let mut at_batch = suite.clone();
         at_batch.workload.batch = summary.batch;
         let models = ModelsReport::new(&at_batch)?;
-        let variants = summary
-            .variants
-            .iter()
-            .filter_map(|m| {
-                let analytic = models.variants.iter().find(|a| a.name == m.name)?.clone();
-                Some(SnapshotVariant {
-                    analytic,
-                    measured: m.clone(),
-                })
+        let variants = pair(&models.variants, summary)
+            .into_iter()
+            .map(|c| SnapshotVariant {
+                analytic: c.analytic.clone(),
+                measured: c.measured.clone(),
             })
             .collect();
         let mut snapshot = Self {
@@ -144,9 +131,36 @@ impl Snapshot {
             parts: None,
             training: None,
         };
-        let table = snapshot.table();
-        snapshot.ranks = Ranks::from_table(&table);
-        Ok((snapshot, table))
+        snapshot.ranks = Ranks::from_table(&snapshot.table());
+        Ok(snapshot)
+    }
+
+    /// The side-by-side table of its figures: analytic rows, then measured ones.
+    pub fn table(&self) -> IndicatorTable {
+        compare_table(&self.suite, &self.compared(), self.provenance_of_figures())
+    }
+
+    fn compared(&self) -> Vec<Compared<'_>> {
+        self.variants
+            .iter()
+            .map(|v| Compared {
+                analytic: &v.analytic,
+                measured: &v.measured,
+            })
+            .collect()
+    }
+
+    fn provenance_of_figures(&self) -> Provenance<'_> {
+        Provenance {
+            backend: self.backend,
+            adapter: &self.adapter,
+            driver: &self.driver,
+            batch: self.batch,
+            peaks: self.peaks,
+            process: self.process,
+            device_memory: self.device_memory,
+            device_memory_na: self.device_memory_na.as_deref(),
+        }
     }
 
     /// `misnomer-wgpu-cpu-20261128T142233Z`: the folder an export goes into.
@@ -166,18 +180,11 @@ impl Snapshot {
     /// Every measured variant on the backend's roofline (analytic intensity, measured FLOP/s),
     /// and the measured parts; None before the peaks are measured.
     pub fn roofline(&self) -> Option<crate::roofline::Roofline> {
-        let models = self.variants.iter().map(|v| {
-            (
-                v.analytic.name.as_str(),
-                &v.analytic.cost.totals,
-                v.measured.flops_per_s,
-            )
-        });
         let parts = self.parts.as_ref().filter(|p| p.backend == self.backend);
         Some(crate::roofline::Roofline::of_models(
             self.backend,
             self.peaks?,
-            models,
+            &self.compared(),
             parts,
         ))
     }

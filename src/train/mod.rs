@@ -3,8 +3,12 @@
 //! out. Reports steps, tokens, wall time, training FLOPs to the target and time per step.
 
 mod markov;
+mod plot;
+mod report;
 
 pub use markov::MarkovChain;
+pub use plot::train_svg;
+pub use report::{TrainDocument, to_csv, to_text};
 
 use std::time::{Duration, Instant};
 
@@ -209,82 +213,4 @@ pub fn train_until(
         losses,
         note,
     })
-}
-
-/// The runs side by side: reached or not, steps, tokens, time, FLOPs to the target.
-pub fn to_text(runs: &[TrainRun], markdown: bool) -> String {
-    use comfy_table::CellAlignment;
-    let mut table = crate::document::text_table(
-        markdown,
-        [
-            "variant",
-            "reached",
-            "steps",
-            "tokens",
-            "wall time",
-            "time / step",
-            "train FLOPs",
-            "best loss",
-        ],
-    );
-    for r in runs {
-        table.add_row([
-            r.variant.clone(),
-            if r.reached { "yes" } else { "no" }.to_owned(),
-            r.steps.to_string(),
-            crate::units::si(r.tokens as f64),
-            crate::units::seconds(r.wall_s),
-            crate::units::seconds(r.step_s),
-            crate::units::flops(r.train_flops),
-            format!("{:.3}", r.best_loss),
-        ]);
-    }
-    for column in table.column_iter_mut().skip(2) {
-        column.set_cell_alignment(CellAlignment::Right);
-    }
-    let mut out = table.to_string();
-    if let Some(r) = runs.first() {
-        out.push_str(&format!(
-            "\ntask: next token of a random Markov chain ({BRANCHING} successors per token); loss floor {:.3} nats (its entropy rate), target {:.3} (smoothed loss); counts to the target when reached\n",
-            r.floor, r.target
-        ));
-    }
-    for r in runs {
-        if let Some(note) = &r.note {
-            out.push_str(&format!("{}: {note}\n", r.variant));
-        }
-    }
-    out
-}
-
-pub fn to_csv(runs: &[TrainRun]) -> Result<String, csv::Error> {
-    use crate::document::format_number;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "variant",
-        "reached",
-        "steps",
-        "tokens",
-        "wall_s",
-        "step_s",
-        "train_flops",
-        "best_loss",
-        "floor",
-        "target",
-    ])?;
-    for r in runs {
-        w.write_record([
-            r.variant.clone(),
-            r.reached.to_string(),
-            r.steps.to_string(),
-            r.tokens.to_string(),
-            format_number(r.wall_s),
-            format_number(r.step_s),
-            r.train_flops.to_string(),
-            format_number(r.best_loss),
-            format_number(r.floor),
-            format_number(r.target),
-        ])?;
-    }
-    crate::document::csv_text(w)
 }

@@ -14,7 +14,7 @@ use crate::app::App;
 const MAX_COLUMN: u16 = 30;
 
 pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let table = &app.table;
+    let table = app.table();
     let n = table.columns.len();
     let width_of = |c: usize| {
         let text = table
@@ -36,12 +36,12 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let room = area
         .width
         .saturating_sub(2 + label_width + 1 + widths.first().copied().unwrap_or(0) + 1);
-    let shown = visible_columns(&widths, app.focus, room);
+    let shown = visible_columns(&widths, app.focus(), room);
 
     let columns: Vec<usize> = std::iter::once(0).chain(shown.clone()).collect();
     let mut header = vec![Cell::from("indicator")];
     header.extend(columns.iter().map(|&i| {
-        let style = if i == app.focus {
+        let style = if i == app.focus() {
             theme.accent
         } else {
             theme.series(i)

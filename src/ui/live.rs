@@ -27,7 +27,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
 
 fn focused(app: &App) -> Option<&VariantSummary> {
     let name = app.focused_name();
-    app.summary
+    app.summary()
         .as_ref()?
         .variants
         .iter()
@@ -75,8 +75,12 @@ fn render_gauges(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     .split(inner);
 
     let tps = v.and_then(|v| v.throughput());
-    let unit = app.suite.workload.throughput_unit();
-    let best = app.history.best_throughput.get(app.focused_name()).copied();
+    let unit = app.suite().workload.throughput_unit();
+    let best = app
+        .history()
+        .best_throughput
+        .get(app.focused_name())
+        .copied();
     frame.render_widget(
         gauge(
             "throughput (of the best seen)".into(),
@@ -123,7 +127,7 @@ fn render_gauges(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         rows[2],
     );
 
-    let process = app.summary.as_ref().map(|s| s.process);
+    let process = app.summary().map(|s| s.process);
     frame.render_widget(
         gauge(
             "process memory (RSS of total)".into(),
@@ -144,11 +148,8 @@ fn render_gauges(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         rows[3],
     );
 
-    let device = app.summary.as_ref().and_then(|s| s.device_memory);
-    let device_na = app
-        .summary
-        .as_ref()
-        .and_then(|s| s.device_memory_na.clone());
+    let device = app.summary().and_then(|s| s.device_memory);
+    let device_na = app.summary().and_then(|s| s.device_memory_na.clone());
     frame.render_widget(
         gauge(
             "device memory (in use of reserved)".into(),
@@ -159,7 +160,7 @@ fn render_gauges(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
                     units::bytes(d.in_use_bytes),
                     units::bytes(d.reserved_bytes)
                 ),
-                (None, Some(_)) if app.summary.as_ref().is_some_and(|s| s.backend.is_host()) => {
+                (None, Some(_)) if app.summary().is_some_and(|s| s.backend.is_host()) => {
                     "n/a: host backend, see process memory".into()
                 }
                 (None, Some(why)) => format!("n/a: {why}"),
@@ -191,9 +192,9 @@ fn render_gauges(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
 /// Every variant in its chart colour, with where it stands: the charts' legend and the
 /// progress of long work in one list.
 fn render_legend(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let summary = app.summary.as_ref();
+    let summary = app.summary();
     let lines: Vec<Line> = app
-        .analytic
+        .analytic()
         .iter()
         .enumerate()
         .map(|(i, a)| {
@@ -202,7 +203,7 @@ fn render_legend(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
                 (Some(Phase::Measuring), Some(l)) => format!("p50 {}", units::seconds(l.p50_s)),
                 _ => phase_text(v),
             };
-            let marker = if i == app.focus { "▶ " } else { "■ " };
+            let marker = if i == app.focus() { "▶ " } else { "■ " };
             Line::from(vec![
                 Span::styled(marker, theme.series(i)),
                 Span::styled(format!("{:<18}", a.name), theme.series(i)),
@@ -223,12 +224,12 @@ enum Metric {
 }
 
 fn render_chart(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, metric: Metric) {
-    let names: Vec<&str> = app.analytic.iter().map(|a| a.name.as_str()).collect();
+    let names: Vec<&str> = app.analytic().iter().map(|a| a.name.as_str()).collect();
     let series: Vec<(usize, Vec<(f64, f64)>)> = names
         .iter()
         .enumerate()
         .filter_map(|(i, n)| {
-            let s = app.history.series.get(*n)?;
+            let s = app.history().series.get(*n)?;
             let points = match metric {
                 Metric::Throughput => &s.throughput,
                 Metric::Latency => &s.latency_ms,
@@ -236,7 +237,7 @@ fn render_chart(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, metric:
             Some((i, points.iter().copied().collect()))
         })
         .collect();
-    let t1 = app.history.latest_s.max(1.0);
+    let t1 = app.history().latest_s.max(1.0);
     let t0 = (t1 - WINDOW_S).max(0.0);
     let y_max = series
         .iter()
@@ -258,7 +259,7 @@ fn render_chart(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, metric:
     let (title, unit) = match metric {
         Metric::Throughput => (
             " throughput, last 60 s ",
-            app.suite.workload.throughput_unit(),
+            app.suite().workload.throughput_unit(),
         ),
         Metric::Latency => (" latency p50, last 60 s ", "ms"),
     };

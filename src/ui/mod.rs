@@ -19,7 +19,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, Tabs, Wrap};
 use ratatui::{Frame, Terminal};
 
-use crate::app::{App, KEYS, View};
+use crate::app::{App, VIEWS, View, footer_hints, help_rows};
 
 /// Below this the layout does not fit.
 pub const MIN_WIDTH: u16 = 80;
@@ -48,7 +48,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
     ])
     .areas(area);
     render_header(app, theme, frame, header);
-    match app.view {
+    match app.view() {
         View::Live => live::render(app, theme, frame, body),
         View::Compare => compare::render(app, theme, frame, body),
         View::Ranks => ranks::render(app, theme, frame, body),
@@ -58,60 +58,66 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
         View::Roofline => roofline::render(app, theme, frame, body),
         View::Train => train::render(app, theme, frame, body),
     }
-    let hints = if app.watching.is_some() {
-        "←→ focus  s snapshot  Tab view  ? help  q quit  (a recorded run: nothing to steer)"
-    } else {
-        "b backend  ←→ focus  space pause  +/- batch  r reset  s snapshot  Tab view  ? help  q quit"
-    };
-    frame.render_widget(Paragraph::new(hints).style(theme.dim), footer);
-    if app.show_help {
+    let (hints, pinned) = footer_hints(app.view(), app.watched().is_some());
+    let [left, right] = Layout::horizontal([
+        Constraint::Min(1),
+        Constraint::Length(pinned.chars().count() as u16 + 2),
+    ])
+    .areas(footer);
+    frame.render_widget(Paragraph::new(hints).style(theme.dim), left);
+    frame.render_widget(
+        Paragraph::new(pinned)
+            .style(theme.dim)
+            .alignment(Alignment::Right),
+        right,
+    );
+    if app.show_help() {
         render_help(theme, frame, area);
-    } else if let Some(message) = &app.message {
+    } else if let Some(message) = app.message() {
         render_message(&message.text, message.is_error, theme, frame, area);
     }
 }
 
 fn render_header(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let [line, tabs] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
-    let (backend, adapter, elapsed) = match &app.summary {
+    let (backend, adapter, elapsed) = match app.summary() {
         Some(s) => (
             s.backend.to_string(),
             s.adapter.clone(),
             format!("{:.0} s", s.elapsed_s),
         ),
         None => (
-            app.backend.to_string(),
+            app.backend().to_string(),
             "starting".to_owned(),
             "0 s".to_owned(),
         ),
     };
-    let state = match (&app.watching, app.paused) {
+    let state = match (app.watched(), app.paused()) {
         (Some(origin), _) => format!("watching {origin}"),
         (None, true) => "paused".to_owned(),
         (None, false) => "running".to_owned(),
     };
     let mut spans = vec![
         Span::styled(" effprof ", theme.title),
-        Span::raw(format!(" suite {} ", app.suite.name)),
+        Span::raw(format!(" suite {} ", app.suite().name)),
         Span::styled(format!(" {backend} "), theme.accent),
         Span::raw(format!("on {adapter} · ")),
-        Span::styled(state, if app.paused { theme.warn } else { theme.good }),
+        Span::styled(state, if app.paused() { theme.warn } else { theme.good }),
         Span::raw(format!(
             " · {elapsed} · batch {} · focus {}",
-            app.batch,
+            app.batch(),
             app.focused_name()
         )),
     ];
-    if let Some(progress) = app.summary.as_ref().and_then(|s| s.long_work()) {
+    if let Some(progress) = app.summary().and_then(|s| s.long_work()) {
         spans.push(Span::styled(format!(" · {progress}"), theme.warn));
     }
     frame.render_widget(Line::from(spans), line);
-    let titles: Vec<String> = View::ALL
+    let titles: Vec<String> = VIEWS
         .iter()
-        .enumerate()
-        .map(|(i, v)| format!("{} {}", i + 1, v.title()))
+        .map(|e| format!("{} {}", e.view.number(), e.title))
         .collect();
-    let selected = View::ALL.iter().position(|v| *v == app.view).unwrap_or(0);
+    let selected = app.view().number() - 1;
     frame.render_widget(
         Tabs::new(titles)
             .select(selected)
@@ -151,11 +157,12 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 fn render_help(theme: &Theme, frame: &mut Frame, area: Rect) {
-    let popup = centered(area, 56, KEYS.len() as u16 + 4);
+    let help = help_rows();
+    let popup = centered(area, 64, help.len() as u16 + 4);
     frame.render_widget(Clear, popup);
-    let rows = KEYS
-        .iter()
-        .map(|(k, what)| Row::new(vec![Span::styled(*k, theme.accent), Span::raw(*what)]));
+    let rows = help
+        .into_iter()
+        .map(|(k, what)| Row::new(vec![Span::styled(k, theme.accent), Span::raw(what)]));
     let table = Table::new(rows, [Constraint::Length(12), Constraint::Min(20)]).block(
         Block::default()
             .borders(Borders::ALL)

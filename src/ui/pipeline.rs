@@ -13,7 +13,7 @@ use crate::pipeline::{Mode, Pass, PipelineReport, Schedule, Timeline, stage_line
 use crate::units;
 
 pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let state = &app.pipeline;
+    let state = app.pipeline();
     let title = format!(
         " Pipeline · {} · {} stages (p/P) · {} micro-batches (m/M) ",
         app.focused_name(),
@@ -28,7 +28,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             .alignment(Alignment::Center)
             .wrap(Wrap { trim: true })
     };
-    if app.watching.is_some() {
+    if app.watched().is_some() {
         frame.render_widget(
             waiting(
                 "n/a: pipeline stages are measured in a live run, not in a recorded one".into(),

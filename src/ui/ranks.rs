@@ -12,7 +12,7 @@ use crate::app::App;
 use crate::report::Ranks;
 
 pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let ranks = Ranks::from_table(&app.table);
+    let ranks = Ranks::from_table(app.table());
     let [top, bottom] = Layout::vertical([
         Constraint::Length(ranks.ranks.len() as u16 + 3),
         Constraint::Min(4),

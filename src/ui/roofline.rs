@@ -14,9 +14,8 @@ use crate::units;
 
 pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let backend = app
-        .summary
-        .as_ref()
-        .map_or(app.backend.to_string(), |s| s.backend.to_string());
+        .summary()
+        .map_or(app.backend().to_string(), |s| s.backend.to_string());
     let block = Block::default().borders(Borders::ALL).title(format!(
         " Roofline · {backend} · parts of {} ",
         app.focused_name()
@@ -76,7 +75,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             lines.extend(r.points.iter().filter(|q| q.part != "model").map(row));
         }
     }
-    if app.parts_pending {
+    if app.parts_pending() {
         lines.push(Line::styled(
             format!("timing the parts of {}…", app.focused_name()),
             theme.warn,
@@ -118,7 +117,7 @@ fn render_chart(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, r: &Roo
         .iter()
         .map(|ai| (log(*ai), log(roof(&r.peaks, *ai))))
         .collect();
-    let names: Vec<&str> = app.analytic.iter().map(|v| v.name.as_str()).collect();
+    let names: Vec<&str> = app.analytic().iter().map(|v| v.name.as_str()).collect();
     let models: Vec<ModelPoint> = r
         .points
         .iter()

@@ -11,13 +11,13 @@ use crate::measured::VariantSummary;
 
 pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let moe: Vec<(usize, &VariantSummary)> = app
-        .summary
-        .iter()
+        .summary()
+        .into_iter()
         .flat_map(|s| s.variants.iter().enumerate())
         .filter(|(_, v)| !v.routing.is_empty())
         .collect();
     let any_moe = app
-        .suite
+        .suite()
         .variants
         .iter()
         .any(|v| matches!(v.family, crate::spec::Family::Moe(_)));

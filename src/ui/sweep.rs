@@ -13,7 +13,7 @@ use crate::sweep::{SweepPoint, find_flips};
 use crate::units;
 
 pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let state = &app.sweep;
+    let state = app.sweep();
     let batches = |b: &[usize]| {
         b.iter()
             .map(usize::to_string)
@@ -38,7 +38,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         .title(format!(" Sweep{backend} · {status} "));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    if app.watching.is_some() && state.points.is_empty() {
+    if app.watched().is_some() && state.points.is_empty() {
         frame.render_widget(
             Paragraph::new("n/a: a sweep runs on a live engine, not on a recorded run")
                 .alignment(Alignment::Center),
@@ -103,7 +103,7 @@ type Series<'a> = (usize, &'a String, Vec<(f64, f64)>);
 /// log10 of latency (ms) against log10 of throughput (tokens/s, or samples/s for images), a
 /// line per variant through its batches.
 fn render_chart(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, points: &[SweepPoint]) {
-    let names: Vec<String> = app.analytic.iter().map(|v| v.name.clone()).collect();
+    let names: Vec<String> = app.analytic().iter().map(|v| v.name.clone()).collect();
     let series: Vec<Series> = names
         .iter()
         .enumerate()
@@ -155,7 +155,7 @@ fn render_chart(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, points:
         )
         .y_axis(
             Axis::default()
-                .title(format!("{} (log)", app.suite.workload.throughput_unit()))
+                .title(format!("{} (log)", app.suite().workload.throughput_unit()))
                 .bounds(y)
                 .labels(labels(y, "")),
         )

@@ -16,8 +16,8 @@ use crate::units;
 type Curve<'a> = (usize, &'a str, Vec<(f64, f64)>);
 
 pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let state = &app.training;
-    let Some(floor) = crate::train::loss_floor(&app.suite.workload) else {
+    let state = app.training();
+    let Some(floor) = app.loss_floor() else {
         let block = Block::default().borders(Borders::ALL).title(" Train ");
         let inner = block.inner(area);
         frame.render_widget(block, area);
@@ -39,7 +39,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             "training {} ({} of {} done)",
             state.waiting.first().map_or("", String::as_str),
             state.runs.len() + state.failed.len(),
-            app.analytic.len()
+            app.analytic().len()
         )
     } else {
         "done · t trains again".to_owned()
@@ -49,7 +49,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    if app.watching.is_some() && !state.started {
+    if app.watched().is_some() && !state.started {
         frame.render_widget(
             Paragraph::new("n/a: training runs on a live engine, not on a recorded run")
                 .alignment(Alignment::Center),
@@ -86,7 +86,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         .iter()
         .flat_map(|(_, c)| c.iter().map(|p| p.1))
         .fold(target, f64::max);
-    let names: Vec<&str> = app.analytic.iter().map(|v| v.name.as_str()).collect();
+    let names: Vec<&str> = app.analytic().iter().map(|v| v.name.as_str()).collect();
     let data: Vec<Curve> = state
         .curves
         .iter()

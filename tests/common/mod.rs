@@ -1,4 +1,4 @@
-//! Helpers shared by the engine tests.
+//! Helpers shared by the engine tests and the views' tests.
 #![allow(dead_code)]
 
 use std::time::{Duration, Instant};
@@ -209,4 +209,14 @@ pub fn wgpu() -> Option<Backend> {
     }
     eprintln!("skipping: {reason} (set EFFPROF_REQUIRE_WGPU=1 to make this a failure)");
     None
+}
+
+/// The message on top of `app`, which is then dismissed as Esc would.
+pub fn take_message(app: &mut effprof::app::App) -> Option<effprof::app::Message> {
+    let message = app.message().cloned();
+    if app.show_help() {
+        app.update(effprof::app::Action::ToggleHelp);
+    }
+    app.update(effprof::app::Action::Dismiss);
+    message
 }

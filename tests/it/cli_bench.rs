@@ -1,13 +1,6 @@
 //! `effprof bench` as a user and a script run it.
 
-use std::process::{Command, Output};
-
-fn effprof(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_effprof"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
+use crate::bin::effprof;
 
 #[test]
 fn json_has_analytic_and_measured_figures_for_every_variant() {

@@ -1,13 +1,8 @@
 //! `effprof models` as a user runs it.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn effprof(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_effprof"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
+use crate::bin::effprof;
 
 fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()

@@ -1,14 +1,9 @@
 //! `effprof report`, `effprof diff` and `bench --export` as a user runs them.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn effprof(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_effprof"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
+use crate::bin::effprof;
 
 fn fixture(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))

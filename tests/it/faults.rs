@@ -7,9 +7,7 @@ use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-fn effprof() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_effprof"))
-}
+use crate::bin::command;
 
 /// Waits for `child` up to `limit`, reading its output meanwhile (so a full pipe never blocks
 /// it); kills it and fails the test when it is still running.
@@ -91,7 +89,7 @@ fn no_vulkan_driver_is_exit_code_3_within_seconds() {
         let what = args.join(" ");
         let started = Instant::now();
         let (status, _, stderr) = run_within(
-            effprof()
+            command()
                 .args(args)
                 .env("VK_ICD_FILENAMES", "/nonexistent/icd.json")
                 .env("VK_DRIVER_FILES", "/nonexistent/icd.json"),
@@ -114,7 +112,7 @@ fn no_vulkan_driver_is_exit_code_3_within_seconds() {
 
 /// `bench` of the tiny suite on flex, its output piped back.
 fn bench_on_flex(format: &str, seconds: &str) -> Child {
-    effprof()
+    command()
         .args([
             "bench",
             "--suite",
@@ -144,17 +142,17 @@ fn a_vocabulary_of_one_is_refused_where_it_is_written() {
     let tiny = include_str!("../../models/tiny.toml").replace("vocab = 64", "vocab = 1");
     let line = tiny.lines().position(|l| l.contains("vocab = 1")).unwrap() + 1;
     let path = write(dir.path(), "one.toml", &tiny);
-    for command in ["models", "train"] {
+    for sub in ["models", "train"] {
         let (status, _, stderr) = run_within(
-            effprof().args([command, "--suite", &path]),
+            command().args([sub, "--suite", &path]),
             Duration::from_secs(30),
-            command,
+            sub,
         );
-        assert_no_panic(command, &stderr);
-        assert_eq!(status.code(), Some(2), "{command}:\n{stderr}");
+        assert_no_panic(sub, &stderr);
+        assert_eq!(status.code(), Some(2), "{sub}:\n{stderr}");
         assert!(
             stderr.contains(&format!("{path}:{line}: suite: vocab: must be at least 2")),
-            "{command}:\n{stderr}"
+            "{sub}:\n{stderr}"
         );
     }
 }
@@ -170,7 +168,7 @@ fn report_refuses(snapshot: &serde_json::Value, plot: &str, field: &str) {
     let path = write(dir.path(), "s.json", &snapshot.to_string());
     let what = format!("report --plot {plot} ({field})");
     let (status, _, stderr) = run_within(
-        effprof().args(["report", &path, "--format", "svg", "--plot", plot]),
+        command().args(["report", &path, "--format", "svg", "--plot", plot]),
         Duration::from_secs(30),
         &what,
     );
@@ -240,7 +238,7 @@ fn a_stream_whose_suite_lacks_its_baseline_is_refused() {
         &format!("{header}\n{}\n", rest.join("\n")),
     );
     let (status, _, stderr) = run_within(
-        effprof().args(["view", &path]),
+        command().args(["view", &path]),
         Duration::from_secs(30),
         "view",
     );
@@ -255,7 +253,7 @@ fn a_stream_whose_suite_lacks_its_baseline_is_refused() {
 #[test]
 fn micro_batches_that_would_allocate_gigabytes_are_refused() {
     let (status, _, stderr) = run_within(
-        effprof().args([
+        command().args([
             "pipeline",
             "--suite",
             "tiny",
@@ -273,7 +271,7 @@ fn micro_batches_that_would_allocate_gigabytes_are_refused() {
 #[test]
 fn a_closed_stdin_is_an_empty_stream() {
     let (status, _, stderr) = run_within(
-        effprof().args(["view", "-"]),
+        command().args(["view", "-"]),
         Duration::from_secs(30),
         "view -",
     );

@@ -6,6 +6,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod bin;
 mod cli_bench;
 mod cli_models;
 mod cli_report;

@@ -380,16 +380,16 @@ fn render_all(s: &Snapshot, other: &Snapshot) {
     let _ = effprof::snapshot::scatter_svg(s);
     let _ = effprof::snapshot::relative_svg(s);
     if let Some(p) = &s.pipeline {
-        let _ = effprof::snapshot::pipeline_svg(p);
+        let _ = effprof::pipeline::pipeline_svg(p);
     }
     if let Some(sweep) = &s.sweep {
-        let _ = effprof::snapshot::sweep_svg(sweep);
+        let _ = effprof::sweep::sweep_svg(sweep);
     }
     if let Some(r) = s.roofline() {
-        let _ = effprof::snapshot::roofline_svg(&r);
+        let _ = effprof::roofline::roofline_svg(&r);
     }
     if let Some(runs) = &s.training {
-        let _ = effprof::snapshot::train_svg(runs);
+        let _ = effprof::train::train_svg(runs);
     }
     for diff in [Diff::new(s, other, "a", "b"), Diff::new(other, s, "b", "a")] {
         let _ = diff.to_text(Some(100));
@@ -439,7 +439,7 @@ proptest! {
             Err(e) => prop_assert!(e.to_string().contains("edited.jsonl"), "{}", e),
             Ok(_) => {
                 // What `effprof view` builds from the header, and draws.
-                let source = effprof::tui::StreamSource::new(
+                let source = effprof::stream::StreamSource::new(
                     "edited.jsonl".into(),
                     Box::new(std::io::Cursor::new(format!("{header}\n").into_bytes())),
                 )
@@ -460,7 +460,7 @@ proptest! {
                     match effprof::stream::parse_summary(candidate, 2, "edited.jsonl") {
                         Ok(summary) => {
                             app.on_engine(effprof::engine::EngineEvent::Summary(Box::new(summary)));
-                            for view in effprof::app::View::ALL {
+                            for view in effprof::app::View::all() {
                                 app.update(effprof::app::Action::ShowView(view));
                                 let _ = effprof::ui::screen_text(
                                     &app,

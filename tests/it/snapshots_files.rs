@@ -8,10 +8,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use effprof::backend::Backend;
-use effprof::pipeline::{PipelineReport, StageLatencies};
+use effprof::pipeline::{PipelineReport, StageLatencies, pipeline_svg};
 use effprof::snapshot::{
-    Diff, FILES, PIPELINE_FILE, Snapshot, SnapshotError, pipeline_svg, relative_svg, scatter_svg,
-    write_set,
+    Diff, FILES, PIPELINE_FILE, Snapshot, SnapshotError, relative_svg, scatter_svg, write_set,
 };
 
 use crate::common;
@@ -174,7 +173,7 @@ fn a_conv_snapshot_round_trips_and_counts_samples_not_tokens() {
     assert!(md.contains("p50 · samples/s") && md.contains(&flip), "{md}");
     let csv = sweep.to_csv().unwrap();
     assert!(csv.contains("depthwise,1,,0.02,,50,10"), "{csv}");
-    let svg = effprof::snapshot::sweep_svg(sweep).unwrap();
+    let svg = effprof::sweep::sweep_svg(sweep).unwrap();
     assert!(svg.contains("throughput [samples/s]") && svg.contains("images"));
 }
 
@@ -632,7 +631,7 @@ fn sweeps_travel_with_the_snapshot() {
     assert_eq!(s.sweep.as_ref().unwrap().flips.len(), 1);
     assert!(s.to_markdown().contains("### Sweep on ndarray"));
     assert!(s.to_markdown().contains("moe overtakes dense"));
-    let texts = svg_texts(&effprof::snapshot::sweep_svg(s.sweep.as_ref().unwrap()).unwrap());
+    let texts = svg_texts(&effprof::sweep::sweep_svg(s.sweep.as_ref().unwrap()).unwrap());
     for needle in ["dense", "moe", "b1", "b2", "seq_len 16", "1 ranking flips"] {
         assert!(texts.contains(needle), "{needle}:\n{texts}");
     }
@@ -657,7 +656,7 @@ fn the_roofline_places_every_measured_variant_and_the_parts() {
     let r = s.roofline().unwrap();
     assert!(r.points.iter().any(|p| p.part == "attention"));
     assert!(r.notes[0].contains("embedding"), "{:?}", r.notes);
-    let texts = svg_texts(&effprof::snapshot::roofline_svg(&r).unwrap());
+    let texts = svg_texts(&effprof::roofline::roofline_svg(&r).unwrap());
     for needle in [
         "dense: model",
         "dense: attention",
@@ -681,7 +680,7 @@ fn training_runs_travel_with_the_snapshot() {
     let md = s.to_markdown();
     assert!(md.contains("### Time to convergence on ndarray"), "{md}");
     assert!(md.contains("the target was not reached in 3 steps"), "{md}");
-    let texts = svg_texts(&effprof::snapshot::train_svg(s.training.as_ref().unwrap()).unwrap());
+    let texts = svg_texts(&effprof::train::train_svg(s.training.as_ref().unwrap()).unwrap());
     for needle in [
         "dense: reached in 3 steps",
         "moe: not reached in 3 steps",

@@ -7,6 +7,7 @@ use effprof::engine::stats::LatencySummary;
 use effprof::engine::{
     EngineCmd, EngineEvent, Peaks, Phase, ProcessMemory, Summary, VariantSummary,
 };
+use effprof::snapshot::Host;
 use effprof::spec;
 use effprof::tasks::{Report, Request};
 use effprof::ui::{self, Theme};
@@ -14,7 +15,7 @@ use effprof::zoo::RoutingStats;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use crate::common;
+use crate::common::{self, take_message};
 
 fn variant(name: &str, i: usize) -> VariantSummary {
     let p50 = 0.001 * (1.0 + i as f64 * 0.25);
@@ -106,7 +107,12 @@ fn summary(elapsed_s: f64) -> Summary {
 }
 
 fn app_with_data() -> App {
-    let mut app = App::new(spec::load_suite("tiny").unwrap(), Backend::Ndarray).unwrap();
+    let mut app = App::new(
+        spec::load_suite("tiny").unwrap(),
+        Backend::Ndarray,
+        Host::unknown(),
+    )
+    .unwrap();
     for t in 1..=12 {
         app.on_engine(EngineEvent::Summary(Box::new(summary(t as f64))));
     }
@@ -166,11 +172,11 @@ fn routing_view() {
     insta::assert_snapshot!("routing_160x48", screen);
     insta::assert_snapshot!("routing_100x30", draw(&app, 100, 30));
 
-    let mut dense_only = App::new(spec::load_suite("misnomer").unwrap(), Backend::Ndarray).unwrap();
-    dense_only
-        .suite
+    let mut misnomer = spec::load_suite("misnomer").unwrap();
+    misnomer
         .variants
         .retain(|v| !matches!(v.family, spec::Family::Moe(_)));
+    let mut dense_only = App::new(misnomer, Backend::Ndarray, Host::unknown()).unwrap();
     dense_only.update(Action::ShowView(View::Routing));
     assert!(draw(&dense_only, 100, 30).contains("n/a: no MoE variant in this suite"));
 }
@@ -244,13 +250,13 @@ fn every_action_updates_the_state_and_asks_the_engine() {
         app.update(Action::TogglePause),
         [Effect::Engine(EngineCmd::Pause)]
     );
-    assert!(app.paused);
+    assert!(app.paused());
     assert_eq!(
         app.update(Action::TogglePause),
         [Effect::Engine(EngineCmd::Resume)]
     );
 
-    let flops_at = |app: &App| app.analytic[0].cost.totals.flops_executed;
+    let flops_at = |app: &App| app.analytic()[0].cost.totals.flops_executed;
     let before = flops_at(&app);
     assert_eq!(
         app.update(Action::DoubleBatch),
@@ -275,50 +281,50 @@ fn every_action_updates_the_state_and_asks_the_engine() {
     );
 
     assert!(
-        app.history.series.is_empty(),
+        app.history().series.is_empty(),
         "a new batch starts the charts afresh"
     );
     app.on_engine(EngineEvent::Summary(Box::new(summary(13.0))));
-    assert!(!app.history.series.is_empty());
+    assert!(!app.history().series.is_empty());
     assert_eq!(
         app.update(Action::ResetStats),
         [Effect::Engine(EngineCmd::ResetStats)]
     );
-    assert!(app.history.series.is_empty());
+    assert!(app.history().series.is_empty());
     assert_eq!(app.update(Action::Snapshot), [Effect::Snapshot]);
 
-    assert_eq!(app.view, View::Live);
+    assert_eq!(app.view(), View::Live);
     app.update(Action::NextView);
-    assert_eq!(app.view, View::Compare);
+    assert_eq!(app.view(), View::Compare);
     app.update(Action::NextView);
-    assert_eq!(app.view, View::Ranks);
+    assert_eq!(app.view(), View::Ranks);
     app.update(Action::NextView);
-    assert_eq!(app.view, View::Routing);
+    assert_eq!(app.view(), View::Routing);
     assert_eq!(
         app.update(Action::NextView),
         [Effect::Engine(EngineCmd::Run(Request::Stages(2)))]
     );
-    assert_eq!(app.view, View::Pipeline);
+    assert_eq!(app.view(), View::Pipeline);
     app.update(Action::NextView);
-    assert_eq!(app.view, View::Sweep);
+    assert_eq!(app.view(), View::Sweep);
     assert_eq!(
         app.update(Action::NextView),
         [Effect::Engine(EngineCmd::Run(Request::Parts))]
     );
-    assert_eq!(app.view, View::Roofline);
+    assert_eq!(app.view(), View::Roofline);
     app.update(Action::NextView);
-    assert_eq!(app.view, View::Train);
+    assert_eq!(app.view(), View::Train);
     app.update(Action::NextView);
-    assert_eq!(app.view, View::Live);
+    assert_eq!(app.view(), View::Live);
     app.update(Action::ToggleHelp);
-    assert!(app.show_help);
+    assert!(app.show_help());
     app.update(Action::Dismiss);
-    assert!(!app.show_help);
+    assert!(!app.show_help());
     app.error("x".into());
     app.update(Action::Dismiss);
-    assert!(app.message.is_none());
+    assert!(app.message().is_none());
     assert_eq!(app.update(Action::Quit), [Effect::Engine(EngineCmd::Stop)]);
-    assert!(app.should_quit);
+    assert!(app.should_quit());
 }
 
 #[test]
@@ -330,8 +336,8 @@ fn an_unavailable_backend_falls_back_to_the_previous_one() {
         reason: "no adapter".into(),
         staying_on: Some(Backend::Ndarray),
     });
-    assert_eq!(app.backend, Backend::Ndarray);
-    assert!(app.message.as_ref().unwrap().is_error);
+    assert_eq!(app.backend(), Backend::Ndarray);
+    assert!(app.message().unwrap().is_error);
 }
 
 fn stage_latencies(variant: &str, stages: usize) -> effprof::pipeline::StageLatencies {
@@ -360,7 +366,7 @@ fn pipeline_view_measures_on_demand_and_simulates_on_keys() {
     app.on_engine(EngineEvent::Report(Report::Stages(Box::new(
         stage_latencies("dense", 2),
     ))));
-    assert!(!app.pipeline.pending);
+    assert!(!app.pipeline().pending);
     let screen = draw(&app, 160, 48);
     // Stages of 1 and 2 ms forward: 4 micro-batches take (4 + 1) x 2 ms on the slower stage's
     // clock = 9 ms; busy 4 + 8 of 2 x 9: bubble 1/3.
@@ -374,7 +380,7 @@ fn pipeline_view_measures_on_demand_and_simulates_on_keys() {
 
     // Micro-batches re-simulate without measuring.
     assert_eq!(app.update(Action::MoreMicroBatches), []);
-    assert_eq!(app.pipeline.micro_batches, 8);
+    assert_eq!(app.pipeline().micro_batches, 8);
     assert!(draw(&app, 160, 48).contains("inference: step 17.0 ms"));
     assert_eq!(app.update(Action::FewerMicroBatches), []);
     // Stages are measured again; the tiny suite's 2 layers bound them.
@@ -393,7 +399,12 @@ fn pipeline_view_measures_on_demand_and_simulates_on_keys() {
         stage_latencies("dense", 2),
     ))));
     assert_eq!(app.update(Action::MoreStages), []);
-    assert!(app.message.take().unwrap().text.contains("1 to 2 stages"));
+    assert!(
+        take_message(&mut app)
+            .unwrap()
+            .text
+            .contains("1 to 2 stages")
+    );
     // A new focus is a new variant to measure.
     assert_eq!(
         app.update(Action::FocusNext),
@@ -404,7 +415,7 @@ fn pipeline_view_measures_on_demand_and_simulates_on_keys() {
     );
     // A failed measurement answers the request.
     app.on_engine(EngineEvent::Error("no".into()));
-    assert!(!app.pipeline.pending);
+    assert!(!app.pipeline().pending);
 
     // The snapshot carries the figures, drawn at the view's micro-batches.
     app.on_engine(EngineEvent::Report(Report::Stages(Box::new(
@@ -437,7 +448,7 @@ fn sweep_view_collects_points_and_calls_out_flips() {
     );
     // A second w while it runs only says so.
     assert_eq!(app.update(Action::StartSweep), []);
-    assert!(app.message.take().unwrap().text.contains("0 of 5"));
+    assert!(take_message(&mut app).unwrap().text.contains("0 of 5"));
     // The MoE overtakes the dense model between batch 4 and 8.
     let rates = [
         (1, 30e3, 20e3),
@@ -451,10 +462,15 @@ fn sweep_view_collects_points_and_calls_out_flips() {
             *batch,
             &[("dense", *dense), ("moe", *moe)],
         ))));
-        assert_eq!(app.sweep.running(), i < 4);
+        assert_eq!(app.sweep().running(), i < 4);
     }
-    assert_eq!(app.batch, 2, "back at the batch the sweep started from");
-    assert!(app.message.take().unwrap().text.contains("1 ranking flips"));
+    assert_eq!(app.batch(), 2, "back at the batch the sweep started from");
+    assert!(
+        take_message(&mut app)
+            .unwrap()
+            .text
+            .contains("1 ranking flips")
+    );
     let screen = draw(&app, 160, 48);
     assert!(
         screen.contains("flip: batch 4 -> 8 (seq_len 16): moe overtakes dense"),
@@ -506,7 +522,7 @@ fn roofline_view_places_every_variant_and_the_focused_parts() {
         ],
     };
     app.on_engine(EngineEvent::Report(Report::Parts(Box::new(parts))));
-    assert!(!app.parts_pending);
+    assert!(!app.parts_pending());
     let screen = draw(&app, 160, 48);
     assert!(screen.contains("· attention"), "{screen}");
     assert!(screen.contains("embedding moves"), "{screen}");
@@ -546,8 +562,8 @@ fn train_view_draws_curves_and_the_finished_runs() {
         [Effect::Engine(EngineCmd::Run(Request::Train))]
     );
     assert_eq!(app.update(Action::StartTraining), []);
-    assert!(app.message.take().unwrap().text.contains("0 of 6"));
-    let floor = effprof::train::loss_floor(&app.suite.workload).unwrap();
+    assert!(take_message(&mut app).unwrap().text.contains("0 of 6"));
+    let floor = effprof::train::loss_floor(&app.suite().workload).unwrap();
     let curve: Vec<(usize, f64)> = (1..=40).map(|s| (s, floor + 3.0 / s as f64)).collect();
     app.on_engine(EngineEvent::Report(Report::TrainProgress {
         variant: "dense".into(),
@@ -557,7 +573,7 @@ fn train_view_draws_curves_and_the_finished_runs() {
         variant: "dense".into(),
         points: curve[20..].to_vec(),
     }));
-    assert_eq!(app.training.curves[0].1.len(), 40, "progress accumulates");
+    assert_eq!(app.training().curves[0].1.len(), 40, "progress accumulates");
     let run = effprof::train::TrainRun {
         variant: "dense".into(),
         backend: Backend::Ndarray,
@@ -584,10 +600,9 @@ fn train_view_draws_curves_and_the_finished_runs() {
             "skipped".into(),
         ))))));
     }
-    assert!(!app.training.running());
+    assert!(!app.training().running());
     assert!(
-        app.message
-            .take()
+        take_message(&mut app)
             .unwrap()
             .text
             .contains("1 of 6 variants reached")
@@ -619,9 +634,14 @@ fn every_view_draws_at_the_smallest_size_with_and_without_figures() {
         1,
         &[("dense", 1e3)],
     ))));
-    let empty = App::new(spec::load_suite("tiny").unwrap(), Backend::Ndarray).unwrap();
+    let empty = App::new(
+        spec::load_suite("tiny").unwrap(),
+        Backend::Ndarray,
+        Host::unknown(),
+    )
+    .unwrap();
     for mut app in [full, empty] {
-        for view in View::ALL {
+        for view in View::all() {
             app.update(Action::ShowView(view));
             for (w, h) in [(80, 24), (81, 25), (200, 60)] {
                 let screen = draw(&app, w, h);
@@ -645,7 +665,7 @@ fn conv_app() -> App {
     ))
     .unwrap();
     let names: Vec<String> = suite.variants.iter().map(|v| v.name.clone()).collect();
-    let mut app = App::new(suite, Backend::Ndarray).unwrap();
+    let mut app = App::new(suite, Backend::Ndarray, Host::unknown()).unwrap();
     for t in 1..=12 {
         let mut s = summary(t as f64);
         s.suite = "tiny-conv".into();

@@ -7,8 +7,10 @@ use std::time::{Duration, Instant};
 
 use effprof::app::{Action, App, Effect, View};
 use effprof::stream::{self, StreamError};
-use effprof::tui::{StreamItem, StreamSource};
+use effprof::stream::{StreamItem, StreamSource};
 use effprof::ui::{self, Theme};
+
+use crate::common::take_message;
 
 fn recorded() -> String {
     std::fs::read_to_string(
@@ -52,16 +54,19 @@ fn a_recorded_run_replays_into_the_views() {
     let lines = text.lines().count();
     let source = source(&text).unwrap();
     let mut app = source.app().unwrap();
-    assert_eq!(app.watching.as_deref(), Some("run.jsonl"));
-    assert!(app.host.logical_cores >= 1, "the recording machine's host");
+    assert_eq!(app.watched(), Some("run.jsonl"));
+    assert!(
+        app.host().logical_cores >= 1,
+        "the recording machine's host"
+    );
     let (summaries, errors) = replay(source, &mut app);
     assert_eq!(summaries, lines - 1, "every line after the header");
     assert!(errors.is_empty(), "{errors:?}");
-    let last = app.summary.clone().expect("the last summary is shown");
+    let last = app.summary().cloned().expect("the last summary is shown");
     let moe = last.variants.iter().find(|v| v.name == "moe").unwrap();
     assert!(moe.latency.unwrap().iterations >= 3);
     assert!(!moe.routing.is_empty(), "MoE routing travels in the stream");
-    let message = app.message.as_ref().unwrap();
+    let message = app.message().unwrap();
     assert!(message.text.contains("end of run.jsonl"), "{message:?}");
 
     // The views draw the recorded figures.
@@ -79,7 +84,7 @@ fn a_recorded_run_replays_into_the_views() {
 
     // A snapshot of what is watched carries the recording's host.
     let snapshot = app.snapshot(std::time::SystemTime::now()).unwrap().unwrap();
-    assert_eq!(snapshot.host, app.host);
+    assert_eq!(&snapshot.host, app.host());
     assert_eq!(snapshot.variants.len(), 2);
 }
 
@@ -94,7 +99,7 @@ fn a_watched_run_cannot_be_steered_but_can_be_browsed() {
         Action::ResetStats,
     ] {
         assert!(app.update(action).is_empty(), "{action:?} sends nothing");
-        let m = app.message.take().unwrap();
+        let m = take_message(&mut app).unwrap();
         assert!(m.text.contains("cannot be steered"), "{m:?}");
     }
     assert_eq!(app.update(Action::FocusNext), Vec::<Effect>::new());

@@ -1,7 +1,7 @@
 //! The worker thread: builds models, warms them up, times them in interleaved slices, runs the
 //! tasks it is asked for between slices, and sends summaries.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError};
 use std::time::{Duration, Instant};
@@ -10,22 +10,23 @@ use burn::prelude::*;
 
 use super::heap;
 use super::peak;
-use super::process::BackgroundSampler;
 use super::{EngineCmd, EngineConfig, EngineEvent, Task};
 use crate::backend::{Backend, Unavailable, panic_message};
 use crate::error::MeasureError;
-use crate::measured::{DeviceMemory, Peaks, Summary};
+use crate::measured::{DeviceMemory, Summary};
 use crate::spec::{MAX_BATCH, Workload};
 use crate::timing;
 use crate::zoo::{self, Batch, Model, RoutingTensors};
 
 mod outbox;
 mod slot;
+mod statistics;
 mod sweep;
 mod tasks;
 
 use outbox::Outbox;
-use slot::{Built, Pass, Record, RecordKey, Slot, SlotState};
+use slot::{Built, Slot, SlotState};
+use statistics::{Pass, RecordKey, Statistics};
 use sweep::SweepPlan;
 
 pub(super) fn run<T: Task>(
@@ -64,10 +65,7 @@ struct Worker<T: Task> {
     tasks: VecDeque<T>,
     /// The work under way besides measuring, shown in summaries.
     busy: Option<String>,
-    records: HashMap<RecordKey, Record>,
-    peaks: HashMap<Backend, Result<Peaks, String>>,
-    process: BackgroundSampler,
-    started: Instant,
+    stats: Statistics,
     last_summary: Instant,
 }
 
@@ -95,10 +93,7 @@ impl<T: Task> Worker<T> {
             sweep: None,
             tasks: VecDeque::new(),
             busy: None,
-            records: HashMap::new(),
-            peaks: HashMap::new(),
-            process: BackgroundSampler::spawn(),
-            started: Instant::now(),
+            stats: Statistics::new(),
             last_summary: Instant::now(),
             config,
         }
@@ -195,13 +190,7 @@ impl<T: Task> Worker<T> {
             }
             EngineCmd::Sweep(batches) => self.start_sweep(batches),
             EngineCmd::Run(task) => self.tasks.push_back(task),
-            EngineCmd::ResetStats => {
-                let backend = self.on.backend;
-                self.records
-                    .iter_mut()
-                    .filter(|(key, _)| key.backend == backend)
-                    .for_each(|(_, record)| record.reset());
-            }
+            EngineCmd::ResetStats => self.stats.reset(self.on.backend),
         }
         true
     }
@@ -242,7 +231,7 @@ impl<T: Task> Worker<T> {
             }
         }
         let backend = self.on.backend;
-        if !self.stop && self.config.measure_peaks && !self.peaks.contains_key(&backend) {
+        if !self.stop && self.config.measure_peaks && !self.stats.has_peaks(backend) {
             self.maybe_summary(true);
             let device = self.on.device.clone();
             let peaks = catch_unwind(AssertUnwindSafe(|| {
@@ -251,7 +240,7 @@ impl<T: Task> Worker<T> {
             .unwrap_or_else(|p| Err(panic_message(&p)));
             // The peak kernels' operands are the largest tensors a session allocates.
             release_pool(&device);
-            self.peaks.insert(backend, peaks);
+            self.stats.set_peaks(backend, peaks);
         }
     }
 
@@ -377,8 +366,8 @@ impl<T: Task> Worker<T> {
             && runnable.iter().all(|s| {
                 s.is_ready()
                     && self
-                        .records
-                        .get(&self.key(&s.variant.name))
+                        .stats
+                        .record(&self.key(&s.variant.name))
                         .is_some_and(|r| r.latency.count() >= n)
             })
     }
@@ -444,10 +433,7 @@ impl<T: Task> Worker<T> {
             routing: || routing.into_iter().map(RoutingTensors::read).collect(),
         };
         let policy = self.config.warmup.clone();
-        self.records
-            .entry(key)
-            .or_default()
-            .add(pass, want_routing, &policy);
+        self.stats.add(key, pass, want_routing, &policy);
         Ok(next)
     }
 
@@ -456,11 +442,7 @@ impl<T: Task> Worker<T> {
     fn summary(&self) -> Summary {
         let workload = self.workload();
         let backend = self.on.backend;
-        let peaks = self
-            .peaks
-            .get(&backend)
-            .and_then(|p| p.as_ref().ok())
-            .copied();
+        let peaks = self.stats.peaks(backend);
         let device_memory = self.on.device.memory_pool_usage().map(|u| DeviceMemory {
             in_use_bytes: u.bytes_in_use,
             reserved_bytes: u.bytes_reserved,
@@ -469,7 +451,7 @@ impl<T: Task> Worker<T> {
             .slots
             .iter()
             .map(|slot| {
-                let record = self.records.get(&self.key(&slot.variant.name));
+                let record = self.stats.record(&self.key(&slot.variant.name));
                 slot.summary(record, &workload, peaks)
             })
             .collect();
@@ -478,7 +460,7 @@ impl<T: Task> Worker<T> {
             backend,
             adapter: self.on.adapter.0.clone(),
             driver: self.on.adapter.1.clone(),
-            elapsed_s: self.started.elapsed().as_secs_f64(),
+            elapsed_s: self.stats.elapsed_s(),
             paused: self.paused,
             batch: self.batch,
             seq_len: workload.token_workload().map(|t| t.seq_len),
@@ -492,7 +474,7 @@ impl<T: Task> Worker<T> {
                 .clone()
                 .or_else(|| self.sweep.as_ref().map(|p| p.describe(self.batch))),
             peaks,
-            process: self.process.latest(),
+            process: self.stats.process(),
             device_memory_na: device_memory.is_none().then(|| {
                 if backend.is_host() {
                     format!("{backend} allocates from the process heap: see heap and RSS")

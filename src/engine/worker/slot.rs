@@ -1,12 +1,10 @@
-//! A variant on the current backend and batch, and the statistics kept for it.
+//! A variant on the current backend and batch: pending, building, ready to run, or failed.
 
-use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use crate::backend::Backend;
+use super::statistics::Record;
 use crate::cost::{self, CostReport};
-use crate::measured::stats::{LatencyStats, Warmup, WarmupPolicy};
-use crate::measured::{Flag, Peaks, Phase, RoutingStats, VariantSummary};
+use crate::measured::{Flag, Peaks, Phase, VariantSummary};
 use crate::spec::{Variant, Workload};
 use crate::zoo::{Batch, Model};
 
@@ -127,80 +125,5 @@ impl Slot {
             routing,
             flops_useful_routed,
         }
-    }
-}
-
-/// Which statistics a pass belongs to.
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub(super) struct RecordKey {
-    pub variant: String,
-    pub backend: Backend,
-    pub batch: usize,
-}
-
-/// Statistics of one (variant, backend, batch); kept across backend switches.
-#[derive(Default)]
-pub(super) struct Record {
-    pub latency: LatencyStats,
-    pub warmup: Warmup,
-    pub warmed: bool,
-    pub warmup_started: Option<Instant>,
-    pub cold_start: Option<Duration>,
-    pub heap_peak: Option<u64>,
-    pub routing: Vec<RoutingStats>,
-    /// The last measured latencies, oldest first, for the TUI's sparkline.
-    pub recent: VecDeque<Duration>,
-}
-
-/// Latencies kept per variant for the sparkline.
-const RECENT: usize = 48;
-
-/// One pass as measured: its latency, the heap it took (when the heap is counted) and its
-/// routing (read only when wanted: reading syncs the device).
-pub(super) struct Pass<F> {
-    pub latency: Duration,
-    pub heap_peak: Option<u64>,
-    pub routing: F,
-}
-
-impl Record {
-    /// Adds a pass: the first is the cold start, then warm-up until `policy` says it is warm,
-    /// then measured.
-    pub fn add<F: FnOnce() -> Vec<RoutingStats>>(
-        &mut self,
-        pass: Pass<F>,
-        want_routing: bool,
-        policy: &WarmupPolicy,
-    ) {
-        let latency = pass.latency;
-        if self.cold_start.is_none() {
-            self.cold_start = Some(latency);
-            self.warmup_started = Some(Instant::now());
-        } else if !self.warmed {
-            self.warmed = self.warmup.record(latency, policy);
-        } else {
-            self.latency.record(latency);
-            if self.recent.len() == RECENT {
-                self.recent.pop_front();
-            }
-            self.recent.push_back(latency);
-            if let Some(peak) = pass.heap_peak {
-                self.heap_peak = Some(self.heap_peak.unwrap_or(0).max(peak));
-            }
-            if want_routing || self.routing.is_empty() {
-                let routing = (pass.routing)();
-                if !routing.is_empty() {
-                    self.routing = routing;
-                }
-            }
-        }
-    }
-
-    /// Forgets what was measured (warm-up stays done).
-    pub fn reset(&mut self) {
-        self.latency = LatencyStats::new();
-        self.recent.clear();
-        self.routing.clear();
-        self.heap_peak = None;
     }
 }

@@ -88,7 +88,7 @@ impl<T: Task> Worker<T> {
                 if !s.is_ready() {
                     return None;
                 }
-                let r = self.records.get(&self.key(&s.variant.name))?;
+                let r = self.stats.record(&self.key(&s.variant.name))?;
                 r.warmed.then(|| r.latency.count())
             })
             .collect();

@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{FONT, colour, legend, log_range};
+use crate::document::plot::{FONT, colour, legend, log_range};
 
 /// Every numeric indicator of every variant as a ratio to the baseline, on a log axis: a bar
 /// left of 1x is cheaper (or, for throughput-like rows, slower) than the baseline.

@@ -4,7 +4,7 @@ use crate::snapshot::{Snapshot, SnapshotVariant};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{FONT, colour, log_range};
+use crate::document::plot::{FONT, colour, log_range};
 use crate::units;
 
 struct Panel {

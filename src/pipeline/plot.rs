@@ -3,7 +3,7 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{FONT, colour};
+use crate::document::plot::{FONT, colour};
 use crate::units;
 
 /// The pipeline's timelines (training GPipe and 1F1B, and inference) at the drawn number of

@@ -2,7 +2,7 @@
 
 use plotters::prelude::*;
 
-use super::{FONT, colour, legend, log_range};
+use crate::document::plot::{FONT, colour, legend, log_range};
 use crate::units;
 
 /// Latency-throughput curves of a sweep: one panel per sequence length, one line per variant

@@ -2,7 +2,7 @@
 
 use plotters::prelude::*;
 
-use super::{FONT, colour, legend};
+use crate::document::plot::{FONT, colour, legend};
 use crate::units;
 
 /// The roofline, log-log: the bandwidth slope up to the ridge, then the FLOP/s ceiling; every

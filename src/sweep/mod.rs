@@ -4,7 +4,12 @@
 
 use serde::{Deserialize, Serialize};
 
+mod plot;
+
 pub use crate::measured::{SweepPoint, SweepValue, throughput_unit};
+pub use plot::sweep_svg;
+
+use crate::document::{Document, Format, PLOTTED, envelope};
 
 /// Which way a sweep moved between two neighbouring points.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -151,6 +156,26 @@ pub fn find_flips(points: &[SweepPoint]) -> Vec<Flip> {
     walk(Axis::Batch);
     walk(Axis::SeqLen);
     flips
+}
+
+impl Document for SweepReport {
+    const FORMATS: &'static [Format] = PLOTTED;
+    fn text(&self) -> String {
+        self.to_text()
+    }
+    fn markdown(&self) -> String {
+        self.to_markdown()
+    }
+    fn csv(&self) -> Result<String, csv::Error> {
+        self.to_csv()
+    }
+    fn json(&self, suite: &str) -> Result<String, serde_json::Error> {
+        let sweep = serde_json::to_value(self)?;
+        envelope("effprof.sweep/1", suite, [("sweep", sweep)])
+    }
+    fn svg(&self) -> Option<Result<String, String>> {
+        Some(sweep_svg(self))
+    }
 }
 
 #[cfg(test)]

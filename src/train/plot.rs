@@ -2,7 +2,7 @@
 
 use plotters::prelude::*;
 
-use super::{FONT, colour, legend};
+use crate::document::plot::{FONT, colour, legend};
 
 /// Loss against step of every trained variant, with the task's floor and the target.
 pub fn train_svg(runs: &[crate::train::TrainRun]) -> Result<String, String> {

@@ -1,0 +1,132 @@
+//! `effprof bench`: Every variant measured on a backend, analytic and measured indicators side by side.
+
+use super::*;
+use std::io::Write;
+
+use crate::document::Format;
+use crate::engine::EngineConfig;
+use crate::headless::{self, HeadlessError, Stop};
+use crate::snapshot::{Host, Snapshot};
+
+/// What `bench` writes: the snapshot's formats, and a live stream.
+const BENCH_FORMATS: &[Format] = &[
+    Format::Table,
+    Format::Json,
+    Format::Csv,
+    Format::Md,
+    Format::Jsonl,
+];
+
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    pub on: Selection,
+    /// Samples (sequences or images) per forward pass (default: the suite's).
+    #[arg(long)]
+    pub batch: Option<usize>,
+    /// Seconds to measure once every variant is warm.
+    #[arg(long, default_value_t = 10.0, conflicts_with = "iters")]
+    pub duration: f64,
+    /// Measure this many iterations of every variant instead of a duration.
+    #[arg(long)]
+    pub iters: Option<u64>,
+    #[arg(long, short, default_value = "table", value_parser = formats(BENCH_FORMATS))]
+    pub format: Format,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    /// Also write the snapshot set (JSON, CSV, Markdown, SVG, screen text) into a new folder
+    /// under DIR at the end of the run.
+    #[arg(long, value_name = "DIR")]
+    pub export: Option<PathBuf>,
+}
+
+pub(super) fn run(args: BenchArgs) -> Result<(), CliError> {
+    let suite = select_variants(spec::load_suite(&args.on.suite.suite)?, &args.on.variants)?;
+    positive("--duration", args.duration)?;
+    if args.iters == Some(0) {
+        return Err(CliError::Usage("--iters must be at least 1".into()));
+    }
+    let limit = memory_limit(&args.on.suite);
+    let mut config = EngineConfig::new(suite.clone(), args.on.backend, limit);
+    if let Some(batch) = args.batch {
+        if batch == 0 || batch > spec::MAX_BATCH {
+            return Err(CliError::Usage(format!(
+                "--batch must be between 1 and {}; got {batch}",
+                spec::MAX_BATCH
+            )));
+        }
+        config.batch = batch;
+    }
+    let stop = match args.iters {
+        Some(n) => Stop::Iterations(n),
+        None => Stop::Duration(std::time::Duration::from_secs_f64(args.duration)),
+    };
+
+    let mut sink: Box<dyn Write> = match &args.out {
+        Some(path) => Box::new(
+            std::fs::File::create(path)
+                .map_err(|e| CliError::Usage(format!("cannot write {}: {e}", path.display())))?,
+        ),
+        None => Box::new(std::io::stdout()),
+    };
+    let streaming = args.format == Format::Jsonl;
+    let host = Host::detect();
+    let mut stream_error: Option<std::io::Error> = None;
+    if streaming {
+        let mut at_batch = suite.clone();
+        at_batch.workload.batch = config.batch;
+        let header = crate::stream::StreamHeader::new(&at_batch, host.clone())
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        stream_error = headless::write_json_line(&mut *sink, &header).err();
+    }
+    let started = std::time::Instant::now();
+    let run = headless::run(config, stop, |summary| {
+        if streaming && stream_error.is_none() {
+            stream_error = headless::write_json_line(&mut *sink, summary).err();
+        }
+    });
+    // Interrupted: what was measured so far is still written, then the run ends with 130.
+    let (last, interrupted) = match run {
+        Ok(last) => (last, None),
+        Err(HeadlessError::Interrupted { last: Some(last) }) => {
+            let secs = started.elapsed().as_secs_f64();
+            (
+                *last,
+                Some(format!(
+                    "interrupted after {secs:.1} s: the figures written are those measured until then"
+                )),
+            )
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(e) = stream_error
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(CliError::Other(e.into()));
+    }
+    let snapshot = Snapshot::new(&suite, &last, host, std::time::SystemTime::now())
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    if let Some(dir) = &args.export {
+        let screen = crate::tui::screen_of(&snapshot, &last);
+        let path = crate::snapshot::write_set(dir, &snapshot, &screen)
+            .map_err(|e| CliError::Other(color_eyre::eyre::eyre!(e.to_string())))?;
+        eprintln!("effprof: snapshot written to {}", path.display());
+    }
+    let finish = |written: Result<(), CliError>| match (written, &interrupted) {
+        (Ok(()), Some(note)) => Err(CliError::Interrupted(note.clone())),
+        (written, _) => written,
+    };
+    if streaming {
+        return finish(Ok(()));
+    }
+    let text = crate::document::render(&snapshot, args.format, &suite.name)
+        .map_err(|e| CliError::Other(color_eyre::eyre::eyre!(e)))?;
+    finish(sink.write_all(text.as_bytes()).or_else(|e| {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Ok(())
+        } else {
+            Err(CliError::Other(e.into()))
+        }
+    }))
+}

@@ -1,0 +1,76 @@
+//! `effprof models`: Every variant's analytic indicators, without running a model; the list of suites.
+
+use super::*;
+use crate::document::{Document, Format};
+use crate::report::{ModelsDocument, ModelsReport};
+
+#[derive(Debug, clap::Args)]
+pub struct ModelsArgs {
+    #[command(flatten)]
+    pub suite: SuiteArgs,
+    /// Variants to show, comma-separated (default: all); the baseline is always shown.
+    #[arg(long, value_delimiter = ',')]
+    pub variants: Vec<String>,
+    #[arg(long, short, default_value = "table", value_parser = formats(<crate::report::ModelsDocument as Document>::FORMATS))]
+    pub format: Format,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    /// List the suites: built in, and in ./models.
+    #[arg(long)]
+    pub list: bool,
+}
+
+pub(super) fn run(args: ModelsArgs) -> Result<(), CliError> {
+    if args.list {
+        return emit(&list_suites(), args.out.as_ref());
+    }
+    let suite = select_variants(spec::load_suite(&args.suite.suite)?, &args.variants)?;
+    let report = ModelsReport::new(&suite).map_err(|e| CliError::Usage(e.to_string()))?;
+    let limit = memory_limit(&args.suite);
+    let mut table = report.table();
+    for v in &report.variants {
+        let estimate = v.cost.totals.memory_estimate_bytes;
+        if estimate > limit {
+            table.notes.push(format!(
+                "warning: `{}` needs an estimated {}, over the memory limit of {}; it will be refused when built",
+                v.name,
+                units::bytes(estimate),
+                units::bytes(limit)
+            ));
+        }
+    }
+    let name = suite.name.clone();
+    let doc = ModelsDocument { report, table };
+    write_document(&doc, args.format, &name, args.out.as_ref())
+}
+
+pub(super) fn list_suites() -> String {
+    let mut out = String::from("built-in suites (--suite NAME):\n");
+    for b in BUILTIN_SUITES {
+        let summary = match spec::parse_suite(b.text, b.name) {
+            Ok(s) => format!("{} variants: {}", s.variants.len(), s.description),
+            Err(e) => format!("invalid: {e}"),
+        };
+        out.push_str(&format!("  {:<12} {summary}\n", b.name));
+    }
+    if let Ok(entries) = std::fs::read_dir("models") {
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        files.sort();
+        if !files.is_empty() {
+            out.push_str("files in ./models (--suite PATH):\n");
+            for path in files {
+                let shown = path.display().to_string();
+                let summary = match spec::load_suite(&shown) {
+                    Ok(s) => format!("{} variants: {}", s.variants.len(), s.description),
+                    Err(e) => format!("invalid: {e}"),
+                };
+                out.push_str(&format!("  {shown:<24} {summary}\n"));
+            }
+        }
+    }
+    out
+}
