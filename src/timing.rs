@@ -15,18 +15,11 @@ pub fn median_of<E>(
     min_runs: usize,
     mut f: impl FnMut() -> Result<(), E>,
 ) -> Result<f64, E> {
-    for _ in 0..2 {
-        f()?;
-    }
-    let mut times = Vec::new();
-    let start = Instant::now();
-    while times.len() < min_runs || (start.elapsed() < budget && times.len() < 1000) {
+    median_of_reported(budget, min_runs, || {
         let t = Instant::now();
         f()?;
-        times.push(t.elapsed().as_secs_f64());
-    }
-    times.sort_by(f64::total_cmp);
-    Ok(times[times.len() / 2])
+        Ok(t.elapsed().as_secs_f64())
+    })
 }
 
 /// Median of the seconds `f` reports for the part of each run it times itself (after two

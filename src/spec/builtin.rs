@@ -7,25 +7,20 @@ pub struct BuiltinSuite {
 
 pub const DEFAULT_SUITE: &str = "misnomer";
 
+/// `models/NAME.toml`, compiled in.
+macro_rules! builtin {
+    ($name:literal) => {
+        BuiltinSuite {
+            name: $name,
+            text: include_str!(concat!("../../models/", $name, ".toml")),
+        }
+    };
+}
+
 pub const BUILTIN_SUITES: &[BuiltinSuite] = &[
-    BuiltinSuite {
-        name: "misnomer",
-        text: include_str!("../../models/misnomer.toml"),
-    },
-    BuiltinSuite {
-        name: "tiny",
-        text: include_str!("../../models/tiny.toml"),
-    },
-    BuiltinSuite {
-        name: "moe-scaling",
-        text: include_str!("../../models/moe-scaling.toml"),
-    },
-    BuiltinSuite {
-        name: "sparsity",
-        text: include_str!("../../models/sparsity.toml"),
-    },
-    BuiltinSuite {
-        name: "convnets",
-        text: include_str!("../../models/convnets.toml"),
-    },
+    builtin!("misnomer"),
+    builtin!("tiny"),
+    builtin!("moe-scaling"),
+    builtin!("sparsity"),
+    builtin!("convnets"),
 ];
