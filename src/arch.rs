@@ -225,6 +225,47 @@ pub struct Dims {
     pub n_heads: usize,
     pub d_ff: usize,
     pub n_layers: usize,
+    /// How self-attention is computed. Documents from before the choice ran explicit attention,
+    /// so that is what an absent field means (a suite file's own default is fused).
+    #[serde(
+        default = "Attention::before_the_choice",
+        skip_serializing_if = "Attention::is_explicit"
+    )]
+    pub attention: Attention,
+}
+
+/// How self-attention is computed: the same FLOPs either way, different memory traffic.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Attention {
+    /// burn's attention op: the scores stay inside the kernel (flex tiles them, flash-style,
+    /// at longer sequences; wgpu has its own kernels; ndarray runs burn's decomposition). The
+    /// default: the faster on flex and wgpu, as fast on ndarray (README, "Attention").
+    #[default]
+    Fused,
+    /// Matmul, softmax, matmul: the scores are written to memory and read back.
+    Explicit,
+}
+
+impl Attention {
+    /// What a document from before the choice ran.
+    pub fn before_the_choice() -> Self {
+        Attention::Explicit
+    }
+
+    /// Explicit attention is left out of documents: readers take an absent field for it.
+    pub fn is_explicit(&self) -> bool {
+        *self == Attention::Explicit
+    }
+
+    pub const NAMES: [&'static str; 2] = ["fused", "explicit"];
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Attention::Fused => "fused",
+            Attention::Explicit => "explicit",
+        }
+    }
 }
 
 impl Dims {

@@ -10,6 +10,7 @@ static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 fn main() -> ExitCode {
     give_mesa_a_runtime_dir();
+    effprof::backend::keep_wgpu_caches_per_user();
     if let Err(e) = color_eyre::install() {
         eprintln!("effprof: cannot install the error handler: {e}");
     }

@@ -6,8 +6,10 @@ use std::str::FromStr;
 use burn::prelude::Device;
 use serde::{Deserialize, Serialize};
 
+mod kernels;
 mod open;
 
+pub use kernels::{cpu_kernels, keep_wgpu_caches_per_user};
 pub(crate) use open::panic_message;
 pub use open::{Opened, Unavailable};
 

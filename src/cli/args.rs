@@ -28,7 +28,7 @@ pub struct Selection {
     #[arg(long, value_delimiter = ',')]
     pub variants: Vec<String>,
     /// ndarray, flex, wgpu, wgpu:cpu, wgpu:discrete:N or wgpu:integrated:N.
-    #[arg(long, short, default_value = "ndarray")]
+    #[arg(long, short, default_value = "flex")]
     pub backend: Backend,
 }
 

@@ -185,7 +185,7 @@ fn interactive(args: TuiArgs) -> Result<(), CliError> {
     let limit = memory_limit(&args.on.suite);
     let mut config = EngineConfig::new(suite, args.on.backend, limit);
     // The screen stays useful without the backend asked for: it says why and measures on the CPU.
-    config.fallback = Some(Backend::Ndarray);
+    config.fallback = Some(Backend::Flex);
     crate::tui::run(config, args.out_dir).map_err(CliError::Other)
 }
 

@@ -3,7 +3,7 @@
 
 use super::row::{LayerCost, LayerKind, OpCounts, Row};
 use super::{DTYPE_BYTES, INDEX_BYTES, pruned_count};
-use crate::arch::{Dims, Family, Kernel, MoeSpec, PruneSpec, TokenWorkload};
+use crate::arch::{Attention, Dims, Family, Kernel, MoeSpec, PruneSpec, TokenWorkload};
 
 /// Sizes of the workload and variant, as u64 so products cannot wrap (the caller has bounded
 /// them).
@@ -65,8 +65,11 @@ fn residual(row: &mut Row, sh: &Shape) {
     row.op(OpCounts::memory(2 * sh.t * sh.d, sh.t * sh.d));
 }
 
-/// LayerNorm -> Q, K, V -> scores -> softmax -> weighted sum -> O -> residual.
-fn attention(name: String, sh: &Shape, prune: Option<PruneSpec>) -> LayerCost {
+/// LayerNorm -> Q, K, V -> scores -> softmax -> weighted sum -> O -> residual. Explicit
+/// attention writes the scores and their softmax to memory and reads them back; fused attention
+/// keeps them inside the kernel, so only Q, K, V are read and the context written. The FLOPs
+/// are the same.
+fn attention(name: String, sh: &Shape, kind: Attention, prune: Option<PruneSpec>) -> LayerCost {
     let mut row = Row::new(name, LayerKind::Attention);
     layer_norm(&mut row, sh);
     for _ in 0..3 {
@@ -75,15 +78,27 @@ fn attention(name: String, sh: &Shape, prune: Option<PruneSpec>) -> LayerCost {
     let scores = sh.b * sh.h * sh.s * sh.s;
     // q @ k^T: 2*B*H*S*S*Dh; attn @ v: the same. Together 4*B*S*S*d.
     let half = 2 * sh.b * sh.s * sh.s * sh.d;
-    row.op(OpCounts::flops(half))
-        .op(OpCounts::memory(2 * sh.t * sh.d, scores))
-        .op(OpCounts::memory(scores, scores))
-        .op(OpCounts::flops(half))
-        .op(OpCounts::memory(scores + sh.t * sh.d, sh.t * sh.d));
+    let in_flight = match kind {
+        Attention::Explicit => {
+            row.op(OpCounts::flops(half))
+                .op(OpCounts::memory(2 * sh.t * sh.d, scores))
+                .op(OpCounts::memory(scores, scores))
+                .op(OpCounts::flops(half))
+                .op(OpCounts::memory(scores + sh.t * sh.d, sh.t * sh.d));
+            // The scores and their softmax at once.
+            2 * scores
+        }
+        Attention::Fused => {
+            row.op(OpCounts::flops(2 * half))
+                .op(OpCounts::memory(3 * sh.t * sh.d, sh.t * sh.d));
+            // The context it writes.
+            sh.t * sh.d
+        }
+    };
     linear(&mut row, sh.t, sh.d, sh.d, true, prune);
     residual(&mut row, sh);
-    // Residual stream, q, k, v, the scores and their softmax at once.
-    row.peak(sh.t * sh.d + 3 * sh.t * sh.d + 2 * scores);
+    // The residual stream, q, k, v, and what attention holds.
+    row.peak(sh.t * sh.d + 3 * sh.t * sh.d + in_flight);
     row.finish()
 }
 
@@ -183,7 +198,12 @@ pub(super) fn layer_costs(
     rows.push(embed.finish());
 
     for layer in 0..dims.n_layers {
-        let mut attn = attention(format!("layer{layer}.attention"), &sh, prune);
+        let mut attn = attention(
+            format!("layer{layer}.attention"),
+            &sh,
+            dims.attention,
+            prune,
+        );
         let mut ff = match family {
             Family::Moe(m) if m.is_moe_layer(layer) => {
                 moe(format!("layer{layer}.moe"), &sh, m, workload.tokens())

@@ -222,7 +222,17 @@ pub fn analytic_table(suite: &Suite, vs: &[&VariantCost]) -> IndicatorTable {
 pub fn shape_label(family: &Family, dims: Option<&Dims>) -> String {
     match (family, dims) {
         (Family::Conv(c), _) => format!("w{} B{}", c.width, c.blocks),
-        (_, Some(d)) => format!("d{} h{} f{} L{}", d.d_model, d.n_heads, d.d_ff, d.n_layers),
+        (_, Some(d)) => {
+            // Fused attention is the default; the other kind is named.
+            let attention = match d.attention {
+                crate::arch::Attention::Fused => "",
+                crate::arch::Attention::Explicit => " explicit",
+            };
+            format!(
+                "d{} h{} f{} L{}{attention}",
+                d.d_model, d.n_heads, d.d_ff, d.n_layers
+            )
+        }
         (_, None) => "-".to_owned(),
     }
 }

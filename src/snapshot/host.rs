@@ -15,6 +15,10 @@ pub struct Host {
     pub physical_cores: Option<usize>,
     pub logical_cores: usize,
     pub memory_bytes: u64,
+    /// The CPU kernel set the CPU backends' matmuls run, e.g. "AVX-512 (x86-64: avx512f, avx2,
+    /// fma)"; absent in snapshots from before effprof reported it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_kernels: Option<String>,
 }
 
 impl Host {
@@ -38,6 +42,7 @@ impl Host {
             physical_cores: System::physical_core_count(),
             logical_cores: system.cpus().len(),
             memory_bytes: system.total_memory(),
+            cpu_kernels: Some(crate::backend::cpu_kernels()),
         }
     }
 
@@ -51,6 +56,7 @@ impl Host {
             physical_cores: None,
             logical_cores: 0,
             memory_bytes: 0,
+            cpu_kernels: None,
         }
     }
 
@@ -62,8 +68,12 @@ impl Host {
             }
             _ => format!("{} cores", self.logical_cores),
         };
+        let kernels = match &self.cpu_kernels {
+            Some(k) => format!(", CPU kernels {k}"),
+            None => String::new(),
+        };
         format!(
-            "{}, {cores}, {} RAM, {} {}",
+            "{}, {cores}, {} RAM, {} {}{kernels}",
             self.cpu,
             crate::units::bytes(self.memory_bytes),
             self.os,
@@ -83,5 +93,7 @@ mod tests {
         assert!(host.memory_bytes > 0);
         assert!(!host.arch.is_empty());
         assert!(host.describe().contains(&host.cpu));
+        let kernels = host.cpu_kernels.clone().unwrap();
+        assert!(host.describe().contains(&kernels));
     }
 }

@@ -23,4 +23,5 @@ pub const BUILTIN_SUITES: &[BuiltinSuite] = &[
     builtin!("moe-scaling"),
     builtin!("sparsity"),
     builtin!("convnets"),
+    builtin!("attention"),
 ];

@@ -9,9 +9,9 @@ use toml::Spanned;
 use super::error::line_of;
 use super::matching::{MatchRequest, resolve_matches};
 use super::{
-    BUILTIN_SUITES, ConvKind, ConvSpec, Dims, Family, ImageShape, Input, Kernel, MAX_BATCH,
-    MAX_SEQ_LEN, MatchBy, MoeSpec, PruneSpec, SolveDim, SpecError, Suite, TokenShape, Variant,
-    Workload, names,
+    Attention, BUILTIN_SUITES, ConvKind, ConvSpec, Dims, Family, ImageShape, Input, Kernel,
+    MAX_BATCH, MAX_SEQ_LEN, MatchBy, MoeSpec, PruneSpec, SolveDim, SpecError, Suite, TokenShape,
+    Variant, Workload, names,
 };
 
 /// Largest size accepted for any one dimension; keeps every count exact in 64 bits.
@@ -20,7 +20,14 @@ pub(crate) const MAX_DIM: i64 = 1 << 20;
 pub(crate) const MAX_WIDTH: usize = 1 << 16;
 
 /// Keys of every transformer variant (dense, moe, universal, pruned).
-const TRANSFORMER_KEYS: &[&str] = &["d_model", "n_heads", "d_ff", "n_layers", "match"];
+const TRANSFORMER_KEYS: &[&str] = &[
+    "d_model",
+    "n_heads",
+    "d_ff",
+    "n_layers",
+    "attention",
+    "match",
+];
 const FAMILIES: &[&str] = &["dense", "moe", "universal", "pruned", "conv"];
 const TOKEN_KEYS: &str = "seq_len and vocab";
 const IMAGE_KEYS: &str = "image_size, in_channels and classes";
@@ -59,6 +66,7 @@ struct RawVariant {
     n_heads: Option<Spanned<i64>>,
     d_ff: Option<Spanned<i64>>,
     n_layers: Option<Spanned<i64>>,
+    attention: Option<Spanned<String>>,
     n_experts: Option<Spanned<i64>>,
     top_k: Option<Spanned<i64>>,
     capacity_factor: Option<Spanned<f64>>,
@@ -356,11 +364,12 @@ impl Ctx<'_> {
         };
         let shape_keys = if is_conv { &[][..] } else { TRANSFORMER_KEYS };
         let at = |v: &Option<Spanned<i64>>| v.as_ref().map(|s| s.span().start);
-        let optional_keys: [(&str, Option<usize>); 15] = [
+        let optional_keys: [(&str, Option<usize>); 16] = [
             ("d_model", at(&rv.d_model)),
             ("n_heads", at(&rv.n_heads)),
             ("d_ff", at(&rv.d_ff)),
             ("n_layers", at(&rv.n_layers)),
+            ("attention", rv.attention.as_ref().map(|s| s.span().start)),
             ("match", rv.matching.as_ref().map(|s| s.span().start)),
             ("conv", rv.conv.as_ref().map(|s| s.span().start)),
             ("groups", at(&rv.groups)),
@@ -451,6 +460,24 @@ impl Ctx<'_> {
             },
             d_ff: dim(&rv.d_ff, "d_ff", SolveDim::DFf)?,
             n_layers: dim(&rv.n_layers, "n_layers", SolveDim::NLayers)?,
+            attention: match rv.attention.as_ref() {
+                None => Attention::default(),
+                Some(a) => match a.get_ref().as_str() {
+                    "fused" => Attention::Fused,
+                    "explicit" => Attention::Explicit,
+                    other => {
+                        return Err(self.err(
+                            a.span().start,
+                            scope,
+                            "attention",
+                            &format!(
+                                "unknown attention `{other}`; allowed: {}",
+                                Attention::NAMES.join(", ")
+                            ),
+                        ));
+                    }
+                },
+            },
         };
         if solved != Some(SolveDim::DModel) && !dims.d_model.is_multiple_of(dims.n_heads) {
             let at = rv

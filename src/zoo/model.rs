@@ -4,11 +4,13 @@ use burn::module::Param;
 use burn::nn::{Embedding, LayerNorm, Linear};
 use burn::prelude::*;
 use burn::tensor::activation::{gelu, softmax};
+use burn::tensor::module::attention;
+use burn::tensor::ops::AttentionModuleOptions;
 
 use super::init::WeightInit;
 use super::moe::{MoeFfn, RoutingTensors};
 use super::sparse::Proj;
-use crate::arch::{Dims, Family, PruneSpec, TokenWorkload};
+use crate::arch::{Attention, Dims, Family, PruneSpec, TokenWorkload};
 
 #[derive(Module, Debug)]
 pub struct SelfAttention {
@@ -17,16 +19,20 @@ pub struct SelfAttention {
     value: Proj,
     output: Proj,
     n_heads: usize,
+    /// burn's attention op instead of matmul, softmax, matmul.
+    fused: bool,
 }
 
 impl SelfAttention {
-    fn new(init: &mut WeightInit, d: usize, n_heads: usize, prune: Option<PruneSpec>) -> Self {
+    fn new(init: &mut WeightInit, dims: &Dims, prune: Option<PruneSpec>) -> Self {
+        let d = dims.d_model;
         Self {
             query: Proj::build(init, d, d, prune),
             key: Proj::build(init, d, d, prune),
             value: Proj::build(init, d, d, prune),
             output: Proj::build(init, d, d, prune),
-            n_heads,
+            n_heads: dims.n_heads,
+            fused: dims.attention == Attention::Fused,
         }
     }
 
@@ -38,8 +44,13 @@ impl SelfAttention {
         let q = heads(self.query.forward(x.clone()));
         let k = heads(self.key.forward(x.clone()));
         let v = heads(self.value.forward(x));
-        let scores = q.matmul(k.swap_dims(2, 3)).div_scalar((dh as f64).sqrt());
-        let context = softmax(scores, 3).matmul(v);
+        let context = if self.fused {
+            // Scaled by 1/sqrt(dh), as below.
+            attention(q, k, v, None, None, AttentionModuleOptions::default())
+        } else {
+            let scores = q.matmul(k.swap_dims(2, 3)).div_scalar((dh as f64).sqrt());
+            softmax(scores, 3).matmul(v)
+        };
         self.output
             .forward(context.swap_dims(1, 2).reshape([b, s, d]))
     }
@@ -132,7 +143,7 @@ impl TransformerLm {
         let blocks = (0..distinct_blocks)
             .map(|layer| {
                 let attention_norm = init.layer_norm(d);
-                let attention = SelfAttention::new(init, d, dims.n_heads, prune);
+                let attention = SelfAttention::new(init, dims, prune);
                 let ffn_norm = init.layer_norm(d);
                 let ffn = match family {
                     Family::Moe(m) if m.is_moe_layer(layer) => {

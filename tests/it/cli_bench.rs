@@ -20,7 +20,8 @@ fn json_has_analytic_and_measured_figures_for_every_variant() {
     assert_eq!(doc["schema"], "effprof.snapshot/1");
     assert!(doc["host"]["logical_cores"].as_u64().unwrap() >= 1);
     assert!(!doc["ranks"]["tau"].as_array().unwrap().is_empty());
-    assert_eq!(doc["backend"], "ndarray");
+    // flex is the default backend.
+    assert_eq!(doc["backend"], "flex");
     let peaks = &doc["peaks"];
     assert!(peaks["flops_per_s"].as_f64().unwrap() > 0.0);
     let variants = doc["variants"].as_array().unwrap();
@@ -114,7 +115,7 @@ fn table_marks_best_and_names_the_backend() {
         out.contains("latency p50") && out.contains("throughput tokens/s"),
         "{out}"
     );
-    assert!(out.contains("backend ndarray on"), "{out}");
+    assert!(out.contains("backend flex on"), "{out}");
 }
 
 #[test]

@@ -2,7 +2,8 @@
 
 use effprof::cost::{self, LayerKind};
 use effprof::spec::{
-    self, Dims, Family, Input, Kernel, MatchBy, MoeSpec, PruneSpec, TokenShape, Variant, Workload,
+    self, Attention, Dims, Family, Input, Kernel, MatchBy, MoeSpec, PruneSpec, TokenShape, Variant,
+    Workload,
 };
 
 /// B=2, S=3 (T=6), V=5, d=4, h=2, f=6.
@@ -26,6 +27,7 @@ fn variant(family: Family, n_layers: usize) -> Variant {
             n_heads: 2,
             d_ff: 6,
             n_layers,
+            attention: Attention::Explicit,
         }),
         family,
         matched: None,
@@ -79,6 +81,41 @@ fn dense_counts_by_hand() {
     // (2 * B*H*S*S = 2 * 36), f32.
     assert_eq!(r.totals.activation_peak_bytes, (4 * 24 + 72) * 4);
     assert_eq!(r.totals.param_bytes, r.params_total * 4);
+}
+
+#[test]
+fn fused_attention_moves_no_scores_and_does_the_same_flops() {
+    let explicit = variant(Family::Dense, 1);
+    let mut fused = explicit.clone();
+    fused.dims.as_mut().unwrap().attention = Attention::Fused;
+    let e = cost::analyze(&explicit, &workload()).unwrap();
+    let f = cost::analyze(&fused, &workload()).unwrap();
+    let attention = |r: &cost::CostReport| {
+        r.layers
+            .iter()
+            .find(|l| l.kind == LayerKind::Attention)
+            .unwrap()
+            .clone()
+    };
+    let (ea, fa) = (attention(&e), attention(&f));
+    assert_eq!(e.totals.flops_executed, f.totals.flops_executed);
+    assert_eq!(e.params_total, f.params_total);
+    // B*H*S*S = 2*2*3*3 = 36 scores. Explicit: q @ k^T reads q, k (2 * T*d = 48) and writes
+    // the scores (36); softmax reads and writes them (36 + 36); @ v reads them and v (36 + 24)
+    // and writes the context (24). Fused: reads q, k, v (72), writes the context (24).
+    let explicit_core = (48 + 36 + 36 + 36 + 36 + 24 + 24) * 4;
+    let fused_core = (72 + 24) * 4;
+    assert_eq!(
+        ea.counts.mem_access_bytes() - fa.counts.mem_access_bytes(),
+        explicit_core - fused_core
+    );
+    assert_eq!(
+        e.totals.mem_access_bytes - f.totals.mem_access_bytes,
+        explicit_core - fused_core
+    );
+    // Peak: x, q, k, v (4 * 24) and, explicit, two score tensors (72), fused, the context (24).
+    assert_eq!(ea.activation_peak_bytes, (4 * 24 + 72) * 4);
+    assert_eq!(fa.activation_peak_bytes, (4 * 24 + 24) * 4);
 }
 
 fn moe(capacity_factor: f64, top_k: usize) -> Family {
@@ -220,6 +257,7 @@ fn huge_models_are_refused_not_wrapped() {
         n_heads: 1,
         d_ff: 1 << 20,
         n_layers: 4096,
+        attention: Attention::Explicit,
     });
     let e = cost::analyze(&v, &workload()).unwrap_err();
     assert!(e.to_string().contains("too large to count"), "{e}");

@@ -85,13 +85,16 @@ fn measure_switch_snapshot_help_quit() {
     let session = Session::start(name, &command);
     let s = &session.0;
 
-    // The first measurement: the focused variant's p50 in the legend.
+    // The first measurement, on the default backend (flex): the focused variant's p50 in the
+    // legend.
+    wait_for(s, " flex ", Duration::from_secs(60));
     wait_for(s, "▶ dense             p50", Duration::from_secs(120));
 
-    tmux(&["send-keys", "-t", s, "b"]);
-    wait_for(s, " flex ", Duration::from_secs(60));
+    // One key back to ndarray.
+    tmux(&["send-keys", "-t", s, "B"]);
+    wait_for(s, " ndarray ", Duration::from_secs(60));
 
-    // The Pipeline view measures the focused variant's stages on flex, the Roofline view
+    // The Pipeline view measures the focused variant's stages on ndarray, the Roofline view
     // times its parts.
     tmux(&["send-keys", "-t", s, "5"]);
     wait_for(s, "training, 1F1B: step", Duration::from_secs(60));
@@ -129,7 +132,7 @@ fn measure_switch_snapshot_help_quit() {
     let doc: serde_json::Value =
         serde_json::from_slice(&std::fs::read(written.join("snapshot.json")).unwrap()).unwrap();
     assert_eq!(doc["suite"]["name"], "tiny");
-    assert_eq!(doc["backend"], "flex");
+    assert_eq!(doc["backend"], "ndarray");
     assert_eq!(doc["variants"].as_array().unwrap().len(), 6);
 
     tmux(&["send-keys", "-t", s, "Escape"]);

@@ -374,6 +374,24 @@ impl<T: Task> Worker<T> {
 
     fn next_runnable(&mut self) -> Option<usize> {
         let n = self.slots.len();
+        // A variant that has started and has no figure yet goes on before any other starts: a
+        // variant's first pass compiles its kernels (seconds to a minute on wgpu), so starting
+        // every variant before measuring one would hold back every first figure. The focus
+        // first.
+        let started_without_figure = |i: &usize| {
+            let slot = &self.slots[*i];
+            slot.is_ready()
+                && self
+                    .stats
+                    .record(&self.key(&slot.variant.name))
+                    .is_some_and(|r| r.cold_start.is_some() && r.latency.count() == 0)
+        };
+        if let Some(i) = (0..n)
+            .map(|step| (self.focus + step) % n)
+            .find(started_without_figure)
+        {
+            return Some(i);
+        }
         let i = (0..n)
             .map(|step| (self.next_slot + step) % n)
             .find(|i| self.slots[*i].is_ready())?;
