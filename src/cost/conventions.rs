@@ -45,7 +45,8 @@ pub const CONVENTIONS: &[(&str, &str)] = &[
     (
         "mem_access_bytes",
         "weights read once plus activations read and written by each op, f32 = 4 bytes, CSR \
-         indices 4 bytes",
+         indices 4 bytes; explicit attention writes the B*H*S*S scores and reads them back \
+         (through softmax), fused attention reads Q, K, V and writes the context only",
     ),
     (
         "arithmetic_intensity",
