@@ -49,14 +49,6 @@ impl Summary {
                 Phase::Building { elapsed_s } => {
                     return Some(format!("building {} ({elapsed_s:.1} s)", v.name));
                 }
-                // Until its first passes return, a GPU backend compiles and tunes its kernels
-                // (the worker is inside that call, so no clock moves meanwhile).
-                Phase::WarmingUp { runs: 0, .. } if !self.backend.is_host() => {
-                    return Some(format!(
-                        "compiling and tuning kernels for {} (its first pass)",
-                        v.name
-                    ));
-                }
                 Phase::WarmingUp { runs, elapsed_s } => {
                     return Some(format!(
                         "warming up {} ({runs} runs, {elapsed_s:.1} s)",

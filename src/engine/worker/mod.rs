@@ -323,7 +323,25 @@ impl<T: Task> Worker<T> {
                 return;
             };
             let Built { model, input } = *built;
-            match self.iterate(i, &model, input) {
+            let first_pass = self
+                .stats
+                .record(&self.key(&self.slots[i].variant.name))
+                .is_none_or(|r| r.cold_start.is_none());
+            // A GPU backend compiles and tunes a new shape's kernels in its first pass, for
+            // seconds to a minute: say so before the worker disappears into it.
+            let compiling = first_pass && !self.on.backend.is_host();
+            if compiling {
+                self.busy = Some(format!(
+                    "compiling and tuning kernels for {}",
+                    self.slots[i].variant.name
+                ));
+                self.maybe_summary(true);
+            }
+            let result = self.iterate(i, &model, input);
+            if compiling {
+                self.busy = None;
+            }
+            match result {
                 Ok(next) => {
                     self.slots[i].state = SlotState::Ready(Box::new(Built { model, input: next }))
                 }
