@@ -38,6 +38,23 @@ fn measures_every_variant_and_finishes_after_the_iterations() {
         );
         assert!(v.flops_per_s.unwrap() > 0.0);
     }
+    // The first figure came after the first variant's cold start and warm-up, and before the
+    // run ended.
+    let first = last.first_figure_s.expect("the time to the first figure");
+    let earliest_cold_start = last
+        .variants
+        .iter()
+        .filter_map(|v| v.cold_start_s)
+        .fold(f64::INFINITY, f64::min);
+    assert!(
+        first >= earliest_cold_start && first <= last.elapsed_s,
+        "first figure {first} s, cold start {earliest_cold_start} s, run {} s",
+        last.elapsed_s
+    );
+    let before = summaries
+        .iter()
+        .find(|s| s.variants.iter().all(|v| v.latency.is_none()));
+    assert!(before.is_none_or(|s| s.first_figure_s.is_none()));
     assert!(last.device_memory.is_none());
     assert!(
         last.device_memory_na

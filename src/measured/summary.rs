@@ -34,6 +34,10 @@ pub struct Summary {
     pub device_memory: Option<DeviceMemory>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_memory_na: Option<String>,
+    /// Seconds from opening this backend to its first measured pass of any variant: building,
+    /// the first passes (kernel compiles on wgpu) and warm-up. None until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_figure_s: Option<f64>,
     pub variants: Vec<VariantSummary>,
 }
 

@@ -18,6 +18,7 @@ pub struct Provenance<'a> {
     pub process: ProcessMemory,
     pub device_memory: Option<DeviceMemory>,
     pub device_memory_na: Option<&'a str>,
+    pub first_figure_s: Option<f64>,
 }
 
 impl<'a> From<&'a Summary> for Provenance<'a> {
@@ -31,6 +32,7 @@ impl<'a> From<&'a Summary> for Provenance<'a> {
             process: s.process,
             device_memory: s.device_memory,
             device_memory_na: s.device_memory_na.as_deref(),
+            first_figure_s: s.first_figure_s,
         }
     }
 }
@@ -197,7 +199,7 @@ pub fn compare_table(suite: &Suite, vs: &[Compared<'_>], from: Provenance<'_>) -
     table.notes.insert(
         0,
         format!(
-            "backend {} on {} ({}); batch {}; peak {}",
+            "backend {} on {} ({}); batch {}; peak {}{}",
             from.backend,
             from.adapter,
             from.driver,
@@ -210,6 +212,10 @@ pub fn compare_table(suite: &Suite, vs: &[Compared<'_>], from: Provenance<'_>) -
                     n = p.matmul_size
                 ),
                 None => "not measured".into(),
+            },
+            match from.first_figure_s {
+                Some(s) => format!("; first figure {} after opening it", units::seconds(s)),
+                None => String::new(),
             }
         ),
     );

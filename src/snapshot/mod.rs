@@ -68,6 +68,10 @@ pub struct Snapshot {
     pub device_memory: Option<DeviceMemory>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_memory_na: Option<String>,
+    /// Seconds from opening the backend to its first measured pass; absent before effprof
+    /// measured it, or before the first figure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_figure_s: Option<f64>,
     /// Baseline first, then the suite's order.
     pub variants: Vec<SnapshotVariant>,
     /// Each variant's rank under the usual cost indicators, and Kendall's tau between them.
@@ -124,6 +128,7 @@ impl Snapshot {
             process: summary.process,
             device_memory: summary.device_memory,
             device_memory_na: summary.device_memory_na.clone(),
+            first_figure_s: summary.first_figure_s,
             variants,
             ranks: Ranks::default(),
             pipeline: None,
@@ -160,6 +165,7 @@ impl Snapshot {
             process: self.process,
             device_memory: self.device_memory,
             device_memory_na: self.device_memory_na.as_deref(),
+            first_figure_s: self.first_figure_s,
         }
     }
 

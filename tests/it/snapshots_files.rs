@@ -118,6 +118,7 @@ fn conv() -> Snapshot {
         peaks: base.peaks,
         process: base.process,
         device_memory_na: base.device_memory_na.clone(),
+        first_figure_s: base.first_figure_s,
         device_memory: base.device_memory,
         variants,
     };

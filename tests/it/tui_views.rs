@@ -98,6 +98,7 @@ fn summary(elapsed_s: f64) -> Summary {
         },
         device_memory: None,
         device_memory_na: Some("ndarray allocates from the process heap: see heap and RSS".into()),
+        first_figure_s: Some(1.5),
         variants: names
             .iter()
             .enumerate()
@@ -138,6 +139,12 @@ fn live_view() {
 fn compare_view() {
     let mut app = app_with_data();
     app.update(Action::ShowView(View::Compare));
+    // The summary's time to the first figure is in the table's first note.
+    let provenance = &app.table().notes[0];
+    assert!(
+        provenance.contains("; first figure 1.50 s after opening it"),
+        "{provenance}"
+    );
     insta::assert_snapshot!("compare_100x30", draw(&app, 100, 30));
     insta::assert_snapshot!("compare_160x48", draw(&app, 160, 48));
 }

@@ -208,6 +208,7 @@ impl<T: Task> Worker<T> {
                     device: opened.device,
                     adapter: (opened.adapter, opened.fingerprint),
                 };
+                self.stats.opened(backend);
                 self.rebuild_slots();
             }
             Err(Unavailable { reason, .. }) => {
@@ -519,6 +520,7 @@ impl<T: Task> Worker<T> {
                 }
             }),
             device_memory,
+            first_figure_s: self.stats.first_figure_s(backend),
             variants,
         }
     }

@@ -15,6 +15,9 @@ pub(super) struct Statistics {
     peaks: HashMap<Backend, Result<Peaks, String>>,
     process: BackgroundSampler,
     started: Instant,
+    /// When each backend was first opened, and how long after that its first figure came.
+    opened: HashMap<Backend, Instant>,
+    first_figure: HashMap<Backend, f64>,
 }
 
 impl Statistics {
@@ -24,6 +27,8 @@ impl Statistics {
             peaks: HashMap::new(),
             process: BackgroundSampler::spawn(),
             started: Instant::now(),
+            opened: HashMap::new(),
+            first_figure: HashMap::new(),
         }
     }
 
@@ -34,10 +39,27 @@ impl Statistics {
         routing: bool,
         policy: &WarmupPolicy,
     ) {
-        self.records
-            .entry(key)
-            .or_default()
-            .add(pass, routing, policy);
+        let backend = key.backend;
+        let record = self.records.entry(key).or_default();
+        let measured_before = record.latency.count();
+        record.add(pass, routing, policy);
+        if measured_before == 0
+            && record.latency.count() > 0
+            && let Some(opened) = self.opened.get(&backend)
+        {
+            let since = opened.elapsed().as_secs_f64();
+            self.first_figure.entry(backend).or_insert(since);
+        }
+    }
+
+    /// `backend` is open: the clock of its first figure starts, on its first visit only.
+    pub(super) fn opened(&mut self, backend: Backend) {
+        self.opened.entry(backend).or_insert_with(Instant::now);
+    }
+
+    /// Seconds from first opening `backend` to its first measured pass.
+    pub(super) fn first_figure_s(&self, backend: Backend) -> Option<f64> {
+        self.first_figure.get(&backend).copied()
     }
 
     pub(super) fn record(&self, key: &RecordKey) -> Option<&Record> {
