@@ -175,6 +175,34 @@ fn unknown_kernel() {
 }
 
 #[test]
+fn unknown_attention() {
+    let flash = "[[variant]]\nname = \"f\"\nfamily = \"dense\"\nd_model = 16\nn_heads = 2\nd_ff = 32\nn_layers = 2\nattention = \"flash\"\n";
+    let text = suite(&format!("{DENSE_A}\n{flash}"));
+    let e = error(&text);
+    assert!(
+        e.to_string()
+            .contains("attention: unknown attention `flash`; allowed: fused, explicit"),
+        "{e}"
+    );
+    assert_points_at(&e, &text, "attention = \"flash\"");
+    // Both kinds parse, and a variant without the key gets the default, fused.
+    let explicit = flash.replace("flash", "explicit");
+    let ok = parse_suite(&suite(&format!("{DENSE_A}\n{explicit}")), "ok.toml").unwrap();
+    let kinds: Vec<_> = ok
+        .variants
+        .iter()
+        .map(|v| v.dims.unwrap().attention)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            effprof::spec::Attention::Fused,
+            effprof::spec::Attention::Explicit
+        ]
+    );
+}
+
+#[test]
 fn zero_and_negative_sizes() {
     let text = suite(&DENSE_A.replace("d_ff = 32", "d_ff = 0"));
     let e = error(&text);

@@ -129,6 +129,33 @@ fn backends_build_identical_models_from_one_seed() {
 }
 
 #[test]
+fn fused_attention_computes_what_explicit_attention_does() {
+    // The same weights (one seed, one architecture); only how attention runs differs.
+    let text = spec::BUILTIN_SUITES
+        .iter()
+        .find(|b| b.name == "attention")
+        .unwrap()
+        .text
+        .replace("seq_len = 512", "seq_len = 64");
+    let suite = spec::parse_suite(&text, "attention-short").unwrap();
+    let w = &suite.workload;
+    for backend in [Backend::Flex, Backend::Ndarray] {
+        let device = backend.device().unwrap();
+        let run = |name: &str| {
+            let v = suite.variant(name).unwrap();
+            let model = zoo::build_lm(v, w, backend, NO_LIMIT, "a test").unwrap();
+            model
+                .forward(zoo::random_tokens(&w.token_workload().unwrap(), &device))
+                .logits
+                .into_data()
+        };
+        let fused = run("fused");
+        let explicit = run("explicit");
+        fused.assert_approx_eq::<f32>(&explicit, Tolerance::absolute(1e-3));
+    }
+}
+
+#[test]
 fn csr_kernel_computes_what_the_masked_dense_kernel_does() {
     // Same architecture and sparsity, so the same seed and the same pruned weights.
     let suite = spec::parse_suite(
