@@ -52,6 +52,8 @@ pub fn keep_wgpu_caches_per_user() {
     }
     let mut config = cubecl::config::CubeClRuntimeConfig::default();
     config.environment.path = CacheConfig::Global;
+    // cubecl's environment variables (its logging, the environment's name) still apply.
+    let config = config.override_from_env();
     // False when a device already read the configuration: it then keeps what it read.
     let _ = cubecl::config::CubeClRuntimeConfig::try_set(config);
 }
