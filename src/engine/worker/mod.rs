@@ -324,13 +324,13 @@ impl<T: Task> Worker<T> {
                 return;
             };
             let Built { model, input } = *built;
-            let first_pass = self
-                .stats
-                .record(&self.key(&self.slots[i].variant.name))
-                .is_none_or(|r| r.cold_start.is_none());
             // A GPU backend compiles and tunes a new shape's kernels in its first pass, for
             // seconds to a minute: say so before the worker disappears into it.
-            let compiling = first_pass && !self.on.backend.is_host();
+            let compiling = !self.on.backend.is_host()
+                && self
+                    .stats
+                    .record(&self.key(&self.slots[i].variant.name))
+                    .is_none_or(|r| r.cold_start.is_none());
             if compiling {
                 self.busy = Some(format!(
                     "compiling and tuning kernels for {}",
