@@ -85,12 +85,20 @@ impl LatencyStats {
         } else {
             0.0
         };
+        // The histogram answers with the top of a bucket (3 significant digits), which can lie
+        // above the largest latency recorded; the exact extremes bound every quantile.
+        let q = |quantile| {
+            s(self
+                .histogram
+                .value_at_quantile(quantile)
+                .clamp(self.min, self.max) as f64)
+        };
         Some(LatencySummary {
             iterations: self.count,
             mean_s: s(self.mean),
-            p50_s: s(self.histogram.value_at_quantile(0.50) as f64),
-            p90_s: s(self.histogram.value_at_quantile(0.90) as f64),
-            p99_s: s(self.histogram.value_at_quantile(0.99) as f64),
+            p50_s: q(0.50),
+            p90_s: q(0.90),
+            p99_s: q(0.99),
             min_s: s(self.min as f64),
             max_s: s(self.max as f64),
             stdev_s: s(stdev),
@@ -187,6 +195,21 @@ mod tests {
         // Sample stdev of 1..=100 ms is 29.011 ms.
         assert!((sum.stdev_s - 0.029_011).abs() < 1e-5, "{}", sum.stdev_s);
         assert!((sum.cv - 0.029_011 / 0.0505).abs() < 1e-3);
+    }
+
+    #[test]
+    fn quantiles_stay_within_the_latencies_recorded() {
+        // 191 733 ns falls in a histogram bucket whose top is above it.
+        for samples in [&[191_733][..], &[190_579, 191_733, 191_700]] {
+            let mut s = LatencyStats::new();
+            for ns in samples {
+                s.record(Duration::from_nanos(*ns));
+            }
+            let sum = s.summary().unwrap();
+            for p in [sum.p50_s, sum.p90_s, sum.p99_s] {
+                assert!(sum.min_s <= p && p <= sum.max_s, "{samples:?}: {sum:?}");
+            }
+        }
     }
 
     #[test]
