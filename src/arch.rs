@@ -235,7 +235,7 @@ pub struct Dims {
 }
 
 /// How self-attention is computed: the same FLOPs either way, different memory traffic.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Attention {
     /// burn's attention op: the scores stay inside the kernel (flex tiles them, flash-style,
@@ -256,15 +256,6 @@ impl Attention {
     /// Explicit attention is left out of documents: readers take an absent field for it.
     pub fn is_explicit(&self) -> bool {
         *self == Attention::Explicit
-    }
-
-    pub const NAMES: [&'static str; 2] = ["fused", "explicit"];
-
-    pub fn name(&self) -> &'static str {
-        match self {
-            Attention::Fused => "fused",
-            Attention::Explicit => "explicit",
-        }
     }
 }
 

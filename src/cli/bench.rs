@@ -120,8 +120,7 @@ pub(super) fn run(args: BenchArgs) -> Result<(), CliError> {
     if streaming {
         return finish(Ok(()));
     }
-    let text = crate::document::render(&snapshot, args.format, &suite.name)
-        .map_err(|e| CliError::Other(color_eyre::eyre::eyre!(e)))?;
+    let text = crate::document::render(&snapshot, args.format, &suite.name)?;
     finish(sink.write_all(text.as_bytes()).or_else(|e| {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             Ok(())

@@ -146,6 +146,12 @@ impl From<crate::headless::HeadlessError> for CliError {
     }
 }
 
+impl From<crate::document::DocumentError> for CliError {
+    fn from(e: crate::document::DocumentError) -> Self {
+        CliError::Other(color_eyre::eyre::eyre!(e))
+    }
+}
+
 impl From<SpecError> for CliError {
     fn from(e: SpecError) -> Self {
         CliError::Usage(e.to_string())
@@ -231,8 +237,7 @@ pub(super) fn write_document<D: crate::document::Document>(
     suite: &str,
     out: Option<&PathBuf>,
 ) -> Result<(), CliError> {
-    let text = crate::document::render(doc, format, suite)
-        .map_err(|e| CliError::Other(color_eyre::eyre::eyre!(e)))?;
+    let text = crate::document::render(doc, format, suite)?;
     emit(&text, out)
 }
 

@@ -218,6 +218,29 @@ impl Ctx<'_> {
             .key(format!("{scope}: {key}"))
     }
 
+    /// The choice `value` names, or an error listing the names allowed for `key`.
+    fn one_of<T: Copy>(
+        &self,
+        value: &Spanned<String>,
+        scope: &str,
+        key: &str,
+        choices: &[(&str, T)],
+    ) -> Result<T, SpecError> {
+        let name = value.get_ref().as_str();
+        match choices.iter().find(|(n, _)| *n == name) {
+            Some((_, choice)) => Ok(*choice),
+            None => {
+                let allowed: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+                Err(self.err(
+                    value.span().start,
+                    scope,
+                    key,
+                    &format!("unknown {key} `{name}`; allowed: {}", allowed.join(", ")),
+                ))
+            }
+        }
+    }
+
     fn size(
         &self,
         value: &Spanned<i64>,
@@ -460,23 +483,17 @@ impl Ctx<'_> {
             },
             d_ff: dim(&rv.d_ff, "d_ff", SolveDim::DFf)?,
             n_layers: dim(&rv.n_layers, "n_layers", SolveDim::NLayers)?,
-            attention: match rv.attention.as_ref() {
+            attention: match &rv.attention {
                 None => Attention::default(),
-                Some(a) => match a.get_ref().as_str() {
-                    "fused" => Attention::Fused,
-                    "explicit" => Attention::Explicit,
-                    other => {
-                        return Err(self.err(
-                            a.span().start,
-                            scope,
-                            "attention",
-                            &format!(
-                                "unknown attention `{other}`; allowed: {}",
-                                Attention::NAMES.join(", ")
-                            ),
-                        ));
-                    }
-                },
+                Some(a) => self.one_of(
+                    a,
+                    scope,
+                    "attention",
+                    &[
+                        ("fused", Attention::Fused),
+                        ("explicit", Attention::Explicit),
+                    ],
+                )?,
             },
         };
         if solved != Some(SolveDim::DModel) && !dims.d_model.is_multiple_of(dims.n_heads) {
@@ -639,21 +656,14 @@ impl Ctx<'_> {
                 ));
             }
         };
-        let kernel = match rv
-            .kernel
-            .as_ref()
-            .map(|k| (k.get_ref().as_str(), k.span().start))
-        {
-            None | Some(("dense", _)) => Kernel::Dense,
-            Some(("csr", _)) => Kernel::Csr,
-            Some((other, at)) => {
-                return Err(self.err(
-                    at,
-                    scope,
-                    "kernel",
-                    &format!("unknown kernel `{other}`; allowed: dense, csr"),
-                ));
-            }
+        let kernel = match &rv.kernel {
+            None => Kernel::Dense,
+            Some(k) => self.one_of(
+                k,
+                scope,
+                "kernel",
+                &[("dense", Kernel::Dense), ("csr", Kernel::Csr)],
+            )?,
         };
         Ok(PruneSpec { sparsity, kernel })
     }
