@@ -70,7 +70,7 @@ fn main() {
         });
         // The whole layer as the model runs it on ndarray: read back, kernel, bias, upload.
         let device = Backend::Ndarray.device().expect("the CPU backend opens");
-        let layer_module = CsrLinear::new(csr.clone(), vec![0.0; d_out], &device);
+        let layer_module = CsrLinear::new(csr.clone(), Some(vec![0.0; d_out]), &device);
         let xs: Tensor<2> = Tensor::from_data(TensorData::new(x.clone(), [t, d_in]), &device);
         let layer = best(|| {
             black_box(layer_module.forward(xs.clone()).into_data());

@@ -31,8 +31,13 @@ pub enum Input {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenShape {
+    /// Tokens per sequence in one forward pass; a generation suite's prompt length.
     pub seq_len: usize,
     pub vocab: usize,
+    /// Tokens generated after the prompt, one decode step each; present in a generation suite
+    /// only, whose transformer variants are causal decoders.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gen_len: Option<usize>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,6 +70,7 @@ impl Workload {
                 seq_len: t.seq_len,
                 vocab: t.vocab,
                 seed: self.seed,
+                gen_len: t.gen_len,
             }),
             Input::Images(i) => Samples::Images(ImageWorkload {
                 batch: self.batch,
@@ -92,9 +98,25 @@ impl Workload {
         }
     }
 
+    /// Tokens generated after the prompt; `None` unless this is a generation workload.
+    pub fn gen_len(&self) -> Option<usize> {
+        match self.input {
+            Input::Tokens(t) => t.gen_len,
+            Input::Images(_) => None,
+        }
+    }
+
     /// One line: what a forward pass takes.
     pub fn describe(&self) -> String {
         match self.input {
+            Input::Tokens(TokenShape {
+                seq_len,
+                vocab,
+                gen_len: Some(gen_len),
+            }) => format!(
+                "batch {} x prompt {seq_len} tokens, then {gen_len} generated one at a time, vocab {vocab}, seed {}",
+                self.batch, self.seed
+            ),
             Input::Tokens(t) => format!(
                 "batch {} x seq_len {} = {} tokens, vocab {}, seed {}",
                 self.batch,
@@ -122,15 +144,29 @@ pub enum Samples {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenWorkload {
     pub batch: usize,
+    /// Tokens per sequence in one forward pass (the prompt, when generating).
     pub seq_len: usize,
+    /// The model's vocabulary: the suite's, or the variant's own.
     pub vocab: usize,
     pub seed: u64,
+    /// Tokens generated after the prompt; `Some` makes the model a causal decoder.
+    pub gen_len: Option<usize>,
 }
 
 impl TokenWorkload {
     /// Tokens in one forward pass.
     pub fn tokens(&self) -> usize {
         self.batch * self.seq_len
+    }
+
+    /// Whether attention is causal: a decoder generating tokens.
+    pub fn causal(&self) -> bool {
+        self.gen_len.is_some()
+    }
+
+    /// The longest sequence the model sees: the prompt plus what it generates.
+    pub fn context(&self) -> usize {
+        self.seq_len + self.gen_len.unwrap_or(0)
     }
 }
 
@@ -201,7 +237,10 @@ impl Variant {
                 .map(|workload| Arch::Transformer {
                     dims,
                     family,
-                    workload,
+                    workload: TokenWorkload {
+                        vocab: dims.options.vocab.unwrap_or(workload.vocab),
+                        ..workload
+                    },
                 })
                 .ok_or_else(|| mismatch("images")),
             (_, None) => Err(mismatch(
@@ -232,6 +271,139 @@ pub struct Dims {
         skip_serializing_if = "Attention::is_explicit"
     )]
     pub attention: Attention,
+    /// The choices language models make beyond their size.
+    #[serde(flatten)]
+    pub options: LmOptions,
+}
+
+/// What distinguishes one language model from another of the same size: GPT-2's choices by
+/// default (the shape every effprof transformer had before the choices), so a document
+/// without them reads as before.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LmOptions {
+    /// Key and value heads: `n_heads` when absent (multi-head attention), fewer for
+    /// grouped-query attention, 1 for multi-query attention.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n_kv_heads: Option<usize>,
+    /// The LM head reuses the token embedding's table (counted once, as PyTorch does).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub tie_embeddings: bool,
+    #[serde(default, skip_serializing_if = "Norm::is_layer_norm")]
+    pub norm: Norm,
+    #[serde(default, skip_serializing_if = "FfnKind::is_gelu")]
+    pub ffn: FfnKind,
+    /// Biases on the linear layers (the router and the LM head never have one).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub bias: bool,
+    #[serde(default, skip_serializing_if = "Positions::is_learned")]
+    pub positions: Positions,
+    /// Rows of a learned position table: the workload's longest sequence when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_positions: Option<usize>,
+    /// The model's own vocabulary, when it differs from the suite's (at least the suite's, so
+    /// every model can embed the suite's tokens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vocab: Option<usize>,
+}
+
+impl Default for LmOptions {
+    fn default() -> Self {
+        LmOptions {
+            n_kv_heads: None,
+            tie_embeddings: false,
+            norm: Norm::LayerNorm,
+            ffn: FfnKind::Gelu,
+            bias: true,
+            positions: Positions::Learned,
+            max_positions: None,
+            vocab: None,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// The normalisation before each sublayer and before the head.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Norm {
+    /// `nn.LayerNorm`: a weight and a bias per feature.
+    #[default]
+    LayerNorm,
+    /// `nn.RMSNorm`: a weight per feature.
+    RmsNorm,
+}
+
+impl Norm {
+    pub const ALL: [(&'static str, Norm); 2] =
+        [("layernorm", Norm::LayerNorm), ("rmsnorm", Norm::RmsNorm)];
+
+    fn is_layer_norm(&self) -> bool {
+        *self == Norm::LayerNorm
+    }
+}
+
+/// The feed-forward network of a layer (and of each expert).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FfnKind {
+    /// Linear(d, f), GELU, Linear(f, d).
+    #[default]
+    Gelu,
+    /// SiLU(gate(x)) * up(x), then down: three projections (Llama, Mixtral).
+    SwiGlu,
+}
+
+impl FfnKind {
+    pub const ALL: [(&'static str, FfnKind); 2] =
+        [("gelu", FfnKind::Gelu), ("swiglu", FfnKind::SwiGlu)];
+
+    fn is_gelu(&self) -> bool {
+        *self == FfnKind::Gelu
+    }
+
+    /// Projections of one FFN: two, or three for SwiGLU.
+    pub fn projections(&self) -> u64 {
+        match self {
+            FfnKind::Gelu => 2,
+            FfnKind::SwiGlu => 3,
+        }
+    }
+}
+
+/// How a token's position enters the model.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Positions {
+    /// A learned table added to the token embeddings (GPT-2).
+    #[default]
+    Learned,
+    /// None at all: attention alone tells positions apart, through the causal mask.
+    None,
+    /// Rotary position embedding applied to queries and keys: no parameters, 0 FLOPs.
+    Rotary,
+}
+
+impl Positions {
+    pub const ALL: [(&'static str, Positions); 3] = [
+        ("learned", Positions::Learned),
+        ("none", Positions::None),
+        ("rotary", Positions::Rotary),
+    ];
+
+    fn is_learned(&self) -> bool {
+        *self == Positions::Learned
+    }
 }
 
 /// How self-attention is computed: the same FLOPs either way, different memory traffic.
@@ -262,6 +434,24 @@ impl Attention {
 impl Dims {
     pub fn head_dim(&self) -> usize {
         self.d_model / self.n_heads
+    }
+
+    /// Key and value heads (`n_heads` unless grouped-query or multi-query).
+    pub fn kv_heads(&self) -> usize {
+        self.options.n_kv_heads.unwrap_or(self.n_heads)
+    }
+
+    /// Width of the key (and of the value) projection: kv_heads x head_dim.
+    pub fn kv_dim(&self) -> usize {
+        self.kv_heads() * self.head_dim()
+    }
+
+    /// Rows of the learned position table for `workload` (0 without learned positions).
+    pub fn position_rows(&self, workload: &TokenWorkload) -> usize {
+        match self.options.positions {
+            Positions::Learned => self.options.max_positions.unwrap_or(workload.context()),
+            Positions::None | Positions::Rotary => 0,
+        }
     }
 }
 

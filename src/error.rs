@@ -55,6 +55,7 @@ impl From<BuildError> for MeasureError {
             e @ BuildError::TooLarge { .. } => MeasureError::OverMemoryLimit(e.to_string()),
             e @ (BuildError::Uncountable(_)
             | BuildError::Unsupported { .. }
+            | BuildError::TooFewPositions { .. }
             | BuildError::NotTransformer { .. }) => MeasureError::NotMeasurable(e.to_string()),
         }
     }

@@ -11,7 +11,7 @@
 //! 3. [`engine`]: the measuring thread. It runs the features' measurements as tasks without
 //!    knowing them.
 //! 4. Features: [`report`] (indicator tables), [`sweep`], [`pipeline`], [`roofline`],
-//!    [`train`], [`snapshot`] (a run's figures: exported, compared, plotted), and [`tasks`]
+//!    [`train`], [`generate`], [`snapshot`] (a run's figures: exported, compared, plotted), and [`tasks`]
 //!    (the features the engine runs on request).
 //! 5. Front ends: [`cli`], [`headless`], [`tui`] with [`app`] (state) and [`ui`] (drawing),
 //!    and [`stream`] (recorded runs to replay).
@@ -24,6 +24,7 @@ pub mod cost;
 pub mod document;
 pub mod engine;
 pub mod error;
+pub mod generate;
 pub mod headless;
 pub mod measured;
 pub mod memory;

@@ -5,6 +5,7 @@
 mod args;
 mod bench;
 mod diff;
+mod generate;
 mod models;
 mod pipeline;
 mod report;
@@ -15,6 +16,7 @@ mod train;
 pub use args::*;
 pub use bench::BenchArgs;
 pub use diff::DiffArgs;
+pub use generate::GenerateArgs;
 pub use models::ModelsArgs;
 pub use pipeline::PipelineArgs;
 pub use report::{Plot, ReportArgs};
@@ -66,6 +68,8 @@ pub enum Command {
     Bench(BenchArgs),
     /// Split each variant into pipeline stages, measure them, and simulate GPipe and 1F1B.
     Pipeline(PipelineArgs),
+    /// Generate tokens with every decoder of a generation suite: prefill and decode timed apart.
+    Generate(GenerateArgs),
     /// Measure every variant across batch sizes (and sequence lengths); find ranking flips.
     Sweep(SweepArgs),
     /// Place every variant, and every part of it, on the backend's measured roofline.
@@ -163,6 +167,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Models(args)) => models::run(args),
         Some(Command::Bench(args)) => bench::run(args),
         Some(Command::Pipeline(args)) => pipeline::run(args),
+        Some(Command::Generate(args)) => generate::run(args),
         Some(Command::Sweep(args)) => sweep::run(args),
         Some(Command::Roofline(args)) => roofline::run(args),
         Some(Command::Train(args)) => train::run(args),

@@ -81,6 +81,7 @@ pub(super) fn run(args: SweepArgs) -> Result<(), CliError> {
             at.workload.input = crate::spec::Input::Tokens(crate::spec::TokenShape {
                 seq_len: seq,
                 vocab: t.vocab,
+                gen_len: t.gen_len,
             });
         }
         let mut config = EngineConfig::new(at, args.on.backend, limit);

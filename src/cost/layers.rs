@@ -3,10 +3,13 @@
 
 use super::row::{LayerCost, LayerKind, OpCounts, Row};
 use super::{DTYPE_BYTES, INDEX_BYTES, pruned_count};
-use crate::arch::{Attention, Dims, Family, Kernel, MoeSpec, PruneSpec, TokenWorkload};
+use crate::arch::{
+    Attention, Dims, Family, FfnKind, Kernel, LmOptions, MoeSpec, Norm, Positions, PruneSpec,
+    TokenWorkload,
+};
 
 /// Sizes of the workload and variant, as u64 so products cannot wrap (the caller has bounded
-/// them).
+/// them), with the variant's language-model choices.
 struct Shape {
     b: u64,
     s: u64,
@@ -15,6 +18,28 @@ struct Shape {
     h: u64,
     f: u64,
     v: u64,
+    /// Width of the key and of the value projection (d unless grouped-query).
+    kv: u64,
+    /// Rows of the learned position table (0 without one).
+    positions: u64,
+    causal: bool,
+    o: LmOptions,
+    /// Keys each query attends to: `s` in one forward pass, the context in a decode step.
+    keys: u64,
+    pass: Pass,
+}
+
+/// What a pass over the model does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pass {
+    /// One forward pass over `seq_len` tokens per sequence, logits at every position.
+    Forward,
+    /// A generation's first pass: the prompt, its keys and values written to the cache, logits
+    /// at the last position only (all the next token needs).
+    Prefill,
+    /// One token per sequence attending to `context` cached positions (itself included); its
+    /// MoE layers run only the experts its tokens chose.
+    Decode { context: u64 },
 }
 
 /// A Linear(d_in, d_out) applied to `rows` rows, dense or pruned; adds FLOPs, traffic and
@@ -53,70 +78,122 @@ fn linear(row: &mut Row, rows: u64, d_in: u64, d_out: u64, bias: bool, prune: Op
     );
 }
 
-fn layer_norm(row: &mut Row, sh: &Shape) {
+/// LayerNorm (a weight and a bias per feature) or RMSNorm (a weight).
+fn norm(row: &mut Row, sh: &Shape) {
+    let n = match sh.o.norm {
+        Norm::LayerNorm => 2 * sh.d,
+        Norm::RmsNorm => sh.d,
+    };
     row.op(OpCounts {
-        weight_bytes: 2 * sh.d * DTYPE_BYTES,
+        weight_bytes: n * DTYPE_BYTES,
         ..OpCounts::memory(sh.t * sh.d, sh.t * sh.d)
     });
-    row.params(2 * sh.d, 2 * sh.d, 2 * sh.d * DTYPE_BYTES);
+    row.params(n, n, n * DTYPE_BYTES);
 }
 
 fn residual(row: &mut Row, sh: &Shape) {
     row.op(OpCounts::memory(2 * sh.t * sh.d, sh.t * sh.d));
 }
 
-/// LayerNorm -> Q, K, V -> scores -> softmax -> weighted sum -> O -> residual. Explicit
-/// attention writes the scores and their softmax to memory and reads them back; fused attention
-/// keeps them inside the kernel, so only Q, K, V are read and the context written. The FLOPs
-/// are the same.
+/// Norm -> Q, K, V (K and V narrower under grouped-query attention) -> rotary positions ->
+/// K, V repeated to every query head -> scores -> (causal mask) -> softmax -> weighted sum ->
+/// O -> residual. Explicit attention writes the scores and their softmax to memory and reads
+/// them back; fused attention keeps them inside the kernel (and the causal mask too), so only
+/// Q, K, V are read and the context written. The FLOPs are the same, and torch counts a causal
+/// attention in full.
 fn attention(name: String, sh: &Shape, kind: Attention, prune: Option<PruneSpec>) -> LayerCost {
     let mut row = Row::new(name, LayerKind::Attention);
-    layer_norm(&mut row, sh);
-    for _ in 0..3 {
-        linear(&mut row, sh.t, sh.d, sh.d, true, prune);
+    norm(&mut row, sh);
+    linear(&mut row, sh.t, sh.d, sh.d, sh.o.bias, prune);
+    linear(&mut row, sh.t, sh.d, sh.kv, sh.o.bias, prune);
+    linear(&mut row, sh.t, sh.d, sh.kv, sh.o.bias, prune);
+    if sh.o.positions == Positions::Rotary {
+        // Queries and keys rotated in place: 0 FLOPs by torch's convention.
+        row.op(OpCounts::memory(
+            sh.t * (sh.d + sh.kv),
+            sh.t * (sh.d + sh.kv),
+        ));
     }
-    let scores = sh.b * sh.h * sh.s * sh.s;
-    // q @ k^T: 2*B*H*S*S*Dh; attn @ v: the same. Together 4*B*S*S*d.
-    let half = 2 * sh.b * sh.s * sh.s * sh.d;
+    if sh.pass != Pass::Forward {
+        // This pass's keys and values written into the cache.
+        row.op(OpCounts::memory(2 * sh.t * sh.kv, 2 * sh.t * sh.kv));
+    }
+    // Keys (and values) attended to, over the whole batch.
+    let keys = sh.b * sh.keys;
+    if sh.kv < sh.d {
+        row.op(OpCounts::memory(2 * keys * sh.kv, 2 * keys * sh.d));
+    }
+    let scores = sh.b * sh.h * sh.s * sh.keys;
+    // q @ k^T: 2*B*H*S*K*Dh; attn @ v: the same. Together 4*B*S*K*d (K = S in a forward pass).
+    let half = 2 * sh.b * sh.s * sh.keys * sh.d;
     let in_flight = match kind {
         Attention::Explicit => {
             row.op(OpCounts::flops(half))
-                .op(OpCounts::memory(2 * sh.t * sh.d, scores))
-                .op(OpCounts::memory(scores, scores))
+                .op(OpCounts::memory(sh.t * sh.d + keys * sh.d, scores));
+            if sh.causal {
+                row.op(OpCounts::memory(scores, scores));
+            }
+            row.op(OpCounts::memory(scores, scores))
                 .op(OpCounts::flops(half))
-                .op(OpCounts::memory(scores + sh.t * sh.d, sh.t * sh.d));
+                .op(OpCounts::memory(scores + keys * sh.d, sh.t * sh.d));
             // The scores and their softmax at once.
             2 * scores
         }
         Attention::Fused => {
             row.op(OpCounts::flops(2 * half))
-                .op(OpCounts::memory(3 * sh.t * sh.d, sh.t * sh.d));
+                .op(OpCounts::memory(sh.t * sh.d + 2 * keys * sh.d, sh.t * sh.d));
             // The context it writes.
             sh.t * sh.d
         }
     };
-    linear(&mut row, sh.t, sh.d, sh.d, true, prune);
+    linear(&mut row, sh.t, sh.d, sh.d, sh.o.bias, prune);
     residual(&mut row, sh);
     // The residual stream, q, k, v, and what attention holds.
     row.peak(sh.t * sh.d + 3 * sh.t * sh.d + in_flight);
     row.finish()
 }
 
-/// LayerNorm -> Linear(d, f) -> GELU -> Linear(f, d) -> residual.
+/// Norm -> Linear(d, f) -> GELU -> Linear(f, d) -> residual, or for SwiGLU
+/// norm -> SiLU(gate(x)) * up(x) -> down -> residual.
 fn ffn(name: String, sh: &Shape, prune: Option<PruneSpec>) -> LayerCost {
     let mut row = Row::new(name, LayerKind::Ffn);
-    layer_norm(&mut row, sh);
-    linear(&mut row, sh.t, sh.d, sh.f, true, prune);
-    row.op(OpCounts::memory(sh.t * sh.f, sh.t * sh.f));
-    linear(&mut row, sh.t, sh.f, sh.d, true, prune);
+    norm(&mut row, sh);
+    let (t, f) = (sh.t, sh.f);
+    match sh.o.ffn {
+        FfnKind::Gelu => {
+            linear(&mut row, t, sh.d, f, sh.o.bias, prune);
+            row.op(OpCounts::memory(t * f, t * f));
+            row.peak(2 * t * sh.d + 2 * t * f);
+        }
+        FfnKind::SwiGlu => {
+            linear(&mut row, t, sh.d, f, sh.o.bias, prune);
+            linear(&mut row, t, sh.d, f, sh.o.bias, prune);
+            row.op(OpCounts::memory(t * f, t * f))
+                .op(OpCounts::memory(2 * t * f, t * f));
+            row.peak(2 * t * sh.d + 3 * t * f);
+        }
+    }
+    linear(&mut row, t, f, sh.d, sh.o.bias, prune);
     residual(&mut row, sh);
-    row.peak(2 * sh.t * sh.d + 2 * sh.t * sh.f);
     row.finish()
 }
 
-/// FLOPs of one expert FFN (two linears, biases not counted) per token it processes.
-pub(super) fn expert_flops_per_token(d_model: u64, d_ff: u64) -> u64 {
-    4 * d_model * d_ff
+/// FLOPs of one expert FFN (two linears, three for SwiGLU; biases not counted) per token it
+/// processes.
+pub(super) fn expert_flops_per_token(dims: &Dims) -> u64 {
+    2 * dims.options.ffn.projections() * dims.d_model as u64 * dims.d_ff as u64
+}
+
+/// Parameters of one expert FFN: its projections' weights and, with biases, theirs.
+pub(super) fn expert_params(dims: &Dims) -> u64 {
+    let (d, f) = (dims.d_model as u64, dims.d_ff as u64);
+    let projections = dims.options.ffn.projections();
+    let biases = if dims.options.bias {
+        (projections - 1) * f + d
+    } else {
+        0
+    };
+    projections * d * f + biases
 }
 
 /// Tokens the experts of one MoE layer process at balanced load: every token's `k` choices,
@@ -126,42 +203,107 @@ pub(super) fn balanced_routed_tokens(moe: &MoeSpec, tokens: usize) -> u64 {
     (moe.top_k as u64 * tokens as u64).min(slots)
 }
 
-/// LayerNorm -> router -> softmax -> top-k -> dispatch to capacity-padded expert buffers ->
+/// Norm -> router -> softmax -> top-k -> dispatch to capacity-padded expert buffers ->
 /// expert FFNs as batched matmuls -> weighted combine -> residual.
-fn moe(name: String, sh: &Shape, moe: &MoeSpec, tokens: usize) -> LayerCost {
+fn moe(name: String, sh: &Shape, dims: &Dims, moe: &MoeSpec, tokens: usize) -> LayerCost {
     let mut row = Row::new(name, LayerKind::Moe);
     let e = moe.n_experts as u64;
     let k = moe.top_k as u64;
-    let c = moe.capacity(tokens) as u64;
-    let slots = e * c;
-    layer_norm(&mut row, sh);
+    norm(&mut row, sh);
     // Router: Linear(d, E) without bias, then softmax and top-k.
     linear(&mut row, sh.t, sh.d, e, false, None);
     row.op(OpCounts::memory(sh.t * e, sh.t * e))
         .op(OpCounts::memory(sh.t * e, 2 * sh.t * k));
+    if let Pass::Decode { .. } = sh.pass {
+        return grouped_experts(row, sh, dims, moe);
+    }
+    let c = moe.capacity(tokens) as u64;
+    let slots = e * c;
     // Dispatch: gather the routed tokens into E x C slots.
     row.op(OpCounts::memory(slots * sh.d, slots * sh.d));
-    let ffn_flops_per_token = expert_flops_per_token(sh.d, sh.f);
+    let ffn_flops_per_token = expert_flops_per_token(dims);
     let routed = balanced_routed_tokens(moe, tokens);
+    let expert_params = expert_params(dims);
+    // Each projection's input and output, and the activation between them.
+    let (read, written) = match sh.o.ffn {
+        FfnKind::Gelu => (
+            slots * sh.d + 3 * slots * sh.f,
+            2 * slots * sh.f + slots * sh.d,
+        ),
+        FfnKind::SwiGlu => (
+            2 * slots * sh.d + 4 * slots * sh.f,
+            4 * slots * sh.f + slots * sh.d,
+        ),
+    };
     row.op(OpCounts {
         flops_dense: e * sh.t * ffn_flops_per_token,
         flops_useful: routed * ffn_flops_per_token,
         flops_executed: slots * ffn_flops_per_token,
-        weight_bytes: e * (2 * sh.d * sh.f + sh.f + sh.d) * DTYPE_BYTES,
-        act_read_bytes: (slots * sh.d + 2 * slots * sh.f + slots * sh.f) * DTYPE_BYTES,
-        act_written_bytes: (slots * sh.f + slots * sh.f + slots * sh.d) * DTYPE_BYTES,
+        weight_bytes: e * expert_params * DTYPE_BYTES,
+        act_read_bytes: read * DTYPE_BYTES,
+        act_written_bytes: written * DTYPE_BYTES,
     });
     // Combine: each token gathers its k expert outputs, scaled by the router probability.
     row.op(OpCounts::memory(k * sh.t * sh.d, sh.t * sh.d));
     residual(&mut row, sh);
-    let expert_params = 2 * sh.d * sh.f + sh.f + sh.d;
     row.params(
         e * expert_params,
         k * expert_params,
         e * expert_params * DTYPE_BYTES,
     );
     // The router's weights are counted by `linear`; they are active for every token already.
-    row.peak(2 * sh.t * sh.d + 2 * sh.t * e + slots * sh.d + 2 * slots * sh.f);
+    let hidden = sh.o.ffn.projections() - 1;
+    row.peak(2 * sh.t * sh.d + 2 * sh.t * e + slots * sh.d + (hidden + 1) * slots * sh.f);
+    row.finish()
+}
+
+/// Expected distinct experts one MoE layer's `tokens` choose under uniform top-k routing:
+/// E * (1 - (1 - k/E)^tokens).
+pub fn expected_experts(moe: &MoeSpec, tokens: u64) -> f64 {
+    let e = moe.n_experts as f64;
+    let miss = 1.0 - moe.top_k as f64 / e;
+    e * (1.0 - miss.powf(tokens as f64))
+}
+
+/// A decode step's experts: each token's k choices gathered and run by the experts chosen,
+/// with no capacity padding; only the chosen experts' weights are read (the expectation under
+/// uniform routing, [`expected_experts`]).
+fn grouped_experts(mut row: Row, sh: &Shape, dims: &Dims, moe: &MoeSpec) -> LayerCost {
+    let e = moe.n_experts as u64;
+    let k = moe.top_k as u64;
+    let routed = k * sh.t;
+    let per_token = expert_flops_per_token(dims);
+    let expert_params = expert_params(dims);
+    let touched = expected_experts(moe, sh.t);
+    let (read, written) = match sh.o.ffn {
+        FfnKind::Gelu => (
+            routed * sh.d + 3 * routed * sh.f,
+            2 * routed * sh.f + routed * sh.d,
+        ),
+        FfnKind::SwiGlu => (
+            2 * routed * sh.d + 4 * routed * sh.f,
+            4 * routed * sh.f + routed * sh.d,
+        ),
+    };
+    // The chosen tokens' rows gathered per expert.
+    row.op(OpCounts::memory(routed * sh.d, routed * sh.d));
+    row.op(OpCounts {
+        flops_dense: e * sh.t * per_token,
+        flops_useful: routed * per_token,
+        flops_executed: routed * per_token,
+        weight_bytes: (touched * (expert_params * DTYPE_BYTES) as f64).round() as u64,
+        act_read_bytes: read * DTYPE_BYTES,
+        act_written_bytes: written * DTYPE_BYTES,
+    });
+    row.op(OpCounts::memory(k * sh.t * sh.d, sh.t * sh.d));
+    residual(&mut row, sh);
+    row.params(
+        e * expert_params,
+        k * expert_params,
+        e * expert_params * DTYPE_BYTES,
+    );
+    let hidden = sh.o.ffn.projections() - 1;
+    row.peak(2 * sh.t * sh.d + 2 * sh.t * e + routed * sh.d + (hidden + 1) * routed * sh.f);
     row.finish()
 }
 
@@ -169,15 +311,27 @@ pub(super) fn layer_costs(
     dims: &Dims,
     family: &Family,
     workload: &TokenWorkload,
+    pass: Pass,
 ) -> Vec<LayerCost> {
+    // A decode step runs one token per sequence.
+    let (s, keys) = match pass {
+        Pass::Forward | Pass::Prefill => (workload.seq_len as u64, workload.seq_len as u64),
+        Pass::Decode { context } => (1, context),
+    };
     let sh = Shape {
         b: workload.batch as u64,
-        s: workload.seq_len as u64,
-        t: workload.tokens() as u64,
+        s,
+        t: workload.batch as u64 * s,
         d: dims.d_model as u64,
         h: dims.n_heads as u64,
         f: dims.d_ff as u64,
         v: workload.vocab as u64,
+        kv: dims.kv_dim() as u64,
+        positions: dims.position_rows(workload) as u64,
+        causal: workload.causal(),
+        o: dims.options,
+        keys,
+        pass,
     };
     let prune = match family {
         Family::Pruned(p) => Some(*p),
@@ -186,15 +340,21 @@ pub(super) fn layer_costs(
     let mut rows = Vec::with_capacity(2 * dims.n_layers + 3);
 
     let mut embed = Row::new("embedding".into(), LayerKind::Embedding);
-    let table = sh.v * sh.d + sh.s * sh.d;
-    embed
-        .params(table, table, table * DTYPE_BYTES)
+    let table = sh.v * sh.d + sh.positions * sh.d;
+    embed.params(table, table, table * DTYPE_BYTES);
+    if sh.positions > 0 {
         // Token rows gathered, then the positions added.
-        .op(OpCounts {
+        embed.op(OpCounts {
             weight_bytes: (sh.t * sh.d + sh.s * sh.d) * DTYPE_BYTES,
             ..OpCounts::memory(sh.t * sh.d, 2 * sh.t * sh.d)
-        })
-        .peak(2 * sh.t * sh.d);
+        });
+    } else {
+        embed.op(OpCounts {
+            weight_bytes: sh.t * sh.d * DTYPE_BYTES,
+            ..OpCounts::memory(0, sh.t * sh.d)
+        });
+    }
+    embed.peak(2 * sh.t * sh.d);
     rows.push(embed.finish());
 
     for layer in 0..dims.n_layers {
@@ -206,7 +366,7 @@ pub(super) fn layer_costs(
         );
         let mut ff = match family {
             Family::Moe(m) if m.is_moe_layer(layer) => {
-                moe(format!("layer{layer}.moe"), &sh, m, workload.tokens())
+                moe(format!("layer{layer}.moe"), &sh, dims, m, sh.t as usize)
             }
             _ => ffn(format!("layer{layer}.ffn"), &sh, prune),
         };
@@ -222,14 +382,31 @@ pub(super) fn layer_costs(
         rows.push(ff);
     }
 
-    let mut norm = Row::new("final_norm".into(), LayerKind::Norm);
-    layer_norm(&mut norm, &sh);
-    norm.peak(2 * sh.t * sh.d);
-    rows.push(norm.finish());
+    let mut final_norm = Row::new("final_norm".into(), LayerKind::Norm);
+    norm(&mut final_norm, &sh);
+    final_norm.peak(2 * sh.t * sh.d);
+    rows.push(final_norm.finish());
 
     let mut head = Row::new("head".into(), LayerKind::Head);
-    linear(&mut head, sh.t, sh.d, sh.v, false, None);
-    head.peak(sh.t * sh.d + sh.t * sh.v);
-    rows.push(head.finish());
+    // Generation needs the logits of each sequence's last position only.
+    let head_rows = match pass {
+        Pass::Forward => sh.t,
+        Pass::Prefill | Pass::Decode { .. } => sh.b,
+    };
+    if head_rows < sh.t {
+        // The last position's hidden state picked out of each sequence.
+        head.op(OpCounts::memory(head_rows * sh.d, head_rows * sh.d));
+    }
+    linear(&mut head, head_rows, sh.d, sh.v, false, None);
+    head.peak(sh.t * sh.d + head_rows * sh.v);
+    let mut head = head.finish();
+    if sh.o.tie_embeddings {
+        // The token table read again: PyTorch counts a shared parameter once.
+        head.params = 0;
+        head.params_active = 0;
+        head.param_bytes = 0;
+        head.shared_with = Some("embedding".into());
+    }
+    rows.push(head);
     rows
 }

@@ -8,11 +8,14 @@
 
 mod conv;
 mod conventions;
+mod generation;
 mod layers;
 mod row;
 
 pub use conv::conv_layer_costs;
 pub use conventions::CONVENTIONS;
+pub use generation::{GenerationCost, generation_cost};
+pub use layers::{Pass, expected_experts};
 pub use row::{LayerCost, LayerKind, OpCounts};
 
 use serde::{Deserialize, Serialize};
@@ -99,7 +102,7 @@ pub fn routed_useful_flops(
     if processed.is_empty() {
         return None;
     }
-    let per_token = layers::expert_flops_per_token(dims.d_model as u64, dims.d_ff as u64);
+    let per_token = layers::expert_flops_per_token(&dims);
     let balanced = layers::balanced_routed_tokens(moe, tokens);
     let shortfall: u64 = processed
         .iter()
@@ -108,8 +111,18 @@ pub fn routed_useful_flops(
     Some(report.totals.flops_useful.saturating_sub(shortfall))
 }
 
-/// Counts every layer of `variant` on `workload`.
+/// Counts every layer of `variant` on `workload`: one forward pass.
 pub fn analyze(variant: &Variant, workload: &Workload) -> Result<CostReport, CountError> {
+    analyze_pass(variant, workload, Pass::Forward)
+}
+
+/// Counts every layer of `variant` on `workload` for one `pass` (a generation's prefill or one
+/// of its decode steps; a convolutional network has forward passes only).
+pub fn analyze_pass(
+    variant: &Variant,
+    workload: &Workload,
+    pass: Pass,
+) -> Result<CostReport, CountError> {
     let arch = variant.arch(workload)?;
     let estimate = match arch {
         Arch::Transformer {
@@ -130,9 +143,14 @@ pub fn analyze(variant: &Variant, workload: &Workload) -> Result<CostReport, Cou
             dims,
             family,
             workload,
-        } => layers::layer_costs(&dims, family, &workload),
+        } => layers::layer_costs(&dims, family, &workload, pass),
         Arch::Conv { spec, workload } => conv_layer_costs(&spec, &workload),
     };
+    Ok(report_of(layers))
+}
+
+/// Totals of a pass from its layers.
+fn report_of(layers: Vec<LayerCost>) -> CostReport {
     let sum = |f: fn(&LayerCost) -> u64| layers.iter().map(f).sum::<u64>();
     let flops_executed = sum(|l| l.counts.flops_executed);
     let mem_access_bytes = sum(|l| l.counts.mem_access_bytes());
@@ -158,12 +176,12 @@ pub fn analyze(variant: &Variant, workload: &Workload) -> Result<CostReport, Cou
         activation_peak_bytes,
         memory_estimate_bytes: param_bytes + activation_peak_bytes,
     };
-    Ok(CostReport {
+    CostReport {
         params_total: sum(|l| l.params),
         params_active: sum(|l| l.params_active),
         totals,
         layers,
-    })
+    }
 }
 
 /// A float upper bound of the largest count, to refuse models whose counts would overflow.
@@ -180,7 +198,9 @@ fn transformer_size(dims: &Dims, family: &Family, workload: &TokenWorkload) -> f
         Family::Moe(m) => m.n_experts as f64 + 1.0,
         _ => 1.0,
     };
-    let params = (v + s) * d + l * (4.0 * d * d + experts * 2.0 * d * f + 8.0 * d + f) + v * d;
+    let positions = dims.options.max_positions.unwrap_or(0) as f64 + s;
+    let params =
+        (v + positions) * d + l * (4.0 * d * d + experts * 3.0 * d * f + 8.0 * d + f) + v * d;
     let flops = 2.0 * b * s * params + 4.0 * b * s * s * d * l;
     params.max(flops).max(b * s * v * 4.0)
 }

@@ -24,4 +24,6 @@ pub const BUILTIN_SUITES: &[BuiltinSuite] = &[
     builtin!("sparsity"),
     builtin!("convnets"),
     builtin!("attention"),
+    builtin!("generation"),
+    builtin!("llm-shapes"),
 ];

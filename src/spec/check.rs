@@ -3,7 +3,10 @@
 //! the same rules (with lines) from the parser; this is what every later stage relies on.
 
 use super::parse::{MAX_DIM, MAX_WIDTH};
-use super::{ConvKind, Family, Input, MAX_BATCH, MAX_SEQ_LEN, SpecError, Suite, Variant};
+use super::{
+    ConvKind, Dims, Family, Input, MAX_BATCH, MAX_SEQ_LEN, Positions, SpecError, Suite, TokenShape,
+    Variant,
+};
 
 /// The parser's other limits.
 const MAX_IMAGE: usize = 4096;
@@ -23,6 +26,9 @@ impl Suite {
             Input::Tokens(t) => {
                 in_range(file, "suite: seq_len", t.seq_len, 1, MAX_SEQ_LEN)?;
                 in_range(file, "suite: vocab", t.vocab, 2, MAX_DIM as usize)?;
+                if let Some(gen_len) = t.gen_len {
+                    in_range(file, "suite: gen_len", gen_len, 1, MAX_SEQ_LEN - t.seq_len)?;
+                }
             }
             Input::Images(i) => {
                 in_range(file, "suite: image_size", i.image_size, 1, MAX_IMAGE)?;
@@ -109,7 +115,7 @@ fn check_variant(file: &str, v: &Variant, input: &Input) -> Result<(), SpecError
                 family.name()
             ),
         ),
-        (family, Input::Tokens(_)) => {
+        (family, Input::Tokens(tokens)) => {
             let Some(d) = v.dims else {
                 return fail(
                     "d_model",
@@ -130,6 +136,7 @@ fn check_variant(file: &str, v: &Variant, input: &Input) -> Result<(), SpecError
                     ),
                 );
             }
+            check_options(file, &scope, &d, tokens)?;
             match family {
                 Family::Moe(m) => {
                     in_range(file, &key("n_experts"), m.n_experts, 1, MAX_EXPERTS)?;
@@ -165,6 +172,54 @@ fn check_variant(file: &str, v: &Variant, input: &Input) -> Result<(), SpecError
                 Family::Dense | Family::Universal | Family::Conv(_) => Ok(()),
             }
         }
+    }
+}
+
+/// The language-model choices against the shape and the suite's tokens.
+fn check_options(file: &str, scope: &str, d: &Dims, tokens: &TokenShape) -> Result<(), SpecError> {
+    let fail =
+        |k: &str, message: String| Err(SpecError::new(file, message).key(format!("{scope}: {k}")));
+    let o = &d.options;
+    if let Some(kv) = o.n_kv_heads
+        && (kv == 0 || !d.n_heads.is_multiple_of(kv))
+    {
+        return fail(
+            "n_kv_heads",
+            format!("must divide n_heads ({}); got {kv}", d.n_heads),
+        );
+    }
+    if let Some(vocab) = o.vocab
+        && !(tokens.vocab..=MAX_DIM as usize).contains(&vocab)
+    {
+        return fail(
+            "vocab",
+            format!(
+                "must be at least the suite's vocab ({}) and at most {MAX_DIM}; got {vocab}",
+                tokens.vocab
+            ),
+        );
+    }
+    if o.positions == Positions::Rotary && !d.head_dim().is_multiple_of(2) {
+        return fail(
+            "positions",
+            format!(
+                "rotary positions need an even head size (d_model / n_heads); got {}",
+                d.head_dim()
+            ),
+        );
+    }
+    let context = tokens.seq_len + tokens.gen_len.unwrap_or(0);
+    match (o.max_positions, o.positions) {
+        (Some(rows), Positions::Learned) if !(context..=MAX_SEQ_LEN).contains(&rows) => fail(
+            "max_positions",
+            format!(
+                "must be at least the suite's longest sequence ({context}) and at most {MAX_SEQ_LEN}; got {rows}"
+            ),
+        ),
+        (Some(_), Positions::None | Positions::Rotary) => {
+            fail("max_positions", "only for learned positions".into())
+        }
+        _ => Ok(()),
     }
 }
 

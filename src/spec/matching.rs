@@ -2,7 +2,9 @@
 
 use super::parse::MAX_WIDTH;
 use super::parse::{Ctx, MAX_DIM};
-use super::{ConvKind, Family, MatchBy, MatchOutcome, SolveDim, SpecError, Variant, Workload};
+use super::{
+    ConvKind, Family, MatchBy, MatchOutcome, Positions, SolveDim, SpecError, Variant, Workload,
+};
 use crate::cost;
 
 /// A match lands when the achieved indicator is within this fraction of the target.
@@ -142,7 +144,14 @@ fn solve(
             (groups, 1, MAX_WIDTH / groups)
         }
         (SolveDim::Width, _) => unreachable!("parsing allows width for conv only"),
-        (SolveDim::DModel, _) => (heads, 1, MAX_DIM as usize / heads),
+        // Rotary positions rotate pairs of features: the head size stays even.
+        (SolveDim::DModel, _) => {
+            let rotary = variant
+                .dims
+                .is_some_and(|d| d.options.positions == Positions::Rotary);
+            let step = if rotary { 2 * heads } else { heads };
+            (step, 1, MAX_DIM as usize / step)
+        }
         (SolveDim::DFf, _) => (1, 1, MAX_DIM as usize),
         (SolveDim::NLayers, Family::Moe(moe)) => (1, moe.moe_every, MAX_SOLVED_LAYERS),
         (SolveDim::NLayers, _) => (1, 1, MAX_SOLVED_LAYERS),

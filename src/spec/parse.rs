@@ -9,9 +9,9 @@ use toml::Spanned;
 use super::error::line_of;
 use super::matching::{MatchRequest, resolve_matches};
 use super::{
-    Attention, BUILTIN_SUITES, ConvKind, ConvSpec, Dims, Family, ImageShape, Input, Kernel,
-    MAX_BATCH, MAX_SEQ_LEN, MatchBy, MoeSpec, PruneSpec, SolveDim, SpecError, Suite, TokenShape,
-    Variant, Workload, names,
+    Attention, BUILTIN_SUITES, ConvKind, ConvSpec, Dims, Family, FfnKind, ImageShape, Input,
+    Kernel, LmOptions, MAX_BATCH, MAX_SEQ_LEN, MatchBy, MoeSpec, Norm, Positions, PruneSpec,
+    SolveDim, SpecError, Suite, TokenShape, Variant, Workload, names,
 };
 
 /// Largest size accepted for any one dimension; keeps every count exact in 64 bits.
@@ -26,10 +26,19 @@ const TRANSFORMER_KEYS: &[&str] = &[
     "d_ff",
     "n_layers",
     "attention",
+    "n_kv_heads",
+    "tie_embeddings",
+    "norm",
+    "ffn",
+    "bias",
+    "positions",
+    "max_positions",
+    "vocab",
     "match",
 ];
 const FAMILIES: &[&str] = &["dense", "moe", "universal", "pruned", "conv"];
 const TOKEN_KEYS: &str = "seq_len and vocab";
+const GENERATION_KEYS: &str = "prompt_len, gen_len and vocab";
 const IMAGE_KEYS: &str = "image_size, in_channels and classes";
 
 #[derive(Deserialize)]
@@ -48,6 +57,8 @@ struct RawHeader {
     description: String,
     batch: Spanned<i64>,
     seq_len: Option<Spanned<i64>>,
+    prompt_len: Option<Spanned<i64>>,
+    gen_len: Option<Spanned<i64>>,
     vocab: Option<Spanned<i64>>,
     image_size: Option<Spanned<i64>>,
     in_channels: Option<Spanned<i64>>,
@@ -67,6 +78,14 @@ struct RawVariant {
     d_ff: Option<Spanned<i64>>,
     n_layers: Option<Spanned<i64>>,
     attention: Option<Spanned<String>>,
+    n_kv_heads: Option<Spanned<i64>>,
+    tie_embeddings: Option<Spanned<bool>>,
+    norm: Option<Spanned<String>>,
+    ffn: Option<Spanned<String>>,
+    bias: Option<Spanned<bool>>,
+    positions: Option<Spanned<String>>,
+    max_positions: Option<Spanned<i64>>,
+    vocab: Option<Spanned<i64>>,
     n_experts: Option<Spanned<i64>>,
     top_k: Option<Spanned<i64>>,
     capacity_factor: Option<Spanned<f64>>,
@@ -280,9 +299,13 @@ impl Ctx<'_> {
         }
     }
 
-    /// Token sequences or images: one of the two sets of keys, complete.
+    /// Token sequences, generation or images: one of the three sets of keys, complete.
     fn input(&self, header: &RawHeader, table_start: usize) -> Result<Input, SpecError> {
-        let tokens = [("seq_len", &header.seq_len), ("vocab", &header.vocab)];
+        let tokens = [("seq_len", &header.seq_len)];
+        let generation = [
+            ("prompt_len", &header.prompt_len),
+            ("gen_len", &header.gen_len),
+        ];
         let images = [
             ("image_size", &header.image_size),
             ("in_channels", &header.in_channels),
@@ -296,39 +319,75 @@ impl Ctx<'_> {
             Some(v) => self.size_from(v, "suite", key, min_size(key), max),
             None => Err(self.err(table_start, "suite", key, &format!("missing; {what}"))),
         };
-        match (given(&tokens), given(&images)) {
-            (Some((token_key, _)), Some((image_key, at))) => Err(self.err(
+        let token_keys = given(&tokens)
+            .or(given(&generation))
+            .or_else(|| header.vocab.as_ref().map(|v| ("vocab", v.span().start)));
+        if let (Some((token_key, _)), Some((image_key, at))) = (token_keys, given(&images)) {
+            return Err(self.err(
                 at,
                 "suite",
                 image_key,
                 &format!(
-                    "a suite takes token sequences ({TOKEN_KEYS}) or images ({IMAGE_KEYS}), not both; `{token_key}` is given too"
+                    "a suite takes token sequences ({TOKEN_KEYS} or {GENERATION_KEYS}) or images ({IMAGE_KEYS}), not both; `{token_key}` is given too"
                 ),
-            )),
-            (None, None) => Err(self.err(
+            ));
+        }
+        if let (Some(_), Some((generation_key, at))) = (given(&tokens), given(&generation)) {
+            return Err(self.err(
+                at,
+                "suite",
+                generation_key,
+                &format!(
+                    "a suite runs one forward pass of seq_len tokens or generates ({GENERATION_KEYS}), not both; `seq_len` is given too"
+                ),
+            ));
+        }
+        if given(&images).is_some() {
+            let what = format!("an image workload needs {IMAGE_KEYS}");
+            return Ok(Input::Images(ImageShape {
+                image_size: required(&header.image_size, &what, "image_size", 4096)?,
+                in_channels: required(&header.in_channels, &what, "in_channels", 4096)?,
+                classes: required(&header.classes, &what, "classes", MAX_DIM)?,
+            }));
+        }
+        if given(&generation).is_some() {
+            let what = format!("a generation workload needs {GENERATION_KEYS}");
+            let prompt_len = required(&header.prompt_len, &what, "prompt_len", MAX_SEQ_LEN as i64)?;
+            let gen_len = required(&header.gen_len, &what, "gen_len", MAX_SEQ_LEN as i64)?;
+            if prompt_len + gen_len > MAX_SEQ_LEN
+                && let Some(g) = &header.gen_len
+            {
+                return Err(self.err(
+                    g.span().start,
+                    "suite",
+                    "gen_len",
+                    &format!(
+                        "prompt_len + gen_len must be at most {MAX_SEQ_LEN}; got {prompt_len} + {gen_len}"
+                    ),
+                ));
+            }
+            return Ok(Input::Tokens(TokenShape {
+                seq_len: prompt_len,
+                vocab: required(&header.vocab, &what, "vocab", MAX_DIM)?,
+                gen_len: Some(gen_len),
+            }));
+        }
+        if token_keys.is_none() {
+            return Err(self.err(
                 table_start,
                 "suite",
                 "seq_len",
                 &format!(
-                    "missing the input: token sequences ({TOKEN_KEYS}) for transformer variants, or images ({IMAGE_KEYS}) for conv variants"
+                    "missing the input: token sequences ({TOKEN_KEYS}) or generation ({GENERATION_KEYS}) for transformer variants, or images ({IMAGE_KEYS}) for conv variants"
                 ),
-            )),
-            (Some(_), None) => {
-                let what = format!("a token workload needs {TOKEN_KEYS}");
-                Ok(Input::Tokens(TokenShape {
-                    seq_len: required(&header.seq_len, &what, "seq_len", MAX_SEQ_LEN as i64)?,
-                    vocab: required(&header.vocab, &what, "vocab", MAX_DIM)?,
-                }))
-            }
-            (None, Some(_)) => {
-                let what = format!("an image workload needs {IMAGE_KEYS}");
-                Ok(Input::Images(ImageShape {
-                    image_size: required(&header.image_size, &what, "image_size", 4096)?,
-                    in_channels: required(&header.in_channels, &what, "in_channels", 4096)?,
-                    classes: required(&header.classes, &what, "classes", MAX_DIM)?,
-                }))
-            }
+            ));
         }
+        let what = format!("a token workload needs {TOKEN_KEYS}");
+        Ok(Input::Tokens(TokenShape {
+            seq_len: required(&header.seq_len, &what, "seq_len", MAX_SEQ_LEN as i64)?,
+            vocab: required(&header.vocab, &what, "vocab", MAX_DIM)?,
+            gen_len: None,
+        }))
     }
 
     fn variant(
@@ -387,12 +446,22 @@ impl Ctx<'_> {
         };
         let shape_keys = if is_conv { &[][..] } else { TRANSFORMER_KEYS };
         let at = |v: &Option<Spanned<i64>>| v.as_ref().map(|s| s.span().start);
-        let optional_keys: [(&str, Option<usize>); 16] = [
+        let text_at = |v: &Option<Spanned<String>>| v.as_ref().map(|s| s.span().start);
+        let flag_at = |v: &Option<Spanned<bool>>| v.as_ref().map(|s| s.span().start);
+        let optional_keys: [(&str, Option<usize>); 24] = [
             ("d_model", at(&rv.d_model)),
             ("n_heads", at(&rv.n_heads)),
             ("d_ff", at(&rv.d_ff)),
             ("n_layers", at(&rv.n_layers)),
-            ("attention", rv.attention.as_ref().map(|s| s.span().start)),
+            ("attention", text_at(&rv.attention)),
+            ("n_kv_heads", at(&rv.n_kv_heads)),
+            ("tie_embeddings", flag_at(&rv.tie_embeddings)),
+            ("norm", text_at(&rv.norm)),
+            ("ffn", text_at(&rv.ffn)),
+            ("bias", flag_at(&rv.bias)),
+            ("positions", text_at(&rv.positions)),
+            ("max_positions", at(&rv.max_positions)),
+            ("vocab", at(&rv.vocab)),
             ("match", rv.matching.as_ref().map(|s| s.span().start)),
             ("conv", rv.conv.as_ref().map(|s| s.span().start)),
             ("groups", at(&rv.groups)),
@@ -495,7 +564,35 @@ impl Ctx<'_> {
                     ],
                 )?,
             },
+            options: self.lm_options(rv, scope, input)?,
         };
+        if let (Positions::Rotary, Some(p)) = (dims.options.positions, &rv.positions)
+            && solved != Some(SolveDim::DModel)
+            && !dims.head_dim().is_multiple_of(2)
+        {
+            return Err(self.err(
+                p.span().start,
+                scope,
+                "positions",
+                &format!(
+                    "rotary positions rotate pairs of features: the head size d_model / n_heads must be even; got {}",
+                    dims.head_dim()
+                ),
+            ));
+        }
+        if let (Some(kv), Some(v)) = (dims.options.n_kv_heads, &rv.n_kv_heads)
+            && !dims.n_heads.is_multiple_of(kv)
+        {
+            return Err(self.err(
+                v.span().start,
+                scope,
+                "n_kv_heads",
+                &format!(
+                    "must divide n_heads ({}) so that each key/value head serves as many query heads; got {kv}",
+                    dims.n_heads
+                ),
+            ));
+        }
         if solved != Some(SolveDim::DModel) && !dims.d_model.is_multiple_of(dims.n_heads) {
             let at = rv
                 .d_model
@@ -529,6 +626,90 @@ impl Ctx<'_> {
             },
             request,
         ))
+    }
+
+    /// The language-model choices of a transformer variant, each checked against the suite.
+    fn lm_options(
+        &self,
+        rv: &RawVariant,
+        scope: &str,
+        input: &Input,
+    ) -> Result<LmOptions, SpecError> {
+        let defaults = LmOptions::default();
+        let Input::Tokens(tokens) = input else {
+            return Ok(defaults);
+        };
+        let n_kv_heads = match &rv.n_kv_heads {
+            Some(v) => Some(self.size(v, scope, "n_kv_heads", MAX_DIM)?),
+            None => None,
+        };
+        let positions = match &rv.positions {
+            Some(p) => self.one_of(p, scope, "positions", &Positions::ALL)?,
+            None => defaults.positions,
+        };
+        let context = tokens.seq_len + tokens.gen_len.unwrap_or(0);
+        let max_positions = match &rv.max_positions {
+            Some(v) if positions != Positions::Learned => {
+                return Err(self.err(
+                    v.span().start,
+                    scope,
+                    "max_positions",
+                    "only for positions = \"learned\" (the rows of the position table); remove it",
+                ));
+            }
+            Some(v) => {
+                let rows = self.size(v, scope, "max_positions", MAX_SEQ_LEN as i64)?;
+                if rows < context {
+                    return Err(self.err(
+                        v.span().start,
+                        scope,
+                        "max_positions",
+                        &format!(
+                            "must be at least the suite's longest sequence ({context} tokens), or some positions would have no row; got {rows}"
+                        ),
+                    ));
+                }
+                Some(rows)
+            }
+            None => None,
+        };
+        let vocab = match &rv.vocab {
+            Some(v) => {
+                let own = self.size(v, scope, "vocab", MAX_DIM)?;
+                if own < tokens.vocab {
+                    return Err(self.err(
+                        v.span().start,
+                        scope,
+                        "vocab",
+                        &format!(
+                            "must be at least the suite's vocab ({}), whose tokens every variant embeds; got {own}",
+                            tokens.vocab
+                        ),
+                    ));
+                }
+                Some(own)
+            }
+            None => None,
+        };
+        Ok(LmOptions {
+            n_kv_heads,
+            tie_embeddings: rv
+                .tie_embeddings
+                .as_ref()
+                .map_or(defaults.tie_embeddings, |t| *t.get_ref()),
+            norm: match &rv.norm {
+                Some(n) => self.one_of(n, scope, "norm", &Norm::ALL)?,
+                None => defaults.norm,
+            },
+            ffn: match &rv.ffn {
+                Some(f) => self.one_of(f, scope, "ffn", &FfnKind::ALL)?,
+                None => defaults.ffn,
+            },
+            bias: rv.bias.as_ref().map_or(defaults.bias, |b| *b.get_ref()),
+            positions,
+            max_positions,
+            vocab,
+        })
     }
 
     fn moe(

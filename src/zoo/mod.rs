@@ -9,7 +9,7 @@ mod sparse;
 pub use crate::measured::RoutingStats;
 pub use conv::{ConvNet, random_images};
 pub use init::stable_hash;
-pub use model::{ForwardOutput, TransformerLm};
+pub use model::{ForwardOutput, KvCache, StepOutput, TransformerLm};
 pub use moe::{Dispatch, RoutingTensors, route};
 pub use sparse::{CsrLayerHost, CsrLinear, CsrMatrix, magnitude_prune};
 
@@ -18,7 +18,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::arch::{
-    Arch, ConvSpec, Dims, Family, ImageWorkload, Kernel, Samples, TokenWorkload, Variant, Workload,
+    Arch, ConvSpec, Dims, Family, ImageWorkload, Kernel, LmOptions, Positions, Samples,
+    TokenWorkload, Variant, Workload,
 };
 use crate::backend::Backend;
 use crate::cost;
@@ -42,6 +43,14 @@ pub enum BuildError {
         "`{variant}` uses the csr kernel, which runs on the CPU backends (ndarray, flex) only; it is unsupported on {backend}"
     )]
     Unsupported { variant: String, backend: Backend },
+    #[error(
+        "`{variant}` has {rows} learned positions (max_positions) and this workload needs {needed}; shorten the sequence or raise max_positions"
+    )]
+    TooFewPositions {
+        variant: String,
+        rows: usize,
+        needed: usize,
+    },
     #[error("`{variant}` is a conv variant: {what} covers the transformer families only")]
     NotTransformer { variant: String, what: &'static str },
     #[error(transparent)]
@@ -119,10 +128,14 @@ pub fn variant_seed(workload: &TokenWorkload, dims: &Dims, family: &Family) -> u
         Family::Conv(c) => format!("conv:{:?}:{}:{}", c.kind, c.width, c.blocks),
     };
     let d = dims;
-    let key = format!(
+    let mut key = format!(
         "{}|{family}|{}|{}|{}|{}|{}|{}",
         workload.seed, d.d_model, d.n_heads, d.d_ff, d.n_layers, workload.vocab, workload.seq_len
     );
+    // The choices enter only when made, so the default shape keeps its weights.
+    if d.options != LmOptions::default() {
+        key.push_str(&format!("|{:?}", d.options));
+    }
     stable_hash(key.as_bytes())
 }
 
@@ -176,6 +189,16 @@ pub fn check(
         return Err(BuildError::Unsupported {
             variant: variant.name.clone(),
             backend,
+        });
+    }
+    if let Ok(Arch::Transformer { dims, workload, .. }) = variant.arch(workload)
+        && dims.options.positions == Positions::Learned
+        && dims.position_rows(&workload) < workload.context()
+    {
+        return Err(BuildError::TooFewPositions {
+            variant: variant.name.clone(),
+            rows: dims.position_rows(&workload),
+            needed: workload.context(),
         });
     }
     let report = cost::analyze(variant, workload)?;

@@ -1,54 +1,163 @@
-//! The pre-LN transformer encoder every family is built from.
+//! The pre-norm transformer every family is built from: a bidirectional encoder, or a causal
+//! decoder in a generation suite, with the language-model choices of its variant.
 
 use burn::module::Param;
-use burn::nn::{Embedding, LayerNorm, Linear};
+use burn::nn::{Embedding, LayerNorm, Linear, RmsNorm, RmsNormConfig};
 use burn::prelude::*;
-use burn::tensor::activation::{gelu, softmax};
+use burn::tensor::activation::{gelu, silu, softmax};
 use burn::tensor::module::attention;
 use burn::tensor::ops::AttentionModuleOptions;
 
 use super::init::WeightInit;
 use super::moe::{MoeFfn, RoutingTensors};
 use super::sparse::Proj;
-use crate::arch::{Attention, Dims, Family, PruneSpec, TokenWorkload};
+use crate::arch::{Attention, Dims, Family, FfnKind, Norm, Positions, PruneSpec, TokenWorkload};
+
+/// LayerNorm or RMSNorm, as the variant chose.
+#[derive(Module, Debug)]
+pub enum NormLayer {
+    Layer(LayerNorm),
+    Rms(RmsNorm),
+}
+
+impl NormLayer {
+    fn new(init: &WeightInit, d: usize, norm: Norm) -> Self {
+        match norm {
+            Norm::LayerNorm => NormLayer::Layer(init.layer_norm(d)),
+            Norm::RmsNorm => NormLayer::Rms(RmsNormConfig::new(d).init(init.device())),
+        }
+    }
+
+    fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+        match self {
+            NormLayer::Layer(n) => n.forward(x),
+            NormLayer::Rms(n) => n.forward(x),
+        }
+    }
+}
+
+/// Rotary position embedding in the rotate-half form of GPT-NeoX and Llama: elementwise only
+/// (torch counts it 0 FLOPs, and so does effprof), with its tables held as constants, not
+/// parameters.
+#[derive(Module, Debug)]
+pub struct Rotary {
+    /// `[positions, head_dim]`: each frequency twice, as rotate-half pairs feature i with
+    /// feature i + head_dim / 2.
+    cos: Tensor<2>,
+    sin: Tensor<2>,
+}
+
+impl Rotary {
+    fn new(positions: usize, head_dim: usize, device: &Device) -> Self {
+        let half = head_dim / 2;
+        let mut cos = Vec::with_capacity(positions * head_dim);
+        let mut sin = Vec::with_capacity(positions * head_dim);
+        for p in 0..positions {
+            let angles: Vec<f64> = (0..half)
+                .map(|i| p as f64 / 10_000f64.powf(2.0 * i as f64 / head_dim as f64))
+                .collect();
+            for _ in 0..2 {
+                cos.extend(angles.iter().map(|a| a.cos() as f32));
+                sin.extend(angles.iter().map(|a| a.sin() as f32));
+            }
+        }
+        let table = |v| Tensor::from_data(TensorData::new(v, [positions, head_dim]), device);
+        Self {
+            cos: table(cos),
+            sin: table(sin),
+        }
+    }
+
+    /// `x`: `[B, H, S, Dh]` at positions `start..start + S`.
+    fn apply(&self, x: Tensor<4>, start: usize) -> Tensor<4> {
+        let [_, _, s, dh] = x.dims();
+        let half = dh / 2;
+        let at = |t: &Tensor<2>| t.clone().narrow(0, start, s).reshape([1, 1, s, dh]);
+        let rotated = Tensor::cat(
+            vec![
+                x.clone().narrow(3, half, half).neg(),
+                x.clone().narrow(3, 0, half),
+            ],
+            3,
+        );
+        x * at(&self.cos) + rotated * at(&self.sin)
+    }
+}
 
 #[derive(Module, Debug)]
 pub struct SelfAttention {
     query: Proj,
+    /// `d -> n_kv_heads * head_dim`: narrower than the query under grouped-query attention.
     key: Proj,
     value: Proj,
     output: Proj,
     n_heads: usize,
+    n_kv_heads: usize,
     /// burn's attention op instead of matmul, softmax, matmul.
     fused: bool,
+    /// Each position attends to itself and earlier ones only (a decoder).
+    causal: bool,
+    rotary: Option<Rotary>,
 }
 
 impl SelfAttention {
-    fn new(init: &mut WeightInit, dims: &Dims, prune: Option<PruneSpec>) -> Self {
-        let d = dims.d_model;
+    fn new(
+        init: &mut WeightInit,
+        dims: &Dims,
+        prune: Option<PruneSpec>,
+        workload: &TokenWorkload,
+    ) -> Self {
+        let (d, kv, bias) = (dims.d_model, dims.kv_dim(), dims.options.bias);
         Self {
-            query: Proj::build(init, d, d, prune),
-            key: Proj::build(init, d, d, prune),
-            value: Proj::build(init, d, d, prune),
-            output: Proj::build(init, d, d, prune),
+            query: Proj::build(init, d, d, bias, prune),
+            key: Proj::build(init, d, kv, bias, prune),
+            value: Proj::build(init, d, kv, bias, prune),
+            output: Proj::build(init, d, d, bias, prune),
             n_heads: dims.n_heads,
+            n_kv_heads: dims.kv_heads(),
             fused: dims.attention == Attention::Fused,
+            causal: workload.causal(),
+            rotary: (dims.options.positions == Positions::Rotary)
+                .then(|| Rotary::new(workload.context(), dims.head_dim(), init.device())),
         }
     }
 
-    /// Bidirectional attention over `[B, S, d]`.
+    /// Self-attention over `[B, S, d]` (causal in a decoder).
     fn forward(&self, x: Tensor<3>) -> Tensor<3> {
         let [b, s, d] = x.dims();
-        let (h, dh) = (self.n_heads, d / self.n_heads);
-        let heads = |t: Tensor<3>| t.reshape([b, s, h, dh]).swap_dims(1, 2);
-        let q = heads(self.query.forward(x.clone()));
-        let k = heads(self.key.forward(x.clone()));
-        let v = heads(self.value.forward(x));
+        let (h, kvh, dh) = (self.n_heads, self.n_kv_heads, d / self.n_heads);
+        let heads = |t: Tensor<3>, n: usize| t.reshape([b, s, n, dh]).swap_dims(1, 2);
+        let mut q = heads(self.query.forward(x.clone()), h);
+        let mut k = heads(self.key.forward(x.clone()), kvh);
+        let v = heads(self.value.forward(x), kvh);
+        if let Some(rotary) = &self.rotary {
+            q = rotary.apply(q, 0);
+            k = rotary.apply(k, 0);
+        }
+        // Each key/value head serves n_heads / n_kv_heads query heads.
+        let repeat = |t: Tensor<4>| {
+            if kvh == h {
+                t
+            } else {
+                t.unsqueeze_dim::<5>(2)
+                    .expand([b, kvh, h / kvh, s, dh])
+                    .reshape([b, h, s, dh])
+            }
+        };
+        let (k, v) = (repeat(k), repeat(v));
         let context = if self.fused {
             // Scaled by 1/sqrt(dh), as below.
-            attention(q, k, v, None, None, AttentionModuleOptions::default())
+            let options = AttentionModuleOptions {
+                is_causal: self.causal,
+                ..Default::default()
+            };
+            attention(q, k, v, None, None, options)
         } else {
-            let scores = q.matmul(k.swap_dims(2, 3)).div_scalar((dh as f64).sqrt());
+            let mut scores = q.matmul(k.swap_dims(2, 3)).div_scalar((dh as f64).sqrt());
+            if self.causal {
+                let future = Tensor::<2, Bool>::tril_mask([s, s], 0, &scores.device());
+                scores = scores.mask_fill(future.reshape([1, 1, s, s]), f32::NEG_INFINITY);
+            }
             softmax(scores, 3).matmul(v)
         };
         self.output
@@ -56,10 +165,131 @@ impl SelfAttention {
     }
 }
 
+impl SelfAttention {
+    /// Attention of `x` (`[B, n, d]`, positions `start..start + n`) over the cache's first
+    /// `start` positions and itself; its keys and values are written into the cache in place.
+    fn forward_cached(
+        &self,
+        x: Tensor<3>,
+        cache: LayerCache,
+        start: usize,
+    ) -> (Tensor<3>, LayerCache) {
+        let [b, n, d] = x.dims();
+        let (h, kvh, dh) = (self.n_heads, self.n_kv_heads, d / self.n_heads);
+        let heads = |t: Tensor<3>, count: usize| t.reshape([b, n, count, dh]).swap_dims(1, 2);
+        let mut q = heads(self.query.forward(x.clone()), h);
+        let mut k = heads(self.key.forward(x.clone()), kvh);
+        let v = heads(self.value.forward(x), kvh);
+        if let Some(rotary) = &self.rotary {
+            q = rotary.apply(q, start);
+            k = rotary.apply(k, start);
+        }
+        let end = start + n;
+        let at = [0..b, 0..kvh, start..end, 0..dh];
+        let keys = cache.keys.slice_assign(at.clone(), k);
+        let values = cache.values.slice_assign(at, v);
+        let seen = [0..b, 0..kvh, 0..end, 0..dh];
+        let repeat = |t: Tensor<4>| {
+            if kvh == h {
+                t
+            } else {
+                t.unsqueeze_dim::<5>(2)
+                    .expand([b, kvh, h / kvh, end, dh])
+                    .reshape([b, h, end, dh])
+            }
+        };
+        let k_all = repeat(keys.clone().slice(seen.clone()));
+        let v_all = repeat(values.clone().slice(seen));
+        let context = if self.fused {
+            // burn's causal mask is aligned to the last key: query i sees keys up to start + i.
+            let options = AttentionModuleOptions {
+                is_causal: true,
+                ..Default::default()
+            };
+            attention(q, k_all, v_all, None, None, options)
+        } else {
+            let scores = q
+                .matmul(k_all.swap_dims(2, 3))
+                .div_scalar((dh as f64).sqrt());
+            let future = Tensor::<2, Bool>::tril_mask([n, end], start as i64, &scores.device());
+            let scores = scores.mask_fill(future.reshape([1, 1, n, end]), f32::NEG_INFINITY);
+            softmax(scores, 3).matmul(v_all)
+        };
+        let out = self
+            .output
+            .forward(context.swap_dims(1, 2).reshape([b, n, d]));
+        (out, LayerCache { keys, values })
+    }
+}
+
+/// One layer's keys and values: `[B, kv_heads, capacity, head_dim]` each, allocated for the
+/// whole context at once and written in place position by position.
+#[derive(Debug)]
+pub struct LayerCache {
+    keys: Tensor<4>,
+    values: Tensor<4>,
+}
+
+/// The KV cache of a generation: one [`LayerCache`] per layer applied (a Universal
+/// Transformer's shared layer gets one per application), and how many positions are filled.
+#[derive(Debug)]
+pub struct KvCache {
+    layers: Vec<Option<LayerCache>>,
+    len: usize,
+    capacity: usize,
+}
+
+impl KvCache {
+    /// Positions filled so far.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+}
+
+/// What a prefill or decode step returns.
+pub struct StepOutput {
+    /// `[batch, vocab]`: the logits of each sequence's last position.
+    pub logits: Tensor<2>,
+    /// Distinct experts each MoE layer ran in this step, in layer order (decode steps only).
+    pub experts_touched: Vec<usize>,
+    /// One entry per MoE layer (prefill only: it routes with expert capacity, as a forward
+    /// pass does).
+    pub routing: Vec<RoutingTensors>,
+}
+
 #[derive(Module, Debug)]
 pub struct DenseFfn {
     up: Proj,
+    /// SwiGLU's gate projection: SiLU(gate(x)) * up(x).
+    gate: Option<Proj>,
     down: Proj,
+}
+
+impl DenseFfn {
+    fn new(init: &mut WeightInit, dims: &Dims, prune: Option<PruneSpec>) -> Self {
+        let (d, f, bias) = (dims.d_model, dims.d_ff, dims.options.bias);
+        let up = Proj::build(init, d, f, bias, prune);
+        let gate =
+            (dims.options.ffn == FfnKind::SwiGlu).then(|| Proj::build(init, d, f, bias, prune));
+        let down = Proj::build(init, f, d, bias, prune);
+        Self { up, gate, down }
+    }
+
+    fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+        let hidden = match &self.gate {
+            None => gelu(self.up.forward(x)),
+            Some(gate) => silu(gate.forward(x.clone())) * self.up.forward(x),
+        };
+        self.down.forward(hidden)
+    }
 }
 
 #[derive(Module, Debug)]
@@ -70,9 +300,9 @@ pub enum FeedForward {
 
 #[derive(Module, Debug)]
 pub struct Block {
-    attention_norm: LayerNorm,
+    attention_norm: NormLayer,
     attention: SelfAttention,
-    ffn_norm: LayerNorm,
+    ffn_norm: NormLayer,
     ffn: FeedForward,
 }
 
@@ -90,7 +320,7 @@ impl Block {
     fn feed_forward(&self, x: Tensor<3>, routing: &mut Vec<RoutingTensors>) -> Tensor<3> {
         let h = self.ffn_norm.forward(x.clone());
         let update = match &self.ffn {
-            FeedForward::Dense(ffn) => ffn.down.forward(gelu(ffn.up.forward(h))),
+            FeedForward::Dense(ffn) => ffn.forward(h),
             FeedForward::Moe(moe) => {
                 let [b, s, d] = h.dims();
                 let (mixed, stats) = moe.forward(h.reshape([b * s, d]));
@@ -102,16 +332,55 @@ impl Block {
     }
 }
 
-/// A language model over token ids: embeddings, `n_layers` encoder layers, LM head.
+impl Block {
+    /// The layer over `x` at positions `start..`, with its cache; a decode step's MoE runs the
+    /// chosen experts only and reports how many it ran.
+    fn forward_cached(
+        &self,
+        x: Tensor<3>,
+        cache: LayerCache,
+        start: usize,
+        step: &mut StepOutput,
+        decode: bool,
+    ) -> (Tensor<3>, LayerCache) {
+        let (attended, cache) =
+            self.attention
+                .forward_cached(self.attention_norm.forward(x.clone()), cache, start);
+        let x = x + attended;
+        let h = self.ffn_norm.forward(x.clone());
+        let update = match &self.ffn {
+            FeedForward::Dense(ffn) => ffn.forward(h),
+            FeedForward::Moe(moe) => {
+                let [b, n, d] = h.dims();
+                let flat = h.reshape([b * n, d]);
+                let mixed = if decode {
+                    let (mixed, touched) = moe.forward_chosen(flat);
+                    step.experts_touched.push(touched);
+                    mixed
+                } else {
+                    let (mixed, routing) = moe.forward(flat);
+                    step.routing.push(routing);
+                    mixed
+                };
+                mixed.reshape([b, n, d])
+            }
+        };
+        (x + update, cache)
+    }
+}
+
+/// A language model over token ids: embeddings, `n_layers` layers, LM head.
 #[derive(Module, Debug)]
 pub struct TransformerLm {
     token_embedding: Embedding,
-    position_embedding: Param<Tensor<2>>,
+    /// Learned positions; `None` with rotary positions or none.
+    position_embedding: Option<Param<Tensor<2>>>,
     /// One block per layer, or a single shared block (Universal Transformer).
     blocks: Vec<Block>,
     n_layers: usize,
-    final_norm: LayerNorm,
-    head: Linear,
+    final_norm: NormLayer,
+    /// The LM head's own weights; `None` when it reads the token embedding's table again.
+    head: Option<Linear>,
 }
 
 /// The result of one forward pass.
@@ -129,9 +398,13 @@ impl TransformerLm {
         workload: &TokenWorkload,
         init: &mut WeightInit,
     ) -> Self {
-        let (d, f) = (dims.d_model, dims.d_ff);
+        let d = dims.d_model;
+        let norm = dims.options.norm;
         let token_embedding = init.embedding(workload.vocab, d);
-        let position_embedding = Param::from_tensor(init.unit_variance([workload.seq_len, d]));
+        let position_embedding = match dims.position_rows(workload) {
+            0 => None,
+            rows => Some(Param::from_tensor(init.unit_variance([rows, d]))),
+        };
         let prune = match family {
             Family::Pruned(p) => Some(*p),
             _ => None,
@@ -142,17 +415,14 @@ impl TransformerLm {
         };
         let blocks = (0..distinct_blocks)
             .map(|layer| {
-                let attention_norm = init.layer_norm(d);
-                let attention = SelfAttention::new(init, dims, prune);
-                let ffn_norm = init.layer_norm(d);
+                let attention_norm = NormLayer::new(init, d, norm);
+                let attention = SelfAttention::new(init, dims, prune, workload);
+                let ffn_norm = NormLayer::new(init, d, norm);
                 let ffn = match family {
                     Family::Moe(m) if m.is_moe_layer(layer) => {
-                        FeedForward::Moe(MoeFfn::new(init, d, f, m))
+                        FeedForward::Moe(MoeFfn::new(init, dims, m))
                     }
-                    _ => FeedForward::Dense(DenseFfn {
-                        up: Proj::build(init, d, f, prune),
-                        down: Proj::build(init, f, d, prune),
-                    }),
+                    _ => FeedForward::Dense(DenseFfn::new(init, dims, prune)),
                 };
                 Block {
                     attention_norm,
@@ -167,8 +437,8 @@ impl TransformerLm {
             position_embedding,
             blocks,
             n_layers: dims.n_layers,
-            final_norm: init.layer_norm(d),
-            head: init.linear(d, workload.vocab, false),
+            final_norm: NormLayer::new(init, d, norm),
+            head: (!dims.options.tie_embeddings).then(|| init.linear(d, workload.vocab, false)),
         }
     }
 
@@ -182,6 +452,74 @@ impl TransformerLm {
         }
     }
 
+    /// An empty KV cache for `batch` sequences of up to `capacity` positions.
+    pub fn new_cache(&self, batch: usize, capacity: usize, device: &Device) -> KvCache {
+        let attention = &self.blocks[0].attention;
+        let [_, d] = self.token_embedding.weight.val().dims();
+        let shape = [batch, attention.n_kv_heads, capacity, d / attention.n_heads];
+        KvCache {
+            layers: (0..self.n_layers)
+                .map(|_| {
+                    Some(LayerCache {
+                        keys: Tensor::zeros(shape, device),
+                        values: Tensor::zeros(shape, device),
+                    })
+                })
+                .collect(),
+            len: 0,
+            capacity,
+        }
+    }
+
+    /// The prompt `[batch, n]` in one causal pass, its keys and values written to `cache`
+    /// (which it must find empty); returns the logits of each sequence's last position.
+    pub fn prefill(&self, tokens: Tensor<2, Int>, cache: &mut KvCache) -> StepOutput {
+        self.forward_cached(tokens, cache, false)
+    }
+
+    /// One token per sequence (`[batch, 1]`) after the cached positions.
+    pub fn decode(&self, tokens: Tensor<2, Int>, cache: &mut KvCache) -> StepOutput {
+        self.forward_cached(tokens, cache, true)
+    }
+
+    fn forward_cached(
+        &self,
+        tokens: Tensor<2, Int>,
+        cache: &mut KvCache,
+        decode: bool,
+    ) -> StepOutput {
+        let [b, n] = tokens.dims();
+        let start = cache.len;
+        assert!(
+            start + n <= cache.capacity,
+            "the KV cache holds {} positions; {start} + {n} do not fit",
+            cache.capacity
+        );
+        let embedded = self.token_embedding.forward(tokens);
+        let mut x = match &self.position_embedding {
+            Some(table) => embedded + table.val().narrow(0, start, n).unsqueeze::<3>(),
+            None => embedded,
+        };
+        let mut step = StepOutput {
+            logits: Tensor::zeros([1, 1], &x.device()),
+            experts_touched: Vec::new(),
+            routing: Vec::new(),
+        };
+        for layer in 0..self.n_layers {
+            let held = cache.layers[layer]
+                .take()
+                .expect("every layer's cache is put back after use");
+            let (y, held) = self.blocks[layer % self.blocks.len()]
+                .forward_cached(x, held, start, &mut step, decode);
+            cache.layers[layer] = Some(held);
+            x = y;
+        }
+        cache.len = start + n;
+        let [vocab, _] = self.token_embedding.weight.val().dims();
+        step.logits = self.project(x.narrow(1, n - 1, 1)).reshape([b, vocab]);
+        step
+    }
+
     /// Layers (blocks) applied, counting a Universal Transformer's repeats.
     pub fn n_layers(&self) -> usize {
         self.n_layers
@@ -190,12 +528,11 @@ impl TransformerLm {
     /// Token plus position embeddings: `[batch, seq_len, d_model]`.
     pub fn embed(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
         let [_, s] = tokens.dims();
-        let positions = self
-            .position_embedding
-            .val()
-            .narrow(0, 0, s)
-            .unsqueeze::<3>();
-        self.token_embedding.forward(tokens) + positions
+        let embedded = self.token_embedding.forward(tokens);
+        match &self.position_embedding {
+            Some(table) => embedded + table.val().narrow(0, 0, s).unsqueeze::<3>(),
+            None => embedded,
+        }
     }
 
     /// Layers `range` of the stack (a pipeline stage's share), MoE routing appended.
@@ -228,6 +565,11 @@ impl TransformerLm {
 
     /// Final norm and LM head: `[batch, seq_len, vocab]` logits.
     pub fn project(&self, x: Tensor<3>) -> Tensor<3> {
-        self.head.forward(self.final_norm.forward(x))
+        let x = self.final_norm.forward(x);
+        match &self.head {
+            Some(head) => head.forward(x),
+            // x @ E^T: the token table `[vocab, d]` serves as the head's weight.
+            None => x.matmul(self.token_embedding.weight.val().transpose().unsqueeze()),
+        }
     }
 }

@@ -8,20 +8,23 @@ use burn::module::Param;
 use burn::nn::Linear;
 use burn::prelude::*;
 use burn::tensor::IndexingUpdateOp;
-use burn::tensor::activation::{gelu, softmax};
+use burn::tensor::activation::{gelu, silu, softmax};
 
 use super::init::WeightInit;
-use crate::arch::MoeSpec;
+use crate::arch::{Dims, FfnKind, MoeSpec};
 use crate::measured::RoutingStats;
 
 #[derive(Module, Debug)]
 pub struct MoeFfn {
     router: Linear,
-    /// `[E, d, f]`, `[E, 1, f]`, `[E, f, d]`, `[E, 1, d]`.
+    /// `[E, d, f]` and `[E, 1, f]`; SwiGLU's gate the same; `[E, f, d]` and `[E, 1, d]`. The
+    /// biases are absent in a variant without them.
     up: Param<Tensor<3>>,
-    up_bias: Param<Tensor<3>>,
+    up_bias: Option<Param<Tensor<3>>>,
+    gate: Option<Param<Tensor<3>>>,
+    gate_bias: Option<Param<Tensor<3>>>,
     down: Param<Tensor<3>>,
-    down_bias: Param<Tensor<3>>,
+    down_bias: Option<Param<Tensor<3>>>,
     n_experts: usize,
     top_k: usize,
     capacity_factor: f64,
@@ -93,26 +96,38 @@ pub fn route(probs: Tensor<2>, top_k: usize, capacity: usize) -> Dispatch {
 }
 
 impl MoeFfn {
-    pub fn new(init: &mut WeightInit, d_model: usize, d_ff: usize, spec: &MoeSpec) -> Self {
+    pub fn new(init: &mut WeightInit, dims: &Dims, spec: &MoeSpec) -> Self {
+        let (d_model, d_ff, bias) = (dims.d_model, dims.d_ff, dims.options.bias);
         let e = spec.n_experts;
         let router = init.linear(d_model, e, false);
         let mut stacked = |d_in: usize, d_out: usize| {
             let (mut w, mut b) = (Vec::new(), Vec::new());
             for _ in 0..e {
                 w.extend(init.linear_weights(d_in, d_out));
-                b.extend(init.uniform(d_out, 1.0 / (d_in as f32).sqrt()));
+                if bias {
+                    b.extend(init.uniform(d_out, 1.0 / (d_in as f32).sqrt()));
+                }
             }
             (
                 Param::from_tensor(init.tensor(w, [e, d_in, d_out])),
-                Param::from_tensor(init.tensor(b, [e, 1, d_out])),
+                bias.then(|| Param::from_tensor(init.tensor(b, [e, 1, d_out]))),
             )
         };
         let (up, up_bias) = stacked(d_model, d_ff);
+        let (gate, gate_bias) = match dims.options.ffn {
+            FfnKind::Gelu => (None, None),
+            FfnKind::SwiGlu => {
+                let (g, b) = stacked(d_model, d_ff);
+                (Some(g), b)
+            }
+        };
         let (down, down_bias) = stacked(d_ff, d_model);
         Self {
             router,
             up,
             up_bias,
+            gate,
+            gate_bias,
             down,
             down_bias,
             n_experts: e,
@@ -129,6 +144,67 @@ impl MoeFfn {
             moe_every: 1,
         }
         .capacity(tokens)
+    }
+
+    /// One expert's FFN over its tokens `x` (`[n, d]`).
+    fn expert(&self, e: usize, x: Tensor<2>) -> Tensor<2> {
+        let take = |w: &Param<Tensor<3>>| {
+            let [_, rows, cols] = w.val().dims();
+            w.val().narrow(0, e, 1).reshape([rows, cols])
+        };
+        let bias = |b: &Option<Param<Tensor<3>>>| {
+            b.as_ref().map(|b| {
+                let [_, _, cols] = b.val().dims();
+                b.val().narrow(0, e, 1).reshape([1, cols])
+            })
+        };
+        let project = |x: Tensor<2>, w: &Param<Tensor<3>>, b: &Option<Param<Tensor<3>>>| {
+            let y = x.matmul(take(w));
+            match bias(b) {
+                Some(b) => y + b,
+                None => y,
+            }
+        };
+        let up = project(x.clone(), &self.up, &self.up_bias);
+        let hidden = match &self.gate {
+            None => gelu(up),
+            Some(gate) => silu(project(x, gate, &self.gate_bias)) * up,
+        };
+        project(hidden, &self.down, &self.down_bias)
+    }
+
+    /// A decode step's MoE: each token's k choices read back to the host, then only the
+    /// experts chosen run, each over the tokens that chose it (no capacity, nothing dropped).
+    /// Returns the mixture `[T, d]` and how many distinct experts ran.
+    pub fn forward_chosen(&self, x: Tensor<2>) -> (Tensor<2>, usize) {
+        let [tokens, d] = x.dims();
+        let device = x.device();
+        let probs = softmax(self.router.forward(x.clone()), 1);
+        let (gates, choices) = probs.topk_with_indices(self.top_k, 1);
+        let choices: Vec<i64> = choices.into_data().iter::<i64>().collect();
+        let gates = gates.reshape([tokens * self.top_k, 1]);
+        let mut mixed = Tensor::<2>::zeros([tokens, d], &device);
+        let mut touched = 0;
+        for e in 0..self.n_experts {
+            // (token, flat choice index) of every choice of expert e.
+            let (rows, picks): (Vec<i64>, Vec<i64>) = choices
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| **c == e as i64)
+                .map(|(i, _)| ((i / self.top_k) as i64, i as i64))
+                .unzip();
+            if rows.is_empty() {
+                continue;
+            }
+            touched += 1;
+            let n = rows.len();
+            let rows = Tensor::<1, Int>::from_data(TensorData::new(rows, [n]), &device);
+            let picks = Tensor::<1, Int>::from_data(TensorData::new(picks, [n]), &device);
+            let out =
+                self.expert(e, x.clone().select(0, rows.clone())) * gates.clone().select(0, picks);
+            mixed = mixed.select_assign(0, rows, out, IndexingUpdateOp::Add);
+        }
+        (mixed, touched)
     }
 
     /// `x`: `[T, d]` after the layer norm. Returns the expert mixture `[T, d]`.
@@ -151,9 +227,19 @@ impl MoeFfn {
         let padded = Tensor::cat(vec![Tensor::zeros([1, d], &device), x], 0);
         let expert_in = padded.select(0, slot_rows).reshape([e, capacity, d]);
 
-        let hidden = gelu(expert_in.matmul(self.up.val()) + self.up_bias.val());
-        let expert_out =
-            (hidden.matmul(self.down.val()) + self.down_bias.val()).reshape([e * capacity, d]);
+        let project = |x: Tensor<3>, w: &Param<Tensor<3>>, b: &Option<Param<Tensor<3>>>| {
+            let y = x.matmul(w.val());
+            match b {
+                Some(b) => y + b.val(),
+                None => y,
+            }
+        };
+        let up = project(expert_in.clone(), &self.up, &self.up_bias);
+        let hidden = match &self.gate {
+            None => gelu(up),
+            Some(gate) => silu(project(expert_in, gate, &self.gate_bias)) * up,
+        };
+        let expert_out = project(hidden, &self.down, &self.down_bias).reshape([e * capacity, d]);
         // The extra slot `E * capacity` is zeros: dropped choices add nothing.
         let expert_out = Tensor::cat(vec![expert_out, Tensor::zeros([1, d], &device)], 0);
 

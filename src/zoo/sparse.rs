@@ -129,24 +129,32 @@ const BLOCK: usize = 32;
 pub struct CsrLinear {
     /// The non-zero weights, as parameters, so the module counts what it holds.
     pub values: Param<Tensor<1>>,
-    pub bias: Param<Tensor<1>>,
+    pub bias: Option<Param<Tensor<1>>>,
     /// The same non-zeros with their indices, and the bias, kept on the host for the kernel.
     #[module(skip)]
     pub matrix: Arc<CsrLayerHost>,
 }
 
 impl CsrLinear {
-    /// A CSR layer from its matrix and bias, on `device`.
-    pub fn new(matrix: CsrMatrix, bias: Vec<f32>, device: &Device) -> Self {
-        assert_eq!(bias.len(), matrix.d_out, "one bias per output");
+    /// A CSR layer from its matrix and bias (none: the kernel adds zeros), on `device`.
+    pub fn new(matrix: CsrMatrix, bias: Option<Vec<f32>>, device: &Device) -> Self {
+        if let Some(bias) = &bias {
+            assert_eq!(bias.len(), matrix.d_out, "one bias per output");
+        }
         let values = Tensor::from_data(
             TensorData::new(matrix.values.clone(), [matrix.nnz()]),
             device,
         );
-        let bias_tensor = Tensor::from_data(TensorData::new(bias.clone(), [matrix.d_out]), device);
+        let bias_param = bias.as_ref().map(|b| {
+            Param::from_tensor(Tensor::from_data(
+                TensorData::new(b.clone(), [matrix.d_out]),
+                device,
+            ))
+        });
+        let bias = bias.unwrap_or_else(|| vec![0.0; matrix.d_out]);
         Self {
             values: Param::from_tensor(values),
-            bias: Param::from_tensor(bias_tensor),
+            bias: bias_param,
             matrix: Arc::new(CsrLayerHost { matrix, bias }),
         }
     }
@@ -196,23 +204,24 @@ impl Proj {
         }
     }
 
-    /// Linear(d_in, d_out) with bias, pruned when `prune` is set.
+    /// Linear(d_in, d_out), with a bias when `bias`, pruned when `prune` is set.
     pub fn build(
         init: &mut WeightInit,
         d_in: usize,
         d_out: usize,
+        bias: bool,
         prune: Option<PruneSpec>,
     ) -> Self {
         let mut weights = init.linear_weights(d_in, d_out);
         match prune {
-            None => Proj::Dense(init.linear_from(weights, d_in, d_out, true)),
+            None => Proj::Dense(init.linear_from(weights, d_in, d_out, bias)),
             Some(p) => {
                 magnitude_prune(&mut weights, p.sparsity);
                 match p.kernel {
-                    Kernel::Dense => Proj::Dense(init.linear_from(weights, d_in, d_out, true)),
+                    Kernel::Dense => Proj::Dense(init.linear_from(weights, d_in, d_out, bias)),
                     Kernel::Csr => {
                         let matrix = CsrMatrix::from_dense(&weights, d_in, d_out);
-                        let bias = init.bias_values(d_in, d_out);
+                        let bias = bias.then(|| init.bias_values(d_in, d_out));
                         Proj::Csr(CsrLinear::new(matrix, bias, init.device()))
                     }
                 }

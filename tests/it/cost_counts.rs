@@ -2,8 +2,8 @@
 
 use effprof::cost::{self, LayerKind};
 use effprof::spec::{
-    self, Attention, Dims, Family, Input, Kernel, MatchBy, MoeSpec, PruneSpec, TokenShape, Variant,
-    Workload,
+    self, Attention, Dims, Family, Input, Kernel, LmOptions, MatchBy, MoeSpec, PruneSpec,
+    TokenShape, Variant, Workload,
 };
 
 /// B=2, S=3 (T=6), V=5, d=4, h=2, f=6.
@@ -13,6 +13,7 @@ fn workload() -> Workload {
         input: Input::Tokens(TokenShape {
             seq_len: 3,
             vocab: 5,
+            gen_len: None,
         }),
         seed: 0,
         baseline: "x".into(),
@@ -28,6 +29,7 @@ fn variant(family: Family, n_layers: usize) -> Variant {
             d_ff: 6,
             n_layers,
             attention: Attention::Explicit,
+            options: LmOptions::default(),
         }),
         family,
         matched: None,
@@ -258,6 +260,7 @@ fn huge_models_are_refused_not_wrapped() {
         d_ff: 1 << 20,
         n_layers: 4096,
         attention: Attention::Explicit,
+        options: LmOptions::default(),
     });
     let e = cost::analyze(&v, &workload()).unwrap_err();
     assert!(e.to_string().contains("too large to count"), "{e}");

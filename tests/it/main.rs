@@ -11,6 +11,8 @@ mod cli_bench;
 mod cli_models;
 mod cli_report;
 mod cost_counts;
+mod decoder_counts;
+mod decoder_models;
 mod faults;
 mod pipeline;
 mod properties;

@@ -40,6 +40,46 @@ fn fraction() -> impl Strategy<Value = String> {
     ]
 }
 
+/// The language-model choices of a transformer variant, each present or not; valid for a
+/// variant of `heads` heads of `head_dim` features.
+fn lm_options(heads: usize, head_dim: usize) -> impl Strategy<Value = String> {
+    (
+        proptest::option::of(prop_oneof![Just(1usize), Just(heads)]),
+        proptest::option::of(any::<bool>()),
+        proptest::option::of(prop_oneof![Just("layernorm"), Just("rmsnorm")]),
+        proptest::option::of(prop_oneof![Just("gelu"), Just("swiglu")]),
+        proptest::option::of(any::<bool>()),
+        proptest::option::of(prop_oneof![Just("learned"), Just("none"), Just("rotary")]),
+        proptest::option::of(64usize..=128),
+    )
+        .prop_map(move |(kv, tie, norm, ffn, bias, positions, vocab)| {
+            let mut text = String::new();
+            if let Some(kv) = kv {
+                text.push_str(&format!("n_kv_heads = {kv}\n"));
+            }
+            if let Some(tie) = tie {
+                text.push_str(&format!("tie_embeddings = {tie}\n"));
+            }
+            if let Some(norm) = norm {
+                text.push_str(&format!("norm = \"{norm}\"\n"));
+            }
+            if let Some(ffn) = ffn {
+                text.push_str(&format!("ffn = \"{ffn}\"\n"));
+            }
+            if let Some(bias) = bias {
+                text.push_str(&format!("bias = {bias}\n"));
+            }
+            // Rotary positions need an even head size.
+            if let Some(p) = positions.filter(|p| *p != "rotary" || head_dim.is_multiple_of(2)) {
+                text.push_str(&format!("positions = \"{p}\"\n"));
+            }
+            if let Some(vocab) = vocab {
+                text.push_str(&format!("vocab = {vocab}\n"));
+            }
+            text
+        })
+}
+
 /// A transformer variant that is valid for its family.
 fn transformer(name: String) -> impl Strategy<Value = String> {
     (
@@ -48,11 +88,19 @@ fn transformer(name: String) -> impl Strategy<Value = String> {
         (1usize..=8, 0usize..2, 0.5f64..2.0, 0usize..3),
         (0.0f64..0.95, any::<bool>()),
     )
+        .prop_flat_map(|(family, shape, moe, pruned)| {
+            let (heads, head_dim, ..) = shape;
+            (
+                Just((family, shape, moe, pruned)),
+                proptest::option::of(lm_options(heads, head_dim)),
+            )
+        })
         .prop_map(
-            move |(family, (heads, head_dim, d_ff, layers), moe, (sparsity, csr))| {
+            move |((family, (heads, head_dim, d_ff, layers), moe, (sparsity, csr)), options)| {
                 let mut text = format!(
-                    "[[variant]]\nname = \"{name}\"\nfamily = \"{family}\"\nd_model = {}\nn_heads = {heads}\nd_ff = {d_ff}\nn_layers = {layers}\n",
-                    heads * head_dim
+                    "[[variant]]\nname = \"{name}\"\nfamily = \"{family}\"\nd_model = {}\nn_heads = {heads}\nd_ff = {d_ff}\nn_layers = {layers}\n{}",
+                    heads * head_dim,
+                    options.unwrap_or_default()
                 );
                 let (experts, k, capacity, every) = moe;
                 match family {
@@ -88,17 +136,27 @@ fn conv(name: String) -> impl Strategy<Value = String> {
 
 /// A suite of one to three variants, valid as drawn; the edits below break them.
 fn valid_suite_text() -> BoxedStrategy<String> {
-    let tokens = (1usize..=4, 1usize..=16, 2usize..=64, 1usize..=3).prop_flat_map(
-        |(batch, seq, vocab, n)| {
+    let tokens = (
+        1usize..=4,
+        1usize..=16,
+        2usize..=64,
+        1usize..=3,
+        proptest::option::of(1usize..=8),
+    )
+        .prop_flat_map(|(batch, seq, vocab, n, gen_len)| {
+            // A generation suite's prompt and generated tokens, or one forward pass's.
+            let input = match gen_len {
+                Some(g) => format!("prompt_len = {seq}\ngen_len = {g}"),
+                None => format!("seq_len = {seq}"),
+            };
             let header = format!(
-                "[suite]\nname = \"gen\"\nbatch = {batch}\nseq_len = {seq}\nvocab = {vocab}\nbaseline = \"v0\"\n\n"
+                "[suite]\nname = \"gen\"\nbatch = {batch}\n{input}\nvocab = {vocab}\nbaseline = \"v0\"\n\n"
             );
             (0..n)
                 .map(|i| transformer(format!("v{i}")))
                 .collect::<Vec<_>>()
                 .prop_map(move |vs| format!("{header}{}", vs.join("\n")))
-        },
-    );
+        });
     let images = (1usize..=4, 4usize..=12, 1usize..=3, 2usize..=10, 1usize..=3).prop_flat_map(
         |(batch, size, channels, classes, n)| {
             let header = format!(

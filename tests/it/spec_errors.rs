@@ -695,3 +695,130 @@ match = { variant = "a", by = "flops", solve = "width" }
         &["is solved by `match`"],
     );
 }
+
+// ---------------------------------------------------------------- decoders and their options
+
+const GENERATION: &str = r#"[suite]
+name = "t"
+batch = 2
+prompt_len = 8
+gen_len = 4
+vocab = 32
+baseline = "a"
+"#;
+
+#[test]
+fn a_generation_suite_parses_into_a_prompt_and_generated_tokens() {
+    let s = parse_suite(&format!("{GENERATION}\n{DENSE_A}"), "ok.toml").unwrap();
+    assert_eq!(s.workload.tokens(), Some(16));
+    assert_eq!(s.workload.gen_len(), Some(4));
+    let t = s.workload.token_workload().unwrap();
+    assert!(t.causal());
+    assert_eq!(t.context(), 12);
+}
+
+#[test]
+fn a_suite_is_one_forward_pass_or_generation_not_both() {
+    let text = format!(
+        "{}\n{DENSE_A}",
+        GENERATION.replace("prompt_len = 8", "seq_len = 8\nprompt_len = 8")
+    );
+    let e = error(&text);
+    assert_points_at(&e, &text, "prompt_len");
+    assert!(e.to_string().contains("not both"), "{e}");
+
+    let text = format!("{}\n{DENSE_A}", GENERATION.replace("gen_len = 4\n", ""));
+    let e = error(&text);
+    assert!(e.to_string().contains("suite: gen_len"), "{e}");
+    assert!(
+        e.to_string().contains("prompt_len, gen_len and vocab"),
+        "{e}"
+    );
+}
+
+fn with_option(option: &str) -> String {
+    suite(&format!("{DENSE_A}{option}\n"))
+}
+
+#[test]
+fn each_option_names_what_it_allows() {
+    for (option, key, says) in [
+        ("n_kv_heads = 3", "n_kv_heads", "must divide n_heads (2)"),
+        ("n_kv_heads = 0", "n_kv_heads", "at least 1"),
+        (
+            "norm = \"batchnorm\"",
+            "norm",
+            "allowed: layernorm, rmsnorm",
+        ),
+        ("ffn = \"relu\"", "ffn", "allowed: gelu, swiglu"),
+        (
+            "positions = \"alibi\"",
+            "positions",
+            "allowed: learned, none, rotary",
+        ),
+        ("bias = 1", "bias", "bool"),
+        ("tie_embeddings = \"yes\"", "tie_embeddings", "bool"),
+        ("vocab = 16", "vocab", "at least the suite's vocab (32)"),
+        (
+            "max_positions = 4",
+            "max_positions",
+            "at least the suite's longest sequence (8",
+        ),
+        (
+            "positions = \"rotary\"\nmax_positions = 64",
+            "max_positions",
+            "only for positions = \"learned\"",
+        ),
+    ] {
+        let text = with_option(option);
+        let e = error(&text);
+        let first = option.lines().last().unwrap();
+        assert_points_at(&e, &text, first);
+        assert!(e.to_string().contains(says), "{option}: {e}");
+        if !says.contains("bool") {
+            assert!(
+                e.to_string().contains(&format!("variant \"a\": {key}")),
+                "{option}: {e}"
+            );
+        }
+    }
+}
+
+#[test]
+fn rotary_positions_need_an_even_head_size() {
+    // d_model 18 over 2 heads: heads of 9 features.
+    let text = suite(
+        &DENSE_A
+            .replace("d_model = 16", "d_model = 18")
+            .replace("n_layers = 2", "n_layers = 2\npositions = \"rotary\""),
+    );
+    let e = error(&text);
+    assert_points_at(&e, &text, "rotary");
+    assert!(e.to_string().contains("must be even; got 9"), "{e}");
+}
+
+#[test]
+fn conv_variants_take_no_language_model_options() {
+    let text = r#"[suite]
+name = "t"
+batch = 2
+image_size = 8
+in_channels = 3
+classes = 4
+baseline = "c"
+
+[[variant]]
+name = "c"
+family = "conv"
+conv = "standard"
+width = 8
+blocks = 1
+norm = "rmsnorm"
+"#;
+    let e = error(text);
+    assert_points_at(&e, text, "rmsnorm");
+    assert!(
+        e.to_string().contains("not allowed for family `conv`"),
+        "{e}"
+    );
+}

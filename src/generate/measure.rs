@@ -1,0 +1,110 @@
+//! The generation loop, timed: prefill, then one decode step per token, each fed the argmax of
+//! the previous step's logits (so no step can start before the last one ended), with a device
+//! sync before every clock stops.
+
+use std::time::Instant;
+
+use super::report::{GenerationRun, Latencies};
+use crate::backend::Backend;
+use crate::cost;
+use crate::error::MeasureError;
+use crate::spec::{Variant, Workload};
+use crate::timing::sync;
+use crate::zoo;
+
+/// How much to measure.
+#[derive(Clone, Copy, Debug)]
+pub struct GenerateOptions {
+    /// Timed requests (each a prefill and `gen_len` decode steps), after one untimed warm-up
+    /// request that compiles and tunes every shape a request meets.
+    pub requests: usize,
+    pub memory_limit: u64,
+}
+
+/// Measures `variant` generating on `backend`: `options.requests` requests of the workload's
+/// batch, prompt and `gen_len`. `progress` hears how far it got (request, of how many).
+pub fn measure_generation(
+    variant: &Variant,
+    workload: &Workload,
+    backend: Backend,
+    options: GenerateOptions,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<GenerationRun, MeasureError> {
+    let Some(cost) = cost::generation_cost(variant, workload)? else {
+        return Err(MeasureError::NotMeasurable(format!(
+            "`{}` does not generate: the suite has no gen_len, or the variant is not a transformer",
+            variant.name
+        )));
+    };
+    if cost.memory_estimate_bytes > options.memory_limit {
+        return Err(MeasureError::OverMemoryLimit(format!(
+            "`{}` needs an estimated {} with its KV cache, over the limit of {}; lower the batch, the prompt or gen_len, or raise --max-memory",
+            variant.name,
+            crate::units::bytes(cost.memory_estimate_bytes),
+            crate::units::bytes(options.memory_limit)
+        )));
+    }
+    let model = zoo::build_lm(
+        variant,
+        workload,
+        backend,
+        options.memory_limit,
+        "generation",
+    )?;
+    let device = backend.device()?;
+    let tokens = workload
+        .token_workload()
+        .expect("a generation workload is a token workload");
+    let prompt = zoo::random_tokens(&tokens, &device);
+    let report = cost::analyze(variant, workload)?;
+
+    let mut ttft = Vec::new();
+    let mut itl = Vec::new();
+    let mut requests = Vec::new();
+    let mut touched: Vec<f64> = Vec::new();
+    let total = options.requests + 1;
+    for request in 0..total {
+        if crate::signals::requested() {
+            return Err(MeasureError::Cancelled);
+        }
+        progress(request, total);
+        let timed = request > 0;
+        let mut cache = model.new_cache(tokens.batch, tokens.context(), &device);
+        let start = Instant::now();
+        let first = model.prefill(prompt.clone(), &mut cache);
+        let mut next = first.logits.argmax(1);
+        sync(&device).map_err(|failure| MeasureError::DeviceFailed { backend, failure })?;
+        if timed {
+            ttft.push(start.elapsed().as_secs_f64());
+        }
+        for _ in 0..cost.gen_len {
+            let step_start = Instant::now();
+            let out = model.decode(next, &mut cache);
+            next = out.logits.argmax(1);
+            sync(&device).map_err(|failure| MeasureError::DeviceFailed { backend, failure })?;
+            if timed {
+                itl.push(step_start.elapsed().as_secs_f64());
+                if !out.experts_touched.is_empty() {
+                    let n = out.experts_touched.len() as f64;
+                    touched.push(out.experts_touched.iter().sum::<usize>() as f64 / n);
+                }
+            }
+        }
+        if timed {
+            requests.push(start.elapsed().as_secs_f64());
+        }
+        // The generated ids, read back: the last step's result is real.
+        let _ = next.into_data();
+    }
+    progress(total, total);
+    Ok(GenerationRun::new(
+        variant.name.clone(),
+        backend,
+        &report,
+        cost,
+        Latencies::of(ttft),
+        Latencies::of(itl),
+        Latencies::of(requests),
+        (!touched.is_empty()).then(|| touched.iter().sum::<f64>() / touched.len() as f64),
+    ))
+}

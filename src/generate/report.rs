@@ -1,0 +1,387 @@
+//! What `effprof generate` reports: per variant, the measured latencies of generation beside
+//! the analytic cost of its prefill and of a decode step, side by side.
+
+use serde::{Deserialize, Serialize};
+
+use crate::backend::Backend;
+use crate::cost::{CostReport, GenerationCost};
+use crate::document::{Document, csv_text, envelope, format_number, table_with_notes, text_table};
+use crate::units;
+
+/// Latencies in seconds, summarised.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Latencies {
+    pub samples: usize,
+    pub mean: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Latencies {
+    /// The summary of `samples` (nearest-rank quantiles); all zero for none.
+    pub fn of(mut samples: Vec<f64>) -> Self {
+        samples.sort_by(f64::total_cmp);
+        let n = samples.len();
+        let at = |q: f64| {
+            if n == 0 {
+                0.0
+            } else {
+                // Nearest rank: the smallest sample with at least q of them at or below it.
+                let rank = ((q * n as f64).ceil() as usize).clamp(1, n);
+                samples[rank - 1]
+            }
+        };
+        Latencies {
+            samples: n,
+            mean: if n == 0 {
+                0.0
+            } else {
+                samples.iter().sum::<f64>() / n as f64
+            },
+            p50: at(0.5),
+            p90: at(0.9),
+            p99: at(0.99),
+            min: samples.first().copied().unwrap_or(0.0),
+            max: samples.last().copied().unwrap_or(0.0),
+        }
+    }
+}
+
+/// One variant generating on one backend.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GenerationRun {
+    pub variant: String,
+    pub backend: Backend,
+    pub params_total: u64,
+    pub params_active: u64,
+    /// What the cost model says of the prefill and of a decode step.
+    pub analytic: GenerationCost,
+    /// Time to first token: the prefill and the first token's argmax, per request.
+    pub ttft: Latencies,
+    /// Inter-token latency: one decode step (one token per sequence) and its argmax.
+    pub itl: Latencies,
+    /// A whole request: prefill and every decode step.
+    pub request: Latencies,
+    /// Generated tokens per second while decoding: batch / mean inter-token latency.
+    pub decode_tokens_per_s: f64,
+    /// Prompt tokens per second in the prefill: batch x prompt_len / median TTFT.
+    pub prefill_tokens_per_s: f64,
+    /// MoE only: distinct experts a decode step ran per MoE layer, on average, as routed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub experts_per_step: Option<f64>,
+    /// MoE only: weight bytes a decode step read by its real routing: the shared weights plus
+    /// each expert it ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight_bytes_per_step: Option<f64>,
+}
+
+impl GenerationRun {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        variant: String,
+        backend: Backend,
+        report: &CostReport,
+        analytic: GenerationCost,
+        ttft: Latencies,
+        itl: Latencies,
+        request: Latencies,
+        experts_per_step: Option<f64>,
+    ) -> Self {
+        let per_second = |work: f64, seconds: f64| {
+            if seconds > 0.0 { work / seconds } else { 0.0 }
+        };
+        let weight_bytes_per_step = match (experts_per_step, analytic.expert_bytes) {
+            (Some(e), Some(bytes)) => Some(
+                analytic.decode_step_shared_weight_bytes as f64
+                    + e * bytes as f64 * analytic.moe_layers as f64,
+            ),
+            _ => None,
+        };
+        GenerationRun {
+            decode_tokens_per_s: per_second(analytic.batch as f64, itl.mean),
+            prefill_tokens_per_s: per_second(
+                (analytic.batch * analytic.prompt_len) as f64,
+                ttft.p50,
+            ),
+            variant,
+            backend,
+            params_total: report.params_total,
+            params_active: report.params_active,
+            analytic,
+            ttft,
+            itl,
+            request,
+            experts_per_step,
+            weight_bytes_per_step,
+        }
+    }
+}
+
+/// Every variant's generation on one backend.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GenerateReport {
+    pub backend: Backend,
+    /// One line: batch, prompt and generated tokens.
+    pub workload: String,
+    pub baseline: String,
+    pub runs: Vec<GenerationRun>,
+    /// Variants not measured, and why; what the figures say.
+    pub notes: Vec<String>,
+}
+
+/// One row of the side-by-side table: a name, a unit, and the figure of a run.
+struct Indicator {
+    name: &'static str,
+    unit: &'static str,
+    value: fn(&GenerationRun) -> Option<f64>,
+    show: fn(f64) -> String,
+}
+
+fn count(v: f64) -> String {
+    units::si(v)
+}
+fn secs(v: f64) -> String {
+    units::seconds(v)
+}
+fn bytes(v: f64) -> String {
+    units::bytes(v.round() as u64)
+}
+fn rate(v: f64) -> String {
+    format!("{}/s", units::si(v))
+}
+fn plain(v: f64) -> String {
+    format!("{v:.2}")
+}
+
+const INDICATORS: &[Indicator] = &[
+    Indicator {
+        name: "params",
+        unit: "",
+        value: |r| Some(r.params_total as f64),
+        show: count,
+    },
+    Indicator {
+        name: "params active",
+        unit: "",
+        value: |r| Some(r.params_active as f64),
+        show: count,
+    },
+    Indicator {
+        name: "KV cache",
+        unit: "B",
+        value: |r| Some(r.analytic.kv_cache_bytes as f64),
+        show: bytes,
+    },
+    Indicator {
+        name: "memory estimate",
+        unit: "B",
+        value: |r| Some(r.analytic.memory_estimate_bytes as f64),
+        show: bytes,
+    },
+    Indicator {
+        name: "prefill FLOPs",
+        unit: "FLOP",
+        value: |r| Some(r.analytic.prefill_flops as f64),
+        show: count,
+    },
+    Indicator {
+        name: "decode FLOPs/step",
+        unit: "FLOP",
+        value: |r| Some(r.analytic.decode_step_flops),
+        show: count,
+    },
+    Indicator {
+        name: "weights read/step",
+        unit: "B",
+        value: |r| Some(r.analytic.decode_step_weight_bytes as f64),
+        show: bytes,
+    },
+    Indicator {
+        name: "weights read/step routed",
+        unit: "B",
+        value: |r| r.weight_bytes_per_step,
+        show: bytes,
+    },
+    Indicator {
+        name: "KV read/step",
+        unit: "B",
+        value: |r| Some(r.analytic.decode_step_kv_read_bytes),
+        show: bytes,
+    },
+    Indicator {
+        name: "KV written/step",
+        unit: "B",
+        value: |r| Some(r.analytic.decode_step_kv_written_bytes as f64),
+        show: bytes,
+    },
+    Indicator {
+        name: "decode intensity",
+        unit: "FLOP/B",
+        value: |r| Some(r.analytic.decode_arithmetic_intensity),
+        show: plain,
+    },
+    Indicator {
+        name: "experts/step expected",
+        unit: "",
+        value: |r| r.analytic.expected_experts_per_layer,
+        show: plain,
+    },
+    Indicator {
+        name: "experts/step routed",
+        unit: "",
+        value: |r| r.experts_per_step,
+        show: plain,
+    },
+    Indicator {
+        name: "TTFT p50",
+        unit: "s",
+        value: |r| Some(r.ttft.p50),
+        show: secs,
+    },
+    Indicator {
+        name: "ITL p50",
+        unit: "s",
+        value: |r| Some(r.itl.p50),
+        show: secs,
+    },
+    Indicator {
+        name: "ITL p90",
+        unit: "s",
+        value: |r| Some(r.itl.p90),
+        show: secs,
+    },
+    Indicator {
+        name: "ITL p99",
+        unit: "s",
+        value: |r| Some(r.itl.p99),
+        show: secs,
+    },
+    Indicator {
+        name: "decode tokens/s",
+        unit: "tokens/s",
+        value: |r| Some(r.decode_tokens_per_s),
+        show: rate,
+    },
+    Indicator {
+        name: "prefill tokens/s",
+        unit: "tokens/s",
+        value: |r| Some(r.prefill_tokens_per_s),
+        show: rate,
+    },
+    Indicator {
+        name: "request p50",
+        unit: "s",
+        value: |r| Some(r.request.p50),
+        show: secs,
+    },
+];
+
+impl GenerateReport {
+    /// What the figures say: each MoE's decode step against the baseline's, beside its active
+    /// and total parameters and the weights it read.
+    pub fn findings(&self) -> Vec<String> {
+        let Some(base) = self.runs.iter().find(|r| r.variant == self.baseline) else {
+            return Vec::new();
+        };
+        if base.itl.p50 <= 0.0 {
+            return Vec::new();
+        }
+        self.runs
+            .iter()
+            .filter(|r| r.variant != base.variant && r.experts_per_step.is_some())
+            .map(|r| {
+                let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
+                let read = r.weight_bytes_per_step.unwrap_or(0.0);
+                format!(
+                    "{}: ITL p50 {:.2}x {}'s at batch {}; active params {:.2}x, total params {:.2}x, weights read per step {:.2}x",
+                    r.variant,
+                    ratio(r.itl.p50, base.itl.p50),
+                    base.variant,
+                    r.analytic.batch,
+                    ratio(r.params_active as f64, base.params_active as f64),
+                    ratio(r.params_total as f64, base.params_total as f64),
+                    ratio(read, base.analytic.decode_step_weight_bytes as f64),
+                )
+            })
+            .collect()
+    }
+
+    fn to_text(&self, markdown: bool) -> String {
+        let mut header = vec!["indicator".to_owned()];
+        header.extend(self.runs.iter().map(|r| r.variant.clone()));
+        let mut table = text_table(markdown, header);
+        for ind in INDICATORS {
+            if self.runs.iter().all(|r| (ind.value)(r).is_none()) {
+                continue;
+            }
+            let mut row = vec![ind.name.to_owned()];
+            row.extend(self.runs.iter().map(|r| match (ind.value)(r) {
+                Some(v) => (ind.show)(v),
+                None => "n/a: not an MoE".to_owned(),
+            }));
+            table.add_row(row);
+        }
+        let mut notes = vec![format!("{} on {}", self.workload, self.backend)];
+        notes.extend(self.findings());
+        notes.extend(self.notes.iter().cloned());
+        table_with_notes(&table, None, &notes, markdown)
+    }
+
+    fn to_csv(&self) -> Result<String, csv::Error> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(["variant", "backend", "indicator", "value", "unit"])?;
+        for r in &self.runs {
+            let backend = r.backend.to_string();
+            for ind in INDICATORS {
+                if let Some(v) = (ind.value)(r) {
+                    w.write_record([
+                        r.variant.as_str(),
+                        &backend,
+                        ind.name,
+                        &format_number(v),
+                        ind.unit,
+                    ])?;
+                }
+            }
+        }
+        csv_text(w)
+    }
+}
+
+impl Document for GenerateReport {
+    fn text(&self) -> String {
+        self.to_text(false)
+    }
+    fn markdown(&self) -> String {
+        self.to_text(true)
+    }
+    fn csv(&self) -> Result<String, csv::Error> {
+        self.to_csv()
+    }
+    fn json(&self, suite: &str) -> Result<String, serde_json::Error> {
+        envelope(
+            "effprof.generate/1",
+            suite,
+            [("generate", serde_json::to_value(self)?)],
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_quantiles() {
+        let l = Latencies::of((1..=100).rev().map(f64::from).collect());
+        assert_eq!((l.p50, l.p90, l.p99), (50.0, 90.0, 99.0));
+        assert_eq!((l.min, l.max, l.samples), (1.0, 100.0, 100));
+        assert_eq!(l.mean, 50.5);
+        let one = Latencies::of(vec![3.0]);
+        assert_eq!((one.p50, one.p99), (3.0, 3.0));
+        assert_eq!(Latencies::of(Vec::new()).p50, 0.0);
+    }
+}
