@@ -139,3 +139,42 @@ fn a_depthwise_separable_network_on_wgpu_matches_ndarray() {
     };
     logits(backend).assert_approx_eq::<f32>(&logits(Backend::Ndarray), Tolerance::relative(1e-3));
 }
+
+#[test]
+fn a_kv_cached_decoder_on_wgpu_generates_what_ndarray_does() {
+    let Some(backend) = wgpu() else { return };
+    // A Llama-style MoE decoder: grouped-query attention, rotary positions, the chosen-experts
+    // MoE at decode. Prompt 4, then 2 steps: few shapes to compile on a software adapter.
+    let suite = spec::parse_suite(
+        "[suite]\nname = \"t\"\nbatch = 2\nprompt_len = 4\ngen_len = 2\nvocab = 16\nbaseline = \"m\"\n\n\
+         [[variant]]\nname = \"m\"\nfamily = \"moe\"\nd_model = 16\nn_heads = 4\nn_kv_heads = 2\nd_ff = 24\n\
+         n_layers = 2\nn_experts = 4\ntop_k = 2\ncapacity_factor = 2.0\nnorm = \"rmsnorm\"\nffn = \"swiglu\"\n\
+         bias = false\npositions = \"rotary\"\n",
+        "t.toml",
+    )
+    .unwrap();
+    let v = &suite.variants[0];
+    let generate = |b: Backend| {
+        let device = b.device().unwrap();
+        let model = zoo::build_lm(v, &suite.workload, b, u64::MAX, "a test").unwrap();
+        let tokens = suite.workload.token_workload().unwrap();
+        let mut cache = model.new_cache(2, 6, &device);
+        let first = model.prefill(zoo::random_tokens(&tokens, &device), &mut cache);
+        let mut logits = vec![first.logits.clone().into_data()];
+        let mut next = first.logits.argmax(1);
+        let mut touched = Vec::new();
+        for _ in 0..2 {
+            let out = model.decode(next, &mut cache);
+            logits.push(out.logits.clone().into_data());
+            touched.push(out.experts_touched);
+            next = out.logits.argmax(1);
+        }
+        (logits, touched)
+    };
+    let (gpu, gpu_touched) = generate(backend);
+    let (cpu, cpu_touched) = generate(Backend::Ndarray);
+    for (g, c) in gpu.iter().zip(&cpu) {
+        g.assert_approx_eq::<f32>(c, Tolerance::absolute(1e-3));
+    }
+    assert_eq!(gpu_touched, cpu_touched);
+}

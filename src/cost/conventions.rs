@@ -56,5 +56,20 @@ pub const CONVENTIONS: &[(&str, &str)] = &[
         "memory_estimate",
         "parameter bytes + the largest set of activations alive at once in a forward pass",
     ),
+    (
+        "decoders",
+        "causal attention counted in full; grouped-query K and V are n_kv_heads * head_dim wide, \
+         attention counts every query head; tied embeddings count the table once; RMSNorm d \
+         parameters, LayerNorm 2d; SwiGLU three projections; rotary positions 0 parameters and \
+         0 FLOPs",
+    ),
+    (
+        "generation",
+        "prefill: the layers over the prompt, the head at the last position; decode step: one \
+         token per sequence attending to its context c (4*B*c*d attention FLOPs), the mean over \
+         the steps; an MoE step runs the chosen experts only and reads E*(1-(1-k/E)^B) experts \
+         per MoE layer (uniform routing); KV cache 2 * layers * batch * positions * n_kv_heads * \
+         head_dim * 4 bytes",
+    ),
     ("units", "decimal: 1 GFLOP = 1e9 FLOP, 1 MB = 1e6 bytes"),
 ];

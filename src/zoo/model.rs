@@ -568,8 +568,17 @@ impl TransformerLm {
         let x = self.final_norm.forward(x);
         match &self.head {
             Some(head) => head.forward(x),
-            // x @ E^T: the token table `[vocab, d]` serves as the head's weight.
-            None => x.matmul(self.token_embedding.weight.val().transpose().unsqueeze()),
+            // (E @ x^T)^T: the token table `[vocab, d]` serves as the head's weight, read as
+            // stored; x @ E^T would copy the transposed table on every call.
+            None => {
+                let [b, n, d] = x.dims();
+                let table = self.token_embedding.weight.val();
+                let [vocab, _] = table.dims();
+                table
+                    .matmul(x.reshape([b * n, d]).transpose())
+                    .transpose()
+                    .reshape([b, n, vocab])
+            }
         }
     }
 }

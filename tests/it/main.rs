@@ -8,6 +8,7 @@ mod common;
 
 mod bin;
 mod cli_bench;
+mod cli_generate;
 mod cli_models;
 mod cli_report;
 mod cost_counts;

@@ -1,0 +1,139 @@
+//! `effprof generate` as a user and a script run it.
+
+use crate::bin::effprof;
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn json_gives_each_decoder_its_latencies_and_costs() {
+    let o = effprof(&[
+        "generate",
+        "--suite",
+        "generation",
+        "--variants",
+        "moe-top2",
+        "--requests",
+        "2",
+        "--gen-len",
+        "5",
+        "--batch",
+        "3",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert_eq!(doc["schema"], "effprof.generate/1");
+    let g = &doc["generate"];
+    assert_eq!(g["backend"], "flex");
+    let runs = g["runs"].as_array().unwrap();
+    // The baseline comes along.
+    let names: Vec<&str> = runs
+        .iter()
+        .map(|r| r["variant"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["dense", "moe-top2"]);
+    for r in runs {
+        // Two timed requests of one prefill and five steps each.
+        assert_eq!(r["ttft"]["samples"], 2);
+        assert_eq!(r["itl"]["samples"], 10);
+        assert_eq!(r["request"]["samples"], 2);
+        let itl = &r["itl"];
+        assert!(itl["min"].as_f64().unwrap() > 0.0);
+        assert!(itl["p50"].as_f64().unwrap() <= itl["p99"].as_f64().unwrap());
+        assert!(r["request"]["p50"].as_f64().unwrap() > r["ttft"]["p50"].as_f64().unwrap());
+        assert_eq!(r["analytic"]["gen_len"], 5);
+        assert_eq!(r["analytic"]["batch"], 3);
+        let decode = r["decode_tokens_per_s"].as_f64().unwrap();
+        let mean = itl["mean"].as_f64().unwrap();
+        assert!((decode - 3.0 / mean).abs() / decode < 1e-9);
+    }
+    let moe = &runs[1];
+    // Top-2 of 8 experts for 3 tokens: between 2 and 6 distinct experts a layer and step.
+    let touched = moe["experts_per_step"].as_f64().unwrap();
+    assert!((2.0..=6.0).contains(&touched), "{touched}");
+    let expected = moe["analytic"]["expected_experts_per_layer"]
+        .as_f64()
+        .unwrap();
+    assert!((expected - 8.0 * (1.0 - 0.75f64.powi(3))).abs() < 1e-9);
+    // What the routing read sits between the shared weights and all the experts.
+    let routed = moe["weight_bytes_per_step"].as_f64().unwrap();
+    let shared = moe["analytic"]["decode_step_shared_weight_bytes"]
+        .as_f64()
+        .unwrap();
+    let expert = moe["analytic"]["expert_bytes"].as_f64().unwrap();
+    let layers = moe["analytic"]["moe_layers"].as_f64().unwrap();
+    assert!((routed - (shared + touched * expert * layers)).abs() < 1.0);
+    assert!(runs[0].get("experts_per_step").is_none());
+}
+
+#[test]
+fn the_table_sets_the_variants_side_by_side_and_says_what_is_not_an_moe() {
+    let o = effprof(&[
+        "generate",
+        "--suite",
+        "generation",
+        "--variants",
+        "moe-top1",
+        "--requests",
+        "1",
+        "--gen-len",
+        "3",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8(o.stdout).unwrap();
+    for row in [
+        "TTFT p50",
+        "ITL p99",
+        "KV cache",
+        "decode tokens/s",
+        "experts/step routed",
+    ] {
+        assert!(text.contains(row), "{row}: {text}");
+    }
+    assert!(text.contains("n/a: not an MoE"), "{text}");
+    assert!(text.contains("moe-top1: ITL p50"), "{text}");
+    assert!(text.contains("then 3 generated one at a time"), "{text}");
+}
+
+#[test]
+fn a_suite_that_does_not_generate_is_a_usage_error() {
+    let o = effprof(&["generate", "--suite", "tiny"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("prompt_len and gen_len"),
+        "{}",
+        stderr(&o)
+    );
+    let o = effprof(&["generate", "--suite", "convnets"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("holds images"), "{}", stderr(&o));
+}
+
+#[test]
+fn bad_options_are_usage_errors() {
+    for args in [
+        &["--requests", "0"][..],
+        &["--gen-len", "0"],
+        &["--batch", "0"],
+        &["--prompt-len", "70000"],
+    ] {
+        let mut all = vec!["generate", "--suite", "generation"];
+        all.extend_from_slice(args);
+        let o = effprof(&all);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(args[0]), "{args:?}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn variants_over_the_memory_limit_are_skipped_with_the_reason() {
+    // 2 MB: no decoder of the suite fits with its cache.
+    let o = effprof(&["generate", "--suite", "generation", "--max-memory", "2MB"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("dense: not measured"), "{err}");
+    assert!(err.contains("with its KV cache"), "{err}");
+}
