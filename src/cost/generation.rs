@@ -13,8 +13,11 @@ pub struct GenerationCost {
     pub batch: usize,
     pub prompt_len: usize,
     pub gen_len: usize,
-    /// The prefill pass: the prompt through every layer, logits at its last position.
+    /// The prefill pass: the prompt through every layer, logits at its last position; useful
+    /// FLOPs, as PyTorch counts the same model (an MoE at balanced load).
     pub prefill_flops: u64,
+    /// What effprof's kernels run for it (an MoE's capacity-padded experts).
+    pub prefill_flops_executed: u64,
     pub prefill_mem_access_bytes: u64,
     /// One decode step, averaged over the steps (context `prompt_len + 1 ..= prompt_len +
     /// gen_len`).
@@ -46,7 +49,7 @@ pub struct GenerationCost {
     /// Expected distinct experts per MoE layer and step under uniform top-k routing at this
     /// batch, E * (1 - (1 - k/E)^B); `None` for other families.
     pub expected_experts_per_layer: Option<f64>,
-    /// Prefill plus every decode step.
+    /// Prefill (useful) plus every decode step.
     pub request_flops: u64,
 }
 
@@ -111,7 +114,8 @@ pub fn generation_cost(
         batch: tokens.batch,
         prompt_len: tokens.seq_len,
         gen_len,
-        prefill_flops: prefill.totals.flops_executed,
+        prefill_flops: prefill.totals.flops_useful,
+        prefill_flops_executed: prefill.totals.flops_executed,
         prefill_mem_access_bytes: prefill.totals.mem_access_bytes,
         decode_step_flops,
         decode_step_weight_bytes,
@@ -134,6 +138,6 @@ pub fn generation_cost(
             + prefill.totals.activation_peak_bytes
             + kv_cache_bytes,
         expected_experts_per_layer,
-        request_flops: prefill.totals.flops_executed + decode_flops_sum,
+        request_flops: prefill.totals.flops_useful + decode_flops_sum,
     }))
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::table::{Better, Cell, IndicatorTable, Row, Source};
-use crate::cost::{self, CONVENTIONS, CostReport};
+use crate::cost::{self, CONVENTIONS, CostReport, GenerationCost};
 use crate::spec::{Dims, Family, MatchOutcome, Suite, Variant};
 use crate::units;
 
@@ -21,6 +21,9 @@ pub struct VariantCost {
     pub matched: Option<MatchOutcome>,
     #[serde(flatten)]
     pub cost: CostReport,
+    /// What generating costs, for a decoder of a generation suite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generation: Option<GenerationCost>,
 }
 
 /// The JSON document of `effprof models --format json`.
@@ -52,6 +55,7 @@ impl ModelsReport {
                     dims: v.dims,
                     matched: v.matched.clone(),
                     cost: cost::analyze(v, &suite.workload)?,
+                    generation: cost::generation_cost(v, &suite.workload)?,
                 })
             })
             .collect::<Result<_, cost::CountError>>()?;
@@ -190,6 +194,10 @@ pub fn analytic_table(suite: &Suite, vs: &[&VariantCost]) -> IndicatorTable {
             bytes(v.cost.totals.memory_estimate_bytes)
         }),
     ];
+    let mut rows = rows;
+    if vs.iter().any(|v| v.generation.is_some()) {
+        rows.extend(generation_rows(vs));
+    }
     let w = &suite.workload;
     let mut notes = vec![format!("workload: {}", w.describe())];
     notes.extend(vs.iter().filter_map(|v| {
@@ -217,6 +225,84 @@ pub fn analytic_table(suite: &Suite, vs: &[&VariantCost]) -> IndicatorTable {
     }
 }
 
+/// The analytic rows of generation: what the prefill and a decode step cost.
+fn generation_rows(vs: &[&VariantCost]) -> Vec<Row> {
+    let row =
+        |key, label, unit, better, f: &dyn Fn(&GenerationCost) -> Option<(f64, String)>| Row {
+            key,
+            label,
+            unit,
+            better,
+            source: Source::Analytic,
+            cells: vs
+                .iter()
+                .map(|v| match v.generation.as_ref().and_then(f) {
+                    Some((value, text)) => Cell::Value { value, text },
+                    None => Cell::NotAvailable(match v.generation {
+                        Some(_) => "not an MoE".into(),
+                        None => "does not generate".into(),
+                    }),
+                })
+                .collect(),
+        };
+    let bytes = |v: f64| Some((v, units::bytes(v.round() as u64)));
+    let flops = |v: f64| Some((v, units::flops(v.round() as u64)));
+    let low = Better::Lower;
+    vec![
+        row("kv_cache_bytes", "KV cache", "B", low, &|g| {
+            bytes(g.kv_cache_bytes as f64)
+        }),
+        row(
+            "generation_memory_estimate_bytes",
+            "memory to generate (+KV)",
+            "B",
+            low,
+            &|g| bytes(g.memory_estimate_bytes as f64),
+        ),
+        row("prefill_flops", "prefill FLOPs", "FLOP", low, &|g| {
+            flops(g.prefill_flops as f64)
+        }),
+        row(
+            "decode_step_flops",
+            "decode FLOPs/step",
+            "FLOP",
+            low,
+            &|g| flops(g.decode_step_flops),
+        ),
+        row(
+            "decode_step_weight_bytes",
+            "weights read/step",
+            "B",
+            low,
+            &|g| bytes(g.decode_step_weight_bytes as f64),
+        ),
+        row(
+            "decode_step_kv_read_bytes",
+            "KV read/step",
+            "B",
+            low,
+            &|g| bytes(g.decode_step_kv_read_bytes),
+        ),
+        row(
+            "decode_arithmetic_intensity",
+            "decode intensity",
+            "FLOP/B",
+            Better::Neither,
+            &|g| {
+                let ai = g.decode_arithmetic_intensity;
+                Some((ai, format!("{ai:.2}")))
+            },
+        ),
+        row(
+            "expected_experts_per_layer",
+            "experts/step expected",
+            "experts",
+            Better::Neither,
+            &|g| g.expected_experts_per_layer.map(|e| (e, format!("{e:.2}"))),
+        ),
+    ]
+}
+
 /// The size of a variant in one short cell: `d128 h4 f512 L4`, or `w64 B4` (width, residual
 /// blocks) for a convolutional network.
 pub fn shape_label(family: &Family, dims: Option<&Dims>) -> String {
@@ -229,12 +315,48 @@ pub fn shape_label(family: &Family, dims: Option<&Dims>) -> String {
                 crate::arch::Attention::Explicit => " explicit",
             };
             format!(
-                "d{} h{} f{} L{}{attention}",
-                d.d_model, d.n_heads, d.d_ff, d.n_layers
+                "d{} h{} f{} L{}{attention}{}",
+                d.d_model,
+                d.n_heads,
+                d.d_ff,
+                d.n_layers,
+                options_label(d)
             )
         }
         (_, None) => "-".to_owned(),
     }
+}
+
+/// The language-model choices that differ from the defaults, briefly: ` kv2 rms swiglu rope
+/// tied nobias V50257`.
+fn options_label(d: &Dims) -> String {
+    use crate::arch::{FfnKind, Norm, Positions};
+    let o = &d.options;
+    let mut parts = Vec::new();
+    if d.kv_heads() != d.n_heads {
+        parts.push(format!("kv{}", d.kv_heads()));
+    }
+    if o.norm == Norm::RmsNorm {
+        parts.push("rms".to_owned());
+    }
+    if o.ffn == FfnKind::SwiGlu {
+        parts.push("swiglu".to_owned());
+    }
+    match o.positions {
+        Positions::Learned => {}
+        Positions::None => parts.push("nopos".to_owned()),
+        Positions::Rotary => parts.push("rope".to_owned()),
+    }
+    if o.tie_embeddings {
+        parts.push("tied".to_owned());
+    }
+    if !o.bias {
+        parts.push("nobias".to_owned());
+    }
+    if let Some(v) = o.vocab {
+        parts.push(format!("V{v}"));
+    }
+    parts.iter().map(|p| format!(" {p}")).collect()
 }
 
 fn family_label(family: &Family) -> String {

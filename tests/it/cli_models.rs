@@ -144,3 +144,24 @@ fn over_the_memory_limit_is_flagged() {
         stdout(&o)
     );
 }
+
+#[test]
+fn a_generation_suite_shows_what_generating_costs() {
+    let o = crate::bin::effprof(&["models", "--suite", "generation"]);
+    assert!(o.status.success());
+    let text = String::from_utf8(o.stdout).unwrap();
+    for row in [
+        "KV cache",
+        "prefill FLOPs",
+        "decode FLOPs/step",
+        "weights read/step",
+        "experts/step expected",
+    ] {
+        assert!(text.contains(row), "{row}: {text}");
+    }
+    // The shape names the choices: grouped-query attention, RMSNorm, SwiGLU, rotary, no bias.
+    assert!(text.contains("kv2 rms swiglu rope nobias"), "{text}");
+    let o = crate::bin::effprof(&["models", "--suite", "misnomer"]);
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(!text.contains("KV cache"), "{text}");
+}

@@ -318,3 +318,14 @@ fn mixtral_reads_two_experts_at_batch_1_and_nearly_all_at_batch_32() {
     assert!((w1 - active).abs() / active < 0.02, "{w1} vs {active}");
     assert!((w32 - total).abs() / total < 0.02, "{w32} vs {total}");
 }
+
+#[test]
+fn an_moe_prefill_counts_useful_flops_apart_from_its_padded_kernels() {
+    // 4 GELU experts, top-2, capacity ceil(2 * 6 / 4 * 2) = 6: 24 slots for 12 routed choices,
+    // each 4*d*f = 384 FLOPs.
+    let g = generation(&decoder(
+        "moe",
+        "n_experts = 4\ntop_k = 2\ncapacity_factor = 2.0",
+    ));
+    assert_eq!(g.prefill_flops_executed - g.prefill_flops, 12 * 384);
+}
