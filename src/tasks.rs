@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use crate::backend::Backend;
 use crate::engine::{EngineCmd, EngineEvent, EngineHandle, Task, TaskContext};
 use crate::error::MeasureError;
+use crate::generate::{GenerateOptions, GenerationRun};
 use crate::pipeline::StageLatencies;
 use crate::roofline::PartsReport;
 use crate::spec::{Variant, Workload};
@@ -21,6 +22,8 @@ pub enum Request {
     Parts,
     /// Train every variant in turn on the suite's task to its default target.
     Train,
+    /// Generate with every variant of a generation suite in turn: prefill, then decode.
+    Generate,
 }
 
 #[derive(Clone, Debug)]
@@ -37,6 +40,8 @@ pub enum Report {
     /// A variant's training run ended (reached, out of budget, or could not run): the run, or
     /// the variant and why.
     Trained(Box<Result<TrainRun, (String, String)>>),
+    /// A variant's generation was measured, or could not be (the variant and why).
+    Generated(Box<Result<GenerationRun, (String, String)>>),
 }
 
 /// The engine as the terminal UI runs it, with these tasks.
@@ -78,6 +83,7 @@ impl Task for Request {
                 |parts| Report::Parts(Box::new(parts)),
             ),
             Request::Train => train_all(ctx),
+            Request::Generate => generate_all(ctx),
         }
     }
 }
@@ -154,6 +160,51 @@ fn train_all(ctx: &mut TaskContext<'_, Report>) {
         }
         ctx.report(Report::Trained(Box::new(
             result.map_err(|e| (variant.name.clone(), e.to_string())),
+        )));
+    }
+}
+
+/// Timed generation requests per variant from the TUI, after the warm-up one.
+const GENERATE_REQUESTS: usize = 3;
+
+/// Measures every variant's generation in turn, reading commands between requests (a stop ends
+/// the run at once).
+fn generate_all(ctx: &mut TaskContext<'_, Report>) {
+    let (workload, backend) = (ctx.workload.clone(), ctx.backend);
+    let options = GenerateOptions {
+        requests: GENERATE_REQUESTS,
+        memory_limit: ctx.memory_limit,
+    };
+    for variant in ctx.variants.clone() {
+        if !ctx.carry_on() {
+            break;
+        }
+        let name = variant.name.clone();
+        ctx.busy(format!("generating with {name}"));
+        let mut stopped = false;
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            crate::generate::measure_generation(
+                &variant,
+                &workload,
+                backend,
+                options,
+                |done, of| {
+                    let what = if done == 0 { "warming up" } else { "request" };
+                    ctx.busy(format!(
+                        "generating with {name}: {what} {}/{of}",
+                        (done + 1).min(of)
+                    ));
+                    stopped = !ctx.carry_on();
+                    !stopped
+                },
+            )
+        }))
+        .unwrap_or_else(|p| Err(MeasureError::panicked(backend, &p)));
+        if stopped {
+            break;
+        }
+        ctx.report(Report::Generated(Box::new(
+            result.map_err(|e| (name, e.to_string())),
         )));
     }
 }

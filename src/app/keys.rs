@@ -135,6 +135,7 @@ pub fn action_for_key(key: KeyEvent) -> Option<Action> {
             Action::ShowView(View::numbered(c as usize - '0' as usize)?)
         }
         KeyCode::Char('t') => Action::StartTraining,
+        KeyCode::Char('g') => Action::StartGeneration,
         KeyCode::Char('w') => Action::StartSweep,
         KeyCode::Char('p') => Action::MoreStages,
         KeyCode::Char('P') => Action::FewerStages,
@@ -179,7 +180,9 @@ mod tests {
             (key(KeyCode::Char('6')), Action::ShowView(View::Sweep)),
             (key(KeyCode::Char('7')), Action::ShowView(View::Roofline)),
             (key(KeyCode::Char('8')), Action::ShowView(View::Train)),
+            (key(KeyCode::Char('9')), Action::ShowView(View::Generate)),
             (key(KeyCode::Char('t')), Action::StartTraining),
+            (key(KeyCode::Char('g')), Action::StartGeneration),
             (key(KeyCode::Char('w')), Action::StartSweep),
             (key(KeyCode::Char('p')), Action::MoreStages),
             (
@@ -226,7 +229,8 @@ mod tests {
                 assert!(at.is_some_and(|at| at < everywhere), "{footer}");
             }
         }
-        assert_eq!(action_for_key(key(KeyCode::Char('9'))), None);
+        assert_eq!(View::numbered(VIEWS.len() + 1), None);
+        assert_eq!(action_for_key(key(KeyCode::Char('0'))), None);
     }
 
     #[test]

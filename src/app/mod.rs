@@ -9,7 +9,7 @@ mod work;
 pub use history::History;
 pub use keys::{KEYS, Key, action_for_key, footer_hints, help_rows};
 pub use views::{Needs, VIEWS, View, ViewEntry, ViewKey};
-pub use work::{PipelineState, SWEEP_BATCHES, SweepState, TrainState};
+pub use work::{GenerateState, PipelineState, SWEEP_BATCHES, SweepState, TrainState};
 
 use std::time::SystemTime;
 
@@ -46,6 +46,8 @@ pub enum Action {
     StartSweep,
     /// Train every variant to the task's target, one after another.
     StartTraining,
+    /// Measure every decoder's generation (prefill, decode), one after another.
+    StartGeneration,
     ShowView(View),
     /// Closes the help or the message on top.
     Dismiss,
@@ -112,6 +114,7 @@ pub struct App {
     /// Parts were asked for and have not come back.
     parts_pending: bool,
     training: TrainState,
+    generation: GenerateState,
     /// The convergence task's lowest reachable loss; None for an image suite.
     loss_floor: Option<f64>,
 }
@@ -148,6 +151,7 @@ impl App {
             parts: None,
             parts_pending: false,
             training: TrainState::default(),
+            generation: GenerateState::default(),
         })
     }
 
@@ -249,6 +253,18 @@ impl App {
 
     pub fn training(&self) -> &TrainState {
         &self.training
+    }
+
+    pub fn generation(&self) -> &GenerateState {
+        &self.generation
+    }
+
+    /// Why generation does not run on this suite: `Some` unless its `[suite]` has `prompt_len`
+    /// and `gen_len`.
+    pub fn generation_na(&self) -> Option<&'static str> {
+        self.suite.workload.gen_len().is_none().then_some(
+            "n/a: this suite runs one forward pass; generation needs a suite with prompt_len and gen_len (built in: generation, llm-shapes)",
+        )
     }
 
     /// The convergence task's lowest reachable loss; None for an image suite.
@@ -358,6 +374,31 @@ impl App {
                     ..TrainState::default()
                 };
                 engine(EngineCmd::Run(Request::Train))
+            }
+            Action::StartGeneration => {
+                if self.watching.is_some() {
+                    self.info("generation runs on a live engine, not on a recorded run".into());
+                    return vec![];
+                }
+                if let Some(na) = self.generation_na() {
+                    self.info(na.into());
+                    return vec![];
+                }
+                if self.generation.running() {
+                    let current = self.generation.waiting.first().cloned().unwrap_or_default();
+                    self.info(format!(
+                        "generation is running: {} of {} variants done, now {current}",
+                        self.generation.runs.len() + self.generation.failed.len(),
+                        self.analytic.len()
+                    ));
+                    return vec![];
+                }
+                self.generation = GenerateState {
+                    started: true,
+                    waiting: self.analytic.iter().map(|v| v.name.clone()).collect(),
+                    ..GenerateState::default()
+                };
+                engine(EngineCmd::Run(Request::Generate))
             }
             Action::StartSweep => {
                 if self.watching.is_some() {
@@ -522,6 +563,28 @@ impl App {
                         "training done: {reached} of {} variants reached the target (view {})",
                         self.analytic.len(),
                         View::Train.number()
+                    ));
+                }
+            }
+            EngineEvent::Report(Report::Generated(result)) => {
+                let name = match *result {
+                    Ok(run) => {
+                        let name = run.variant.clone();
+                        self.generation.runs.push(run);
+                        name
+                    }
+                    Err((name, why)) => {
+                        self.generation.failed.push((name.clone(), why));
+                        name
+                    }
+                };
+                self.generation.waiting.retain(|v| *v != name);
+                if self.generation.started && self.generation.waiting.is_empty() {
+                    self.info(format!(
+                        "generation done: {} of {} variants measured (view {})",
+                        self.generation.runs.len(),
+                        self.analytic.len(),
+                        View::Generate.number()
                     ));
                 }
             }

@@ -13,6 +13,7 @@ pub enum View {
     Sweep,
     Roofline,
     Train,
+    Generate,
 }
 
 /// What a view needs beyond the engine's summaries; the app asks for it when the view is shown.
@@ -91,6 +92,14 @@ pub const VIEWS: &[ViewEntry] = &[
             help: "train every variant to the target loss",
         }],
         ..entry(View::Train, "Train", Needs::Summaries)
+    },
+    ViewEntry {
+        keys: &[ViewKey {
+            keys: "g",
+            short: "generate",
+            help: "generate tokens with every decoder",
+        }],
+        ..entry(View::Generate, "Generate", Needs::Summaries)
     },
 ];
 

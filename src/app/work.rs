@@ -1,4 +1,5 @@
-//! What the measuring views (Pipeline, Sweep, Train) hold between the engine's reports.
+//! What the measuring views (Pipeline, Sweep, Train, Generate) hold between the engine's
+//! reports.
 
 use crate::backend::Backend;
 use crate::pipeline::StageLatencies;
@@ -68,6 +69,23 @@ pub struct TrainState {
 }
 
 impl TrainState {
+    pub fn running(&self) -> bool {
+        self.started && !self.waiting.is_empty()
+    }
+}
+
+/// The Generate view's runs: each variant's generation, measured in turn.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GenerateState {
+    pub started: bool,
+    /// Variants still to measure, in order.
+    pub waiting: Vec<String>,
+    pub runs: Vec<crate::generate::GenerationRun>,
+    /// Variants that could not generate, and why.
+    pub failed: Vec<(String, String)>,
+}
+
+impl GenerateState {
     pub fn running(&self) -> bool {
         self.started && !self.waiting.is_empty()
     }

@@ -93,6 +93,7 @@ pub(super) fn run(args: GenerateArgs) -> Result<(), CliError> {
                 "{name} on {backend}: {what}, request {}/{of}",
                 (done + 1).min(of)
             ));
+            true
         });
         match run {
             Ok(run) => report.runs.push(run),

@@ -22,13 +22,14 @@ pub struct GenerateOptions {
 }
 
 /// Measures `variant` generating on `backend`: `options.requests` requests of the workload's
-/// batch, prompt and `gen_len`. `progress` hears how far it got (request, of how many).
+/// batch, prompt and `gen_len`. `progress` hears how far it got (request, of how many) before
+/// each request, and answers whether to go on: false (or a stop signal) cancels.
 pub fn measure_generation(
     variant: &Variant,
     workload: &Workload,
     backend: Backend,
     options: GenerateOptions,
-    mut progress: impl FnMut(usize, usize),
+    mut progress: impl FnMut(usize, usize) -> bool,
 ) -> Result<GenerationRun, MeasureError> {
     let Some(cost) = cost::generation_cost(variant, workload)? else {
         return Err(MeasureError::NotMeasurable(format!(
@@ -62,12 +63,14 @@ pub fn measure_generation(
     let mut itl = Vec::new();
     let mut requests = Vec::new();
     let mut touched: Vec<f64> = Vec::new();
+    // Each step's seconds in every timed request, by position: how a step's time grows with
+    // its context.
+    let mut by_step: Vec<Vec<f64>> = vec![Vec::new(); cost.gen_len];
     let total = options.requests + 1;
     for request in 0..total {
-        if crate::signals::requested() {
+        if crate::signals::requested() || !progress(request, total) {
             return Err(MeasureError::Cancelled);
         }
-        progress(request, total);
         let timed = request > 0;
         let mut cache = model.new_cache(tokens.batch, tokens.context(), &device);
         let start = Instant::now();
@@ -77,13 +80,15 @@ pub fn measure_generation(
         if timed {
             ttft.push(start.elapsed().as_secs_f64());
         }
-        for _ in 0..cost.gen_len {
+        for position in by_step.iter_mut() {
             let step_start = Instant::now();
             let out = model.decode(next, &mut cache);
             next = out.logits.argmax(1);
             sync(&device).map_err(|failure| MeasureError::DeviceFailed { backend, failure })?;
             if timed {
-                itl.push(step_start.elapsed().as_secs_f64());
+                let step = step_start.elapsed().as_secs_f64();
+                itl.push(step);
+                position.push(step);
                 if !out.experts_touched.is_empty() {
                     let n = out.experts_touched.len() as f64;
                     touched.push(out.experts_touched.iter().sum::<usize>() as f64 / n);
@@ -97,7 +102,7 @@ pub fn measure_generation(
         let _ = next.into_data();
     }
     progress(total, total);
-    Ok(GenerationRun::new(
+    let mut run = GenerationRun::new(
         variant.name.clone(),
         backend,
         &report,
@@ -106,5 +111,10 @@ pub fn measure_generation(
         Latencies::of(itl),
         Latencies::of(requests),
         (!touched.is_empty()).then(|| touched.iter().sum::<f64>() / touched.len() as f64),
-    ))
+    );
+    run.step_p50s = by_step
+        .into_iter()
+        .map(|samples| Latencies::of(samples).p50)
+        .collect();
+    Ok(run)
 }

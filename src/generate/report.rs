@@ -76,6 +76,10 @@ pub struct GenerationRun {
     /// each expert it ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight_bytes_per_step: Option<f64>,
+    /// Median seconds of each decode step over the timed requests, in order (contexts
+    /// prompt_len + 1 to prompt_len + gen_len).
+    #[serde(default)]
+    pub step_p50s: Vec<f64>,
 }
 
 impl GenerationRun {
@@ -116,6 +120,7 @@ impl GenerationRun {
             request,
             experts_per_step,
             weight_bytes_per_step,
+            step_p50s: Vec::new(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Drawing: pure over `&App`. No channel reads, no sysinfo, no burn calls.
 
 mod compare;
+mod generate;
 mod live;
 mod pipeline;
 mod ranks;
@@ -57,6 +58,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
         View::Sweep => sweep::render(app, theme, frame, body),
         View::Roofline => roofline::render(app, theme, frame, body),
         View::Train => train::render(app, theme, frame, body),
+        View::Generate => generate::render(app, theme, frame, body),
     }
     let (hints, pinned) = footer_hints(app.view(), app.watched().is_some());
     let [left, right] = Layout::horizontal([

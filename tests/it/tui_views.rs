@@ -322,6 +322,8 @@ fn every_action_updates_the_state_and_asks_the_engine() {
     app.update(Action::NextView);
     assert_eq!(app.view(), View::Train);
     app.update(Action::NextView);
+    assert_eq!(app.view(), View::Generate);
+    app.update(Action::NextView);
     assert_eq!(app.view(), View::Live);
     app.update(Action::ToggleHelp);
     assert!(app.show_help());
@@ -756,4 +758,95 @@ fn a_conv_suite_shows_samples_and_says_na_where_only_transformers_go() {
         screen.contains("samples/s (log)") && !screen.contains("seq_len"),
         "{screen}"
     );
+}
+
+/// A real generation run of `name` from the `generation` suite on flex: 3 generated tokens,
+/// one timed request.
+fn generation_run(suite: &spec::Suite, name: &str) -> effprof::generate::GenerationRun {
+    let mut suite = suite.clone();
+    if let spec::Input::Tokens(t) = &mut suite.workload.input {
+        t.gen_len = Some(3);
+    }
+    effprof::generate::measure_generation(
+        suite.variant(name).unwrap(),
+        &suite.workload,
+        Backend::Flex,
+        effprof::generate::GenerateOptions {
+            requests: 1,
+            memory_limit: u64::MAX,
+        },
+        |_, _| true,
+    )
+    .unwrap()
+}
+
+#[test]
+fn generate_view_sets_the_decoders_side_by_side_and_details_the_focused_one() {
+    let suite = spec::load_suite("generation").unwrap();
+    let mut app = App::new(suite.clone(), Backend::Flex, Host::unknown()).unwrap();
+    app.update(Action::ShowView(View::Generate));
+    assert!(draw(&app, 100, 30).contains("press g to generate"));
+    assert_eq!(
+        app.update(Action::StartGeneration),
+        [Effect::Engine(EngineCmd::Run(Request::Generate))]
+    );
+    // Asked again while it runs: it says how far it got instead.
+    assert_eq!(app.update(Action::StartGeneration), []);
+    assert!(take_message(&mut app).unwrap().text.contains("0 of 5"));
+    let dense = generation_run(&suite, "dense");
+    let moe = generation_run(&suite, "moe-top2");
+    let ttft = effprof::units::seconds(dense.ttft.p50);
+    let kv = effprof::units::bytes(dense.analytic.kv_cache_bytes);
+    for run in [dense, moe] {
+        app.on_engine(EngineEvent::Report(Report::Generated(Box::new(Ok(run)))));
+    }
+    app.on_engine(EngineEvent::Report(Report::Generated(Box::new(Err((
+        "dense-pmatch".into(),
+        "needs an estimated 82 MB with its KV cache, over the limit".into(),
+    ))))));
+    assert!(app.generation().running(), "moe-top1 and gqa still to come");
+    let screen = draw(&app, 160, 48);
+    assert!(screen.contains(&ttft), "{ttft}:\n{screen}");
+    // The MoE's experts: two a step at batch 1, as expected.
+    assert!(screen.contains("2.00 (exp. 2.00)"), "{screen}");
+    assert!(screen.contains("n/a: not an MoE"), "{screen}");
+    assert!(screen.contains("needs an estimated 82 MB"), "{screen}");
+    // The focused variant (the baseline, dense) in detail.
+    assert!(screen.contains("dense: per-token latency"), "{screen}");
+    assert!(screen.contains("prefill | decode"), "{screen}");
+    assert!(
+        screen.contains(&format!("{kv} of")),
+        "the KV cache gauge:\n{screen}"
+    );
+    for name in ["moe-top1", "gqa"] {
+        app.on_engine(EngineEvent::Report(Report::Generated(Box::new(Err((
+            name.into(),
+            "skipped".into(),
+        ))))));
+    }
+    assert!(!app.generation().running());
+    assert!(
+        take_message(&mut app)
+            .unwrap()
+            .text
+            .contains("2 of 5 variants measured")
+    );
+    // Every size draws it.
+    for (w, h) in [(80, 24), (100, 30)] {
+        assert!(draw(&app, w, h).contains("Generate"));
+    }
+}
+
+#[test]
+fn generation_is_na_on_a_suite_that_runs_one_forward_pass() {
+    let mut app = app_with_data();
+    app.update(Action::ShowView(View::Generate));
+    assert!(app.update(Action::StartGeneration).is_empty());
+    assert!(
+        take_message(&mut app)
+            .unwrap()
+            .text
+            .contains("generation needs a suite with prompt_len and gen_len")
+    );
+    assert!(draw(&app, 100, 30).contains("n/a: this suite runs one forward pass"));
 }
