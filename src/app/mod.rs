@@ -713,6 +713,8 @@ impl App {
             snapshot.parts = self.parts.clone();
             snapshot.training =
                 (!self.training.runs.is_empty()).then(|| self.training.runs.clone());
+            snapshot.generation =
+                (!self.generation.runs.is_empty()).then(|| self.generation.runs.clone());
             Ok(snapshot)
         })
     }

@@ -74,6 +74,20 @@ impl Snapshot {
                 crate::train::to_text(runs, true)
             ));
         }
+        if let Some(runs) = &self.generation {
+            let report = crate::generate::GenerateReport {
+                backend: self.backend,
+                workload: self.suite.workload.describe(),
+                baseline: self.suite.workload.baseline.clone(),
+                runs: runs.clone(),
+                notes: Vec::new(),
+            };
+            md.push_str(&format!(
+                "\n### Generation on {}\n\n{}",
+                self.backend,
+                crate::document::Document::markdown(&report)
+            ));
+        }
         if let Some(s) = &self.sweep {
             md.push_str(&format!(
                 "\n### Sweep on {}\n\n{}",

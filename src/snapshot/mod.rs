@@ -31,9 +31,11 @@ use crate::report::{
 use crate::spec::Suite;
 
 /// The schema this effprof writes, and the newest it reads.
-pub const SCHEMA: &str = "effprof.snapshot/1";
+/// Version 2 added generation (decoders' suites, the Generate view); version 1 documents read
+/// as they are, every later field being optional.
+pub const SCHEMA: &str = "effprof.snapshot/2";
 pub const SCHEMA_NAME: &str = "effprof.snapshot";
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The burn release effprof is built with (a test checks it against Cargo.lock).
 pub const BURN_VERSION: &str = "0.22.1";
@@ -88,6 +90,9 @@ pub struct Snapshot {
     /// Time to convergence of every variant trained (Train view, `t`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub training: Option<Vec<crate::train::TrainRun>>,
+    /// Every decoder's generation measured (Generate view, `g`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generation: Option<Vec<crate::generate::GenerationRun>>,
 }
 
 impl Snapshot {
@@ -135,6 +140,7 @@ impl Snapshot {
             sweep: None,
             parts: None,
             training: None,
+            generation: None,
         };
         snapshot.ranks = Ranks::from_table(&snapshot.table());
         Ok(snapshot)

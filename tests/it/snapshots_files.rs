@@ -133,6 +133,98 @@ fn conv() -> Snapshot {
     snapshot
 }
 
+/// A snapshot of the generation suite (3 tokens generated), its forward-pass figures borrowed
+/// from the ndarray fixture, with two decoders' generation measured for real on flex.
+fn generation() -> Snapshot {
+    let mut suite = effprof::spec::load_suite("generation").unwrap();
+    if let effprof::spec::Input::Tokens(t) = &mut suite.workload.input {
+        t.gen_len = Some(3);
+    }
+    let base = ndarray();
+    let variants = suite
+        .variants
+        .iter()
+        .zip(base.variants.iter().cycle())
+        .map(|(v, b)| effprof::engine::VariantSummary {
+            name: v.name.clone(),
+            routing: vec![],
+            flops_useful_routed: None,
+            ..b.measured.clone()
+        })
+        .collect();
+    let summary = effprof::engine::Summary {
+        suite: suite.name.clone(),
+        backend: Backend::Flex,
+        adapter: base.adapter.clone(),
+        driver: base.driver.clone(),
+        elapsed_s: base.elapsed_s,
+        paused: false,
+        batch: suite.workload.batch,
+        seq_len: suite.workload.token_workload().map(|t| t.seq_len),
+        focus: suite.variants[0].name.clone(),
+        busy: None,
+        peaks: base.peaks,
+        process: base.process,
+        device_memory_na: base.device_memory_na.clone(),
+        first_figure_s: base.first_figure_s,
+        device_memory: base.device_memory,
+        variants,
+    };
+    let mut snapshot = Snapshot::new(
+        &suite,
+        &summary,
+        base.host.clone(),
+        std::time::SystemTime::now(),
+    )
+    .unwrap();
+    let options = effprof::generate::GenerateOptions {
+        requests: 1,
+        memory_limit: u64::MAX,
+    };
+    snapshot.generation = Some(
+        ["dense", "moe-top1"]
+            .map(|name| {
+                effprof::generate::measure_generation(
+                    suite.variant(name).unwrap(),
+                    &suite.workload,
+                    Backend::Flex,
+                    options,
+                    |_, _| true,
+                )
+                .unwrap()
+            })
+            .to_vec(),
+    );
+    snapshot
+}
+
+#[test]
+fn generation_travels_with_the_snapshot() {
+    let s = generation();
+    assert_eq!(s.schema, "effprof.snapshot/2");
+    let json = s.to_json();
+    let back = Snapshot::from_json(&json, "generation.json").unwrap();
+    same_json(
+        &serde_json::from_str(&json).unwrap(),
+        &serde_json::from_str(&back.to_json()).unwrap(),
+        "",
+    );
+    let runs = back.generation.as_ref().unwrap();
+    assert_eq!(runs[1].variant, "moe-top1");
+    assert_eq!(runs[1].step_p50s.len(), 3);
+    // Each variant's analytic part carries what generating costs.
+    let dense = &back.variants[0].analytic;
+    let g = dense.generation.as_ref().unwrap();
+    assert_eq!(g.gen_len, 3);
+    assert!(g.kv_cache_bytes > 0);
+    let md = back.to_markdown();
+    assert!(md.contains("### Generation on flex"), "{md}");
+    assert!(md.contains("ITL p50"), "{md}");
+    assert!(md.contains("KV cache"), "{md}");
+    // The decoders' choices travel in the suite.
+    assert!(json.contains("\"positions\": \"rotary\""), "{json}");
+}
+
 /// A sweep of images along the batch alone, where `depthwise` overtakes `standard`.
 fn image_sweep() -> effprof::sweep::SweepReport {
     let point =
@@ -232,6 +324,7 @@ fn json_round_trips() {
 
 #[test]
 fn the_snapshot_has_every_part_the_format_promises() {
+    // The fixture was written with schema 1, before generation: it reads as it is.
     let s = ndarray();
     assert_eq!(s.schema, "effprof.snapshot/1");
     assert!(s.host.logical_cores >= 1 && s.host.memory_bytes > 0);
@@ -327,6 +420,8 @@ fn the_readme_documents_the_schema_the_code_writes() {
     }
     let conv: serde_json::Value = serde_json::from_str(&conv().to_json()).unwrap();
     paths(&conv, "", &mut written);
+    let generation: serde_json::Value = serde_json::from_str(&generation().to_json()).unwrap();
+    paths(&generation, "", &mut written);
     let undocumented: Vec<_> = written.difference(&all).collect();
     assert!(
         undocumented.is_empty(),
@@ -565,9 +660,9 @@ fn every_way_a_snapshot_can_be_wrong_is_named() {
     );
     assert!(corrupt.to_string().contains("line"), "{corrupt}");
 
-    let newer = load_text(&text.replacen("effprof.snapshot/1", "effprof.snapshot/2", 1));
+    let newer = load_text(&text.replacen("effprof.snapshot/1", "effprof.snapshot/3", 1));
     assert!(matches!(newer, SnapshotError::Newer { .. }), "{newer}");
-    assert!(newer.to_string().contains("effprof.snapshot/2"), "{newer}");
+    assert!(newer.to_string().contains("effprof.snapshot/3"), "{newer}");
     assert!(newer.to_string().contains("upgrade"), "{newer}");
 
     let other = load_text(r#"{"schema": "effprof.models/1", "variants": []}"#);
