@@ -221,39 +221,54 @@ fn moe(name: String, sh: &Shape, dims: &Dims, moe: &MoeSpec, tokens: usize) -> L
     let slots = e * c;
     // Dispatch: gather the routed tokens into E x C slots.
     row.op(OpCounts::memory(slots * sh.d, slots * sh.d));
-    let ffn_flops_per_token = expert_flops_per_token(dims);
     let routed = balanced_routed_tokens(moe, tokens);
+    let weights = e * expert_params(dims) * DTYPE_BYTES;
+    expert_ffns(row, sh, dims, moe, slots, routed, weights)
+}
+
+/// The experts' FFNs over `rows` token rows (capacity-padded slots, or a decode step's routed
+/// choices), `useful` of them real, reading `weight_bytes` of expert weights; then the
+/// weighted combine, the residual, the layer's expert parameters and its peak.
+fn expert_ffns(
+    mut row: Row,
+    sh: &Shape,
+    dims: &Dims,
+    moe: &MoeSpec,
+    rows: u64,
+    useful: u64,
+    weight_bytes: u64,
+) -> LayerCost {
+    let e = moe.n_experts as u64;
+    let k = moe.top_k as u64;
+    let per_token = expert_flops_per_token(dims);
     let expert_params = expert_params(dims);
     // Each projection's input and output, and the activation between them.
     let (read, written) = match sh.o.ffn {
-        FfnKind::Gelu => (
-            slots * sh.d + 3 * slots * sh.f,
-            2 * slots * sh.f + slots * sh.d,
-        ),
+        FfnKind::Gelu => (rows * sh.d + 3 * rows * sh.f, 2 * rows * sh.f + rows * sh.d),
         FfnKind::SwiGlu => (
-            2 * slots * sh.d + 4 * slots * sh.f,
-            4 * slots * sh.f + slots * sh.d,
+            2 * rows * sh.d + 4 * rows * sh.f,
+            4 * rows * sh.f + rows * sh.d,
         ),
     };
     row.op(OpCounts {
-        flops_dense: e * sh.t * ffn_flops_per_token,
-        flops_useful: routed * ffn_flops_per_token,
-        flops_executed: slots * ffn_flops_per_token,
-        weight_bytes: e * expert_params * DTYPE_BYTES,
+        flops_dense: e * sh.t * per_token,
+        flops_useful: useful * per_token,
+        flops_executed: rows * per_token,
+        weight_bytes,
         act_read_bytes: read * DTYPE_BYTES,
         act_written_bytes: written * DTYPE_BYTES,
     });
     // Combine: each token gathers its k expert outputs, scaled by the router probability.
     row.op(OpCounts::memory(k * sh.t * sh.d, sh.t * sh.d));
     residual(&mut row, sh);
+    // The router's weights are counted by `linear`; they are active for every token already.
     row.params(
         e * expert_params,
         k * expert_params,
         e * expert_params * DTYPE_BYTES,
     );
-    // The router's weights are counted by `linear`; they are active for every token already.
     let hidden = sh.o.ffn.projections() - 1;
-    row.peak(2 * sh.t * sh.d + 2 * sh.t * e + slots * sh.d + (hidden + 1) * slots * sh.f);
+    row.peak(2 * sh.t * sh.d + 2 * sh.t * e + rows * sh.d + (hidden + 1) * rows * sh.f);
     row.finish()
 }
 
@@ -269,42 +284,12 @@ pub fn expected_experts(moe: &MoeSpec, tokens: u64) -> f64 {
 /// with no capacity padding; only the chosen experts' weights are read (the expectation under
 /// uniform routing, [`expected_experts`]).
 fn grouped_experts(mut row: Row, sh: &Shape, dims: &Dims, moe: &MoeSpec) -> LayerCost {
-    let e = moe.n_experts as u64;
-    let k = moe.top_k as u64;
-    let routed = k * sh.t;
-    let per_token = expert_flops_per_token(dims);
-    let expert_params = expert_params(dims);
+    let routed = moe.top_k as u64 * sh.t;
     let touched = expected_experts(moe, sh.t);
-    let (read, written) = match sh.o.ffn {
-        FfnKind::Gelu => (
-            routed * sh.d + 3 * routed * sh.f,
-            2 * routed * sh.f + routed * sh.d,
-        ),
-        FfnKind::SwiGlu => (
-            2 * routed * sh.d + 4 * routed * sh.f,
-            4 * routed * sh.f + routed * sh.d,
-        ),
-    };
     // The chosen tokens' rows gathered per expert.
     row.op(OpCounts::memory(routed * sh.d, routed * sh.d));
-    row.op(OpCounts {
-        flops_dense: e * sh.t * per_token,
-        flops_useful: routed * per_token,
-        flops_executed: routed * per_token,
-        weight_bytes: (touched * (expert_params * DTYPE_BYTES) as f64).round() as u64,
-        act_read_bytes: read * DTYPE_BYTES,
-        act_written_bytes: written * DTYPE_BYTES,
-    });
-    row.op(OpCounts::memory(k * sh.t * sh.d, sh.t * sh.d));
-    residual(&mut row, sh);
-    row.params(
-        e * expert_params,
-        k * expert_params,
-        e * expert_params * DTYPE_BYTES,
-    );
-    let hidden = sh.o.ffn.projections() - 1;
-    row.peak(2 * sh.t * sh.d + 2 * sh.t * e + routed * sh.d + (hidden + 1) * routed * sh.f);
-    row.finish()
+    let weights = (touched * (expert_params(dims) * DTYPE_BYTES) as f64).round() as u64;
+    expert_ffns(row, sh, dims, moe, routed, routed, weights)
 }
 
 pub(super) fn layer_costs(

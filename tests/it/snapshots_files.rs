@@ -87,6 +87,35 @@ fn ndarray() -> Snapshot {
     Snapshot::load(&fixture("snapshot-tiny-ndarray.json")).expect("the fixture loads")
 }
 
+/// The engine's summary of `suite` on `backend` with `variants` measured, the rest of it
+/// borrowed from `base`.
+fn summary_of(
+    suite: &effprof::spec::Suite,
+    base: &Snapshot,
+    backend: Backend,
+    variants: Vec<effprof::engine::VariantSummary>,
+    seq_len: Option<usize>,
+) -> effprof::engine::Summary {
+    effprof::engine::Summary {
+        suite: suite.name.clone(),
+        backend,
+        adapter: base.adapter.clone(),
+        driver: base.driver.clone(),
+        elapsed_s: base.elapsed_s,
+        paused: false,
+        batch: suite.workload.batch,
+        seq_len,
+        focus: suite.variants[0].name.clone(),
+        busy: None,
+        peaks: base.peaks,
+        process: base.process,
+        device_memory_na: base.device_memory_na.clone(),
+        first_figure_s: base.first_figure_s,
+        device_memory: base.device_memory,
+        variants,
+    }
+}
+
 /// A snapshot of the conv suite, its measured figures borrowed from the ndarray fixture: an
 /// image workload, conv families, no tokens.
 fn conv() -> Snapshot {
@@ -104,24 +133,7 @@ fn conv() -> Snapshot {
             ..b.measured.clone()
         })
         .collect();
-    let summary = effprof::engine::Summary {
-        suite: suite.name.clone(),
-        backend: base.backend,
-        adapter: base.adapter.clone(),
-        driver: base.driver.clone(),
-        elapsed_s: base.elapsed_s,
-        paused: false,
-        batch: suite.workload.batch,
-        seq_len: None,
-        focus: suite.variants[0].name.clone(),
-        busy: None,
-        peaks: base.peaks,
-        process: base.process,
-        device_memory_na: base.device_memory_na.clone(),
-        first_figure_s: base.first_figure_s,
-        device_memory: base.device_memory,
-        variants,
-    };
+    let summary = summary_of(&suite, &base, base.backend, variants, None);
     let mut snapshot = Snapshot::new(
         &suite,
         &summary,
@@ -152,24 +164,8 @@ fn generation() -> Snapshot {
             ..b.measured.clone()
         })
         .collect();
-    let summary = effprof::engine::Summary {
-        suite: suite.name.clone(),
-        backend: Backend::Flex,
-        adapter: base.adapter.clone(),
-        driver: base.driver.clone(),
-        elapsed_s: base.elapsed_s,
-        paused: false,
-        batch: suite.workload.batch,
-        seq_len: suite.workload.token_workload().map(|t| t.seq_len),
-        focus: suite.variants[0].name.clone(),
-        busy: None,
-        peaks: base.peaks,
-        process: base.process,
-        device_memory_na: base.device_memory_na.clone(),
-        first_figure_s: base.first_figure_s,
-        device_memory: base.device_memory,
-        variants,
-    };
+    let seq_len = suite.workload.token_workload().map(|t| t.seq_len);
+    let summary = summary_of(&suite, &base, Backend::Flex, variants, seq_len);
     let mut snapshot = Snapshot::new(
         &suite,
         &summary,
