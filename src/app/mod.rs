@@ -579,6 +579,9 @@ impl App {
                     }
                 };
                 self.generation.waiting.retain(|v| *v != name);
+                if self.view.needs() == Needs::Table {
+                    self.refresh_table();
+                }
                 if self.generation.started && self.generation.waiting.is_empty() {
                     self.info(format!(
                         "generation done: {} of {} variants measured (view {})",
@@ -644,6 +647,10 @@ impl App {
             }
         };
         self.table = compare_table(&suite, &pair(analytic, summary), summary.into());
+        if !self.generation.runs.is_empty() {
+            let rows = crate::generate::measured_rows(&self.table.columns, &self.generation.runs);
+            self.table.rows.extend(rows);
+        }
     }
 
     /// Asks for what the view on screen needs and does not have: the focused variant's
@@ -715,6 +722,8 @@ impl App {
                 (!self.training.runs.is_empty()).then(|| self.training.runs.clone());
             snapshot.generation =
                 (!self.generation.runs.is_empty()).then(|| self.generation.runs.clone());
+            // The ranks take in what generation measured.
+            snapshot.ranks = crate::report::Ranks::from_table(&snapshot.table());
             Ok(snapshot)
         })
     }

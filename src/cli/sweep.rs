@@ -16,8 +16,16 @@ pub struct SweepArgs {
     #[arg(long, value_delimiter = ',')]
     pub seq: Vec<usize>,
     /// Seconds to measure at each point once every variant is warm.
-    #[arg(long, default_value_t = 2.0)]
+    #[arg(long, default_value_t = 2.0, conflicts_with = "decode")]
     pub duration: f64,
+    /// Sweep decode steps instead of forward passes (a generation suite): each variant
+    /// generates at each batch, its inter-token latency and generated tokens/s; `--seq` sweeps
+    /// the prompt length.
+    #[arg(long)]
+    pub decode: bool,
+    /// With --decode: timed requests per variant and point, after a warm-up one.
+    #[arg(long, default_value_t = 2, requires = "decode")]
+    pub requests: usize,
     #[arg(long, short, default_value = "table", value_parser = formats(<crate::sweep::SweepReport as Document>::FORMATS))]
     pub format: Format,
     /// Write to this file instead of standard output.
@@ -60,6 +68,9 @@ pub(super) fn run(args: SweepArgs) -> Result<(), CliError> {
     positive("--duration", args.duration)?;
     let limit = memory_limit(&args.on.suite);
     open(args.on.backend)?;
+    if args.decode {
+        return decode_sweep(&args, &suite, &seqs, limit);
+    }
     let total = seqs.len() * args.batch.len();
     let mut points = Vec::new();
     for (i, (seq, batch)) in seqs
@@ -100,5 +111,91 @@ pub(super) fn run(args: SweepArgs) -> Result<(), CliError> {
         points.push(SweepPoint::from_summary(&summary));
     }
     let report = SweepReport::new(args.on.backend, points);
+    write_document(&report, args.format, &suite.name, args.out.as_ref())
+}
+
+/// `--decode`: every decoder generating at each batch (and prompt length); a point's figures
+/// are its decode steps, and each MoE is set against the dense variants matched to its
+/// parameters.
+fn decode_sweep(
+    args: &SweepArgs,
+    suite: &Suite,
+    seqs: &[Option<usize>],
+    limit: u64,
+) -> Result<(), CliError> {
+    use crate::generate::{GenerateOptions, measure_generation};
+    use crate::sweep::{SweepPoint, SweepReport, SweepValue};
+    let Some(gen_len) = suite.workload.gen_len() else {
+        return Err(CliError::Usage(format!(
+            "--decode needs a generation suite (prompt_len and gen_len in [suite]); {} runs one forward pass (built in: generation, llm-shapes)",
+            suite.source
+        )));
+    };
+    if args.requests == 0 {
+        return Err(CliError::Usage("--requests must be at least 1".into()));
+    }
+    let options = GenerateOptions {
+        requests: args.requests,
+        memory_limit: limit,
+    };
+    let backend = args.on.backend;
+    let total = seqs.len() * args.batch.len();
+    let mut points = Vec::new();
+    for (i, (seq, batch)) in seqs
+        .iter()
+        .flatten()
+        .flat_map(|s| args.batch.iter().map(move |b| (*s, *b)))
+        .enumerate()
+    {
+        eprintln!(
+            "effprof: point {}/{total}: batch {batch}, prompt {seq}, {gen_len} generated on {backend}",
+            i + 1
+        );
+        let mut at = suite.workload.clone();
+        at.batch = batch;
+        if let crate::spec::Input::Tokens(t) = &mut at.input {
+            t.seq_len = seq;
+        }
+        let mut values = Vec::new();
+        for variant in &suite.variants {
+            match measure_generation(variant, &at, backend, options, |_, _| true) {
+                Ok(run) if run.itl.p50 > 0.0 => {
+                    let per_s = batch as f64 / run.itl.p50;
+                    values.push(SweepValue {
+                        variant: variant.name.clone(),
+                        p50_s: run.itl.p50,
+                        tokens_per_s: Some(per_s),
+                        samples_per_s: per_s,
+                        iterations: run.itl.samples as u64,
+                    });
+                }
+                Ok(_) => {}
+                Err(crate::error::MeasureError::Cancelled) => {
+                    return Err(CliError::Interrupted(format!(
+                        "{}: cancelled",
+                        variant.name
+                    )));
+                }
+                Err(e) => eprintln!("effprof: {} at batch {batch}: {e}", variant.name),
+            }
+        }
+        points.push(SweepPoint {
+            batch,
+            seq_len: Some(seq),
+            values,
+        });
+    }
+    let mut report = SweepReport::of_decode(backend, points);
+    // Each variant matched to another by parameters: how their speeds compare as the batch
+    // grows (an MoE against the dense model of its size, say).
+    report.notes = suite
+        .variants
+        .iter()
+        .filter_map(|v| {
+            let m = v.matched.as_ref()?;
+            (m.by == crate::spec::MatchBy::Params)
+                .then(|| report.ratio_line(&m.variant, &v.name))?
+        })
+        .collect();
     write_document(&report, args.format, &suite.name, args.out.as_ref())
 }

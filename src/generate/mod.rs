@@ -7,4 +7,4 @@ mod measure;
 mod report;
 
 pub use measure::{GenerateOptions, measure_generation};
-pub use report::{GenerateReport, GenerationRun, Latencies};
+pub use report::{GenerateReport, GenerationRun, Latencies, measured_rows};

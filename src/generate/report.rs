@@ -50,6 +50,53 @@ impl Latencies {
     }
 }
 
+/// The measured generation figures as rows of a side-by-side table whose columns are
+/// `columns` (variant names): time to first token, inter-token latency and decode tokens/s. A
+/// variant without a run says so.
+pub fn measured_rows(columns: &[String], runs: &[GenerationRun]) -> Vec<crate::report::Row> {
+    use crate::report::{Better, Cell, Row, Source};
+    let row = |key, label, unit, better, f: fn(&GenerationRun) -> (f64, String)| Row {
+        key,
+        label,
+        unit,
+        better,
+        source: Source::Measured,
+        cells: columns
+            .iter()
+            .map(|name| match runs.iter().find(|r| r.variant == *name) {
+                Some(run) => {
+                    let (value, text) = f(run);
+                    Cell::Value { value, text }
+                }
+                None => Cell::NotAvailable("not generated".into()),
+            })
+            .collect(),
+    };
+    vec![
+        row(
+            "ttft_p50",
+            "time to first token p50",
+            "s",
+            Better::Lower,
+            |r| (r.ttft.p50, units::seconds(r.ttft.p50)),
+        ),
+        row(
+            "itl_p50",
+            "inter-token latency p50",
+            "s",
+            Better::Lower,
+            |r| (r.itl.p50, units::seconds(r.itl.p50)),
+        ),
+        row(
+            "decode_tokens_per_s",
+            "decode tokens/s",
+            "tokens/s",
+            Better::Higher,
+            |r| (r.decode_tokens_per_s, units::si(r.decode_tokens_per_s)),
+        ),
+    ]
+}
+
 /// One variant generating on one backend.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GenerationRun {

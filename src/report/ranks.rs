@@ -17,6 +17,12 @@ pub const RANKED: &[(&str, &str)] = &[
     ("tokens_per_s", "tok/s"),
     ("samples_per_s", "smp/s"),
     ("cold_start", "cold"),
+    // A generation suite's decoders: what a decode step reads, and generation measured.
+    ("kv_cache_bytes", "KV"),
+    ("decode_step_weight_bytes", "W/step"),
+    ("ttft_p50", "TTFT"),
+    ("itl_p50", "ITL"),
+    ("decode_tokens_per_s", "dec/s"),
 ];
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

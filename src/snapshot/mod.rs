@@ -148,7 +148,12 @@ impl Snapshot {
 
     /// The side-by-side table of its figures: analytic rows, then measured ones.
     pub fn table(&self) -> IndicatorTable {
-        compare_table(&self.suite, &self.compared(), self.provenance_of_figures())
+        let mut table = compare_table(&self.suite, &self.compared(), self.provenance_of_figures());
+        if let Some(runs) = &self.generation {
+            let rows = crate::generate::measured_rows(&table.columns, runs);
+            table.rows.extend(rows);
+        }
+        table
     }
 
     fn compared(&self) -> Vec<Compared<'_>> {

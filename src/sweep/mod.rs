@@ -261,6 +261,13 @@ pub struct SweepReport {
     pub backend: crate::backend::Backend,
     pub points: Vec<SweepPoint>,
     pub flips: Vec<Flip>,
+    /// Points of decode steps: a generation suite's decoders, one token per sequence a step;
+    /// p50 is the inter-token latency, tokens/s the tokens generated, seq_len the prompt.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub decode: bool,
+    /// What the points say beyond the flips.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl SweepReport {
@@ -271,7 +278,34 @@ impl SweepReport {
             backend,
             points,
             flips,
+            decode: false,
+            notes: Vec::new(),
         }
+    }
+
+    /// A sweep of decode steps (see [`SweepReport::decode`]).
+    pub fn of_decode(backend: crate::backend::Backend, points: Vec<SweepPoint>) -> Self {
+        Self {
+            decode: true,
+            ..Self::new(backend, points)
+        }
+    }
+
+    /// How the throughput of `a` over `b` moves along the batch, for each sequence length:
+    /// `a / b tokens/s: 2.90x at batch 1, 1.40x at batch 16`; `None` without a common point.
+    pub fn ratio_line(&self, a: &str, b: &str) -> Option<String> {
+        let ratios: Vec<String> = self
+            .points
+            .iter()
+            .filter_map(|p| {
+                let (x, y) = (p.value(a)?.throughput(), p.value(b)?.throughput());
+                (y > 0.0).then(|| format!("{:.2}x at batch {}", x / y, p.batch))
+            })
+            .collect();
+        (!ratios.is_empty()).then(|| {
+            let unit = throughput_unit(self.points.first().and_then(|p| p.seq_len));
+            format!("{a} / {b} {unit}: {}", ratios.join(", "))
+        })
     }
 
     /// Variants in the order they first appear.
@@ -299,9 +333,10 @@ impl SweepReport {
         let mut out = String::new();
         for seq in self.seq_lens() {
             let line: Vec<&SweepPoint> = self.points.iter().filter(|p| p.seq_len == seq).collect();
-            let mut header = vec![match seq {
-                Some(seq) => format!("seq_len {seq}: p50 · tokens/s"),
-                None => "p50 · samples/s".to_owned(),
+            let mut header = vec![match (seq, self.decode) {
+                (Some(seq), true) => format!("prompt {seq}: ITL p50 · tokens/s"),
+                (Some(seq), false) => format!("seq_len {seq}: p50 · tokens/s"),
+                (None, _) => "p50 · samples/s".to_owned(),
             }];
             header.extend(line.iter().map(|p| format!("batch {}", p.batch)));
             let mut table = crate::document::text_table(markdown, header);
@@ -335,15 +370,30 @@ impl SweepReport {
         }
         self.flips
             .iter()
-            .map(|f| format!("ranking flip at {}", f.describe()))
+            .map(|f| {
+                let line = format!("ranking flip at {}", f.describe());
+                // A decode sweep holds the prompt fixed, not a forward pass's length.
+                if self.decode {
+                    line.replace("seq_len", "prompt")
+                } else {
+                    line
+                }
+            })
             .collect()
     }
 
     pub fn to_text(&self) -> String {
-        let mut out = format!("sweep on {}\n", self.backend);
+        let mut out = if self.decode {
+            format!(
+                "decode sweep on {}: one decode step per token, generated tokens/s at the inter-token p50\n",
+                self.backend
+            )
+        } else {
+            format!("sweep on {}\n", self.backend)
+        };
         out.push_str(&self.table(false));
-        for line in self.flip_lines() {
-            out.push_str(&line);
+        for line in self.flip_lines().iter().chain(&self.notes) {
+            out.push_str(line);
             out.push('\n');
         }
         out
@@ -351,7 +401,7 @@ impl SweepReport {
 
     pub fn to_markdown(&self) -> String {
         let mut out = self.table(true);
-        for line in self.flip_lines() {
+        for line in self.flip_lines().iter().chain(&self.notes) {
             out.push_str(&format!("- {line}\n"));
         }
         out

@@ -137,3 +137,67 @@ fn variants_over_the_memory_limit_are_skipped_with_the_reason() {
     assert!(err.contains("dense: not measured"), "{err}");
     assert!(err.contains("with its KV cache"), "{err}");
 }
+
+#[test]
+fn a_decode_sweep_sets_an_moe_against_the_dense_model_of_its_size_along_the_batch() {
+    let o = effprof(&[
+        "sweep",
+        "--suite",
+        "generation",
+        "--decode",
+        "--batch",
+        "1,2",
+        "--requests",
+        "1",
+        "--variants",
+        "moe-top1,dense-pmatch",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let sweep = &doc["sweep"];
+    assert_eq!(sweep["decode"], true);
+    let points = sweep["points"].as_array().unwrap();
+    assert_eq!(points.len(), 2);
+    for p in points {
+        // The prompt is the fixed length; every variant generated.
+        assert_eq!(p["seq_len"], 64);
+        let values = p["values"].as_array().unwrap();
+        assert_eq!(
+            values.len(),
+            3,
+            "dense (the baseline), moe-top1, dense-pmatch"
+        );
+        for v in values {
+            let p50 = v["p50_s"].as_f64().unwrap();
+            let batch = p["batch"].as_f64().unwrap();
+            assert!((v["tokens_per_s"].as_f64().unwrap() - batch / p50).abs() < 1e-6);
+            // 32 steps of one request.
+            assert_eq!(v["iterations"], 32);
+        }
+    }
+    let notes: Vec<&str> = sweep["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].starts_with("moe-top1 / dense-pmatch tokens/s: "),
+        "{notes:?}"
+    );
+    assert!(notes[0].contains("at batch 1") && notes[0].contains("at batch 2"));
+}
+
+#[test]
+fn a_decode_sweep_needs_a_generation_suite() {
+    let o = effprof(&["sweep", "--suite", "tiny", "--decode"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--decode needs a generation suite"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -219,6 +219,27 @@ fn generation_travels_with_the_snapshot() {
     assert!(md.contains("KV cache"), "{md}");
     // The decoders' choices travel in the suite.
     assert!(json.contains("\"positions\": \"rotary\""), "{json}");
+    // The side-by-side table and the rank agreement take generation in.
+    let table = back.table();
+    let itl = table.rows.iter().find(|r| r.key == "itl_p50").unwrap();
+    assert!(
+        matches!(&itl.cells[0], effprof::report::Cell::Value { value, .. } if *value == runs[0].itl.p50)
+    );
+    assert!(
+        matches!(&itl.cells[2], effprof::report::Cell::NotAvailable(why) if why == "not generated"),
+        "moe-top2 did not generate"
+    );
+    let ranks = effprof::report::Ranks::from_table(&table);
+    let keys: Vec<&str> = ranks.ranks.iter().map(|(k, _, _)| k.as_str()).collect();
+    for key in [
+        "kv_cache_bytes",
+        "decode_step_weight_bytes",
+        "ttft_p50",
+        "itl_p50",
+        "decode_tokens_per_s",
+    ] {
+        assert!(keys.contains(&key), "{key}: {keys:?}");
+    }
 }
 
 /// A sweep of images along the batch alone, where `depthwise` overtakes `standard`.
