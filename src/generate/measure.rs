@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use super::report::{GenerationRun, Latencies};
+use super::report::{GenerationRun, Latencies, Measured};
 use crate::backend::Backend;
 use crate::cost;
 use crate::error::MeasureError;
@@ -59,6 +59,8 @@ pub fn measure_generation(
     let prompt = zoo::random_tokens(&tokens, &device);
     let report = cost::analyze(variant, workload)?;
 
+    let kv_cache = measure_cache(&model, &tokens, &device, backend)
+        .map_err(|failure| MeasureError::DeviceFailed { backend, failure })?;
     let mut ttft = Vec::new();
     let mut itl = Vec::new();
     let mut requests = Vec::new();
@@ -112,9 +114,41 @@ pub fn measure_generation(
         Latencies::of(requests),
         (!touched.is_empty()).then(|| touched.iter().sum::<f64>() / touched.len() as f64),
     );
+    run.kv_cache_measured = kv_cache;
     run.step_p50s = by_step
         .into_iter()
         .map(|samples| Latencies::of(samples).p50)
         .collect();
     Ok(run)
+}
+
+/// The bytes an empty KV cache takes when allocated: heap bytes on a host backend (with the
+/// counting allocator installed), the device allocator's bytes in use on a GPU backend; or
+/// why it cannot be measured.
+fn measure_cache(
+    model: &zoo::TransformerLm,
+    tokens: &crate::spec::TokenWorkload,
+    device: &burn::prelude::Device,
+    backend: Backend,
+) -> Result<Measured, crate::error::DeviceFailure> {
+    use crate::engine::heap;
+    let in_use = |d: &burn::prelude::Device| d.memory_pool_usage().map(|u| u.bytes_in_use);
+    sync(device)?;
+    let (heap_before, device_before) = (heap::live_bytes(), in_use(device));
+    let cache = model.new_cache(tokens.batch, tokens.context(), device);
+    sync(device)?;
+    let measured = if backend.is_host() {
+        if heap::is_counting() {
+            Measured::Bytes(heap::live_bytes().saturating_sub(heap_before))
+        } else {
+            Measured::NotAvailable("the counting allocator is not installed".into())
+        }
+    } else {
+        match (device_before, in_use(device)) {
+            (Some(before), Some(after)) => Measured::Bytes(after.saturating_sub(before)),
+            _ => Measured::NotAvailable(format!("{backend} reports no allocator figures")),
+        }
+    };
+    drop(cache);
+    Ok(measured)
 }

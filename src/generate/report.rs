@@ -97,6 +97,20 @@ pub fn measured_rows(columns: &[String], runs: &[GenerationRun]) -> Vec<crate::r
     ]
 }
 
+/// A figure measured, or why it could not be.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measured {
+    Bytes(u64),
+    NotAvailable(String),
+}
+
+impl Default for Measured {
+    fn default() -> Self {
+        Measured::NotAvailable("not measured".into())
+    }
+}
+
 /// One variant generating on one backend.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GenerationRun {
@@ -123,6 +137,10 @@ pub struct GenerationRun {
     /// each expert it ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight_bytes_per_step: Option<f64>,
+    /// The empty KV cache as allocated: heap bytes on a host backend, the device allocator's
+    /// bytes in use on a GPU backend.
+    #[serde(default)]
+    pub kv_cache_measured: Measured,
     /// Median seconds of each decode step over the timed requests, in order (contexts
     /// prompt_len + 1 to prompt_len + gen_len).
     #[serde(default)]
@@ -167,6 +185,7 @@ impl GenerationRun {
             request,
             experts_per_step,
             weight_bytes_per_step,
+            kv_cache_measured: Measured::default(),
             step_p50s: Vec::new(),
         }
     }
@@ -225,6 +244,15 @@ const INDICATORS: &[Indicator] = &[
         name: "KV cache",
         unit: "B",
         value: |r| Some(r.analytic.kv_cache_bytes as f64),
+        show: bytes,
+    },
+    Indicator {
+        name: "KV cache measured",
+        unit: "B",
+        value: |r| match r.kv_cache_measured {
+            Measured::Bytes(b) => Some(b as f64),
+            Measured::NotAvailable(_) => None,
+        },
         show: bytes,
     },
     Indicator {
@@ -370,10 +398,17 @@ impl GenerateReport {
                 continue;
             }
             let mut row = vec![ind.name.to_owned()];
-            row.extend(self.runs.iter().map(|r| match (ind.value)(r) {
-                Some(v) => (ind.show)(v),
-                None => "n/a: not an MoE".to_owned(),
-            }));
+            row.extend(
+                self.runs
+                    .iter()
+                    .map(|r| match ((ind.value)(r), &r.kv_cache_measured) {
+                        (Some(v), _) => (ind.show)(v),
+                        (None, Measured::NotAvailable(why)) if ind.name == "KV cache measured" => {
+                            format!("n/a: {why}")
+                        }
+                        (None, _) => "n/a: not an MoE".to_owned(),
+                    }),
+            );
             table.add_row(row);
         }
         let mut notes = vec![format!("{} on {}", self.workload, self.backend)];

@@ -50,6 +50,15 @@ fn json_gives_each_decoder_its_latencies_and_costs() {
         let mean = itl["mean"].as_f64().unwrap();
         assert!((decode - 3.0 / mean).abs() / decode < 1e-9);
     }
+    // The empty cache as the heap saw it: the analytic bytes and a little bookkeeping.
+    for r in runs {
+        let measured = r["kv_cache_measured"]["bytes"].as_f64().unwrap();
+        let analytic = r["analytic"]["kv_cache_bytes"].as_f64().unwrap();
+        assert!(
+            measured >= analytic && measured <= analytic * 1.05 + 16_384.0,
+            "{measured} vs {analytic}"
+        );
+    }
     let moe = &runs[1];
     // Top-2 of 8 experts for 3 tokens: between 2 and 6 distinct experts a layer and step.
     let touched = moe["experts_per_step"].as_f64().unwrap();
