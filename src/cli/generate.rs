@@ -73,6 +73,8 @@ pub(super) fn run(args: GenerateArgs) -> Result<(), CliError> {
     };
     let backend = args.on.backend;
     open(backend)?;
+    // Ctrl-C, SIGTERM and SIGHUP end the run between requests with what it measured.
+    crate::signals::watch();
     let progress = crate::headless::spinner();
     let mut report = GenerateReport {
         backend,
@@ -98,8 +100,18 @@ pub(super) fn run(args: GenerateArgs) -> Result<(), CliError> {
         match run {
             Ok(run) => report.runs.push(run),
             Err(crate::error::MeasureError::Cancelled) => {
+                // What was measured so far is written, as `bench` does, then exit code 130.
                 progress.finish_and_clear();
-                return Err(CliError::Interrupted(format!("{name}: cancelled")));
+                report
+                    .notes
+                    .push(format!("interrupted while {name} was generating"));
+                if !report.runs.is_empty() {
+                    write_document(&report, args.format, &suite.name, args.out.as_ref())?;
+                }
+                return Err(CliError::Interrupted(format!(
+                    "interrupted while {name} was generating; {} variants measured",
+                    report.runs.len()
+                )));
             }
             Err(
                 e @ (crate::error::MeasureError::OverMemoryLimit(_)

@@ -139,6 +139,7 @@ fn decode_sweep(
         memory_limit: limit,
     };
     let backend = args.on.backend;
+    crate::signals::watch();
     let total = seqs.len() * args.batch.len();
     let mut points = Vec::new();
     for (i, (seq, batch)) in seqs

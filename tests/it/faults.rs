@@ -322,3 +322,47 @@ fn an_interrupted_bench_writes_what_it_has() {
         "stopped {stopped_in:?} after the signal"
     );
 }
+
+/// Ctrl-C during `generate`: it stops between requests, writes the variants generated so far
+/// with a note that it was interrupted, and exits with 130.
+#[cfg(unix)]
+#[test]
+fn an_interrupted_generate_writes_what_it_has() {
+    let child = command()
+        .args([
+            "generate",
+            "--suite",
+            "generation",
+            "--requests",
+            "400",
+            "--format",
+            "json",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    // The baseline's 400 requests take 10-20 s: it is under way, and nothing is written yet.
+    std::thread::sleep(Duration::from_secs(3));
+    let sent = Instant::now();
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let (status, out, stderr) = wait_within(child, Duration::from_secs(5), "interrupted generate");
+    let stopped_in = sent.elapsed();
+    assert_no_panic("interrupted generate", &stderr);
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("interrupted while dense was generating"),
+        "{stderr}"
+    );
+    // Nothing finished: nothing to write.
+    assert!(out.trim().is_empty(), "{out}");
+    assert!(
+        stopped_in < Duration::from_secs(2),
+        "stopped {stopped_in:?} after the signal"
+    );
+}
