@@ -295,6 +295,23 @@ fn a_reader_that_leaves_early_ends_the_run_quietly() {
     assert!(status.success(), "{status:?}:\n{stderr}");
 }
 
+/// Sends SIGINT to `child` and waits for it to end, without a panic and with exit code 130:
+/// its stdout, stderr, and how long it took after the signal.
+#[cfg(unix)]
+fn interrupt(child: Child, what: &str) -> (String, String, Duration) {
+    let sent = Instant::now();
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let (status, out, stderr) = wait_within(child, Duration::from_secs(5), what);
+    let stopped_in = sent.elapsed();
+    assert_no_panic(what, &stderr);
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    (out, stderr, stopped_in)
+}
+
 /// Ctrl-C (or SIGTERM) during `bench`: the figures measured so far are written, the run says
 /// it was interrupted, and the exit code is 130.
 #[cfg(unix)]
@@ -303,16 +320,7 @@ fn an_interrupted_bench_writes_what_it_has() {
     let child = bench_on_flex("json", "60");
     // Long enough for every variant to be measured a few times.
     std::thread::sleep(Duration::from_secs(8));
-    let sent = Instant::now();
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let (status, out, stderr) = wait_within(child, Duration::from_secs(5), "interrupted bench");
-    let stopped_in = sent.elapsed();
-    assert_no_panic("interrupted bench", &stderr);
-    assert_eq!(status.code(), Some(130), "{stderr}");
+    let (out, stderr, stopped_in) = interrupt(child, "interrupted bench");
     assert!(stderr.contains("interrupted after"), "{stderr}");
     let doc: serde_json::Value = serde_json::from_str(&out).expect("the snapshot so far");
     assert_eq!(doc["schema"], "effprof.snapshot/2");
@@ -345,16 +353,7 @@ fn an_interrupted_generate_writes_what_it_has() {
         .expect("the binary starts");
     // The baseline's 400 requests take 10-20 s: it is under way, and nothing is written yet.
     std::thread::sleep(Duration::from_secs(3));
-    let sent = Instant::now();
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let (status, out, stderr) = wait_within(child, Duration::from_secs(5), "interrupted generate");
-    let stopped_in = sent.elapsed();
-    assert_no_panic("interrupted generate", &stderr);
-    assert_eq!(status.code(), Some(130), "{stderr}");
+    let (out, stderr, stopped_in) = interrupt(child, "interrupted generate");
     assert!(
         stderr.contains("interrupted while dense was generating"),
         "{stderr}"
