@@ -3,7 +3,8 @@
 //! The modules form layers. Each imports only from its own layer or those below, with no
 //! cycle between modules, and only the front ends know about the terminal:
 //!
-//! 1. Plain data and helpers: [`arch`] (what a variant is), [`measured`] (what a run found),
+//! 1. Plain data and helpers: [`arch`] (what a variant is), [`vision`] (the vision zoo's layer
+//!    programs), [`measured`] (what a run found),
 //!    [`backend`] (the backends and opening their devices), [`document`] (tables and CSV),
 //!    [`units`], [`memory`], [`signals`].
 //! 2. Counting and models: [`cost`] (analytic counts), [`spec`] (suite files), [`zoo`] (burn
@@ -42,4 +43,5 @@ pub mod train;
 pub mod tui;
 pub mod ui;
 pub mod units;
+pub mod vision;
 pub mod zoo;

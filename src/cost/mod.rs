@@ -11,12 +11,14 @@ mod conventions;
 mod generation;
 mod layers;
 mod row;
+mod vision;
 
 pub use conv::conv_layer_costs;
 pub use conventions::CONVENTIONS;
 pub use generation::{GenerationCost, generation_cost};
 pub use layers::{Pass, expected_experts};
 pub use row::{LayerCost, LayerKind, OpCounts};
+pub use vision::{ShapeError, vision_layer_costs};
 
 use serde::{Deserialize, Serialize};
 

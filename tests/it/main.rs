@@ -23,5 +23,6 @@ mod train;
 mod tui_e2e;
 mod tui_views;
 mod view_stream;
+mod vision_counts;
 mod zoo_conv;
 mod zoo_models;
