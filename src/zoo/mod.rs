@@ -5,6 +5,7 @@ mod init;
 mod model;
 mod moe;
 mod sparse;
+mod vision;
 
 pub use crate::measured::RoutingStats;
 pub use conv::{ConvNet, random_images};
@@ -12,6 +13,19 @@ pub use init::stable_hash;
 pub use model::{ForwardOutput, KvCache, StepOutput, TransformerLm};
 pub use moe::{Dispatch, RoutingTensors, route};
 pub use sparse::{CsrLayerHost, CsrLinear, CsrMatrix, magnitude_prune};
+pub use vision::VisionNet;
+
+/// Builds the vision network `net` on `device` for square images of `image_size` pixels, its
+/// weights drawn from `seed` (so every backend holds the same network).
+pub fn build_vision(
+    net: &crate::vision::Network,
+    image_size: usize,
+    seed: u64,
+    device: &Device,
+) -> VisionNet {
+    let mut init = init::WeightInit::new(seed, device);
+    VisionNet::new(net, image_size, &mut init)
+}
 
 use burn::prelude::*;
 use rand::rngs::StdRng;

@@ -26,3 +26,4 @@ mod view_stream;
 mod vision_counts;
 mod zoo_conv;
 mod zoo_models;
+mod zoo_vision;
