@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::vision::{Preset, VisionSpec};
+
 /// The largest batch a workload may have (suite files, commands, keys and sweeps alike): far
 /// past any run this tool makes, and small enough that no shape overflows.
 pub const MAX_BATCH: usize = 1 << 16;
@@ -183,6 +185,10 @@ pub enum Arch<'a> {
         spec: ConvSpec,
         workload: ImageWorkload,
     },
+    Vision {
+        spec: VisionSpec,
+        workload: ImageWorkload,
+    },
 }
 
 /// A variant whose family does not take the suite's input (only a hand-built suite can hold
@@ -232,6 +238,13 @@ impl Variant {
                     workload,
                 })
                 .ok_or_else(|| mismatch("token sequences")),
+            (Family::Vision(spec), _) => workload
+                .image_workload()
+                .map(|workload| Arch::Vision {
+                    spec: *spec,
+                    workload,
+                })
+                .ok_or_else(|| mismatch("token sequences")),
             (family, Some(dims)) => workload
                 .token_workload()
                 .map(|workload| Arch::Transformer {
@@ -252,7 +265,7 @@ impl Variant {
     /// The transformer shape, for the views that only transformers have.
     pub fn transformer_dims(&self) -> Option<Dims> {
         match self.family {
-            Family::Conv(_) => None,
+            Family::Conv(_) | Family::Vision(_) => None,
             _ => self.dims,
         }
     }
@@ -469,6 +482,8 @@ pub enum Family {
     /// A small ResNet-style network on images, with standard, depthwise-separable or grouped
     /// 3x3 convolutions.
     Conv(ConvSpec),
+    /// A network of the vision zoo (ResNet, MobileNetV2, EfficientNet, ViT) by its preset.
+    Vision(VisionSpec),
 }
 
 impl Family {
@@ -479,6 +494,7 @@ impl Family {
             Family::Universal => "universal",
             Family::Pruned(_) => "pruned",
             Family::Conv(_) => "conv",
+            Family::Vision(_) => "vision",
         }
     }
 }

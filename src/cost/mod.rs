@@ -78,6 +78,8 @@ pub enum CountError {
     TooLarge { variant: String, estimate: f64 },
     #[error(transparent)]
     Mismatch(#[from] ArchMismatch),
+    #[error("`{variant}` cannot run on this input: {why}")]
+    Shape { variant: String, why: String },
 }
 
 /// Number of weights magnitude pruning zeroes in a tensor of `numel` elements.
@@ -133,6 +135,8 @@ pub fn analyze_pass(
             workload,
         } => transformer_size(&dims, family, &workload),
         Arch::Conv { spec, workload } => conv_size(&spec, &workload),
+        // Bounded when parsed (widths, depths and images); counted exactly below.
+        Arch::Vision { .. } => 0.0,
     };
     if estimate.is_nan() || estimate >= COUNT_LIMIT {
         return Err(CountError::TooLarge {
@@ -147,6 +151,15 @@ pub fn analyze_pass(
             workload,
         } => layers::layer_costs(&dims, family, &workload, pass),
         Arch::Conv { spec, workload } => conv_layer_costs(&spec, &workload),
+        Arch::Vision { spec, workload } => {
+            let net = crate::vision::network(&spec, workload.in_channels, workload.classes);
+            vision_layer_costs(&net, workload.batch, workload.image_size).map_err(|e| {
+                CountError::Shape {
+                    variant: variant.name.clone(),
+                    why: e.0,
+                }
+            })?
+        }
     };
     Ok(report_of(layers))
 }

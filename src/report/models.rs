@@ -308,6 +308,13 @@ fn generation_rows(vs: &[&VariantCost]) -> Vec<Row> {
 pub fn shape_label(family: &Family, dims: Option<&Dims>) -> String {
     match (family, dims) {
         (Family::Conv(c), _) => format!("w{} B{}", c.width, c.blocks),
+        (Family::Vision(v), _) => {
+            let mut label = format!("x{} width, x{} depth", v.width_mult, v.depth_mult);
+            if let Some(p) = v.patch_size {
+                label.push_str(&format!(", patch {p}"));
+            }
+            label
+        }
         (_, Some(d)) => {
             // Fused attention is the default; the other kind is named.
             let attention = match d.attention {
@@ -362,6 +369,7 @@ fn options_label(d: &Dims) -> String {
 fn family_label(family: &Family) -> String {
     match family {
         Family::Conv(c) => format!("conv {}", c.kind.label()),
+        Family::Vision(v) => format!("vision {}", v.preset.name()),
         Family::Dense => "dense".into(),
         Family::Universal => "universal".into(),
         Family::Moe(m) => format!(

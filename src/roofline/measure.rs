@@ -222,6 +222,12 @@ pub fn measure_parts(
             conv_parts(net, images, &device, budget, &mut add)
                 .map_err(MeasureError::device(backend))?
         }
+        (zoo::Model::Vision(_), _) => {
+            return Err(MeasureError::NotMeasurable(format!(
+                "`{}`: the parts of a vision-zoo network are not timed apart yet; the whole model is on the roofline",
+                variant.name
+            )));
+        }
         _ => {
             return Err(MeasureError::NotMeasurable(format!(
                 "`{}`: the input does not match the model",
@@ -231,7 +237,7 @@ pub fn measure_parts(
     }
     let part_of: fn(&cost::LayerCost) -> &'static str = match model {
         zoo::Model::Transformer(_) => |l| part_name(l.kind),
-        zoo::Model::Conv(_) => |l| conv_part_name(&l.name),
+        zoo::Model::Conv(_) | zoo::Model::Vision(_) => |l| conv_part_name(&l.name),
     };
     let parts = seconds
         .into_iter()

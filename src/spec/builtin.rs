@@ -26,4 +26,7 @@ pub const BUILTIN_SUITES: &[BuiltinSuite] = &[
     builtin!("attention"),
     builtin!("generation"),
     builtin!("llm-shapes"),
+    builtin!("imagenet-zoo"),
+    builtin!("zoo-small"),
+    builtin!("vit-patches"),
 ];

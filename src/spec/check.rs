@@ -104,9 +104,22 @@ fn check_variant(file: &str, v: &Variant, input: &Input) -> Result<(), SpecError
             }
             Ok(())
         }
-        (Family::Conv(_), Input::Tokens(_)) => fail(
+        (Family::Vision(spec), Input::Images(i)) => {
+            if v.dims.is_some() {
+                return fail(
+                    "d_model",
+                    "a vision variant has no transformer shape (d_model, n_heads, d_ff, n_layers)"
+                        .into(),
+                );
+            }
+            check_vision(spec, i.image_size).map_err(|(k, m)| SpecError::new(file, m).key(key(k)))
+        }
+        (Family::Conv(_) | Family::Vision(_), Input::Tokens(_)) => fail(
             "family",
-            "conv variants take images, and this suite gives token sequences".into(),
+            format!(
+                "{} variants take images, and this suite gives token sequences",
+                v.family.name()
+            ),
         ),
         (family, Input::Images(_)) => fail(
             "family",
@@ -169,7 +182,7 @@ fn check_variant(file: &str, v: &Variant, input: &Input) -> Result<(), SpecError
                         )
                     }
                 }
-                Family::Dense | Family::Universal | Family::Conv(_) => Ok(()),
+                Family::Dense | Family::Universal | Family::Conv(_) | Family::Vision(_) => Ok(()),
             }
         }
     }
@@ -220,6 +233,51 @@ fn check_options(file: &str, scope: &str, d: &Dims, tokens: &TokenShape) -> Resu
             fail("max_positions", "only for learned positions".into())
         }
         _ => Ok(()),
+    }
+}
+
+/// The bounds a vision variant's overrides keep, for the images it runs on: the key at fault
+/// and what is wrong.
+pub(crate) fn check_vision(
+    spec: &crate::vision::VisionSpec,
+    image_size: usize,
+) -> Result<(), (&'static str, String)> {
+    use crate::vision::Preset;
+    for (key, m) in [
+        ("width_mult", spec.width_mult),
+        ("depth_mult", spec.depth_mult),
+    ] {
+        if !(m.is_finite() && m > 0.0 && m <= 4.0) {
+            return Err((key, format!("must be above 0 and at most 4; got {m}")));
+        }
+    }
+    let vit = matches!(spec.preset, Preset::VitB16 | Preset::VitB32);
+    match (spec.patch_size, vit) {
+        (Some(_), false) => Err((
+            "patch_size",
+            format!(
+                "only for the ViT presets; {} has no patches",
+                spec.preset.name()
+            ),
+        )),
+        (_, true) => {
+            let patch = spec.patch_size.unwrap_or(if spec.preset == Preset::VitB16 {
+                16
+            } else {
+                32
+            });
+            if patch == 0 || !image_size.is_multiple_of(patch) {
+                Err((
+                    "patch_size",
+                    format!(
+                        "patches of {patch} pixels must tile the {image_size}-pixel image: image_size must be a multiple of it"
+                    ),
+                ))
+            } else {
+                Ok(())
+            }
+        }
+        (None, false) => Ok(()),
     }
 }
 

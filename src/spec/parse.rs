@@ -10,8 +10,8 @@ use super::error::line_of;
 use super::matching::{MatchRequest, resolve_matches};
 use super::{
     Attention, BUILTIN_SUITES, ConvKind, ConvSpec, Dims, Family, FfnKind, ImageShape, Input,
-    Kernel, LmOptions, MAX_BATCH, MAX_SEQ_LEN, MatchBy, MoeSpec, Norm, Positions, PruneSpec,
-    SolveDim, SpecError, Suite, TokenShape, Variant, Workload, names,
+    Kernel, LmOptions, MAX_BATCH, MAX_SEQ_LEN, MatchBy, MoeSpec, Norm, Positions, Preset,
+    PruneSpec, SolveDim, SpecError, Suite, TokenShape, Variant, VisionSpec, Workload, names,
 };
 
 /// Largest size accepted for any one dimension; keeps every count exact in 64 bits.
@@ -36,7 +36,7 @@ const TRANSFORMER_KEYS: &[&str] = &[
     "vocab",
     "match",
 ];
-const FAMILIES: &[&str] = &["dense", "moe", "universal", "pruned", "conv"];
+const FAMILIES: &[&str] = &["dense", "moe", "universal", "pruned", "conv", "vision"];
 const TOKEN_KEYS: &str = "seq_len and vocab";
 const GENERATION_KEYS: &str = "prompt_len, gen_len and vocab";
 const IMAGE_KEYS: &str = "image_size, in_channels and classes";
@@ -93,6 +93,10 @@ struct RawVariant {
     sparsity: Option<Spanned<f64>>,
     kernel: Option<Spanned<String>>,
     conv: Option<Spanned<String>>,
+    preset: Option<Spanned<String>>,
+    width_mult: Option<Spanned<f64>>,
+    depth_mult: Option<Spanned<f64>>,
+    patch_size: Option<Spanned<i64>>,
     groups: Option<Spanned<i64>>,
     width: Option<Spanned<i64>>,
     blocks: Option<Spanned<i64>>,
@@ -413,14 +417,16 @@ impl Ctx<'_> {
         }
 
         let is_conv = family_name == "conv";
-        match (is_conv, input) {
+        // The families that take images.
+        let on_images = is_conv || family_name == "vision";
+        match (on_images, input) {
             (true, Input::Tokens(_)) => {
                 return Err(self.err(
                     rv.family.span().start,
                     scope,
                     "family",
                     &format!(
-                        "conv variants take images, and this suite's [suite] gives token sequences ({TOKEN_KEYS}); put them in a suite with {IMAGE_KEYS}"
+                        "{family_name} variants take images, and this suite's [suite] gives token sequences ({TOKEN_KEYS}); put them in a suite with {IMAGE_KEYS}"
                     ),
                 ));
             }
@@ -430,7 +436,7 @@ impl Ctx<'_> {
                     scope,
                     "family",
                     &format!(
-                        "{family_name} variants take token sequences, and this suite's [suite] gives images ({IMAGE_KEYS}); only conv variants take images"
+                        "{family_name} variants take token sequences, and this suite's [suite] gives images ({IMAGE_KEYS}); only conv and vision variants take images"
                     ),
                 ));
             }
@@ -442,13 +448,19 @@ impl Ctx<'_> {
             "moe" => &["n_experts", "top_k", "capacity_factor", "moe_every"],
             "pruned" => &["sparsity", "kernel"],
             "conv" => &["conv", "groups", "width", "blocks", "match"],
+            "vision" => &["preset", "width_mult", "depth_mult", "patch_size"],
             _ => &[],
         };
-        let shape_keys = if is_conv { &[][..] } else { TRANSFORMER_KEYS };
+        let shape_keys = if on_images { &[][..] } else { TRANSFORMER_KEYS };
         let at = |v: &Option<Spanned<i64>>| v.as_ref().map(|s| s.span().start);
         let text_at = |v: &Option<Spanned<String>>| v.as_ref().map(|s| s.span().start);
         let flag_at = |v: &Option<Spanned<bool>>| v.as_ref().map(|s| s.span().start);
-        let optional_keys: [(&str, Option<usize>); 24] = [
+        let float_at = |v: &Option<Spanned<f64>>| v.as_ref().map(|s| s.span().start);
+        let optional_keys: [(&str, Option<usize>); 28] = [
+            ("preset", text_at(&rv.preset)),
+            ("width_mult", float_at(&rv.width_mult)),
+            ("depth_mult", float_at(&rv.depth_mult)),
+            ("patch_size", at(&rv.patch_size)),
             ("d_model", at(&rv.d_model)),
             ("n_heads", at(&rv.n_heads)),
             ("d_ff", at(&rv.d_ff)),
@@ -506,6 +518,19 @@ impl Ctx<'_> {
             variant: name.clone(),
             ..r
         });
+
+        if family_name == "vision" {
+            let Input::Images(images) = input else {
+                unreachable!("checked above: vision variants take images")
+            };
+            let variant = Variant {
+                name: name.clone(),
+                dims: None,
+                family: Family::Vision(self.vision(rv, scope, table_start, images.image_size)?),
+                matched: None,
+            };
+            return Ok((variant, request));
+        }
 
         if is_conv {
             let variant = Variant {
@@ -847,6 +872,46 @@ impl Ctx<'_> {
             )?,
         };
         Ok(PruneSpec { sparsity, kernel })
+    }
+
+    /// A vision-zoo variant: its preset and the overrides, checked against the images.
+    fn vision(
+        &self,
+        rv: &RawVariant,
+        scope: &str,
+        table_start: usize,
+        image_size: usize,
+    ) -> Result<VisionSpec, SpecError> {
+        let Some(preset) = &rv.preset else {
+            let names: Vec<&str> = Preset::ALL.iter().map(|(n, _)| *n).collect();
+            return Err(self.err(
+                table_start,
+                scope,
+                "preset",
+                &format!(
+                    "missing; a vision variant names its network, one of: {}",
+                    names.join(", ")
+                ),
+            ));
+        };
+        let spec = VisionSpec {
+            preset: self.one_of(preset, scope, "preset", &Preset::ALL)?,
+            width_mult: rv.width_mult.as_ref().map_or(1.0, |w| *w.get_ref()),
+            depth_mult: rv.depth_mult.as_ref().map_or(1.0, |d| *d.get_ref()),
+            patch_size: match &rv.patch_size {
+                Some(p) => Some(self.size(p, scope, "patch_size", 4096)?),
+                None => None,
+            },
+        };
+        super::check::check_vision(&spec, image_size).map_err(|(key, message)| {
+            let at = match key {
+                "width_mult" => rv.width_mult.as_ref().map(|s| s.span().start),
+                "depth_mult" => rv.depth_mult.as_ref().map(|s| s.span().start),
+                _ => rv.patch_size.as_ref().map(|s| s.span().start),
+            };
+            self.err(at.unwrap_or(table_start), scope, key, &message)
+        })?;
+        Ok(spec)
     }
 
     fn conv(

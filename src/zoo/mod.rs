@@ -76,6 +76,7 @@ pub enum BuildError {
 pub enum Model {
     Transformer(TransformerLm),
     Conv(ConvNet),
+    Vision(VisionNet),
 }
 
 /// One forward pass's input: token ids for a transformer, pixels for a convolutional network.
@@ -99,6 +100,7 @@ impl Model {
         match self {
             Model::Transformer(m) => burn::module::Module::num_params(m),
             Model::Conv(m) => burn::module::Module::num_params(m),
+            Model::Vision(m) => burn::module::Module::num_params(m),
         }
     }
 
@@ -114,6 +116,13 @@ impl Model {
                 })
             }
             (Model::Conv(m), Batch::Images(images)) => {
+                let logits = m.forward(images.clone());
+                Ok(Output {
+                    next: Batch::Images(chained_images(images, logits)),
+                    routing: Vec::new(),
+                })
+            }
+            (Model::Vision(m), Batch::Images(images)) => {
                 let logits = m.forward(images.clone());
                 Ok(Output {
                     next: Batch::Images(chained_images(images, logits)),
@@ -140,6 +149,7 @@ pub fn variant_seed(workload: &TokenWorkload, dims: &Dims, family: &Family) -> u
         ),
         // Convolutional networks take their seed in `build_conv`; the arm keeps the key total.
         Family::Conv(c) => format!("conv:{:?}:{}:{}", c.kind, c.width, c.blocks),
+        Family::Vision(v) => format!("vision:{v:?}"),
     };
     let d = dims;
     let mut key = format!(
@@ -171,6 +181,16 @@ pub fn build(
                 workload,
             } => Model::Transformer(transformer(&dims, family, &workload, &device)),
             Arch::Conv { spec, workload } => Model::Conv(build_conv(&spec, &workload, &device)),
+            Arch::Vision { spec, workload } => {
+                let net = crate::vision::network(&spec, workload.in_channels, workload.classes);
+                let key = format!("{}|vision|{spec:?}|{workload:?}", workload.seed);
+                Model::Vision(build_vision(
+                    &net,
+                    workload.image_size,
+                    stable_hash(key.as_bytes()),
+                    &device,
+                ))
+            }
         },
     )
 }
@@ -244,7 +264,7 @@ pub fn build_lm_on(
             family,
             workload,
         } => Ok(transformer(&dims, family, &workload, device)),
-        Arch::Conv { .. } => Err(BuildError::NotTransformer {
+        Arch::Conv { .. } | Arch::Vision { .. } => Err(BuildError::NotTransformer {
             variant: variant.name.clone(),
             what,
         }),

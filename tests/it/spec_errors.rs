@@ -472,7 +472,7 @@ fn conv_variants_take_images_and_transformers_take_tokens() {
         &text,
         "\"dense\"",
         "variant \"a\": family",
-        &["take token sequences", "only conv variants"],
+        &["take token sequences", "only conv and vision variants"],
     );
 }
 
@@ -821,4 +821,76 @@ norm = "rmsnorm"
         e.to_string().contains("not allowed for family `conv`"),
         "{e}"
     );
+}
+
+// ---------------------------------------------------------------- the vision zoo
+
+const VISION: &str = r#"[suite]
+name = "t"
+batch = 1
+image_size = 64
+in_channels = 3
+classes = 10
+baseline = "v"
+
+[[variant]]
+name = "v"
+family = "vision"
+"#;
+
+#[test]
+fn a_vision_variant_names_a_preset_and_keeps_its_overrides_in_bounds() {
+    let ok = parse_suite(
+        &format!("{VISION}preset = \"mobilenet_v2\"\nwidth_mult = 0.5\n"),
+        "ok.toml",
+    );
+    assert!(ok.is_ok(), "{ok:?}");
+    for (extra, needle, says) in [
+        (
+            "",
+            "[[variant]]",
+            "missing; a vision variant names its network, one of: resnet18",
+        ),
+        (
+            "preset = \"alexnet\"\n",
+            "alexnet",
+            "allowed: resnet18, resnet50, mobilenet_v2",
+        ),
+        (
+            "preset = \"resnet50\"\nwidth_mult = 0\n",
+            "width_mult",
+            "must be above 0 and at most 4",
+        ),
+        (
+            "preset = \"resnet50\"\ndepth_mult = 9.5\n",
+            "depth_mult",
+            "must be above 0 and at most 4",
+        ),
+        (
+            "preset = \"resnet50\"\npatch_size = 16\n",
+            "patch_size",
+            "only for the ViT presets",
+        ),
+        (
+            "preset = \"vit_b_16\"\npatch_size = 24\n",
+            "patch_size",
+            "must tile the 64-pixel image",
+        ),
+        (
+            "preset = \"vit_b_16\"\nd_model = 64\n",
+            "d_model",
+            "not allowed for family `vision`",
+        ),
+    ] {
+        let text = format!("{VISION}{extra}");
+        let e = error(&text);
+        assert_points_at(&e, &text, needle);
+        assert!(e.to_string().contains(says), "{extra}: {e}");
+    }
+    // On token sequences a vision variant is refused with the reason.
+    let text = format!(
+        "{HEADER}\n[[variant]]\nname = \"a\"\nfamily = \"vision\"\npreset = \"resnet18\"\n"
+    );
+    let e = error(&text);
+    assert!(e.to_string().contains("vision variants take images"), "{e}");
 }

@@ -64,3 +64,38 @@ fn every_preset_runs_forward_on_ndarray_and_flex_alike() {
             .assert_approx_eq::<f32>(&b.into_data(), Tolerance::rel_abs(1e-3, 1e-4));
     }
 }
+
+#[test]
+fn the_zoo_suites_count_as_torchvision_and_the_small_one_runs() {
+    let zoo = effprof::spec::load_suite("imagenet-zoo").unwrap();
+    let params = |suite: &effprof::spec::Suite, name: &str| {
+        cost::analyze(suite.variant(name).unwrap(), &suite.workload)
+            .unwrap()
+            .params_total
+    };
+    assert_eq!(params(&zoo, "resnet50"), 25_557_032);
+    assert_eq!(params(&zoo, "efficientnet_b0"), 5_288_548);
+    assert_eq!(params(&zoo, "vit_b_16"), 86_567_656);
+    let r50 = cost::analyze(zoo.variant("resnet50").unwrap(), &zoo.workload).unwrap();
+    assert_eq!(r50.totals.flops_executed, 8_178_368_512);
+    // ViT at three patch sizes: the same weights but for the position table and the patch
+    // embedding.
+    let vit = effprof::spec::load_suite("vit-patches").unwrap();
+    let shared = |name: &str, patch: u64| {
+        params(&vit, name) - ((224 / patch).pow(2) + 1) * 768 - 3 * patch * patch * 768
+    };
+    assert_eq!(shared("vit_b_8", 8), shared("vit_b_16", 16));
+    assert_eq!(shared("vit_b_32", 32), shared("vit_b_16", 16));
+    // Every variant of the small suite builds and runs through the engine's path.
+    let small = effprof::spec::load_suite("zoo-small").unwrap();
+    let device = Backend::Flex.device().unwrap();
+    for v in &small.variants {
+        let model = zoo::build(v, &small.workload, Backend::Flex, u64::MAX).unwrap();
+        let report = cost::analyze(v, &small.workload).unwrap();
+        assert_eq!(model.num_params() as u64, report.params_total, "{}", v.name);
+        let out = model
+            .forward_chained(zoo::random_input(&small.workload, &device))
+            .unwrap();
+        assert!(matches!(out.next, zoo::Batch::Images(_)), "{}", v.name);
+    }
+}
