@@ -134,6 +134,27 @@ fn conv(name: String) -> impl Strategy<Value = String> {
     })
 }
 
+/// A vision-zoo variant that is valid on images of `image` pixels.
+fn vision(name: String, image: usize) -> impl Strategy<Value = String> {
+    (
+        0usize..4,
+        prop_oneof![Just(0.25f64), Just(0.5), Just(1.0)],
+        prop_oneof![Just(0.5f64), Just(1.0)],
+    )
+        .prop_map(move |(which, width, depth)| {
+            let (preset, extra) = match which {
+                0 => ("resnet18", String::new()),
+                1 => ("mobilenet_v2", String::new()),
+                2 => ("efficientnet_b0", String::new()),
+                // One patch covers the whole image.
+                _ => ("vit_b_16", format!("patch_size = {image}\n")),
+            };
+            format!(
+                "[[variant]]\nname = \"{name}\"\nfamily = \"vision\"\npreset = \"{preset}\"\nwidth_mult = {width}\ndepth_mult = {depth}\n{extra}"
+            )
+        })
+}
+
 /// A suite of one to three variants, valid as drawn; the edits below break them.
 fn valid_suite_text() -> BoxedStrategy<String> {
     let tokens = (
@@ -163,7 +184,15 @@ fn valid_suite_text() -> BoxedStrategy<String> {
                 "[suite]\nname = \"gen\"\nbatch = {batch}\nimage_size = {size}\nin_channels = {channels}\nclasses = {classes}\nbaseline = \"v0\"\n\n"
             );
             (0..n)
-                .map(|i| conv(format!("v{i}")))
+                .map(|i| {
+                    let name = format!("v{i}");
+                    // Every other variant from the vision zoo.
+                    if i % 2 == 1 {
+                        vision(name, size).boxed()
+                    } else {
+                        conv(name).boxed()
+                    }
+                })
                 .collect::<Vec<_>>()
                 .prop_map(move |vs| format!("{header}{}", vs.join("\n")))
         },
