@@ -299,19 +299,30 @@ fn mobilenet_v2(spec: &VisionSpec, in_channels: usize, classes: usize) -> Vec<La
             }
             body.extend(conv_bn(hidden, hidden, 3, stride, hidden, Some(Act::Relu6)));
             body.extend(conv_bn(hidden, cout, 1, 1, 1, None));
-            if stride == 1 && cin == cout {
-                layers.push(Layer::Residual {
-                    body,
-                    shortcut: Vec::new(),
-                    after: None,
-                });
-            } else {
-                layers.extend(body);
-            }
+            push_block(&mut layers, body, stride == 1 && cin == cout);
             cin = cout;
         }
     }
-    layers.extend(conv_bn(cin, last, 1, 1, 1, Some(Act::Relu6)));
+    layers.extend(classifier(cin, last, Act::Relu6, classes));
+    layers
+}
+
+/// An inverted-residual block: its body, added to its input when `residual`.
+fn push_block(layers: &mut Vec<Layer>, body: Vec<Layer>, residual: bool) {
+    if residual {
+        layers.push(Layer::Residual {
+            body,
+            shortcut: Vec::new(),
+            after: None,
+        });
+    } else {
+        layers.extend(body);
+    }
+}
+
+/// The last 1x1 convolution to `last` channels, pooling and the linear classifier.
+fn classifier(cin: usize, last: usize, act: Act, classes: usize) -> Vec<Layer> {
+    let mut layers = conv_bn(cin, last, 1, 1, 1, Some(act));
     layers.push(Layer::GlobalAvgPool);
     layers.push(Layer::Linear {
         d_in: last,
@@ -360,26 +371,11 @@ fn efficientnet(spec: &VisionSpec, in_channels: usize, classes: usize) -> Vec<La
                 squeeze: (cin / 4).max(1),
             });
             body.extend(conv_bn(hidden, cout, 1, 1, 1, None));
-            if stride == 1 && cin == cout {
-                layers.push(Layer::Residual {
-                    body,
-                    shortcut: Vec::new(),
-                    after: None,
-                });
-            } else {
-                layers.extend(body);
-            }
+            push_block(&mut layers, body, stride == 1 && cin == cout);
             cin = cout;
         }
     }
-    let last = 4 * cin;
-    layers.extend(conv_bn(cin, last, 1, 1, 1, Some(Act::Silu)));
-    layers.push(Layer::GlobalAvgPool);
-    layers.push(Layer::Linear {
-        d_in: last,
-        d_out: classes,
-        bias: true,
-    });
+    layers.extend(classifier(cin, 4 * cin, Act::Silu, classes));
     layers
 }
 
