@@ -26,6 +26,8 @@ import time
 import torch
 from torch import nn
 
+from common import warn_if_busy
+
 BINARY = sys.argv[1] if len(sys.argv) > 1 else "target/release/effprof"
 ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
 SECONDS = float(sys.argv[3]) if len(sys.argv) > 3 else 6.0
@@ -150,16 +152,6 @@ def effprof_p50(backend, seconds):
     snapshot = json.loads(out)
     kernels = snapshot["host"].get("cpu_kernels", "not reported")
     return {v["name"]: v["measured"]["latency"]["p50_s"] for v in snapshot["variants"]}, kernels
-
-
-def warn_if_busy():
-    """PyTorch's thread pool waits for every thread at each op: one core taken by another
-    process (a TUI left running, a build) makes its figures 10-100x worse, effprof's far less."""
-    load = os.getloadavg()[0]
-    cores = os.cpu_count() or 1
-    if load > 0.5 * cores:
-        print(f"warning: load average {load:.1f} on {cores} cores; the figures below compare "
-              "nothing unless the machine is otherwise idle", file=sys.stderr, flush=True)
 
 
 def main():

@@ -59,8 +59,8 @@ pub fn measure_generation(
     let prompt = zoo::random_tokens(&tokens, &device);
     let report = cost::analyze(variant, workload)?;
 
-    let kv_cache = measure_cache(&model, &tokens, &device, backend)
-        .map_err(|failure| MeasureError::DeviceFailed { backend, failure })?;
+    let kv_cache =
+        measure_cache(&model, &tokens, &device, backend).map_err(MeasureError::device(backend))?;
     let mut ttft = Vec::new();
     let mut itl = Vec::new();
     let mut requests = Vec::new();
@@ -78,7 +78,7 @@ pub fn measure_generation(
         let start = Instant::now();
         let first = model.prefill(prompt.clone(), &mut cache);
         let mut next = first.logits.argmax(1);
-        sync(&device).map_err(|failure| MeasureError::DeviceFailed { backend, failure })?;
+        sync(&device).map_err(MeasureError::device(backend))?;
         if timed {
             ttft.push(start.elapsed().as_secs_f64());
         }
@@ -86,7 +86,7 @@ pub fn measure_generation(
             let step_start = Instant::now();
             let out = model.decode(next, &mut cache);
             next = out.logits.argmax(1);
-            sync(&device).map_err(|failure| MeasureError::DeviceFailed { backend, failure })?;
+            sync(&device).map_err(MeasureError::device(backend))?;
             if timed {
                 let step = step_start.elapsed().as_secs_f64();
                 itl.push(step);

@@ -207,7 +207,8 @@ pub struct GenerateReport {
 struct Indicator {
     name: &'static str,
     unit: &'static str,
-    value: fn(&GenerationRun) -> Option<f64>,
+    /// The figure, or why the run has none.
+    value: fn(&GenerationRun) -> Result<f64, String>,
     show: fn(f64) -> String,
 }
 
@@ -227,134 +228,138 @@ fn plain(v: f64) -> String {
     format!("{v:.2}")
 }
 
+fn not_an_moe() -> String {
+    "not an MoE".to_owned()
+}
+
 const INDICATORS: &[Indicator] = &[
     Indicator {
         name: "params",
         unit: "",
-        value: |r| Some(r.params_total as f64),
+        value: |r| Ok(r.params_total as f64),
         show: count,
     },
     Indicator {
         name: "params active",
         unit: "",
-        value: |r| Some(r.params_active as f64),
+        value: |r| Ok(r.params_active as f64),
         show: count,
     },
     Indicator {
         name: "KV cache",
         unit: "B",
-        value: |r| Some(r.analytic.kv_cache_bytes as f64),
+        value: |r| Ok(r.analytic.kv_cache_bytes as f64),
         show: bytes,
     },
     Indicator {
         name: "KV cache measured",
         unit: "B",
-        value: |r| match r.kv_cache_measured {
-            Measured::Bytes(b) => Some(b as f64),
-            Measured::NotAvailable(_) => None,
+        value: |r| match &r.kv_cache_measured {
+            Measured::Bytes(b) => Ok(*b as f64),
+            Measured::NotAvailable(why) => Err(why.clone()),
         },
         show: bytes,
     },
     Indicator {
         name: "memory estimate",
         unit: "B",
-        value: |r| Some(r.analytic.memory_estimate_bytes as f64),
+        value: |r| Ok(r.analytic.memory_estimate_bytes as f64),
         show: bytes,
     },
     Indicator {
         name: "prefill FLOPs",
         unit: "FLOP",
-        value: |r| Some(r.analytic.prefill_flops as f64),
+        value: |r| Ok(r.analytic.prefill_flops as f64),
         show: count,
     },
     Indicator {
         name: "decode FLOPs/step",
         unit: "FLOP",
-        value: |r| Some(r.analytic.decode_step_flops),
+        value: |r| Ok(r.analytic.decode_step_flops),
         show: count,
     },
     Indicator {
         name: "weights read/step",
         unit: "B",
-        value: |r| Some(r.analytic.decode_step_weight_bytes as f64),
+        value: |r| Ok(r.analytic.decode_step_weight_bytes as f64),
         show: bytes,
     },
     Indicator {
         name: "weights read/step routed",
         unit: "B",
-        value: |r| r.weight_bytes_per_step,
+        value: |r| r.weight_bytes_per_step.ok_or_else(not_an_moe),
         show: bytes,
     },
     Indicator {
         name: "KV read/step",
         unit: "B",
-        value: |r| Some(r.analytic.decode_step_kv_read_bytes),
+        value: |r| Ok(r.analytic.decode_step_kv_read_bytes),
         show: bytes,
     },
     Indicator {
         name: "KV written/step",
         unit: "B",
-        value: |r| Some(r.analytic.decode_step_kv_written_bytes as f64),
+        value: |r| Ok(r.analytic.decode_step_kv_written_bytes as f64),
         show: bytes,
     },
     Indicator {
         name: "decode intensity",
         unit: "FLOP/B",
-        value: |r| Some(r.analytic.decode_arithmetic_intensity),
+        value: |r| Ok(r.analytic.decode_arithmetic_intensity),
         show: plain,
     },
     Indicator {
         name: "experts/step expected",
         unit: "",
-        value: |r| r.analytic.expected_experts_per_layer,
+        value: |r| r.analytic.expected_experts_per_layer.ok_or_else(not_an_moe),
         show: plain,
     },
     Indicator {
         name: "experts/step routed",
         unit: "",
-        value: |r| r.experts_per_step,
+        value: |r| r.experts_per_step.ok_or_else(not_an_moe),
         show: plain,
     },
     Indicator {
         name: "TTFT p50",
         unit: "s",
-        value: |r| Some(r.ttft.p50),
+        value: |r| Ok(r.ttft.p50),
         show: secs,
     },
     Indicator {
         name: "ITL p50",
         unit: "s",
-        value: |r| Some(r.itl.p50),
+        value: |r| Ok(r.itl.p50),
         show: secs,
     },
     Indicator {
         name: "ITL p90",
         unit: "s",
-        value: |r| Some(r.itl.p90),
+        value: |r| Ok(r.itl.p90),
         show: secs,
     },
     Indicator {
         name: "ITL p99",
         unit: "s",
-        value: |r| Some(r.itl.p99),
+        value: |r| Ok(r.itl.p99),
         show: secs,
     },
     Indicator {
         name: "decode tokens/s",
         unit: "tokens/s",
-        value: |r| Some(r.decode_tokens_per_s),
+        value: |r| Ok(r.decode_tokens_per_s),
         show: rate,
     },
     Indicator {
         name: "prefill tokens/s",
         unit: "tokens/s",
-        value: |r| Some(r.prefill_tokens_per_s),
+        value: |r| Ok(r.prefill_tokens_per_s),
         show: rate,
     },
     Indicator {
         name: "request p50",
         unit: "s",
-        value: |r| Some(r.request.p50),
+        value: |r| Ok(r.request.p50),
         show: secs,
     },
 ];
@@ -394,21 +399,14 @@ impl GenerateReport {
         header.extend(self.runs.iter().map(|r| r.variant.clone()));
         let mut table = text_table(markdown, header);
         for ind in INDICATORS {
-            if self.runs.iter().all(|r| (ind.value)(r).is_none()) {
+            if self.runs.iter().all(|r| (ind.value)(r).is_err()) {
                 continue;
             }
             let mut row = vec![ind.name.to_owned()];
-            row.extend(
-                self.runs
-                    .iter()
-                    .map(|r| match ((ind.value)(r), &r.kv_cache_measured) {
-                        (Some(v), _) => (ind.show)(v),
-                        (None, Measured::NotAvailable(why)) if ind.name == "KV cache measured" => {
-                            format!("n/a: {why}")
-                        }
-                        (None, _) => "n/a: not an MoE".to_owned(),
-                    }),
-            );
+            row.extend(self.runs.iter().map(|r| match (ind.value)(r) {
+                Ok(v) => (ind.show)(v),
+                Err(why) => format!("n/a: {why}"),
+            }));
             table.add_row(row);
         }
         let mut notes = vec![format!("{} on {}", self.workload, self.backend)];
@@ -423,7 +421,7 @@ impl GenerateReport {
         for r in &self.runs {
             let backend = r.backend.to_string();
             for ind in INDICATORS {
-                if let Some(v) = (ind.value)(r) {
+                if let Ok(v) = (ind.value)(r) {
                     w.write_record([
                         r.variant.as_str(),
                         &backend,

@@ -124,48 +124,11 @@ impl SelfAttention {
 
     /// Self-attention over `[B, S, d]` (causal in a decoder).
     fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        let [b, s, d] = x.dims();
-        let (h, kvh, dh) = (self.n_heads, self.n_kv_heads, d / self.n_heads);
-        let heads = |t: Tensor<3>, n: usize| t.reshape([b, s, n, dh]).swap_dims(1, 2);
-        let mut q = heads(self.query.forward(x.clone()), h);
-        let mut k = heads(self.key.forward(x.clone()), kvh);
-        let v = heads(self.value.forward(x), kvh);
-        if let Some(rotary) = &self.rotary {
-            q = rotary.apply(q, 0);
-            k = rotary.apply(k, 0);
-        }
-        // Each key/value head serves n_heads / n_kv_heads query heads.
-        let repeat = |t: Tensor<4>| {
-            if kvh == h {
-                t
-            } else {
-                t.unsqueeze_dim::<5>(2)
-                    .expand([b, kvh, h / kvh, s, dh])
-                    .reshape([b, h, s, dh])
-            }
-        };
-        let (k, v) = (repeat(k), repeat(v));
-        let context = if self.fused {
-            // Scaled by 1/sqrt(dh), as below.
-            let options = AttentionModuleOptions {
-                is_causal: self.causal,
-                ..Default::default()
-            };
-            attention(q, k, v, None, None, options)
-        } else {
-            let mut scores = q.matmul(k.swap_dims(2, 3)).div_scalar((dh as f64).sqrt());
-            if self.causal {
-                let future = Tensor::<2, Bool>::tril_mask([s, s], 0, &scores.device());
-                scores = scores.mask_fill(future.reshape([1, 1, s, s]), f32::NEG_INFINITY);
-            }
-            softmax(scores, 3).matmul(v)
-        };
-        self.output
-            .forward(context.swap_dims(1, 2).reshape([b, s, d]))
+        let (q, k, v) = self.project(x, 0);
+        let context = self.attend(q, k, v, self.causal);
+        self.merge(context)
     }
-}
 
-impl SelfAttention {
     /// Attention of `x` (`[B, n, d]`, positions `start..start + n`) over the cache's first
     /// `start` positions and itself; its keys and values are written into the cache in place.
     fn forward_cached(
@@ -174,51 +137,76 @@ impl SelfAttention {
         cache: LayerCache,
         start: usize,
     ) -> (Tensor<3>, LayerCache) {
+        let (q, k, v) = self.project(x, start);
+        let [b, kvh, n, dh] = k.dims();
+        let at = [0..b, 0..kvh, start..start + n, 0..dh];
+        let keys = cache.keys.slice_assign(at.clone(), k);
+        let values = cache.values.slice_assign(at, v);
+        let seen = [0..b, 0..kvh, 0..start + n, 0..dh];
+        let context = self.attend(
+            q,
+            keys.clone().slice(seen.clone()),
+            values.clone().slice(seen),
+            true,
+        );
+        (self.merge(context), LayerCache { keys, values })
+    }
+
+    /// Q `[B, H, n, Dh]`, K and V `[B, kv_heads, n, Dh]` of `x`, rotated to positions
+    /// `start..start + n` when the positions are rotary.
+    fn project(&self, x: Tensor<3>, start: usize) -> (Tensor<4>, Tensor<4>, Tensor<4>) {
         let [b, n, d] = x.dims();
-        let (h, kvh, dh) = (self.n_heads, self.n_kv_heads, d / self.n_heads);
+        let dh = d / self.n_heads;
         let heads = |t: Tensor<3>, count: usize| t.reshape([b, n, count, dh]).swap_dims(1, 2);
-        let mut q = heads(self.query.forward(x.clone()), h);
-        let mut k = heads(self.key.forward(x.clone()), kvh);
-        let v = heads(self.value.forward(x), kvh);
+        let mut q = heads(self.query.forward(x.clone()), self.n_heads);
+        let mut k = heads(self.key.forward(x.clone()), self.n_kv_heads);
+        let v = heads(self.value.forward(x), self.n_kv_heads);
         if let Some(rotary) = &self.rotary {
             q = rotary.apply(q, start);
             k = rotary.apply(k, start);
         }
-        let end = start + n;
-        let at = [0..b, 0..kvh, start..end, 0..dh];
-        let keys = cache.keys.slice_assign(at.clone(), k);
-        let values = cache.values.slice_assign(at, v);
-        let seen = [0..b, 0..kvh, 0..end, 0..dh];
+        (q, k, v)
+    }
+
+    /// The context of queries `q` over keys `k` and values `v` (as many or more positions,
+    /// the queries being the last ones); causal: each query sees its own position and earlier.
+    fn attend(&self, q: Tensor<4>, k: Tensor<4>, v: Tensor<4>, causal: bool) -> Tensor<4> {
+        let [b, h, n, dh] = q.dims();
+        let [_, kvh, keys, _] = k.dims();
+        // Each key/value head serves n_heads / n_kv_heads query heads.
         let repeat = |t: Tensor<4>| {
             if kvh == h {
                 t
             } else {
                 t.unsqueeze_dim::<5>(2)
-                    .expand([b, kvh, h / kvh, end, dh])
-                    .reshape([b, h, end, dh])
+                    .expand([b, kvh, h / kvh, keys, dh])
+                    .reshape([b, h, keys, dh])
             }
         };
-        let k_all = repeat(keys.clone().slice(seen.clone()));
-        let v_all = repeat(values.clone().slice(seen));
-        let context = if self.fused {
-            // burn's causal mask is aligned to the last key: query i sees keys up to start + i.
+        let (k, v) = (repeat(k), repeat(v));
+        if self.fused {
+            // Scaled by 1/sqrt(dh), as below; burn aligns the causal mask to the last key.
             let options = AttentionModuleOptions {
-                is_causal: true,
+                is_causal: causal,
                 ..Default::default()
             };
-            attention(q, k_all, v_all, None, None, options)
+            attention(q, k, v, None, None, options)
         } else {
-            let scores = q
-                .matmul(k_all.swap_dims(2, 3))
-                .div_scalar((dh as f64).sqrt());
-            let future = Tensor::<2, Bool>::tril_mask([n, end], start as i64, &scores.device());
-            let scores = scores.mask_fill(future.reshape([1, 1, n, end]), f32::NEG_INFINITY);
-            softmax(scores, 3).matmul(v_all)
-        };
-        let out = self
-            .output
-            .forward(context.swap_dims(1, 2).reshape([b, n, d]));
-        (out, LayerCache { keys, values })
+            let mut scores = q.matmul(k.swap_dims(2, 3)).div_scalar((dh as f64).sqrt());
+            if causal {
+                let offset = (keys - n) as i64;
+                let future = Tensor::<2, Bool>::tril_mask([n, keys], offset, &scores.device());
+                scores = scores.mask_fill(future.reshape([1, 1, n, keys]), f32::NEG_INFINITY);
+            }
+            softmax(scores, 3).matmul(v)
+        }
+    }
+
+    /// The heads' context `[B, H, n, Dh]` merged and through the output projection.
+    fn merge(&self, context: Tensor<4>) -> Tensor<3> {
+        let [b, h, n, dh] = context.dims();
+        self.output
+            .forward(context.swap_dims(1, 2).reshape([b, n, h * dh]))
     }
 }
 
