@@ -11,6 +11,8 @@ pub use crate::vision::{Preset, VisionSpec};
 pub const MAX_BATCH: usize = 1 << 16;
 /// The longest token sequence a workload may have, for the same reasons.
 pub const MAX_SEQ_LEN: usize = 1 << 16;
+/// The largest image side in pixels, for the same reasons.
+pub const MAX_IMAGE: usize = 4096;
 
 /// The input every variant of a suite is measured on.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -583,15 +585,18 @@ pub enum SolveDim {
     NLayers,
     /// A convolutional network's channels.
     Width,
+    /// A ViT's patch side, in pixels.
+    PatchSize,
 }
 
 impl SolveDim {
-    pub const ALL: [(&'static str, SolveDim); 5] = [
+    pub const ALL: [(&'static str, SolveDim); 6] = [
         ("d_ff", SolveDim::DFf),
         ("d_model", SolveDim::DModel),
         ("n_experts", SolveDim::NExperts),
         ("n_layers", SolveDim::NLayers),
         ("width", SolveDim::Width),
+        ("patch_size", SolveDim::PatchSize),
     ];
 
     pub fn name(&self) -> &'static str {
@@ -601,6 +606,7 @@ impl SolveDim {
             SolveDim::NExperts => "n_experts",
             SolveDim::NLayers => "n_layers",
             SolveDim::Width => "width",
+            SolveDim::PatchSize => "patch_size",
         }
     }
 }

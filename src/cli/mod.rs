@@ -70,7 +70,7 @@ pub enum Command {
     Pipeline(PipelineArgs),
     /// Generate tokens with every decoder of a generation suite: prefill and decode timed apart.
     Generate(GenerateArgs),
-    /// Measure every variant across batch sizes (and sequence lengths); find ranking flips.
+    /// Measure every variant across batch sizes (and sequence lengths or image sizes); find ranking flips.
     Sweep(SweepArgs),
     /// Place every variant, and every part of it, on the backend's measured roofline.
     Roofline(RooflineArgs),

@@ -1,4 +1,5 @@
-//! `effprof sweep`: Every variant across batch sizes and sequence lengths, and where their order flips.
+//! `effprof sweep`: Every variant across batch sizes and sequence lengths (or image sizes), and
+//! where their order flips.
 
 use super::*;
 use crate::document::{Document, Format};
@@ -15,6 +16,9 @@ pub struct SweepArgs {
     /// Sequence lengths, comma-separated (default: the suite's).
     #[arg(long, value_delimiter = ',')]
     pub seq: Vec<usize>,
+    /// Image sizes in pixels, comma-separated, for a suite of images (default: the suite's).
+    #[arg(long, value_delimiter = ',', conflicts_with_all = ["seq", "decode"])]
+    pub image_size: Vec<usize>,
     /// Seconds to measure at each point once every variant is warm.
     #[arg(long, default_value_t = 2.0, conflicts_with = "decode")]
     pub duration: f64,
@@ -65,22 +69,49 @@ pub(super) fn run(args: SweepArgs) -> Result<(), CliError> {
             spec::MAX_SEQ_LEN
         )));
     }
+    let images: Vec<Option<usize>> = match (suite.workload.input, args.image_size.is_empty()) {
+        (_, true) => vec![None],
+        (crate::spec::Input::Tokens(_), false) => {
+            return Err(CliError::Usage(format!(
+                "--image-size is for image workloads; suite `{}` runs on token sequences (sweep them with --seq)",
+                suite.name
+            )));
+        }
+        (crate::spec::Input::Images(_), false) => {
+            if let Some(bad) = args
+                .image_size
+                .iter()
+                .find(|s| **s == 0 || **s > spec::MAX_IMAGE)
+            {
+                return Err(CliError::Usage(format!(
+                    "--image-size takes sizes between 1 and {} pixels, not {bad}",
+                    spec::MAX_IMAGE
+                )));
+            }
+            args.image_size.iter().copied().map(Some).collect()
+        }
+    };
     positive("--duration", args.duration)?;
     let limit = memory_limit(&args.on.suite);
     open(args.on.backend)?;
     if args.decode {
         return decode_sweep(&args, &suite, &seqs, limit);
     }
-    let total = seqs.len() * args.batch.len();
-    let mut points = Vec::new();
-    for (i, (seq, batch)) in seqs
+    let lines: Vec<(Option<usize>, Option<usize>)> = seqs
         .iter()
-        .flat_map(|s| args.batch.iter().map(move |b| (*s, *b)))
+        .flat_map(|s| images.iter().map(move |i| (*s, *i)))
+        .collect();
+    let total = lines.len() * args.batch.len();
+    let mut points = Vec::new();
+    for (i, ((seq, image), batch)) in lines
+        .iter()
+        .flat_map(|l| args.batch.iter().map(move |b| (*l, *b)))
         .enumerate()
     {
-        let point = match seq {
-            Some(seq) => format!("batch {batch}, seq_len {seq}"),
-            None => format!("batch {batch}"),
+        let point = match (seq, image) {
+            (Some(seq), _) => format!("batch {batch}, seq_len {seq}"),
+            (None, Some(size)) => format!("batch {batch}, image {size}"),
+            (None, None) => format!("batch {batch}"),
         };
         eprintln!(
             "effprof: point {}/{total}: {point} on {}",
@@ -95,6 +126,9 @@ pub(super) fn run(args: SweepArgs) -> Result<(), CliError> {
                 gen_len: t.gen_len,
             });
         }
+        if let (Some(size), crate::spec::Input::Images(shape)) = (image, &mut at.workload.input) {
+            shape.image_size = size;
+        }
         let mut config = EngineConfig::new(at, args.on.backend, limit);
         config.batch = batch;
         config.measure_peaks = false;
@@ -108,7 +142,10 @@ pub(super) fn run(args: SweepArgs) -> Result<(), CliError> {
                 eprintln!("effprof: {} at {point}: {reason}", v.name);
             }
         }
-        points.push(SweepPoint::from_summary(&summary));
+        points.push(SweepPoint {
+            image_size: image,
+            ..SweepPoint::from_summary(&summary)
+        });
     }
     let report = SweepReport::new(args.on.backend, points);
     write_document(&report, args.format, &suite.name, args.out.as_ref())
@@ -183,6 +220,7 @@ fn decode_sweep(
         points.push(SweepPoint {
             batch,
             seq_len: Some(seq),
+            image_size: None,
             values,
         });
     }

@@ -18,7 +18,7 @@ pub use conventions::CONVENTIONS;
 pub use generation::{GenerationCost, generation_cost};
 pub use layers::{Pass, expected_experts};
 pub use row::{LayerCost, LayerKind, OpCounts};
-pub use vision::{ShapeError, vision_layer_costs};
+pub use vision::{ShapeError, vision_layer_costs, vision_leaf_costs};
 
 use serde::{Deserialize, Serialize};
 

@@ -53,6 +53,77 @@ pub fn vision_layer_costs(
     Ok(rows)
 }
 
+/// Counts `net` as [`vision_layer_costs`] does, one row per layer with a residual block split
+/// into the layers of its body and shortcut and its add, each labelled with its
+/// [`part`](crate::vision::part), in the order they run.
+pub fn vision_leaf_costs(
+    net: &Network,
+    batch: usize,
+    image_size: usize,
+) -> Result<Vec<(&'static str, LayerCost)>, ShapeError> {
+    let input = Shape::Map {
+        c: net.in_channels as u64,
+        h: image_size as u64,
+        w: image_size as u64,
+    };
+    let mut rows = Vec::new();
+    leaves(&net.layers, input, batch as u64, &mut rows)?;
+    Ok(rows)
+}
+
+fn leaves(
+    layers: &[Layer],
+    mut shape: Shape,
+    n: u64,
+    rows: &mut Vec<(&'static str, LayerCost)>,
+) -> Result<Shape, ShapeError> {
+    for layer in layers {
+        shape = match layer {
+            Layer::Residual {
+                body,
+                shortcut,
+                after,
+            } => {
+                let main = leaves(body, shape, n, rows)?;
+                let side = leaves(shortcut, shape, n, rows)?;
+                let mut row = Row::new(format!("{}.add", rows.len()), LayerKind::Conv);
+                let out = count_add(shape, main, side, after.is_some(), n, &mut row)?;
+                rows.push((crate::vision::RESIDUAL_ADD, row.finish()));
+                out
+            }
+            _ => {
+                let mut row = Row::new(format!("{}.{}", rows.len(), name(layer)), kind(layer));
+                let out = count(layer, shape, n, &mut row)?;
+                rows.push((crate::vision::part(layer), row.finish()));
+                out
+            }
+        };
+    }
+    Ok(shape)
+}
+
+/// A residual block's add of `side` to `main` (and the activation after it when `act`), on a
+/// block whose input is `input`.
+fn count_add(
+    input: Shape,
+    main: Shape,
+    side: Shape,
+    act: bool,
+    n: u64,
+    row: &mut Row,
+) -> Result<Shape, ShapeError> {
+    if main != side {
+        return Err(ShapeError(format!("a residual adds {main:?} to {side:?}")));
+    }
+    row.op(OpCounts::memory(2 * n * main.numel(), n * main.numel()));
+    if act {
+        row.op(OpCounts::memory(n * main.numel(), n * main.numel()));
+    }
+    // The block's input is held for the shortcut while the body runs.
+    row.peak(n * (input.numel() + 2 * main.numel()));
+    Ok(main)
+}
+
 fn name(layer: &Layer) -> &'static str {
     match layer {
         Layer::Conv { groups, cin, .. } if *groups > 1 && groups == cin => "dwconv",
@@ -183,16 +254,7 @@ fn count(layer: &Layer, shape: Shape, n: u64, row: &mut Row) -> Result<Shape, Sh
             for l in shortcut {
                 side = count(l, side, n, row)?;
             }
-            if main != side {
-                return Err(ShapeError(format!("a residual adds {main:?} to {side:?}")));
-            }
-            row.op(OpCounts::memory(2 * n * main.numel(), n * main.numel()));
-            if after.is_some() {
-                row.op(OpCounts::memory(n * main.numel(), n * main.numel()));
-            }
-            // The block's input is held for the shortcut while the body runs.
-            row.peak(n * (shape.numel() + 2 * main.numel()));
-            main
+            count_add(shape, main, side, after.is_some(), n, row)?
         }
         &Layer::SqueezeExcite { channels, squeeze } => {
             let (c, h, w) = map(shape)?;

@@ -40,10 +40,31 @@ pub struct SweepPoint {
     /// Absent for images.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seq_len: Option<usize>,
+    /// The side of the images in pixels, where a sweep moves it; absent for tokens and for a
+    /// sweep of images at the suite's size alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_size: Option<usize>,
     pub values: Vec<SweepValue>,
 }
 
 impl SweepPoint {
+    /// The dimension held fixed along a line of batch sizes: the sequence length, or the
+    /// image size.
+    pub fn line(&self) -> (Option<usize>, Option<usize>) {
+        (self.seq_len, self.image_size)
+    }
+
+    /// How a line of batch sizes is named: `seq_len 128` (`prompt 128` in a decode sweep),
+    /// `image 224`, or `images`.
+    pub fn line_label(&self, decode: bool) -> String {
+        match (self.seq_len, self.image_size) {
+            (Some(s), _) if decode => format!("prompt {s}"),
+            (Some(s), _) => format!("seq_len {s}"),
+            (None, Some(i)) => format!("image {i}"),
+            (None, None) => "images".to_owned(),
+        }
+    }
+
     /// The measured variants of an engine summary; variants without a latency are left out.
     ///
     /// Throughput here is at the median latency (tokens per pass / p50), not the mean: a few
@@ -53,6 +74,7 @@ impl SweepPoint {
         Self {
             batch: summary.batch,
             seq_len: summary.seq_len,
+            image_size: None,
             values: summary
                 .variants
                 .iter()

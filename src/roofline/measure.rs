@@ -1,13 +1,15 @@
 //! Each part of a variant's forward pass timed alone on a backend, at the model's shapes:
 //! embedding, every layer's attention and feed-forward sublayers, final norm and head (for a
-//! convolutional network: the stem, every residual block, pooling and the classifier). Their
-//! FLOPs and bytes come from the cost model's rows for the same parts.
+//! convolutional network: the stem, every residual block, pooling and the classifier; for the
+//! vision zoo: every layer, summed by kind, so depthwise convolutions sit apart from dense
+//! ones). Their FLOPs and bytes come from the cost model's rows for the same parts.
 
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use super::{Roofline, RooflinePoint};
+use crate::arch::Arch;
 use crate::backend::Backend;
 use crate::cost::{self, LayerKind};
 use crate::error::{DeviceFailure, MeasureError};
@@ -21,7 +23,8 @@ use burn::prelude::*;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PartTiming {
     /// `embedding`, `attention`, `ffn`, `moe`, `norm + head`; for a convolutional network
-    /// `stem`, `blocks`, `pool + head`.
+    /// `stem`, `blocks`, `pool + head`; for the vision zoo the kinds of [`crate::vision::part`]
+    /// (`conv`, `conv 1x1`, `depthwise`, `bn + act`, `squeeze-excite`, `residual add`, ...).
     pub part: String,
     /// Executed FLOPs per forward pass.
     pub flops: u64,
@@ -185,6 +188,57 @@ fn conv_parts(
     Ok(())
 }
 
+/// Each layer of a vision network timed alone, in the order of [`cost::vision_leaf_costs`].
+fn vision_leaf_times(
+    net: &zoo::VisionNet,
+    images: Tensor<4>,
+    device: &Device,
+    budget: Duration,
+) -> Result<Vec<f64>, DeviceFailure> {
+    let mut times = Vec::new();
+    net.walk_leaves(
+        images,
+        &mut |layer: zoo::VisionLeaf<'_>, input: zoo::VisionValue| {
+            let mut x = input.clone();
+            times.push(median_of(budget, RUNS, || {
+                let out = layer(x.clone());
+                x = x.clone().depend_on(&out);
+                sync(device)
+            })?);
+            Ok(layer(input))
+        },
+    )?;
+    Ok(times)
+}
+
+/// The layers' counts and times summed by part, parts in the order they first run.
+fn vision_parts(leaves: &[(&'static str, cost::LayerCost)], times: &[f64]) -> Vec<PartTiming> {
+    assert_eq!(
+        leaves.len(),
+        times.len(),
+        "the walk and the count list the same layers"
+    );
+    let mut parts: Vec<PartTiming> = Vec::new();
+    for ((part, row), seconds) in leaves.iter().zip(times) {
+        let i = match parts.iter().position(|p| p.part == *part) {
+            Some(i) => i,
+            None => {
+                parts.push(PartTiming {
+                    part: (*part).to_owned(),
+                    flops: 0,
+                    bytes: 0,
+                    seconds: 0.0,
+                });
+                parts.len() - 1
+            }
+        };
+        parts[i].flops += row.counts.flops_executed;
+        parts[i].bytes += row.counts.mem_access_bytes();
+        parts[i].seconds += seconds;
+    }
+    parts
+}
+
 fn part_name(kind: LayerKind) -> &'static str {
     match kind {
         LayerKind::Embedding => "embedding",
@@ -222,11 +276,23 @@ pub fn measure_parts(
             conv_parts(net, images, &device, budget, &mut add)
                 .map_err(MeasureError::device(backend))?
         }
-        (zoo::Model::Vision(_), _) => {
-            return Err(MeasureError::NotMeasurable(format!(
-                "`{}`: the parts of a vision-zoo network are not timed apart yet; the whole model is on the roofline",
-                variant.name
-            )));
+        (zoo::Model::Vision(net), zoo::Batch::Images(images)) => {
+            let Arch::Vision { spec, workload } =
+                variant.arch(workload).map_err(cost::CountError::from)?
+            else {
+                unreachable!("a vision model is built from a vision arch")
+            };
+            let program = crate::vision::network(&spec, workload.in_channels, workload.classes);
+            let leaves = cost::vision_leaf_costs(&program, workload.batch, workload.image_size)
+                .map_err(|e| MeasureError::NotMeasurable(format!("`{}`: {e}", variant.name)))?;
+            let times = vision_leaf_times(net, images, &device, budget)
+                .map_err(MeasureError::device(backend))?;
+            return Ok(PartsReport {
+                variant: variant.name.clone(),
+                backend,
+                batch: workload.batch,
+                parts: vision_parts(&leaves, &times),
+            });
         }
         _ => {
             return Err(MeasureError::NotMeasurable(format!(

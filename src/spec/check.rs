@@ -4,12 +4,11 @@
 
 use super::parse::{MAX_DIM, MAX_WIDTH};
 use super::{
-    ConvKind, Dims, Family, Input, MAX_BATCH, MAX_SEQ_LEN, Positions, SpecError, Suite, TokenShape,
-    Variant,
+    ConvKind, Dims, Family, Input, MAX_BATCH, MAX_IMAGE, MAX_SEQ_LEN, Positions, SpecError, Suite,
+    TokenShape, Variant,
 };
 
 /// The parser's other limits.
-const MAX_IMAGE: usize = 4096;
 const MAX_EXPERTS: usize = 1 << 12;
 const MAX_BLOCKS: usize = 1 << 12;
 

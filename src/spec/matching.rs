@@ -116,8 +116,59 @@ fn with_value(variant: &Variant, solve: SolveDim, value: usize) -> Variant {
                 conv.width = value;
             }
         }
+        (SolveDim::PatchSize, _) => {
+            if let Family::Vision(spec) = &mut v.family {
+                spec.patch_size = Some(value);
+            }
+        }
     }
     v
+}
+
+/// A patch side: no indicator moves one way with it (FLOPs fall as patches grow; parameters
+/// fall with the position table and rise with the patch projection), and only the sides that
+/// tile the image are allowed, so every one is counted and the closest kept (the larger patch
+/// on a tie: fewer tokens).
+fn solve_patch(
+    variant: &mut Variant,
+    target: &Variant,
+    request: &MatchRequest,
+    workload: &Workload,
+    target_value: u64,
+) -> Result<(), String> {
+    let image = match workload.input {
+        super::Input::Images(i) => i.image_size,
+        super::Input::Tokens(_) => unreachable!("vision variants take images"),
+    };
+    let distance = |v: u64| (v as f64 / target_value as f64 - 1.0).abs();
+    let best = (1..=image)
+        .rev()
+        .filter(|p| image.is_multiple_of(*p))
+        .filter_map(|p| {
+            let v = indicator(&with_value(variant, request.solve, p), workload, request.by)?;
+            Some((p, v))
+        })
+        .min_by(|a, b| distance(a.1).total_cmp(&distance(b.1)))
+        .ok_or_else(|| {
+            format!(
+                "no patch_size that tiles the {image}-pixel image gives a countable {}",
+                request.by.name()
+            )
+        })?;
+    let (patch, achieved) = best;
+    let ratio = achieved as f64 / target_value as f64;
+    *variant = with_value(variant, request.solve, patch);
+    variant.matched = Some(MatchOutcome {
+        variant: target.name.clone(),
+        by: request.by,
+        solve: request.solve,
+        value: patch,
+        target: target_value,
+        achieved,
+        ratio,
+        within_tolerance: (ratio - 1.0).abs() <= MATCH_TOLERANCE,
+    });
+    Ok(())
 }
 
 /// Finds the value of the free dimension whose indicator lies closest to the target's.
@@ -133,6 +184,9 @@ fn solve(
 ) -> Result<(), String> {
     let target_value = indicator(target, workload, request.by)
         .ok_or_else(|| format!("target `{}` is too large to count", target.name))?;
+    if request.solve == SolveDim::PatchSize {
+        return solve_patch(variant, target, request, workload, target_value);
+    }
     let heads = variant.dims.map_or(1, |d| d.n_heads);
     let (step, lo, hi) = match (request.solve, &variant.family) {
         // Grouped convolutions need a width the groups divide.
@@ -157,6 +211,7 @@ fn solve(
         (SolveDim::NLayers, _) => (1, 1, MAX_SOLVED_LAYERS),
         (SolveDim::NExperts, Family::Moe(moe)) => (1, moe.top_k, 1 << 12),
         (SolveDim::NExperts, _) => unreachable!("parsing allows n_experts for moe only"),
+        (SolveDim::PatchSize, _) => unreachable!("solved above"),
     };
     let value_at = |i: usize| i * step;
     // None (too large to count) sorts above every target.

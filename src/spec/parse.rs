@@ -448,7 +448,7 @@ impl Ctx<'_> {
             "moe" => &["n_experts", "top_k", "capacity_factor", "moe_every"],
             "pruned" => &["sparsity", "kernel"],
             "conv" => &["conv", "groups", "width", "blocks", "match"],
-            "vision" => &["preset", "width_mult", "depth_mult", "patch_size"],
+            "vision" => &["preset", "width_mult", "depth_mult", "patch_size", "match"],
             _ => &[],
         };
         let shape_keys = if on_images { &[][..] } else { TRANSFORMER_KEYS };
@@ -526,7 +526,13 @@ impl Ctx<'_> {
             let variant = Variant {
                 name: name.clone(),
                 dims: None,
-                family: Family::Vision(self.vision(rv, scope, table_start, images.image_size)?),
+                family: Family::Vision(self.vision(
+                    rv,
+                    scope,
+                    table_start,
+                    images.image_size,
+                    solved,
+                )?),
                 matched: None,
             };
             return Ok((variant, request));
@@ -881,6 +887,7 @@ impl Ctx<'_> {
         scope: &str,
         table_start: usize,
         image_size: usize,
+        solved: Option<SolveDim>,
     ) -> Result<VisionSpec, SpecError> {
         let Some(preset) = &rv.preset else {
             let names: Vec<&str> = Preset::ALL.iter().map(|(n, _)| *n).collect();
@@ -903,7 +910,32 @@ impl Ctx<'_> {
                 None => None,
             },
         };
-        super::check::check_vision(&spec, image_size).map_err(|(key, message)| {
+        let mut checked = spec;
+        if solved == Some(SolveDim::PatchSize) {
+            let at = rv.matching.as_ref().map_or(table_start, |m| m.span().start);
+            if let Some(p) = &rv.patch_size {
+                return Err(self.err(
+                    p.span().start,
+                    scope,
+                    "patch_size",
+                    "is solved by `match`; remove it from the variant",
+                ));
+            }
+            if !matches!(spec.preset, Preset::VitB16 | Preset::VitB32) {
+                return Err(self.err(
+                    at,
+                    scope,
+                    "match.solve",
+                    &format!(
+                        "patch_size can only be solved for a ViT preset (vit_b_16, vit_b_32); {} has no patches",
+                        spec.preset.name()
+                    ),
+                ));
+            }
+            // Any patch the solver picks tiles the image; check the rest with one that does.
+            checked.patch_size = Some(1);
+        }
+        super::check::check_vision(&checked, image_size).map_err(|(key, message)| {
             let at = match key {
                 "width_mult" => rv.width_mult.as_ref().map(|s| s.span().start),
                 "depth_mult" => rv.depth_mult.as_ref().map(|s| s.span().start),
@@ -1036,7 +1068,7 @@ impl Ctx<'_> {
                     scope,
                     "match.solve",
                     &format!(
-                        "unknown dimension `{}`; allowed: d_ff, d_model, n_experts, n_layers, width",
+                        "unknown dimension `{}`; allowed: d_ff, d_model, n_experts, n_layers, width, patch_size",
                         raw.solve.get_ref()
                     ),
                 )
@@ -1045,6 +1077,7 @@ impl Ctx<'_> {
         // convolutional network's width.
         let allowed: &[&str] = match family {
             "conv" => &["width"],
+            "vision" => &["patch_size"],
             "moe" => &["d_ff", "d_model", "n_experts", "n_layers"],
             _ => &["d_ff", "d_model", "n_layers"],
         };
@@ -1052,6 +1085,7 @@ impl Ctx<'_> {
             let only = match solve {
                 SolveDim::NExperts => "a moe variant",
                 SolveDim::Width => "a conv variant",
+                SolveDim::PatchSize => "a vision variant of a ViT preset",
                 _ => "a transformer variant",
             };
             return Err(self.err(

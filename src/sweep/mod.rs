@@ -1,4 +1,4 @@
-//! Sweeps: every variant measured across batch sizes (and sequence lengths), as
+//! Sweeps: every variant measured across batch sizes (and sequence lengths or image sizes), as
 //! latency-throughput curves, and the points where the variants' ranking flips: the variant
 //! that is fastest at batch 1 is often not the one that is fastest at batch 16.
 
@@ -17,16 +17,22 @@ use crate::document::{Document, Format, PLOTTED, envelope};
 pub enum Axis {
     Batch,
     SeqLen,
+    /// The side of the images, in pixels.
+    ImageSize,
 }
 
 /// Two variants whose order by throughput swaps between neighbouring points.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Flip {
     pub axis: Axis,
-    /// The other dimension, held fixed; absent along the batch of an image sweep, which has no
-    /// other dimension.
+    /// The other dimension, held fixed; absent along the batch of an image sweep at one image
+    /// size.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fixed: Option<usize>,
+    /// The points are images: throughput in samples/s, and along the batch the fixed
+    /// dimension is the image size.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub images: bool,
     pub from: usize,
     pub to: usize,
     /// Faster at `from`, slower at `to`.
@@ -41,14 +47,14 @@ pub struct Flip {
 
 impl Flip {
     pub fn describe(&self) -> String {
-        let (axis, fixed, unit) = match (self.axis, self.fixed) {
-            (Axis::Batch, Some(seq)) => ("batch", format!(" (seq_len {seq})"), "tokens/s"),
-            (Axis::Batch, None) => ("batch", String::new(), "samples/s"),
-            (Axis::SeqLen, b) => (
-                "seq_len",
-                b.map_or(String::new(), |b| format!(" (batch {b})")),
-                "tokens/s",
-            ),
+        let unit = if self.images { "samples/s" } else { "tokens/s" };
+        let batch = |b: Option<usize>| b.map_or(String::new(), |b| format!(" (batch {b})"));
+        let (axis, fixed) = match (self.axis, self.fixed) {
+            (Axis::Batch, Some(size)) if self.images => ("batch", format!(" (image {size})")),
+            (Axis::Batch, Some(seq)) => ("batch", format!(" (seq_len {seq})")),
+            (Axis::Batch, None) => ("batch", String::new()),
+            (Axis::SeqLen, b) => ("seq_len", batch(b)),
+            (Axis::ImageSize, b) => ("image", batch(b)),
         };
         format!(
             "{axis} {} -> {}{fixed}: {} overtakes {} in {unit} ({} vs {} -> {} vs {})",
@@ -64,7 +70,7 @@ impl Flip {
     }
 }
 
-/// A point's batch or sequence length (`None`: images have none).
+/// A point's batch, sequence length or image size (`None` where it has none).
 type Coordinate = fn(&SweepPoint) -> Option<usize>;
 
 /// Two variants closer than this share of the faster one's throughput are within the noise of
@@ -78,14 +84,16 @@ fn lead(x: f64, y: f64) -> Option<bool> {
 }
 
 /// Every pair of variants whose throughput order swaps between neighbouring points along batch
-/// (seq_len fixed) and along seq_len (batch fixed), each side clear of the noise margin
+/// (seq_len or image size fixed) and along seq_len or image size (batch fixed), each side clear
+/// of the noise margin
 /// ([`FLIP_MARGIN`]).
 pub fn find_flips(points: &[SweepPoint]) -> Vec<Flip> {
     let mut flips = Vec::new();
     let mut walk = |axis: Axis| {
         let (key, other): (Coordinate, Coordinate) = match axis {
-            Axis::Batch => (|p| Some(p.batch), |p| p.seq_len),
+            Axis::Batch => (|p| Some(p.batch), |p| p.seq_len.or(p.image_size)),
             Axis::SeqLen => (|p| p.seq_len, |p| Some(p.batch)),
+            Axis::ImageSize => (|p| p.image_size, |p| Some(p.batch)),
         };
         // (position along the axis, the other dimension, the point)
         let on_axis: Vec<(usize, Option<usize>, &SweepPoint)> = points
@@ -141,6 +149,7 @@ pub fn find_flips(points: &[SweepPoint]) -> Vec<Flip> {
                         flips.push(Flip {
                             axis,
                             fixed: f,
+                            images: a.seq_len.is_none(),
                             from,
                             to,
                             was_faster: was.variant.clone(),
@@ -155,6 +164,7 @@ pub fn find_flips(points: &[SweepPoint]) -> Vec<Flip> {
     };
     walk(Axis::Batch);
     walk(Axis::SeqLen);
+    walk(Axis::ImageSize);
     flips
 }
 
@@ -186,6 +196,7 @@ mod tests {
         SweepPoint {
             batch,
             seq_len: Some(seq_len),
+            image_size: None,
             values: tps
                 .iter()
                 .map(|(name, t)| SweepValue {
@@ -225,6 +236,73 @@ mod tests {
             f.describe().contains("moe overtakes dense"),
             "{}",
             f.describe()
+        );
+    }
+
+    /// A point of images of `size` pixels, each variant at `per_s` samples/s.
+    fn image_point(batch: usize, size: usize, per_s: &[(&str, f64)]) -> SweepPoint {
+        SweepPoint {
+            batch,
+            seq_len: None,
+            image_size: Some(size),
+            values: per_s
+                .iter()
+                .map(|(name, t)| SweepValue {
+                    variant: (*name).into(),
+                    p50_s: batch as f64 / t,
+                    tokens_per_s: None,
+                    samples_per_s: *t,
+                    iterations: 10,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn flips_along_the_image_size_and_the_batch_at_each_size() {
+        // EfficientNet leads at 64 pixels and falls behind ResNet at 224 (batch 1); at 224 the
+        // order also swaps between batch 1 and 8.
+        let points = vec![
+            image_point(1, 224, &[("resnet", 10.0), ("effnet", 8.0)]),
+            image_point(1, 64, &[("resnet", 50.0), ("effnet", 80.0)]),
+            image_point(8, 224, &[("resnet", 20.0), ("effnet", 30.0)]),
+            image_point(8, 64, &[("resnet", 100.0), ("effnet", 160.0)]),
+        ];
+        let mut flips: Vec<(Axis, Option<usize>, usize, usize)> = find_flips(&points)
+            .iter()
+            .map(|f| (f.axis, f.fixed, f.from, f.to))
+            .collect();
+        flips.sort_by_key(|f| (f.2, f.3));
+        assert_eq!(
+            flips,
+            [
+                (Axis::Batch, Some(224), 1, 8),
+                (Axis::ImageSize, Some(1), 64, 224)
+            ]
+        );
+        let f = find_flips(&points);
+        let text: Vec<String> = f.iter().map(Flip::describe).collect();
+        assert!(
+            text.contains(
+                &"image 64 -> 224 (batch 1): resnet overtakes effnet in samples/s (50 vs 80 -> 10 vs 8)"
+                    .to_owned()
+            ),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|t| t
+                    .starts_with("batch 1 -> 8 (image 224): effnet overtakes resnet in samples/s")),
+            "{text:?}"
+        );
+        // One table per image size, in order.
+        let report = SweepReport::new(crate::backend::Backend::Flex, points);
+        let sizes: Vec<Option<usize>> = report.lines().iter().map(|l| l[0].image_size).collect();
+        assert_eq!(sizes, [Some(64), Some(224)]);
+        let text = report.to_text();
+        assert!(
+            text.find("image 64: p50 · samples/s") < text.find("image 224: p50 · samples/s"),
+            "{text}"
         );
     }
 
@@ -272,7 +350,7 @@ pub struct SweepReport {
 
 impl SweepReport {
     pub fn new(backend: crate::backend::Backend, mut points: Vec<SweepPoint>) -> Self {
-        points.sort_by_key(|p| (p.seq_len, p.batch));
+        points.sort_by_key(|p| (p.seq_len, p.image_size, p.batch));
         let flips = find_flips(&points);
         Self {
             backend,
@@ -321,22 +399,31 @@ impl SweepReport {
         names
     }
 
-    /// The sequence lengths swept (`None`: images), in order.
-    pub fn seq_lens(&self) -> Vec<Option<usize>> {
-        let mut s: Vec<Option<usize>> = self.points.iter().map(|p| p.seq_len).collect();
-        s.dedup();
-        s
+    /// The lines of batch sizes swept, one per sequence length or image size, in order: each
+    /// line's points.
+    pub fn lines(&self) -> Vec<Vec<&SweepPoint>> {
+        let mut keys: Vec<(Option<usize>, Option<usize>)> =
+            self.points.iter().map(SweepPoint::line).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys.into_iter()
+            .map(|k| self.points.iter().filter(|p| p.line() == k).collect())
+            .collect()
     }
 
     fn table(&self, markdown: bool) -> String {
         use comfy_table::CellAlignment;
         let mut out = String::new();
-        for seq in self.seq_lens() {
-            let line: Vec<&SweepPoint> = self.points.iter().filter(|p| p.seq_len == seq).collect();
-            let mut header = vec![match (seq, self.decode) {
-                (Some(seq), true) => format!("prompt {seq}: ITL p50 · tokens/s"),
-                (Some(seq), false) => format!("seq_len {seq}: p50 · tokens/s"),
-                (None, _) => "p50 · samples/s".to_owned(),
+        for line in self.lines() {
+            let first = line[0];
+            let what = match (first.seq_len, self.decode) {
+                (Some(_), true) => "ITL p50 · tokens/s",
+                (Some(_), false) => "p50 · tokens/s",
+                (None, _) => "p50 · samples/s",
+            };
+            let mut header = vec![match (first.seq_len, first.image_size) {
+                (None, None) => what.to_owned(),
+                _ => format!("{}: {what}", first.line_label(self.decode)),
             }];
             header.extend(line.iter().map(|p| format!("batch {}", p.batch)));
             let mut table = crate::document::text_table(markdown, header);
@@ -415,6 +502,7 @@ impl SweepReport {
             "variant",
             "batch",
             "seq_len",
+            "image_size",
             "p50_s",
             "tokens_per_s",
             "samples_per_s",
@@ -426,6 +514,7 @@ impl SweepReport {
                     v.variant.clone(),
                     p.batch.to_string(),
                     p.seq_len.map_or(String::new(), |s| s.to_string()),
+                    p.image_size.map_or(String::new(), |s| s.to_string()),
                     format_number(v.p50_s),
                     v.tokens_per_s.map_or(String::new(), format_number),
                     format_number(v.samples_per_s),

@@ -10,12 +10,10 @@ use crate::units;
 /// overtaking variant's point is ringed in red.
 pub fn sweep_svg(report: &crate::sweep::SweepReport) -> Result<String, String> {
     let variants = report.variants();
-    let mut seqs: Vec<Option<usize>> = report.points.iter().map(|p| p.seq_len).collect();
-    seqs.sort_unstable();
-    seqs.dedup();
+    let lines = report.lines();
     let mut svg = String::new();
     {
-        let full = SVGBackend::with_string(&mut svg, (560 * seqs.len().max(1) as u32, 560))
+        let full = SVGBackend::with_string(&mut svg, (560 * lines.len().max(1) as u32, 560))
             .into_drawing_area();
         full.fill(&WHITE).map_err(|e| e.to_string())?;
         let root = full
@@ -28,13 +26,16 @@ pub fn sweep_svg(report: &crate::sweep::SweepReport) -> Result<String, String> {
                 (FONT, 18),
             )
             .map_err(|e| e.to_string())?;
-        for (area, seq) in root.split_evenly((1, seqs.len().max(1))).iter().zip(&seqs) {
-            let points: Vec<&crate::sweep::SweepPoint> =
-                report.points.iter().filter(|p| p.seq_len == *seq).collect();
+        for (area, points) in root
+            .split_evenly((1, lines.len().max(1)))
+            .iter()
+            .zip(&lines)
+        {
+            let (seq, image) = points[0].line();
             let all = points.iter().flat_map(|p| p.values.iter());
             let x = log_range(all.clone().map(|v| v.p50_s * 1e3));
             let y = log_range(all.map(|v| v.throughput()));
-            let caption = seq.map_or("images".to_owned(), |s| format!("seq_len {s}"));
+            let caption = points[0].line_label(report.decode);
             let mut chart = ChartBuilder::on(area)
                 .caption(caption, (FONT, 15))
                 .margin(12)
@@ -47,7 +48,7 @@ pub fn sweep_svg(report: &crate::sweep::SweepReport) -> Result<String, String> {
                 .x_desc("latency p50 [ms]")
                 .y_desc(format!(
                     "throughput [{}]",
-                    crate::sweep::throughput_unit(*seq)
+                    crate::sweep::throughput_unit(seq)
                 ))
                 .x_label_formatter(&|v| units::si(*v))
                 .y_label_formatter(&|v| units::si(*v))
@@ -86,13 +87,16 @@ pub fn sweep_svg(report: &crate::sweep::SweepReport) -> Result<String, String> {
                 .flips
                 .iter()
                 .filter(|f| match f.axis {
-                    crate::sweep::Axis::Batch => f.fixed == *seq,
-                    crate::sweep::Axis::SeqLen => Some(f.to) == *seq,
+                    crate::sweep::Axis::Batch => f.fixed == seq.or(image),
+                    crate::sweep::Axis::SeqLen => Some(f.to) == seq,
+                    crate::sweep::Axis::ImageSize => Some(f.to) == image,
                 })
                 .filter_map(|f| {
                     let at = points.iter().find(|p| match f.axis {
                         crate::sweep::Axis::Batch => p.batch == f.to,
-                        crate::sweep::Axis::SeqLen => Some(p.batch) == f.fixed,
+                        crate::sweep::Axis::SeqLen | crate::sweep::Axis::ImageSize => {
+                            Some(p.batch) == f.fixed
+                        }
                     })?;
                     let v = at.values.iter().find(|v| v.variant == f.now_faster)?;
                     Some((v.p50_s * 1e3, v.throughput()))

@@ -405,3 +405,24 @@ fn vit(spec: &VisionSpec, default_patch: usize, in_channels: usize, classes: usi
     ]);
     layers
 }
+
+/// The part of a network that a layer (not a residual block, whose body is split into its
+/// layers) belongs to on the roofline: layers of one kind together, so that depthwise
+/// convolutions, pointwise ones and the memory-only steps between them are placed apart.
+pub fn part(layer: &Layer) -> &'static str {
+    match layer {
+        Layer::Conv { groups, cin, .. } if *groups > 1 && groups == cin => "depthwise",
+        Layer::Conv { kernel: 1, .. } => "conv 1x1",
+        Layer::Conv { .. } => "conv",
+        Layer::BatchNorm { .. } | Layer::Act(_) => "bn + act",
+        Layer::MaxPool { .. } | Layer::GlobalAvgPool => "pooling",
+        Layer::Residual { .. } => RESIDUAL_ADD,
+        Layer::SqueezeExcite { .. } => "squeeze-excite",
+        Layer::Patchify { .. } => "patchify",
+        Layer::Encoder { .. } => "encoder",
+        Layer::Linear { .. } | Layer::LayerNorm { .. } | Layer::ClassToken => "norm + head",
+    }
+}
+
+/// The part of a residual block's add (and the activation after it).
+pub const RESIDUAL_ADD: &str = "residual add";

@@ -13,7 +13,7 @@ pub use init::stable_hash;
 pub use model::{ForwardOutput, KvCache, StepOutput, TransformerLm};
 pub use moe::{Dispatch, RoutingTensors, route};
 pub use sparse::{CsrLayerHost, CsrLinear, CsrMatrix, magnitude_prune};
-pub use vision::VisionNet;
+pub use vision::{Leaf as VisionLeaf, Value as VisionValue, VisionNet};
 
 /// Builds the vision network `net` on `device` for square images of `image_size` pixels, its
 /// weights drawn from `seed` (so every backend holds the same network).

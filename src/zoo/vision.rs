@@ -12,6 +12,7 @@ use burn::tensor::module::{attention, batch_norm, max_pool2d};
 use burn::tensor::ops::{AttentionModuleOptions, MaxPoolOptions};
 
 use super::init::WeightInit;
+use crate::timing::dependency;
 use crate::vision::{Act, Layer, Network};
 
 /// Batch norm with its statistics held as constants: a weight and a bias per channel are the
@@ -90,13 +91,29 @@ pub enum VisionOp {
 }
 
 /// What flows between the layers.
-enum Value {
+#[derive(Clone, Debug)]
+pub enum Value {
     Map(Tensor<4>),
     Tokens(Tensor<3>),
     Vector(Tensor<2>),
 }
 
 impl Value {
+    /// `self` plus 0 computed from `out`, so that a layer run on the result waits for the run
+    /// that produced `out` (timing on a lazily queued device needs the chain).
+    pub fn depend_on(self, out: &Value) -> Value {
+        let zero = match out {
+            Value::Map(t) => dependency(t).reshape([1]),
+            Value::Tokens(t) => dependency(t).reshape([1]),
+            Value::Vector(t) => dependency(t).reshape([1]),
+        };
+        match self {
+            Value::Map(t) => Value::Map(t + zero.reshape([1, 1, 1, 1])),
+            Value::Tokens(t) => Value::Tokens(t + zero.reshape([1, 1, 1])),
+            Value::Vector(t) => Value::Vector(t + zero.reshape([1, 1])),
+        }
+    }
+
     fn map(self) -> Tensor<4> {
         match self {
             Value::Map(t) => t,
@@ -274,6 +291,48 @@ impl VisionNet {
             _ => panic!("every program of the zoo ends in a linear head"),
         }
     }
+}
+
+/// A layer of the network as a function of its input, for [`VisionNet::walk_leaves`].
+pub type Leaf<'a> = &'a dyn Fn(Value) -> Value;
+
+impl VisionNet {
+    /// Runs the network on `images` one layer at a time, in the order and the split of
+    /// [`crate::cost::vision_leaf_costs`] (a residual block as the layers of its body and
+    /// shortcut, then its add): `visit` gets each layer and its input, and returns the layer's
+    /// output for the next.
+    pub fn walk_leaves<E>(
+        &self,
+        images: Tensor<4>,
+        visit: &mut dyn FnMut(Leaf<'_>, Value) -> Result<Value, E>,
+    ) -> Result<(), E> {
+        walk(&self.ops, Value::Map(images), visit).map(drop)
+    }
+}
+
+fn walk<E>(
+    ops: &[VisionOp],
+    mut x: Value,
+    visit: &mut dyn FnMut(Leaf<'_>, Value) -> Result<Value, E>,
+) -> Result<Value, E> {
+    for op in ops {
+        x = match op {
+            VisionOp::Residual(r) => {
+                let main = walk(&r.body, x.clone(), visit)?;
+                let side = walk(&r.shortcut, x, visit)?.map();
+                let add = move |main: Value| {
+                    let sum = Value::Map(main.map() + side.clone());
+                    match &r.after {
+                        Some(a) => activate(a.op, sum),
+                        None => sum,
+                    }
+                };
+                visit(&add, main)?
+            }
+            _ => visit(&|x| step(op, x), x)?,
+        };
+    }
+    Ok(x)
 }
 
 fn run(ops: &[VisionOp], x: Value) -> Value {

@@ -182,6 +182,7 @@ pub fn sweep_point(
     effprof::sweep::SweepPoint {
         batch,
         seq_len,
+        image_size: None,
         values: throughputs
             .iter()
             .map(|(name, t)| effprof::sweep::SweepValue {

@@ -182,15 +182,54 @@ fn a_conv_suite_is_measured_in_samples_and_the_transformer_only_commands_say_na(
     for (args, words) in [
         (
             vec!["sweep", "--suite", suite, "--batch", "1", "--seq", "8"],
-            "--seq is for token workloads",
+            "--seq is for token workloads; suite `tiny-conv` runs on images",
         ),
         (vec!["train", "--suite", suite], "training is n/a"),
+        (
+            vec!["sweep", "--suite", suite, "--image-size", "0"],
+            "--image-size takes sizes between 1 and 4096 pixels, not 0",
+        ),
     ] {
         let o = effprof(&args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");
         let err = String::from_utf8_lossy(&o.stderr);
-        assert!(err.contains(words) && err.contains("images"), "{err}");
+        assert!(err.contains(words), "{err}");
     }
+    let o = effprof(&["sweep", "--suite", "tiny", "--image-size", "32"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("--image-size is for image workloads") && err.contains("--seq"),
+        "{err}"
+    );
+    // Along the image size: a line of batch sizes per size, each point carrying its size.
+    let o = effprof(&[
+        "sweep",
+        "--suite",
+        suite,
+        "--batch",
+        "1,2",
+        "--image-size",
+        "8,16",
+        "--duration",
+        "0.2",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    let at: Vec<(u64, u64)> = doc["sweep"]["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["image_size"].as_u64().unwrap(),
+                p["batch"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(at, [(8, 1), (8, 2), (16, 1), (16, 2)]);
     // A sweep of images is along the batch alone, in samples/s.
     let o = effprof(&[
         "sweep",

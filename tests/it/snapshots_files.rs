@@ -282,7 +282,7 @@ fn a_conv_snapshot_round_trips_and_counts_samples_not_tokens() {
     );
     assert!(md.contains("p50 · samples/s") && md.contains(&flip), "{md}");
     let csv = sweep.to_csv().unwrap();
-    assert!(csv.contains("depthwise,1,,0.02,,50,10"), "{csv}");
+    assert!(csv.contains("depthwise,1,,,0.02,,50,10"), "{csv}");
     let svg = effprof::sweep::sweep_svg(sweep).unwrap();
     assert!(svg.contains("throughput [samples/s]") && svg.contains("images"));
 }

@@ -894,3 +894,63 @@ fn a_vision_variant_names_a_preset_and_keeps_its_overrides_in_bounds() {
     let e = error(&text);
     assert!(e.to_string().contains("vision variants take images"), "{e}");
 }
+
+#[test]
+fn a_vit_patch_size_is_solved_to_match_another_variant() {
+    // `v` is ViT-B/16 at 64 pixels with 8-pixel patches. `b` and `c` are the same network with
+    // the patch left free: the only side whose FLOPs (or parameters) equal v's is 8 itself;
+    // every other side that tiles 64 moves the token count and with it both indicators.
+    for by in ["flops", "params"] {
+        let text = format!(
+            "{VISION}preset = \"vit_b_16\"\npatch_size = 8\nwidth_mult = 0.25\n\n[[variant]]\nname = \"b\"\nfamily = \"vision\"\npreset = \"vit_b_16\"\nwidth_mult = 0.25\nmatch = {{ variant = \"v\", by = \"{by}\", solve = \"patch_size\" }}\n"
+        );
+        let suite = parse_suite(&text, "ok.toml").unwrap();
+        let b = suite.variant("b").unwrap();
+        let m = b.matched.as_ref().unwrap();
+        assert_eq!((m.value, m.ratio), (8, 1.0), "{by}: {m:?}");
+        assert!(m.within_tolerance);
+        match b.family {
+            effprof::spec::Family::Vision(spec) => assert_eq!(spec.patch_size, Some(8)),
+            _ => panic!("b is a vision variant"),
+        }
+    }
+    // A wider ViT with patches free, matched to v's FLOPs: the solved side is the one of the
+    // sides tiling 64 (1, 2, 4, 8, 16, 32, 64) whose FLOPs are closest, and it is not exact.
+    let text = format!(
+        "{VISION}preset = \"vit_b_16\"\npatch_size = 8\nwidth_mult = 0.25\n\n[[variant]]\nname = \"b\"\nfamily = \"vision\"\npreset = \"vit_b_16\"\nwidth_mult = 0.5\nmatch = {{ variant = \"v\", by = \"flops\", solve = \"patch_size\" }}\n"
+    );
+    let m = parse_suite(&text, "ok.toml")
+        .unwrap()
+        .variant("b")
+        .unwrap()
+        .matched
+        .clone()
+        .unwrap();
+    // Twice the width is about 4x the FLOPs per token at 65 tokens (patch 8); patch 16 has 17
+    // tokens, about a quarter: it lands near v's FLOPs, patch 8 near 4x and patch 32 far below.
+    assert_eq!(m.value, 16, "{m:?}");
+    assert!(m.ratio > 0.5 && m.ratio < 1.5, "{m:?}");
+
+    for (extra, needle, says) in [
+        (
+            "preset = \"resnet50\"\nmatch = { variant = \"v\", by = \"flops\", solve = \"patch_size\" }\n",
+            "match",
+            "patch_size can only be solved for a ViT preset",
+        ),
+        (
+            "preset = \"vit_b_32\"\npatch_size = 8\nmatch = { variant = \"v\", by = \"flops\", solve = \"patch_size\" }\n",
+            "patch_size = 8",
+            "is solved by `match`; remove it",
+        ),
+        (
+            "preset = \"vit_b_32\"\nmatch = { variant = \"v\", by = \"flops\", solve = \"width\" }\n",
+            "match",
+            "width can only be solved for a conv variant, not `vision`; allowed: patch_size",
+        ),
+    ] {
+        let text = format!("{VISION}{extra}");
+        let e = error(&text);
+        assert_points_at(&e, &text, needle);
+        assert!(e.to_string().contains(says), "{extra}: {e}");
+    }
+}

@@ -198,3 +198,59 @@ fn counts_of(spec: &VisionSpec, image: usize) -> (u64, u64) {
         rows.iter().map(|r| r.counts.flops_executed).sum(),
     )
 }
+
+#[test]
+fn the_layer_by_layer_split_adds_up_to_the_whole_network() {
+    use cost::{vision_layer_costs, vision_leaf_costs};
+    for (_, preset) in Preset::ALL {
+        for (batch, size) in [(1, 224), (3, 64)] {
+            let net = network(&VisionSpec::of(preset), 3, 1000);
+            let whole = vision_layer_costs(&net, batch, size).unwrap();
+            let leaves = vision_leaf_costs(&net, batch, size).unwrap();
+            let sum = |f: &dyn Fn(&LayerCost) -> u64| {
+                (
+                    whole.iter().map(f).sum::<u64>(),
+                    leaves.iter().map(|(_, r)| f(r)).sum::<u64>(),
+                )
+            };
+            let (a, b) = sum(&|r| r.params);
+            assert_eq!(a, b, "{preset:?} params");
+            let (a, b) = sum(&|r| r.counts.flops_executed);
+            assert_eq!(a, b, "{preset:?} FLOPs");
+            let (a, b) = sum(&|r| r.counts.mem_access_bytes());
+            assert_eq!(a, b, "{preset:?} bytes");
+            // The split is finer than the layer list wherever there are residual blocks (all
+            // but ViT, whose encoder layers are parts whole).
+            let vit = matches!(preset, Preset::VitB16 | Preset::VitB32);
+            assert_eq!(leaves.len() > whole.len(), !vit, "{preset:?}");
+        }
+    }
+}
+
+#[test]
+fn depthwise_and_pointwise_convolutions_are_parts_of_their_own() {
+    use cost::vision_leaf_costs;
+    let net = network(&VisionSpec::of(Preset::MobilenetV2), 3, 1000);
+    let leaves = vision_leaf_costs(&net, 1, 224).unwrap();
+    let parts = |p: &str| leaves.iter().filter(|(part, _)| *part == p).count();
+    // 17 inverted residuals, each with one depthwise 3x3; 16 of them expand with a 1x1, each
+    // projects with a 1x1, and the classifier's last conv is a 1x1: 34 pointwise convs.
+    assert_eq!(parts("depthwise"), 17);
+    assert_eq!(parts("conv 1x1"), 16 + 17 + 1);
+    assert_eq!(parts("conv"), 1, "the stem");
+    // Residual adds where the stride is 1 and the channels stay: 10 of the 17 blocks.
+    assert_eq!(parts("residual add"), 10);
+    // A depthwise layer does 2·9 FLOPs per output element and moves at least its input and
+    // output: its intensity is under 9 FLOP per 4-byte element moved, far below a dense conv's.
+    let intensity = |p: &str| {
+        let (f, b) = leaves
+            .iter()
+            .filter(|(part, _)| *part == p)
+            .fold((0, 0), |(f, b), (_, r)| {
+                (f + r.counts.flops_executed, b + r.counts.mem_access_bytes())
+            });
+        f as f64 / b as f64
+    };
+    assert!(intensity("depthwise") < 4.5, "{}", intensity("depthwise"));
+    assert!(intensity("conv 1x1") > 2.0 * intensity("depthwise"));
+}

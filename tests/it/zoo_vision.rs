@@ -99,3 +99,62 @@ fn the_zoo_suites_count_as_torchvision_and_the_small_one_runs() {
         assert!(matches!(out.next, zoo::Batch::Images(_)), "{}", v.name);
     }
 }
+
+#[test]
+fn a_vision_networks_parts_are_timed_layer_by_layer_and_add_up() {
+    let suite = effprof::spec::parse_suite(
+        r#"
+[suite]
+name = "parts"
+batch = 2
+image_size = 32
+in_channels = 3
+classes = 10
+baseline = "effnet"
+
+[[variant]]
+name = "effnet"
+family = "vision"
+preset = "efficientnet_b0"
+width_mult = 0.25
+depth_mult = 0.25
+"#,
+        "parts.toml",
+    )
+    .unwrap();
+    let v = suite.variant("effnet").unwrap();
+    let report = effprof::roofline::measure_parts(
+        v,
+        &suite.workload,
+        Backend::Ndarray,
+        u64::MAX,
+        std::time::Duration::from_millis(5),
+    )
+    .unwrap();
+    let names: Vec<&str> = report.parts.iter().map(|p| p.part.as_str()).collect();
+    for part in [
+        "conv",
+        "bn + act",
+        "depthwise",
+        "squeeze-excite",
+        "conv 1x1",
+        "pooling",
+        "norm + head",
+    ] {
+        assert!(names.contains(&part), "{part} missing from {names:?}");
+    }
+    let rows = cost::analyze(v, &suite.workload).unwrap().layers;
+    let flops: u64 = report.parts.iter().map(|p| p.flops).sum();
+    let bytes: u64 = report.parts.iter().map(|p| p.bytes).sum();
+    assert_eq!(
+        flops,
+        rows.iter().map(|r| r.counts.flops_executed).sum::<u64>()
+    );
+    assert_eq!(
+        bytes,
+        rows.iter()
+            .map(|r| r.counts.mem_access_bytes())
+            .sum::<u64>()
+    );
+    assert!(report.parts.iter().all(|p| p.seconds > 0.0), "{report:?}");
+}
