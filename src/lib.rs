@@ -39,6 +39,7 @@ pub mod stream;
 pub mod sweep;
 pub mod tasks;
 pub mod timing;
+pub mod traced;
 pub mod train;
 pub mod tui;
 pub mod ui;

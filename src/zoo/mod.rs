@@ -12,7 +12,9 @@ pub use conv::{ConvNet, random_images};
 pub use init::stable_hash;
 pub use model::{ForwardOutput, KvCache, StepOutput, TransformerLm};
 pub use moe::{Dispatch, RoutingTensors, route};
-pub use sparse::{CsrLayerHost, CsrLinear, CsrMatrix, magnitude_prune};
+pub use sparse::{
+    CsrLayerHost, CsrLinear, CsrMatrix, HostKernelCall, magnitude_prune, record_host_kernels,
+};
 pub use vision::{Leaf as VisionLeaf, Value as VisionValue, VisionNet};
 
 /// Builds the vision network `net` on `device` for square images of `image_size` pixels, its
@@ -104,6 +106,28 @@ impl Model {
         }
     }
 
+    /// The model with every weight moved to `device`.
+    pub fn to_device(self, device: &Device) -> Model {
+        use burn::module::Module;
+        match self {
+            Model::Transformer(m) => Model::Transformer(m.to_device(device)),
+            Model::Conv(m) => Model::Conv(m.to_device(device)),
+            Model::Vision(m) => Model::Vision(m.to_device(device)),
+        }
+    }
+
+    /// One forward pass of `input`, nothing chained to it; its logits, flattened.
+    pub fn forward(&self, input: Batch) -> Result<Tensor<1>, String> {
+        match (self, input) {
+            (Model::Transformer(m), Batch::Tokens(tokens)) => {
+                Ok(m.forward(tokens).logits.flatten(0, 2))
+            }
+            (Model::Conv(m), Batch::Images(images)) => Ok(m.forward(images).flatten(0, 1)),
+            (Model::Vision(m), Batch::Images(images)) => Ok(m.forward(images).flatten(0, 1)),
+            _ => Err("the input does not match the model's family".to_owned()),
+        }
+    }
+
     /// One forward pass of `input`, with the next pass's input chained to its output (see
     /// [`chained_input`]). A mismatched input (tokens to a conv network) is an error.
     pub fn forward_chained(&self, input: Batch) -> Result<Output, String> {
@@ -172,7 +196,16 @@ pub fn build(
     memory_limit: u64,
 ) -> Result<Model, BuildError> {
     check(variant, workload, backend, memory_limit)?;
-    let device = backend.device()?;
+    build_on(variant, workload, &backend.device()?)
+}
+
+/// [`build`] on `device`, without its checks.
+pub fn build_on(
+    variant: &Variant,
+    workload: &Workload,
+    device: &Device,
+) -> Result<Model, BuildError> {
+    let device = device.clone();
     Ok(
         match variant.arch(workload).map_err(cost::CountError::from)? {
             Arch::Transformer {

@@ -121,6 +121,42 @@ impl CsrMatrix {
     }
 }
 
+/// One call of the CSR kernel while a forward pass is recorded and not run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HostKernelCall {
+    /// Rows of the input (tokens).
+    pub rows: usize,
+    pub d_in: usize,
+    pub d_out: usize,
+    pub nnz: usize,
+}
+
+thread_local! {
+    /// Set while [`record_host_kernels`] runs: the CSR kernel's calls, which a recorded graph
+    /// cannot hold (the kernel runs on the host, on values a recorded graph does not have).
+    static HOST_CALLS: std::cell::RefCell<Option<Vec<HostKernelCall>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with the CSR kernel recording its calls instead of running: each returns zeros of
+/// its output's shape. For a forward pass on a device that records operations and runs none.
+pub fn record_host_kernels<T>(f: impl FnOnce() -> T) -> (T, Vec<HostKernelCall>) {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            HOST_CALLS.with(|c| c.borrow_mut().take());
+        }
+    }
+    HOST_CALLS.with(|c| *c.borrow_mut() = Some(Vec::new()));
+    let reset = Reset;
+    let out = f();
+    let calls = HOST_CALLS
+        .with(|c| c.borrow_mut().take())
+        .unwrap_or_default();
+    drop(reset);
+    (out, calls)
+}
+
 /// Rows the CSR kernel takes at once: four AVX registers of f32 per accumulator.
 const BLOCK: usize = 32;
 
@@ -166,6 +202,21 @@ impl CsrLinear {
         let rows: usize = dims[..D - 1].iter().product();
         let host = &self.matrix;
         let device = input.device();
+        let mut out_dims = dims;
+        out_dims[D - 1] = host.matrix.d_out;
+        let call = HostKernelCall {
+            rows,
+            d_in: host.matrix.d_in,
+            d_out: host.matrix.d_out,
+            nnz: host.matrix.nnz(),
+        };
+        let recorded = HOST_CALLS.with(|c| c.borrow_mut().as_mut().map(|calls| calls.push(call)));
+        if recorded.is_some() {
+            // The copy the kernel's read-back starts with is on the device: record it.
+            drop(input.mul_scalar(1.0));
+            let zeros = TensorData::new(vec![0.0f32; rows * host.matrix.d_out], out_dims);
+            return Tensor::from_data(zeros, &device);
+        }
         // burn-ndarray reads back a tensor whose buffer is shared (the attention input feeds Q,
         // K and V) element by element: 4 ms for 128k floats. A fresh buffer from a trivial
         // elementwise op is handed over at memory speed (50 us).
@@ -176,8 +227,6 @@ impl CsrLinear {
             .try_into_vec::<f32>()
             .expect("f32 data converts to f32");
         let y = host.matrix.forward_rows(&x, rows, &host.bias);
-        let mut out_dims = dims;
-        out_dims[D - 1] = host.matrix.d_out;
         Tensor::from_data(TensorData::new(y, out_dims), &device)
     }
 }

@@ -19,6 +19,7 @@ mod pipeline;
 mod properties;
 mod snapshots_files;
 mod spec_errors;
+mod traced;
 mod train;
 mod tui_e2e;
 mod tui_views;

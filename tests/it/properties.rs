@@ -10,7 +10,7 @@ use proptest::sample::Index;
 use proptest::test_runner::{Config, RngSeed};
 use serde_json::Value;
 
-fn config(cases: u32) -> Config {
+pub(crate) fn config(cases: u32) -> Config {
     Config {
         cases,
         rng_seed: RngSeed::Fixed(0x0eff_9f0f),
@@ -156,7 +156,7 @@ fn vision(name: String, image: usize) -> impl Strategy<Value = String> {
 }
 
 /// A suite of one to three variants, valid as drawn; the edits below break them.
-fn valid_suite_text() -> BoxedStrategy<String> {
+pub(crate) fn valid_suite_text() -> BoxedStrategy<String> {
     let tokens = (
         1usize..=4,
         1usize..=16,

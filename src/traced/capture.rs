@@ -1,0 +1,73 @@
+//! A variant's forward pass recorded on burn's capture device. The model is built on the host
+//! first (so its initialisation and pruning are not part of the graph) and moved onto the
+//! capture device inside the scope, where its weights and the input become constants; what the
+//! scope records beyond them is the forward pass.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use burn::prelude::*;
+
+use super::count::{TracedCounts, add_host_kernels, count_operations};
+use crate::backend::Backend;
+use crate::spec::{Variant, Workload};
+use crate::zoo::{self, BuildError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum TraceError {
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    /// The forward pass needs a value on the host mid-way (a kernel that runs on the host, or
+    /// a data-dependent branch): a graph that is recorded and not run has none to give.
+    #[error(
+        "`{variant}`: its forward pass reads values back to the host ({why}); a recorded graph has none"
+    )]
+    ReadsBack { variant: String, why: String },
+    #[error("`{variant}`: burn could not record its graph: {why}")]
+    Capture { variant: String, why: String },
+}
+
+/// Records one forward pass of `variant` on `workload` and counts it. The model is built on
+/// the host (ndarray) within `memory_limit` bytes.
+pub fn trace_variant(
+    variant: &Variant,
+    workload: &Workload,
+    memory_limit: u64,
+) -> Result<TracedCounts, TraceError> {
+    let host = Backend::Ndarray;
+    let model = zoo::build(variant, workload, host, memory_limit)?;
+    let capture = Device::capture();
+    let (recorded, host_calls) = zoo::record_host_kernels(|| {
+        catch_unwind(AssertUnwindSafe(|| {
+            capture.capture_scope(|scope| {
+                let model = model.to_device(&capture);
+                let input = zoo::random_input(workload, &capture);
+                // The logits are not read: the graph is what is kept.
+                drop(model.forward(input));
+                scope.complete([], [])
+            })
+        }))
+    });
+    let graph = match recorded {
+        Ok(Ok(graph)) => graph,
+        Ok(Err(e)) => {
+            return Err(TraceError::Capture {
+                variant: variant.name.clone(),
+                why: e.to_string(),
+            });
+        }
+        Err(panic) => {
+            let why = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_else(|| "a panic without a message".to_owned());
+            return Err(TraceError::ReadsBack {
+                variant: variant.name.clone(),
+                why,
+            });
+        }
+    };
+    let mut counts = count_operations(&graph.graph.operations);
+    add_host_kernels(&mut counts, &host_calls);
+    Ok(counts)
+}

@@ -1,0 +1,138 @@
+//! Counts from the graph burn records: each operation kind counted by hand on a graph of a few
+//! operations, and every variant of every built-in suite (and of generated suites) counted
+//! from its graph as the analytic cost model counts it.
+
+use burn::prelude::*;
+use effprof::cost;
+use effprof::spec::{BUILTIN_SUITES, Suite, load_suite, parse_suite};
+use effprof::traced::{TracedCounts, count_operations, trace_variant};
+use effprof::zoo::BuildError;
+use proptest::prelude::*;
+
+/// Records `f` on a capture device and counts it.
+fn record(f: impl FnOnce(&Device)) -> TracedCounts {
+    let device = Device::capture();
+    let graph = device
+        .capture_scope(|scope| {
+            f(&device);
+            scope.complete([], [])
+        })
+        .unwrap();
+    count_operations(&graph.graph.operations)
+}
+
+fn zeros<const D: usize>(shape: [usize; D], device: &Device) -> Tensor<D> {
+    Tensor::from_data(TensorData::zeros::<f32, _>(shape), device)
+}
+
+#[test]
+fn each_kind_is_counted_by_torchs_rule() {
+    // [2, 3, 5] @ [5, 7]: 2·(2·3·7)·5 FLOPs; reads both operands, writes [2, 3, 7].
+    let t = record(|d| drop(zeros([2, 3, 5], d).matmul(zeros([1, 5, 7], d))));
+    let m = t.kind("matmul").unwrap();
+    assert_eq!((m.ops, m.flops), (1, 2 * 2 * 3 * 7 * 5));
+    assert_eq!(m.bytes_read, 4 * (2 * 3 * 5 + 5 * 7));
+    assert_eq!(m.bytes_written, 4 * (2 * 3 * 7));
+    assert_eq!(t.flops, m.flops);
+
+    // A 3x3 convolution, 4 -> 6 channels in 2 groups, on [1, 4, 8, 8] with padding 1: every
+    // output element is a dot product over 2 channels x 9 taps.
+    let t = record(|d| {
+        let conv = burn::nn::conv::Conv2dConfig::new([4, 6], [3, 3])
+            .with_groups(2)
+            .with_padding(burn::nn::PaddingConfig2d::Explicit(1, 1, 1, 1))
+            .with_bias(false)
+            .init(d);
+        drop(conv.forward(zeros([1, 4, 8, 8], d)));
+    });
+    assert_eq!(t.kind("conv2d").unwrap().flops, 2 * (6 * 8 * 8) * (2 * 9));
+
+    // Attention over [B=2, H=3, S=4, D=8]: scores and weighted sum, 4·B·H·S·S·D.
+    let t = record(|d| {
+        let q = || zeros([2, 3, 4, 8], d);
+        drop(burn::tensor::module::attention(
+            q(),
+            q(),
+            q(),
+            None,
+            None,
+            Default::default(),
+        ));
+    });
+    assert_eq!(t.kind("attention").unwrap().flops, 4 * 2 * 3 * 4 * 4 * 8);
+
+    // Elementwise and reduction kinds count 0 FLOPs and their bytes; a reshape and a
+    // transpose are views: no bytes, no kernel.
+    let t = record(|d| {
+        let x = zeros([4, 6], d);
+        let y = burn::tensor::activation::softmax(x.clone() + x, 1);
+        drop(y.reshape([6, 4]).swap_dims(0, 1));
+    });
+    assert_eq!(t.flops, 0);
+    let add = t.kind("add").unwrap();
+    assert_eq!(
+        (add.ops, add.bytes_read, add.bytes_written),
+        (1, 2 * 96, 96)
+    );
+    assert!(t.kind("softmax").is_some_and(|s| s.bytes() > 0), "{t:?}");
+    let views: Vec<&str> = t
+        .kinds
+        .iter()
+        .filter(|k| k.view)
+        .map(|k| k.kind.as_str())
+        .collect();
+    assert_eq!(views, ["reshape", "swap_dims"]);
+    assert!(t.kinds.iter().filter(|k| k.view).all(|k| k.bytes() == 0));
+    assert_eq!((t.ops, t.views), (2, 2), "{t:?}");
+}
+
+/// Traced FLOPs of every variant of `suite` against the analytic executed FLOPs; variants too
+/// large for `limit` bytes are refused by the memory check and listed.
+fn check_suite(suite: &Suite, limit: u64) -> Result<Vec<String>, String> {
+    let mut refused = Vec::new();
+    for v in &suite.variants {
+        let analytic = cost::analyze(v, &suite.workload).map_err(|e| format!("{}: {e}", v.name))?;
+        match trace_variant(v, &suite.workload, limit) {
+            Ok(t) => {
+                if t.flops != analytic.totals.flops_executed {
+                    return Err(format!(
+                        "{}/{}: traced {} FLOPs, analytic {}: {:#?}",
+                        suite.name, v.name, t.flops, analytic.totals.flops_executed, t.kinds
+                    ));
+                }
+                if t.ops == 0 || t.bytes == 0 {
+                    return Err(format!("{}/{}: an empty graph: {t:?}", suite.name, v.name));
+                }
+            }
+            Err(effprof::traced::TraceError::Build(BuildError::TooLarge { .. })) => {
+                refused.push(v.name.clone())
+            }
+            Err(e) => return Err(format!("{}/{}: {e}", suite.name, v.name)),
+        }
+    }
+    Ok(refused)
+}
+
+#[test]
+fn every_builtin_variant_is_traced_to_its_analytic_flops() {
+    for builtin in BUILTIN_SUITES {
+        let suite = load_suite(builtin.name).unwrap();
+        let refused = check_suite(&suite, 2_000_000_000).unwrap();
+        // Only the real LM shapes past GPT-2 medium are too large to record here.
+        if builtin.name != "llm-shapes" {
+            assert!(refused.is_empty(), "{}: {refused:?}", builtin.name);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(crate::properties::config(24))]
+
+    #[test]
+    fn generated_suites_are_traced_to_their_analytic_flops(text in crate::properties::valid_suite_text()) {
+        let suite = parse_suite(&text, "gen.toml");
+        prop_assume!(suite.is_ok());
+        let refused = check_suite(&suite.unwrap(), 1_000_000_000);
+        prop_assert!(refused.is_ok(), "{}\n{}", text, refused.unwrap_err());
+    }
+}
