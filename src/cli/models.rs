@@ -19,6 +19,13 @@ pub struct ModelsArgs {
     /// List the suites: built in, and in ./models.
     #[arg(long)]
     pub list: bool,
+    /// Only the analytic counts: do not record each variant's forward pass (the traced rows).
+    #[arg(long, conflicts_with = "ops")]
+    pub no_trace: bool,
+    /// Each variant's recorded forward pass by operation kind: count, FLOPs, bytes read and
+    /// written, share of the traffic.
+    #[arg(long)]
+    pub ops: bool,
 }
 
 pub(super) fn run(args: ModelsArgs) -> Result<(), CliError> {
@@ -26,8 +33,15 @@ pub(super) fn run(args: ModelsArgs) -> Result<(), CliError> {
         return emit(&list_suites(), args.out.as_ref());
     }
     let suite = select_variants(spec::load_suite(&args.suite.suite)?, &args.variants)?;
-    let report = ModelsReport::new(&suite).map_err(|e| CliError::Usage(e.to_string()))?;
+    let mut report = ModelsReport::new(&suite).map_err(|e| CliError::Usage(e.to_string()))?;
     let limit = memory_limit(&args.suite);
+    if !args.no_trace {
+        let progress = crate::headless::spinner();
+        report.trace(limit, |name| {
+            progress.set_message(format!("recording the forward pass of {name}"))
+        });
+        progress.finish_and_clear();
+    }
     let mut table = report.table();
     for v in &report.variants {
         let estimate = v.cost.totals.memory_estimate_bytes;
@@ -41,6 +55,12 @@ pub(super) fn run(args: ModelsArgs) -> Result<(), CliError> {
         }
     }
     let name = suite.name.clone();
+    if args.ops {
+        let doc = crate::report::OpsDocument {
+            variants: report.variants,
+        };
+        return write_document(&doc, args.format, &name, args.out.as_ref());
+    }
     let doc = ModelsDocument { report, table };
     write_document(&doc, args.format, &name, args.out.as_ref())
 }

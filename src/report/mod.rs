@@ -2,10 +2,12 @@
 
 mod compare;
 mod models;
+mod ops;
 mod ranks;
 mod table;
 
 pub use compare::{Compared, Provenance, compare_table, pair};
 pub use models::{ModelsDocument, ModelsReport, VariantCost, analytic_table};
+pub use ops::OpsDocument;
 pub use ranks::{RANKED, Ranks, kendall_tau_b, rank};
 pub use table::{Better, Cell, IndicatorTable, Row, Source};

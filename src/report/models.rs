@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::table::{Better, Cell, IndicatorTable, Row, Source};
 use crate::cost::{self, CONVENTIONS, CostReport, GenerationCost};
 use crate::spec::{Dims, Family, MatchOutcome, Suite, Variant};
+use crate::traced::{Traced, TracedCounts};
 use crate::units;
 
 /// The analytic figures of one variant.
@@ -24,6 +25,9 @@ pub struct VariantCost {
     /// What generating costs, for a decoder of a generation suite.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generation: Option<GenerationCost>,
+    /// Counted from the recorded graph of one forward pass, where it was traced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traced: Option<Traced>,
 }
 
 /// The JSON document of `effprof models --format json`.
@@ -56,6 +60,7 @@ impl ModelsReport {
                     matched: v.matched.clone(),
                     cost: cost::analyze(v, &suite.workload)?,
                     generation: cost::generation_cost(v, &suite.workload)?,
+                    traced: None,
                 })
             })
             .collect::<Result<_, cost::CountError>>()?;
@@ -66,6 +71,23 @@ impl ModelsReport {
             suite: suite.clone(),
             variants,
         })
+    }
+
+    /// Records every variant's forward pass and counts it ([`crate::traced`]), each built
+    /// within `memory_limit` bytes; `progress` hears each variant's name first.
+    pub fn trace(&mut self, memory_limit: u64, mut progress: impl FnMut(&str)) {
+        for v in &mut self.variants {
+            progress(&v.name);
+            let variant = self
+                .suite
+                .variant(&v.name)
+                .expect("the report's variants are the suite's");
+            v.traced = Some(crate::traced::trace(
+                variant,
+                &self.suite.workload,
+                memory_limit,
+            ));
+        }
     }
 
     pub fn table(&self) -> IndicatorTable {
@@ -195,6 +217,9 @@ pub fn analytic_table(suite: &Suite, vs: &[&VariantCost]) -> IndicatorTable {
         }),
     ];
     let mut rows = rows;
+    if vs.iter().any(|v| v.traced.is_some()) {
+        rows.extend(traced_rows(vs));
+    }
     if vs.iter().any(|v| v.generation.is_some()) {
         rows.extend(generation_rows(vs));
     }
@@ -218,11 +243,97 @@ pub fn analytic_table(suite: &Suite, vs: &[&VariantCost]) -> IndicatorTable {
             )
         })
     }));
+    notes.extend(traced_notes(vs));
     IndicatorTable {
         columns: vs.iter().map(|v| v.name.clone()).collect(),
         rows,
         notes,
     }
+}
+
+/// The rows counted from each variant's recorded forward pass.
+fn traced_rows(vs: &[&VariantCost]) -> Vec<Row> {
+    let row = |key, label, unit, f: &dyn Fn(&TracedCounts) -> (f64, String)| Row {
+        key,
+        label,
+        unit,
+        better: Better::Lower,
+        source: Source::Traced,
+        cells: vs
+            .iter()
+            .map(|v| match &v.traced {
+                Some(Traced::Counted(c)) => {
+                    let (value, text) = f(c);
+                    Cell::Value { value, text }
+                }
+                Some(Traced::NotAvailable { why }) => Cell::NotAvailable(why.clone()),
+                None => Cell::NotAvailable("not traced".into()),
+            })
+            .collect(),
+    };
+    vec![
+        row("flops_traced", "FLOPs traced", "FLOP", &|c| {
+            (c.flops as f64, units::flops(c.flops))
+        }),
+        row("mem_traffic_traced", "memory traffic traced", "B", &|c| {
+            (c.bytes as f64, units::bytes(c.bytes))
+        }),
+        row("ops_traced", "ops per forward", "ops", &|c| {
+            (c.ops as f64, c.ops.to_string())
+        }),
+    ]
+}
+
+/// The traced FLOPs against the analytic executed FLOPs: where they agree, one line; where
+/// they do not, the difference and the operation kinds that carry FLOPs; and the kernels that
+/// run outside burn's graph.
+fn traced_notes(vs: &[&VariantCost]) -> Vec<String> {
+    let counted: Vec<(&VariantCost, &TracedCounts)> = vs
+        .iter()
+        .filter_map(|v| Some((*v, v.traced.as_ref()?.counts()?)))
+        .collect();
+    if counted.is_empty() {
+        return Vec::new();
+    }
+    let mut notes = Vec::new();
+    let differ: Vec<&(&VariantCost, &TracedCounts)> = counted
+        .iter()
+        .filter(|(v, c)| c.flops != v.cost.totals.flops_executed)
+        .collect();
+    if differ.is_empty() {
+        notes.push(format!(
+            "traced FLOPs equal the analytic executed FLOPs for all {} traced variants",
+            counted.len()
+        ));
+    }
+    for (v, c) in differ {
+        let by_kind: Vec<String> = c
+            .kinds
+            .iter()
+            .filter(|k| k.flops > 0)
+            .map(|k| format!("{} x{} {}", k.kind, k.ops, units::flops(k.flops)))
+            .collect();
+        notes.push(format!(
+            "{}: traced FLOPs {} against the analytic executed {} ({:+}); by operation: {}",
+            v.name,
+            units::flops(c.flops),
+            units::flops(v.cost.totals.flops_executed),
+            c.flops as i128 - v.cost.totals.flops_executed as i128,
+            by_kind.join(", ")
+        ));
+    }
+    for (v, c) in &counted {
+        for k in c.kinds.iter().filter(|k| k.host) {
+            notes.push(format!(
+                "{}: {} runs on the host, outside burn's graph: its {} and {} are counted from its matrices",
+                v.name,
+                k.kind,
+                units::flops(k.flops),
+                units::bytes(k.bytes())
+            ));
+        }
+    }
+    notes
 }
 
 /// The analytic rows of generation: what the prefill and a decode step cost.

@@ -37,6 +37,8 @@ pub enum Source {
     Analytic,
     /// Measured by the engine on the backend.
     Measured,
+    /// Counted from the operations burn records for one forward pass.
+    Traced,
 }
 
 impl Source {
@@ -44,6 +46,7 @@ impl Source {
         match self {
             Source::Analytic => "analytic",
             Source::Measured => "measured",
+            Source::Traced => "traced",
         }
     }
 }

@@ -7,4 +7,33 @@ mod capture;
 mod count;
 
 pub use capture::{TraceError, trace_variant};
-pub use count::{OpKind, TracedCounts, count_operations};
+pub use count::{OpKind, TracedCounts, add_host_kernels, count_operations};
+
+use serde::{Deserialize, Serialize};
+
+use crate::spec::{Variant, Workload};
+
+/// A variant's traced counts, or why there are none.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Traced {
+    Counted(TracedCounts),
+    NotAvailable { why: String },
+}
+
+impl Traced {
+    pub fn counts(&self) -> Option<&TracedCounts> {
+        match self {
+            Traced::Counted(c) => Some(c),
+            Traced::NotAvailable { .. } => None,
+        }
+    }
+}
+
+/// [`trace_variant`], its failure kept as the reason.
+pub fn trace(variant: &Variant, workload: &Workload, memory_limit: u64) -> Traced {
+    match trace_variant(variant, workload, memory_limit) {
+        Ok(c) => Traced::Counted(c),
+        Err(e) => Traced::NotAvailable { why: e.to_string() },
+    }
+}

@@ -165,3 +165,50 @@ fn a_generation_suite_shows_what_generating_costs() {
     let text = String::from_utf8(o.stdout).unwrap();
     assert!(!text.contains("KV cache"), "{text}");
 }
+
+#[test]
+fn traced_rows_stand_beside_the_analytic_ones_and_ops_break_them_down() {
+    let o = effprof(&["models", "--suite", "misnomer"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    for row in ["FLOPs traced", "memory traffic traced", "ops per forward"] {
+        assert!(text.contains(row), "{row}: {text}");
+    }
+    assert!(
+        text.contains("traced FLOPs equal the analytic executed FLOPs for all 9 traced variants"),
+        "{text}"
+    );
+    assert!(
+        text.contains("pruned90-csr: csr_matmul runs on the host, outside burn's graph"),
+        "{text}"
+    );
+    let o = effprof(&["models", "--suite", "misnomer", "--no-trace"]);
+    assert!(!stdout(&o).contains("FLOPs traced"));
+
+    // The breakdown: dense-base's 4 layers run 6 matmuls each and the head one; each bias and
+    // residual add is an op of its own (24 biases, 8 residuals, the positions).
+    let o = effprof(&[
+        "models", "--suite", "misnomer", "--variants", "pruned90-csr", "--ops", "--format", "csv",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = stdout(&o);
+    let row = |variant: &str, op: &str| -> Vec<String> {
+        csv.lines()
+            .find(|l| l.starts_with(&format!("{variant},{op},")))
+            .unwrap_or_else(|| panic!("{variant} {op}: {csv}"))
+            .split(',')
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(row("dense-base", "matmul")[2], "25");
+    assert_eq!(row("dense-base", "add")[2], "33");
+    assert_eq!(row("dense-base", "attention")[2], "4");
+    // The pruned variant's 24 projections run on the host: one CSR call each, and the head a
+    // dense matmul.
+    let csr = row("pruned90-csr", "csr_matmul");
+    assert_eq!((csr[2].as_str(), csr[7].as_str()), ("24", "true"));
+    assert_eq!(row("pruned90-csr", "matmul")[2], "1");
+
+    let o = effprof(&["models", "--suite", "tiny", "--ops", "--no-trace"]);
+    assert_eq!(o.status.code(), Some(2), "--ops needs the trace");
+}

@@ -1,0 +1,133 @@
+//! `effprof models --ops`: where each variant's forward pass spends its FLOPs and bytes, by
+//! operation kind, from its recorded graph, beside the analytic memory access estimate.
+
+use serde::Serialize;
+
+use super::VariantCost;
+use crate::document::{Document, envelope, text_table};
+use crate::traced::Traced;
+use crate::units;
+
+/// The op breakdown of a suite's variants.
+#[derive(Clone, Debug, Serialize)]
+pub struct OpsDocument {
+    pub variants: Vec<VariantCost>,
+}
+
+impl OpsDocument {
+    fn sections(&self, markdown: bool) -> String {
+        use comfy_table::CellAlignment;
+        let mut out = String::new();
+        for v in &self.variants {
+            let analytic = v.cost.totals.mem_access_bytes;
+            let counts = match &v.traced {
+                Some(Traced::Counted(c)) => c,
+                Some(Traced::NotAvailable { why }) => {
+                    out.push_str(&format!("{}: n/a: {why}\n\n", v.name));
+                    continue;
+                }
+                None => continue,
+            };
+            out.push_str(&format!(
+                "{}: {} ops and {} views per forward, {} traced; memory traffic {} traced against {} estimated ({})\n",
+                v.name,
+                counts.ops,
+                counts.views,
+                units::flops(counts.flops),
+                units::bytes(counts.bytes),
+                units::bytes(analytic),
+                crate::document::ratio_text(counts.bytes as f64 / analytic.max(1) as f64)
+            ));
+            let mut table = text_table(
+                markdown,
+                ["op", "count", "FLOPs", "read", "written", "of traffic"],
+            );
+            for k in &counts.kinds {
+                let mut name = k.kind.clone();
+                if k.view {
+                    name.push_str(" (view)");
+                }
+                if k.host {
+                    name.push_str(" (host)");
+                }
+                table.add_row([
+                    name,
+                    k.ops.to_string(),
+                    units::flops(k.flops),
+                    units::bytes(k.bytes_read),
+                    units::bytes(k.bytes_written),
+                    format!(
+                        "{:.1}%",
+                        100.0 * k.bytes() as f64 / counts.bytes.max(1) as f64
+                    ),
+                ]);
+            }
+            for column in table.column_iter_mut().skip(1) {
+                column.set_cell_alignment(CellAlignment::Right);
+            }
+            out.push_str(&table.to_string());
+            out.push_str("\n\n");
+        }
+        out
+    }
+}
+
+impl Document for OpsDocument {
+    fn text(&self) -> String {
+        self.sections(false)
+    }
+    fn markdown(&self) -> String {
+        self.sections(true)
+    }
+    /// One row per variant and op kind.
+    fn csv(&self) -> Result<String, csv::Error> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record([
+            "variant",
+            "op",
+            "count",
+            "flops",
+            "bytes_read",
+            "bytes_written",
+            "view",
+            "host",
+        ])?;
+        for v in &self.variants {
+            let Some(Traced::Counted(c)) = &v.traced else {
+                continue;
+            };
+            for k in &c.kinds {
+                w.write_record([
+                    v.name.clone(),
+                    k.kind.clone(),
+                    k.ops.to_string(),
+                    k.flops.to_string(),
+                    k.bytes_read.to_string(),
+                    k.bytes_written.to_string(),
+                    k.view.to_string(),
+                    k.host.to_string(),
+                ])?;
+            }
+        }
+        crate::document::csv_text(w)
+    }
+    fn json(&self, suite: &str) -> Result<String, serde_json::Error> {
+        let ops: Vec<serde_json::Value> = self
+            .variants
+            .iter()
+            .map(|v| {
+                serde_json::json!({
+                    "variant": v.name,
+                    "mem_access_bytes": v.cost.totals.mem_access_bytes,
+                    "flops_executed": v.cost.totals.flops_executed,
+                    "traced": v.traced,
+                })
+            })
+            .collect();
+        envelope(
+            "effprof.ops/1",
+            suite,
+            [("variants", serde_json::Value::Array(ops))],
+        )
+    }
+}
