@@ -188,7 +188,14 @@ fn traced_rows_stand_beside_the_analytic_ones_and_ops_break_them_down() {
     // The breakdown: dense-base's 4 layers run 6 matmuls each and the head one; each bias and
     // residual add is an op of its own (24 biases, 8 residuals, the positions).
     let o = effprof(&[
-        "models", "--suite", "misnomer", "--variants", "pruned90-csr", "--ops", "--format", "csv",
+        "models",
+        "--suite",
+        "misnomer",
+        "--variants",
+        "pruned90-csr",
+        "--ops",
+        "--format",
+        "csv",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let csv = stdout(&o);
