@@ -22,6 +22,7 @@ pub mod arch;
 pub mod backend;
 pub mod cli;
 pub mod cost;
+pub mod custom;
 pub mod document;
 pub mod engine;
 pub mod error;

@@ -26,6 +26,25 @@ pub enum TraceError {
     Capture { variant: String, why: String },
 }
 
+/// Reads every parameter of `module` once. burn draws a parameter's initial values when it is
+/// first read; a module moved onto the capture device before that would have the drawing
+/// recorded as part of its forward pass.
+pub fn materialize<M: burn::module::Module>(module: &M) {
+    struct Read;
+    impl burn::module::ModuleVisitor for Read {
+        fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D>>) {
+            drop(param.val());
+        }
+        fn visit_int<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D, Int>>) {
+            drop(param.val());
+        }
+        fn visit_bool<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D, Bool>>) {
+            drop(param.val());
+        }
+    }
+    module.visit(&mut Read);
+}
+
 /// Records one forward pass of `variant` on `workload` and counts it. The model is built on
 /// the host (ndarray) within `memory_limit` bytes.
 pub fn trace_variant(
@@ -35,6 +54,11 @@ pub fn trace_variant(
 ) -> Result<TracedCounts, TraceError> {
     let host = Backend::Ndarray;
     let model = zoo::build(variant, workload, host, memory_limit)?;
+    match &model {
+        zoo::Model::Transformer(m) => materialize(m),
+        zoo::Model::Conv(m) => materialize(m),
+        zoo::Model::Vision(m) => materialize(m),
+    }
     let capture = Device::capture();
     let (recorded, host_calls) = zoo::record_host_kernels(|| {
         catch_unwind(AssertUnwindSafe(|| {

@@ -12,6 +12,7 @@ mod cli_generate;
 mod cli_models;
 mod cli_report;
 mod cost_counts;
+mod custom;
 mod decoder_counts;
 mod decoder_models;
 mod faults;
