@@ -69,12 +69,15 @@ trait Profiled {
     fn time(&self, device: &Device, budget: Duration) -> Result<(f64, usize), DeviceFailure>;
 }
 
+/// The model, input and output types a variant's closures share.
+type Signature<M, I, O> = fn() -> (M, I, O);
+
 struct Variant<M, I, O, B, G, F> {
     name: String,
     build: B,
     input: G,
     forward: F,
-    _types: PhantomData<fn() -> (M, I, O)>,
+    _types: PhantomData<Signature<M, I, O>>,
 }
 
 impl<M, I, O, B, G, F> Profiled for Variant<M, I, O, B, G, F>
