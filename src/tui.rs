@@ -15,8 +15,10 @@ use ratatui::DefaultTerminal;
 use crate::app::{Action, App, Effect, View, action_for_key};
 use crate::engine::{EngineConfig, EngineEvent, Summary};
 use crate::snapshot::{self, Host, Snapshot};
+use crate::spec::Suite;
 use crate::stream::{StreamItem, StreamSource};
 use crate::tasks::{Command, Engine};
+use crate::traced::Traced;
 use crate::ui::{self, Theme};
 
 /// Input is read at least this often, and a key's effect drawn at once (at most 20 frames/s).
@@ -65,11 +67,12 @@ impl Figures {
 }
 
 pub fn run(config: EngineConfig, out_dir: PathBuf) -> Result<()> {
+    let limit = config.memory_limit;
     let app =
         App::new(config.suite.clone(), config.backend, Host::detect()).map_err(|e| eyre!(e))?;
     let engine = Engine::spawn(config).wrap_err("cannot start the engine")?;
     let figures = Figures::Engine(engine);
-    let result = with_terminal(|terminal| event_loop(terminal, &figures, app, &out_dir));
+    let result = with_terminal(|terminal| event_loop(terminal, &figures, app, &out_dir, limit));
     if let Figures::Engine(engine) = figures {
         engine.stop();
     }
@@ -79,7 +82,8 @@ pub fn run(config: EngineConfig, out_dir: PathBuf) -> Result<()> {
 pub fn view(source: StreamSource, out_dir: PathBuf) -> Result<()> {
     let app = source.app().map_err(|e| eyre!(e))?;
     let figures = Figures::Stream(source.spawn());
-    with_terminal(|terminal| event_loop(terminal, &figures, app, &out_dir))
+    let limit = crate::memory::default_limit();
+    with_terminal(|terminal| event_loop(terminal, &figures, app, &out_dir, limit))
 }
 
 fn with_terminal(f: impl FnOnce(&mut DefaultTerminal) -> Result<()>) -> Result<()> {
@@ -97,9 +101,11 @@ fn event_loop(
     figures: &Figures,
     mut app: App,
     out_dir: &Path,
+    memory_limit: u64,
 ) -> Result<()> {
     let theme = Theme::from_env();
     let (written_tx, written) = mpsc::channel::<Result<PathBuf, String>>();
+    let (traced_tx, traced) = mpsc::channel::<(usize, Vec<(String, Traced)>)>();
     // `urgent`: the user did something and expects to see it now.
     let mut dirty = true;
     let mut urgent = true;
@@ -109,6 +115,14 @@ fn event_loop(
             break;
         }
         if figures.pump(&mut app) {
+            dirty = true;
+        }
+        if let Some(suite) = app.trace_wanted() {
+            app.trace_started(suite.workload.batch);
+            start_trace(suite, memory_limit, traced_tx.clone());
+        }
+        for (batch, counts) in traced.try_iter() {
+            app.on_traced(batch, counts);
             dirty = true;
         }
         for result in written.try_iter() {
@@ -156,6 +170,26 @@ fn event_loop(
         }
     }
     Ok(())
+}
+
+/// Records and counts every variant's forward pass of `suite` on a thread (seconds for large
+/// models); the counts come back on `done`. A closed channel (the UI quit) drops them.
+fn start_trace(suite: Suite, memory_limit: u64, done: Sender<(usize, Vec<(String, Traced)>)>) {
+    let spawned = std::thread::Builder::new()
+        .name("effprof-trace".into())
+        .spawn(move || {
+            let counts = suite
+                .variants
+                .iter()
+                .map(|v| {
+                    let t = crate::traced::trace(v, &suite.workload, memory_limit);
+                    (v.name.clone(), t)
+                })
+                .collect();
+            let _ = done.send((suite.workload.batch, counts));
+        });
+    // Without a thread there are no traced rows; the rest of the UI does not need them.
+    drop(spawned);
 }
 
 /// Takes the snapshot now and writes it on a thread; the result comes back on `done`.

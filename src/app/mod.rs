@@ -109,6 +109,9 @@ pub struct App {
     watching: Option<String>,
     pipeline: PipelineState,
     sweep: SweepState,
+    /// The batch whose forward passes are being, or have been, recorded and counted (the
+    /// traced rows); None before the first trace.
+    traced_batch: Option<usize>,
     /// The focused variant's parts, timed alone, for the Roofline view.
     parts: Option<PartsReport>,
     /// Parts were asked for and have not come back.
@@ -148,6 +151,7 @@ impl App {
             watching: None,
             pipeline: PipelineState::default(),
             sweep: SweepState::default(),
+            traced_batch: None,
             parts: None,
             parts_pending: false,
             training: TrainState::default(),
@@ -239,6 +243,42 @@ impl App {
 
     pub fn sweep(&self) -> &SweepState {
         &self.sweep
+    }
+
+    /// The suite at the current batch, when its variants' forward passes should be recorded
+    /// and counted (the traced rows): once per batch. The caller records them off the UI
+    /// thread, says so with [`App::trace_started`] and hands the counts to [`App::on_traced`].
+    pub fn trace_wanted(&self) -> Option<Suite> {
+        (self.traced_batch != Some(self.batch)).then(|| {
+            let mut suite = self.suite.clone();
+            suite.workload.batch = self.batch;
+            suite
+        })
+    }
+
+    pub fn trace_started(&mut self, batch: usize) {
+        self.traced_batch = Some(batch);
+    }
+
+    /// Each variant's traced counts at `batch`; ignored when the batch has moved on since.
+    pub fn on_traced(&mut self, batch: usize, traced: Vec<(String, crate::traced::Traced)>) {
+        if batch != self.batch {
+            return;
+        }
+        for (name, t) in traced {
+            if let Some(v) = self.analytic.iter_mut().find(|v| v.name == name) {
+                v.traced = Some(t);
+            }
+        }
+        match self.summary.as_ref().map(|s| s.batch) {
+            Some(b) if b == batch => self.refresh_table(),
+            _ => {
+                let mut suite = self.suite.clone();
+                suite.workload.batch = batch;
+                let analytic: Vec<&VariantCost> = self.analytic.iter().collect();
+                self.table = crate::report::analytic_table(&suite, &analytic);
+            }
+        }
     }
 
     /// The focused variant's parts, timed alone.
@@ -706,6 +746,12 @@ impl App {
     pub fn snapshot(&self, now: SystemTime) -> Option<Result<Snapshot, crate::cost::CountError>> {
         self.summary.as_ref().map(|s| {
             let mut snapshot = Snapshot::new(&self.suite, s, self.host.clone(), now)?;
+            if s.batch == self.batch {
+                for v in &mut snapshot.variants {
+                    let held = self.analytic.iter().find(|a| a.name == v.analytic.name);
+                    v.analytic.traced = held.and_then(|a| a.traced.clone());
+                }
+            }
             snapshot.pipeline = self.pipeline.latencies.clone().map(|l| {
                 let mut counts = SNAPSHOT_MICRO_BATCHES.to_vec();
                 if !counts.contains(&self.pipeline.micro_batches) {

@@ -105,8 +105,9 @@ pub(super) fn run(args: BenchArgs) -> Result<(), CliError> {
     {
         return Err(CliError::Other(e.into()));
     }
-    let snapshot = Snapshot::new(&suite, &last, host, std::time::SystemTime::now())
+    let mut snapshot = Snapshot::new(&suite, &last, host, std::time::SystemTime::now())
         .map_err(|e| CliError::Usage(e.to_string()))?;
+    snapshot.add_traced(limit);
     if let Some(dir) = &args.export {
         let screen = crate::tui::screen_of(&snapshot, &last);
         let path = crate::snapshot::write_set(dir, &snapshot, &screen)

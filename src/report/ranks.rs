@@ -12,6 +12,8 @@ pub const RANKED: &[(&str, &str)] = &[
     ("flops_useful", "FLOPs"),
     ("flops_executed", "exec"),
     ("mem_access_bytes", "MAC"),
+    // The traffic of the recorded forward pass: what really moves, where MAC estimates.
+    ("mem_traffic_traced", "traffic"),
     ("memory_estimate_bytes", "mem"),
     ("latency_p50", "p50"),
     ("tokens_per_s", "tok/s"),

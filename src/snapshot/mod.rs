@@ -146,6 +146,21 @@ impl Snapshot {
         Ok(snapshot)
     }
 
+    /// Records and counts every variant's forward pass at the snapshot's batch (the traced
+    /// rows), each built within `memory_limit` bytes, and ranks again with them.
+    pub fn add_traced(&mut self, memory_limit: u64) {
+        for v in &mut self.variants {
+            if let Some(variant) = self.suite.variant(&v.analytic.name) {
+                v.analytic.traced = Some(crate::traced::trace(
+                    variant,
+                    &self.suite.workload,
+                    memory_limit,
+                ));
+            }
+        }
+        self.ranks = Ranks::from_table(&self.table());
+    }
+
     /// The side-by-side table of its figures: analytic rows, then measured ones.
     pub fn table(&self) -> IndicatorTable {
         let mut table = compare_table(&self.suite, &self.compared(), self.provenance_of_figures());

@@ -432,6 +432,19 @@ fn the_readme_documents_the_schema_the_code_writes() {
         live.sweep = Some(sweep());
         live.parts = Some(parts());
         live.training = Some(vec![train_run(true), train_run(false)]);
+        // Every variant's recorded pass (the CSR one with its host kernel), and one that
+        // could not be recorded.
+        for v in &mut live.variants {
+            let variant = live.suite.variant(&v.analytic.name).unwrap();
+            v.analytic.traced = Some(effprof::traced::trace(
+                variant,
+                &live.suite.workload,
+                u64::MAX,
+            ));
+        }
+        live.variants[0].analytic.traced = Some(effprof::traced::Traced::NotAvailable {
+            why: "too large".into(),
+        });
         let live: serde_json::Value = serde_json::from_str(&live.to_json()).unwrap();
         paths(&live, "", &mut written);
     }

@@ -850,3 +850,62 @@ fn generation_is_na_on_a_suite_that_runs_one_forward_pass() {
     );
     assert!(draw(&app, 100, 30).contains("n/a: this suite runs one forward pass"));
 }
+
+#[test]
+fn traced_rows_arrive_once_per_batch_and_reach_compare_ranks_and_snapshots() {
+    let mut app = app_with_data();
+    // The runtime records the passes off the UI thread, once per batch.
+    let suite = app.trace_wanted().expect("nothing traced yet");
+    let batch = suite.workload.batch;
+    app.trace_started(batch);
+    assert!(app.trace_wanted().is_none(), "asked once per batch");
+    let counts: Vec<(String, effprof::traced::Traced)> = suite
+        .variants
+        .iter()
+        .map(|v| {
+            (
+                v.name.clone(),
+                effprof::traced::trace(v, &suite.workload, u64::MAX),
+            )
+        })
+        .collect();
+    // Counts for a batch the app has left are dropped.
+    app.on_traced(batch + 1, counts.clone());
+    assert!(!app.table().rows.iter().any(|r| r.key == "flops_traced"));
+    app.on_traced(batch, counts);
+    let row = app
+        .table()
+        .rows
+        .iter()
+        .find(|r| r.key == "mem_traffic_traced")
+        .expect("the traced rows are in Compare");
+    assert!(
+        row.cells
+            .iter()
+            .all(|c| matches!(c, effprof::report::Cell::Value { .. }))
+    );
+    let snapshot = app
+        .snapshot(std::time::SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .unwrap();
+    assert!(
+        snapshot
+            .variants
+            .iter()
+            .all(|v| v.analytic.traced.is_some())
+    );
+    assert!(
+        snapshot
+            .ranks
+            .ranks
+            .iter()
+            .any(|(key, _, _)| key == "mem_traffic_traced"),
+        "traffic is ranked"
+    );
+    // Another batch asks again.
+    app.update(Action::DoubleBatch);
+    assert_eq!(
+        app.trace_wanted().map(|s| s.workload.batch),
+        Some(app.batch())
+    );
+}
