@@ -134,6 +134,7 @@ pub fn action_for_key(key: KeyEvent) -> Option<Action> {
         KeyCode::Char(c @ '1'..='9') => {
             Action::ShowView(View::numbered(c as usize - '0' as usize)?)
         }
+        KeyCode::Char('o') => Action::ToggleOps,
         KeyCode::Char('t') => Action::StartTraining,
         KeyCode::Char('g') => Action::StartGeneration,
         KeyCode::Char('w') => Action::StartSweep,

@@ -49,6 +49,8 @@ pub enum Action {
     /// Measure every decoder's generation (prefill, decode), one after another.
     StartGeneration,
     ShowView(View),
+    /// Compare: the focused variant's operations (from its recorded pass), or the table again.
+    ToggleOps,
     /// Closes the help or the message on top.
     Dismiss,
     Quit,
@@ -112,6 +114,8 @@ pub struct App {
     /// The batch whose forward passes are being, or have been, recorded and counted (the
     /// traced rows); None before the first trace.
     traced_batch: Option<usize>,
+    /// Compare shows the focused variant's operations instead of the table.
+    show_ops: bool,
     /// The focused variant's parts, timed alone, for the Roofline view.
     parts: Option<PartsReport>,
     /// Parts were asked for and have not come back.
@@ -152,6 +156,7 @@ impl App {
             pipeline: PipelineState::default(),
             sweep: SweepState::default(),
             traced_batch: None,
+            show_ops: false,
             parts: None,
             parts_pending: false,
             training: TrainState::default(),
@@ -256,6 +261,11 @@ impl App {
         })
     }
 
+    /// Compare shows the focused variant's operations instead of the table.
+    pub fn show_ops(&self) -> bool {
+        self.show_ops
+    }
+
     pub fn trace_started(&mut self, batch: usize) {
         self.traced_batch = Some(batch);
     }
@@ -358,6 +368,15 @@ impl App {
             Action::ToggleHelp => {
                 self.show_help = !self.show_help;
                 vec![]
+            }
+            Action::ToggleOps => {
+                if self.view == View::Compare {
+                    self.show_ops = !self.show_ops;
+                    vec![]
+                } else {
+                    self.show_ops = true;
+                    self.update(Action::ShowView(View::Compare))
+                }
             }
             Action::NextView => {
                 self.show(self.view.next());

@@ -58,7 +58,14 @@ const fn entry(view: View, title: &'static str, needs: Needs) -> ViewEntry {
 
 pub const VIEWS: &[ViewEntry] = &[
     entry(View::Live, "Live", Needs::Summaries),
-    entry(View::Compare, "Compare", Needs::Table),
+    ViewEntry {
+        keys: &[ViewKey {
+            keys: "o",
+            short: "ops",
+            help: "the focused variant's operations, from its recorded pass / the table",
+        }],
+        ..entry(View::Compare, "Compare", Needs::Table)
+    },
     entry(View::Ranks, "Ranks", Needs::Table),
     entry(View::Routing, "Routing", Needs::Summaries),
     ViewEntry {

@@ -14,6 +14,9 @@ use crate::app::App;
 const MAX_COLUMN: u16 = 30;
 
 pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    if app.show_ops() {
+        return render_ops(app, theme, frame, area);
+    }
     let table = app.table();
     let n = table.columns.len();
     let width_of = |c: usize| {
@@ -91,6 +94,89 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             .flex(Flex::Start)
             .header(Row::new(header).style(theme.accent))
             .block(Block::default().borders(Borders::ALL).title(title)),
+        area,
+    );
+}
+
+/// The focused variant's recorded forward pass by operation kind: where its FLOPs and its
+/// bytes go, the kinds that move the most first, each with a bar of its share of the traffic.
+fn render_ops(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+    use crate::traced::Traced;
+    use ratatui::widgets::Paragraph;
+    let name = app.focused_name();
+    let variant = app.analytic().iter().find(|v| v.name == name);
+    let block = |title: String| Block::default().borders(Borders::ALL).title(title);
+    let (v, counts) = match variant.map(|v| (v, &v.traced)) {
+        Some((v, Some(Traced::Counted(c)))) => (v, c),
+        Some((_, Some(Traced::NotAvailable { why }))) => {
+            let text = Paragraph::new(format!("n/a: {why}")).style(theme.dim);
+            frame.render_widget(
+                text.block(block(format!(" Ops · {name} · o: the table "))),
+                area,
+            );
+            return;
+        }
+        _ => {
+            let text = Paragraph::new("recording the forward passes…").style(theme.dim);
+            frame.render_widget(
+                text.block(block(format!(" Ops · {name} · o: the table "))),
+                area,
+            );
+            return;
+        }
+    };
+    let analytic = v.cost.totals.mem_access_bytes;
+    let title = format!(
+        " Ops · {name} · {} ops, {} views per forward · traffic {} traced, {} estimated ({}) · o: the table ",
+        counts.ops,
+        counts.views,
+        crate::units::bytes(counts.bytes),
+        crate::units::bytes(analytic),
+        crate::document::ratio_text(counts.bytes as f64 / analytic.max(1) as f64)
+    );
+    const BAR: usize = 20;
+    let rows = counts.kinds.iter().map(|k| {
+        let share = k.bytes() as f64 / counts.bytes.max(1) as f64;
+        let bar = "█".repeat((share * BAR as f64).round() as usize);
+        let mut kind = k.kind.clone();
+        if k.view {
+            kind.push_str(" (view)");
+        }
+        if k.host {
+            kind.push_str(" (host)");
+        }
+        let style = if k.view {
+            theme.dim
+        } else {
+            ratatui::style::Style::default()
+        };
+        Row::new(vec![
+            Cell::from(kind),
+            Cell::from(k.ops.to_string()),
+            Cell::from(crate::units::flops(k.flops)),
+            Cell::from(crate::units::bytes(k.bytes_read)),
+            Cell::from(crate::units::bytes(k.bytes_written)),
+            Cell::from(format!("{:>5.1}%", 100.0 * share)),
+            Cell::from(Span::styled(bar, theme.accent)),
+        ])
+        .style(style)
+    });
+    let header =
+        Row::new(["op", "count", "FLOPs", "read", "written", "traffic", ""]).style(theme.accent);
+    let widths = [
+        Constraint::Length(22),
+        Constraint::Length(6),
+        Constraint::Length(11),
+        Constraint::Length(9),
+        Constraint::Length(9),
+        Constraint::Length(7),
+        Constraint::Length(BAR as u16),
+    ];
+    frame.render_widget(
+        Table::new(rows, widths)
+            .flex(Flex::Start)
+            .header(header)
+            .block(block(title)),
         area,
     );
 }

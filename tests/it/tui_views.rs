@@ -909,3 +909,41 @@ fn traced_rows_arrive_once_per_batch_and_reach_compare_ranks_and_snapshots() {
         Some(app.batch())
     );
 }
+
+#[test]
+fn o_shows_the_focused_variants_operations_in_compare_and_back() {
+    let mut app = app_with_data();
+    // Before the trace is back the panel says so.
+    app.update(Action::ToggleOps);
+    assert_eq!(app.view(), View::Compare);
+    assert!(draw(&app, 100, 30).contains("recording the forward passes"));
+    let suite = app.trace_wanted().unwrap();
+    app.trace_started(suite.workload.batch);
+    let counts = suite
+        .variants
+        .iter()
+        .map(|v| {
+            (
+                v.name.clone(),
+                effprof::traced::trace(v, &suite.workload, u64::MAX),
+            )
+        })
+        .collect();
+    app.on_traced(suite.workload.batch, counts);
+    let screen = draw(&app, 100, 30);
+    assert!(screen.contains("Ops · dense"), "{screen}");
+    // tiny's dense model: 2 layers of 6 matmuls and the head.
+    let matmul = screen
+        .lines()
+        .find(|l| l.contains("│matmul "))
+        .unwrap_or_else(|| panic!("{screen}"));
+    assert!(matmul.contains(" 13 "), "{matmul}");
+    // The CSR variant's kernel runs on the host and says so.
+    while app.focused_name() != "pruned-csr" {
+        app.update(Action::FocusNext);
+    }
+    assert!(draw(&app, 100, 30).contains("csr_matmul (host)"));
+    app.update(Action::ToggleOps);
+    assert!(draw(&app, 100, 30).contains("Compare"));
+    assert!(!app.show_ops());
+}
