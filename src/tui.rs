@@ -178,14 +178,7 @@ fn start_trace(suite: Suite, memory_limit: u64, done: Sender<(usize, Vec<(String
     let spawned = std::thread::Builder::new()
         .name("effprof-trace".into())
         .spawn(move || {
-            let counts = suite
-                .variants
-                .iter()
-                .map(|v| {
-                    let t = crate::traced::trace(v, &suite.workload, memory_limit);
-                    (v.name.clone(), t)
-                })
-                .collect();
+            let counts = crate::traced::trace_suite(&suite, memory_limit);
             let _ = done.send((suite.workload.batch, counts));
         });
     // Without a thread there are no traced rows; the rest of the UI does not need them.

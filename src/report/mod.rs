@@ -9,5 +9,5 @@ mod table;
 pub use compare::{Compared, Provenance, compare_table, pair};
 pub use models::{ModelsDocument, ModelsReport, VariantCost, analytic_table};
 pub use ops::OpsDocument;
-pub use ranks::{RANKED, Ranks, kendall_tau_b, rank};
+pub use ranks::{MIN_TAU_N, RANKED, Ranks, kendall_tau_b, rank, shared};
 pub use table::{Better, Cell, IndicatorTable, Row, Source};

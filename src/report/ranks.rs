@@ -32,9 +32,24 @@ pub struct Ranks {
     pub variants: Vec<String>,
     /// (indicator key, short label, rank of each variant: 1 = cheapest; None = no value).
     pub ranks: Vec<(String, String, Vec<Option<usize>>)>,
-    /// Kendall's tau-b between the rankings of each pair of indicators (None: too few shared
-    /// values).
+    /// Kendall's tau-b between the rankings of each pair of indicators (None: fewer than
+    /// [`MIN_TAU_N`] variants have both values, or one side is constant).
     pub tau: Vec<Vec<Option<f64>>>,
+    /// How many variants have both values, for each pair: what each tau is computed over.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tau_n: Vec<Vec<usize>>,
+}
+
+/// The fewest variants a rank agreement is computed over. Over two, tau is always ±1; over
+/// three it takes only four values: either reads as a finding and is not one.
+pub const MIN_TAU_N: usize = 4;
+
+/// Positions where both `a` and `b` have a value.
+pub fn shared(a: &[Option<f64>], b: &[Option<f64>]) -> usize {
+    a.iter()
+        .zip(b)
+        .filter(|(x, y)| x.is_some() && y.is_some())
+        .count()
 }
 
 impl Ranks {
@@ -74,10 +89,15 @@ impl Ranks {
             .iter()
             .map(|a| values.iter().map(|b| kendall_tau_b(a, b)).collect())
             .collect();
+        let tau_n = values
+            .iter()
+            .map(|a| values.iter().map(|b| shared(a, b)).collect())
+            .collect();
         Self {
             variants: table.columns.clone(),
             ranks,
             tau,
+            tau_n,
         }
     }
 }
@@ -90,15 +110,15 @@ pub fn rank(values: &[Option<f64>]) -> Vec<Option<usize>> {
         .collect()
 }
 
-/// Kendall's tau-b over the positions where both have a value; None under two such positions
-/// or when either side is constant.
+/// Kendall's tau-b over the positions where both have a value; None under [`MIN_TAU_N`] such
+/// positions or when either side is constant.
 pub fn kendall_tau_b(a: &[Option<f64>], b: &[Option<f64>]) -> Option<f64> {
     let pairs: Vec<(f64, f64)> = a
         .iter()
         .zip(b)
         .filter_map(|(x, y)| Some(((*x)?, (*y)?)))
         .collect();
-    if pairs.len() < 2 {
+    if pairs.len() < MIN_TAU_N {
         return None;
     }
     let (mut concordant, mut discordant, mut ties_a, mut ties_b) = (0i64, 0i64, 0i64, 0i64);
@@ -140,19 +160,70 @@ mod tests {
         let t = kendall_tau_b(&a, &some(&[1.0, 3.0, 2.0, 4.0])).unwrap();
         assert!((t - 4.0 / 6.0).abs() < 1e-12);
         // A missing value drops its pairs; a constant side has no tau.
+        let five = some(&[1.0, 2.0, 3.0, 4.0, 5.0]);
         assert_eq!(
-            kendall_tau_b(&a, &[Some(1.0), None, Some(2.0), Some(3.0)]),
+            kendall_tau_b(&five, &[Some(1.0), None, Some(2.0), Some(3.0), Some(4.0)]),
             Some(1.0)
         );
         assert_eq!(kendall_tau_b(&a, &some(&[5.0; 4])), None);
     }
 
     #[test]
+    fn no_tau_over_fewer_than_four_variants() {
+        // Two and three variants measured: a tau there is ±1 or one of four values, whatever
+        // the indicators; none is given, and the count says why.
+        let a = some(&[1.0, 2.0, 3.0, 4.0, 5.0]);
+        let two = [Some(2.0), Some(1.0), None, None, None];
+        let three = [Some(2.0), Some(1.0), Some(3.0), None, None];
+        assert_eq!((kendall_tau_b(&a, &two), shared(&a, &two)), (None, 2));
+        assert_eq!((kendall_tau_b(&a, &three), shared(&a, &three)), (None, 3));
+        let four = [Some(2.0), Some(1.0), Some(3.0), Some(4.0), None];
+        // (1,2) d, the other five pairs c: (5 - 1) / 6.
+        let t = kendall_tau_b(&a, &four).unwrap();
+        assert!((t - 4.0 / 6.0).abs() < 1e-12);
+
+        // The same in a table: with 3 of 5 variants measured, the measured rows have no tau
+        // between them or with the analytic ones, and the count is kept.
+        use crate::report::{Better, Cell, IndicatorTable, Row, Source};
+        let row = |key: &'static str, values: &[Option<f64>]| Row {
+            key,
+            label: key,
+            unit: "",
+            better: Better::Lower,
+            source: Source::Analytic,
+            cells: values
+                .iter()
+                .map(|v| match v {
+                    Some(v) => Cell::Value {
+                        value: *v,
+                        text: v.to_string(),
+                    },
+                    None => Cell::NotAvailable("not measured".into()),
+                })
+                .collect(),
+        };
+        let table = IndicatorTable {
+            columns: (0..5).map(|i| format!("v{i}")).collect(),
+            rows: vec![
+                row("params_total", &a),
+                row("flops_useful", &some(&[5.0, 4.0, 3.0, 2.0, 1.0])),
+                row("latency_p50", &three),
+            ],
+            notes: vec![],
+        };
+        let ranks = Ranks::from_table(&table);
+        assert_eq!(ranks.tau[0][1], Some(-1.0), "five analytic values");
+        assert_eq!(ranks.tau_n[0][1], 5);
+        assert_eq!((ranks.tau[0][2], ranks.tau_n[0][2]), (None, 3));
+        assert_eq!((ranks.tau[2][2], ranks.tau_n[2][2]), (None, 3));
+    }
+
+    #[test]
     fn tau_b_with_ties() {
-        // x = 1 1 2, y = 1 2 3: pairs (1,2) tie in x, (1,3) c, (2,3) c.
-        // n1 = 2 + 0 = 2 untied in x, n2 = 3: tau-b = 2 / sqrt(2 * 3).
-        let t = kendall_tau_b(&some(&[1.0, 1.0, 2.0]), &some(&[1.0, 2.0, 3.0])).unwrap();
-        assert!((t - 2.0 / 6f64.sqrt()).abs() < 1e-12);
+        // x = 1 1 2 3, y = 1 2 3 4: pair (1,2) ties in x, the other five are concordant.
+        // n1 = 5 untied in x, n2 = 6: tau-b = 5 / sqrt(5 * 6).
+        let t = kendall_tau_b(&some(&[1.0, 1.0, 2.0, 3.0]), &some(&[1.0, 2.0, 3.0, 4.0])).unwrap();
+        assert!((t - 5.0 / 30f64.sqrt()).abs() < 1e-12);
     }
 
     #[test]

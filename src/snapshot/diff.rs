@@ -149,7 +149,7 @@ impl Diff {
         }));
         cells.push(match (row.ranking_changed, row.tau) {
             (Some(true), Some(t)) => format!("CHANGED (tau {t:+.2})"),
-            (Some(true), None) => "CHANGED".into(),
+            (Some(true), None) => format!("CHANGED (tau n/a: n < {})", crate::report::MIN_TAU_N),
             (Some(false), _) => "same".into(),
             (None, _) => String::new(),
         });
@@ -294,16 +294,25 @@ mod tests {
 
     #[test]
     fn a_swapped_pair_is_a_changed_ranking() {
-        let a = [Some(1.0), Some(2.0), Some(3.0)];
+        let a = [Some(1.0), Some(2.0), Some(3.0), Some(4.0)];
         assert_eq!(
-            ranking_change(&a, &[Some(10.0), Some(20.0), Some(30.0)]),
+            ranking_change(&a, &[Some(10.0), Some(20.0), Some(30.0), Some(40.0)]),
             (Some(false), Some(1.0))
         );
-        let (changed, tau) = ranking_change(&a, &[Some(20.0), Some(10.0), Some(30.0)]);
+        // One pair of six discordant: (5 - 1) / 6.
+        let (changed, tau) = ranking_change(&a, &[Some(20.0), Some(10.0), Some(30.0), Some(40.0)]);
         assert_eq!(changed, Some(true));
-        assert!((tau.unwrap() - 1.0 / 3.0).abs() < 1e-12);
+        assert!((tau.unwrap() - 4.0 / 6.0).abs() < 1e-12);
+        // Over three variants the change is reported, a tau is not.
+        assert_eq!(
+            ranking_change(&a, &[Some(20.0), Some(10.0), Some(30.0), None]),
+            (Some(true), None)
+        );
         // Values one side lacks leave the comparison.
-        assert_eq!(ranking_change(&a, &[Some(5.0), None, None]), (None, None));
+        assert_eq!(
+            ranking_change(&a, &[Some(5.0), None, None, None]),
+            (None, None)
+        );
     }
 
     #[test]

@@ -30,6 +30,15 @@ impl Traced {
     }
 }
 
+/// Every variant of `suite` traced at its workload, by name.
+pub fn trace_suite(suite: &crate::spec::Suite, memory_limit: u64) -> Vec<(String, Traced)> {
+    suite
+        .variants
+        .iter()
+        .map(|v| (v.name.clone(), trace(v, &suite.workload, memory_limit)))
+        .collect()
+}
+
 /// [`trace_variant`], its failure kept as the reason.
 pub fn trace(variant: &Variant, workload: &Workload, memory_limit: u64) -> Traced {
     match trace_variant(variant, workload, memory_limit) {

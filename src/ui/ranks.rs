@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 
 use super::Theme;
 use crate::app::App;
-use crate::report::Ranks;
+use crate::report::{MIN_TAU_N, Ranks};
 
 pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let ranks = Ranks::from_table(app.table());
@@ -46,32 +46,57 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     );
 
     let labels: Vec<&str> = ranks.ranks.iter().map(|(_, l, _)| l.as_str()).collect();
-    let mut header = vec![Cell::from("tau")];
+    let mut header = vec![Cell::from("tau (n)")];
     header.extend(labels.iter().map(|l| Cell::from(*l)));
-    let rows = ranks.tau.iter().zip(&labels).map(|(row, label)| {
-        let mut cells = vec![Cell::from(*label)];
-        cells.extend(row.iter().map(|t| match t {
-            Some(t) => {
-                let style = if *t < 0.0 {
-                    theme.bad
-                } else if *t < 0.5 {
-                    theme.warn
-                } else {
-                    Style::default()
-                };
-                Cell::from(Span::styled(format!("{t:+.2}"), style))
-            }
-            None => Cell::from(Span::styled("n/a", theme.dim)),
-        }));
-        Row::new(cells)
-    });
-    let mut widths = vec![Constraint::Length(8)];
+    // What each tau is computed over: the variants measured under both indicators.
+    let count = |i: usize| {
+        ranks
+            .tau_n
+            .get(i)
+            .and_then(|r| r.get(i))
+            .copied()
+            .unwrap_or(0)
+    };
+    let counts: Vec<usize> = (0..labels.len()).map(count).collect();
+    let rows = ranks
+        .tau
+        .iter()
+        .zip(&labels)
+        .enumerate()
+        .map(|(i, (row, label))| {
+            let mut cells = vec![Cell::from(format!("{label} ({})", counts[i]))];
+            cells.extend(row.iter().enumerate().map(|(j, t)| {
+                match t {
+                    Some(t) => {
+                        let style = if *t < 0.0 {
+                            theme.bad
+                        } else if *t < 0.5 {
+                            theme.warn
+                        } else {
+                            Style::default()
+                        };
+                        Cell::from(Span::styled(format!("{t:+.2}"), style))
+                    }
+                    None if ranks
+                        .tau_n
+                        .get(i)
+                        .and_then(|r| r.get(j))
+                        .is_some_and(|n| *n < MIN_TAU_N) =>
+                    {
+                        Cell::from(Span::styled(format!("n<{MIN_TAU_N}"), theme.dim))
+                    }
+                    None => Cell::from(Span::styled("n/a", theme.dim)),
+                }
+            }));
+            Row::new(cells)
+        });
+    let mut widths = vec![Constraint::Length(12)];
     widths.extend(labels.iter().map(|_| Constraint::Length(7)));
     frame.render_widget(
         Table::new(rows, widths)
             .header(Row::new(header).style(theme.accent))
             .block(Block::default().borders(Borders::ALL).title(
-                " Rank agreement (Kendall tau-b): +1 same order, -1 opposite; below 0 the indicators disagree ",
+                format!(" Rank agreement: Kendall tau-b over the (n) variants measured under both, none under {MIN_TAU_N}; +1 same order, -1 opposite, below 0 they disagree "),
             )),
         bottom,
     );

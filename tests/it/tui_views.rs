@@ -156,7 +156,7 @@ fn ranks_view() {
     let screen = draw(&app, 160, 48);
     // By hand-built latency the baseline is fastest; by FLOPs pruned-csr is cheapest.
     assert!(
-        screen.contains("Rank agreement (Kendall tau-b)"),
+        screen.contains("Rank agreement: Kendall tau-b over the (n) variants measured under both"),
         "{screen}"
     );
     insta::assert_snapshot!("ranks_160x48", screen);
@@ -859,16 +859,7 @@ fn traced_rows_arrive_once_per_batch_and_reach_compare_ranks_and_snapshots() {
     let batch = suite.workload.batch;
     app.trace_started(batch);
     assert!(app.trace_wanted().is_none(), "asked once per batch");
-    let counts: Vec<(String, effprof::traced::Traced)> = suite
-        .variants
-        .iter()
-        .map(|v| {
-            (
-                v.name.clone(),
-                effprof::traced::trace(v, &suite.workload, u64::MAX),
-            )
-        })
-        .collect();
+    let counts = effprof::traced::trace_suite(&suite, u64::MAX);
     // Counts for a batch the app has left are dropped.
     app.on_traced(batch + 1, counts.clone());
     assert!(!app.table().rows.iter().any(|r| r.key == "flops_traced"));
@@ -919,16 +910,7 @@ fn o_shows_the_focused_variants_operations_in_compare_and_back() {
     assert!(draw(&app, 100, 30).contains("recording the forward passes"));
     let suite = app.trace_wanted().unwrap();
     app.trace_started(suite.workload.batch);
-    let counts = suite
-        .variants
-        .iter()
-        .map(|v| {
-            (
-                v.name.clone(),
-                effprof::traced::trace(v, &suite.workload, u64::MAX),
-            )
-        })
-        .collect();
+    let counts = effprof::traced::trace_suite(&suite, u64::MAX);
     app.on_traced(suite.workload.batch, counts);
     let screen = draw(&app, 100, 30);
     assert!(screen.contains("Ops · dense"), "{screen}");
