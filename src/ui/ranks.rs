@@ -96,7 +96,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         Table::new(rows, widths)
             .header(Row::new(header).style(theme.accent))
             .block(Block::default().borders(Borders::ALL).title(
-                format!(" Rank agreement: Kendall tau-b over the (n) variants measured under both, none under {MIN_TAU_N}; +1 same order, -1 opposite, below 0 they disagree "),
+                format!(" Rank agreement (Kendall tau-b, +1 same order, -1 opposite) over (n) variants, none under {MIN_TAU_N} "),
             )),
         bottom,
     );

@@ -156,7 +156,7 @@ fn ranks_view() {
     let screen = draw(&app, 160, 48);
     // By hand-built latency the baseline is fastest; by FLOPs pruned-csr is cheapest.
     assert!(
-        screen.contains("Rank agreement: Kendall tau-b over the (n) variants measured under both"),
+        screen.contains("Rank agreement (Kendall tau-b, +1 same order, -1 opposite) over (n) variants, none under 4"),
         "{screen}"
     );
     insta::assert_snapshot!("ranks_160x48", screen);
