@@ -3,8 +3,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::Action;
 use super::views::{VIEWS, View};
+use super::{Action, Scroll};
 
 /// A key that works in every view.
 pub struct Key {
@@ -67,6 +67,9 @@ pub const KEYS: &[Key] = &[
         pinned: true,
         ..key("?", "help")
     },
+    key("↑ ↓ / j k", "scroll a view taller than the screen"),
+    key("PgUp / PgDn", "scroll by a page"),
+    key("Home / End", "scroll to the first / last row"),
     key("Esc", "close help or message"),
     Key {
         footer: Some(("q", "quit")),
@@ -135,6 +138,12 @@ pub fn action_for_key(key: KeyEvent) -> Option<Action> {
             Action::ShowView(View::numbered(c as usize - '0' as usize)?)
         }
         KeyCode::Char('o') => Action::ToggleOps,
+        KeyCode::Down | KeyCode::Char('j') => Action::Scroll(Scroll::Lines(1)),
+        KeyCode::Up | KeyCode::Char('k') => Action::Scroll(Scroll::Lines(-1)),
+        KeyCode::PageDown => Action::Scroll(Scroll::Pages(1)),
+        KeyCode::PageUp => Action::Scroll(Scroll::Pages(-1)),
+        KeyCode::Home => Action::Scroll(Scroll::Home),
+        KeyCode::End => Action::Scroll(Scroll::End),
         KeyCode::Char('t') => Action::StartTraining,
         KeyCode::Char('g') => Action::StartGeneration,
         KeyCode::Char('w') => Action::StartSweep,
@@ -195,6 +204,15 @@ mod tests {
                 KeyEvent::new(KeyCode::Char('M'), KeyModifiers::SHIFT),
                 Action::FewerMicroBatches,
             ),
+            (key(KeyCode::Char('o')), Action::ToggleOps),
+            (key(KeyCode::Down), Action::Scroll(Scroll::Lines(1))),
+            (key(KeyCode::Char('j')), Action::Scroll(Scroll::Lines(1))),
+            (key(KeyCode::Up), Action::Scroll(Scroll::Lines(-1))),
+            (key(KeyCode::Char('k')), Action::Scroll(Scroll::Lines(-1))),
+            (key(KeyCode::PageDown), Action::Scroll(Scroll::Pages(1))),
+            (key(KeyCode::PageUp), Action::Scroll(Scroll::Pages(-1))),
+            (key(KeyCode::Home), Action::Scroll(Scroll::Home)),
+            (key(KeyCode::End), Action::Scroll(Scroll::End)),
             (key(KeyCode::Esc), Action::Dismiss),
             (key(KeyCode::Char('q')), Action::Quit),
             (

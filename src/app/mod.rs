@@ -51,9 +51,34 @@ pub enum Action {
     ShowView(View),
     /// Compare: the focused variant's operations (from its recorded pass), or the table again.
     ToggleOps,
+    /// Moves the rows of a view taller than the screen.
+    Scroll(Scroll),
     /// Closes the help or the message on top.
     Dismiss,
     Quit,
+}
+
+/// How far [`Action::Scroll`] moves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scroll {
+    Lines(isize),
+    Pages(isize),
+    Home,
+    End,
+}
+
+/// The rows a scrolled view showed when last drawn: how many fit, of how many.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Viewport {
+    pub shown: usize,
+    pub total: usize,
+}
+
+impl Viewport {
+    /// The first row to show for a wanted offset: none past the last full screen.
+    pub fn clamp(self, offset: usize) -> usize {
+        offset.min(self.total.saturating_sub(self.shown))
+    }
 }
 
 impl Action {
@@ -116,6 +141,11 @@ pub struct App {
     traced_batch: Option<usize>,
     /// Compare shows the focused variant's operations instead of the table.
     show_ops: bool,
+    /// The first row shown by a view taller than the screen (reset with the view).
+    scroll: usize,
+    /// What the scrolled view showed when last drawn; the renderer keeps it, so that a key
+    /// moves the rows by what the screen holds.
+    viewport: std::cell::Cell<Viewport>,
     /// The focused variant's parts, timed alone, for the Roofline view.
     parts: Option<PartsReport>,
     /// Parts were asked for and have not come back.
@@ -157,6 +187,8 @@ impl App {
             sweep: SweepState::default(),
             traced_batch: None,
             show_ops: false,
+            scroll: 0,
+            viewport: std::cell::Cell::new(Viewport::default()),
             parts: None,
             parts_pending: false,
             training: TrainState::default(),
@@ -266,6 +298,14 @@ impl App {
         self.show_ops
     }
 
+    /// The first row to show of `total` when `shown` fit; the renderer of a scrolled view
+    /// calls it as it draws.
+    pub fn scrolled(&self, shown: usize, total: usize) -> usize {
+        let viewport = Viewport { shown, total };
+        self.viewport.set(viewport);
+        viewport.clamp(self.scroll)
+    }
+
     pub fn trace_started(&mut self, batch: usize) {
         self.traced_batch = Some(batch);
     }
@@ -369,7 +409,21 @@ impl App {
                 self.show_help = !self.show_help;
                 vec![]
             }
+            Action::Scroll(by) => {
+                let viewport = self.viewport.get();
+                let page = viewport.shown.max(1) as isize;
+                let from = viewport.clamp(self.scroll) as isize;
+                let to = match by {
+                    Scroll::Lines(n) => from + n,
+                    Scroll::Pages(n) => from + n * page,
+                    Scroll::Home => 0,
+                    Scroll::End => isize::MAX,
+                };
+                self.scroll = viewport.clamp(to.max(0) as usize);
+                vec![]
+            }
             Action::ToggleOps => {
+                self.scroll = 0;
                 if self.view == View::Compare {
                     self.show_ops = !self.show_ops;
                     vec![]
@@ -679,6 +733,9 @@ impl App {
     }
 
     fn show(&mut self, view: View) {
+        if view != self.view {
+            self.scroll = 0;
+        }
         self.view = view;
         if view.needs() == Needs::Table {
             self.refresh_table();

@@ -62,7 +62,7 @@ pub const VIEWS: &[ViewEntry] = &[
         keys: &[ViewKey {
             keys: "o",
             short: "ops",
-            help: "the focused variant's operations, from its recorded pass / the table",
+            help: "the focused variant's ops / the table",
         }],
         ..entry(View::Compare, "Compare", Needs::Table)
     },

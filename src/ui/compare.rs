@@ -51,7 +51,11 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         };
         Cell::from(Span::styled(table.columns[i].clone(), style))
     }));
-    let rows = table.rows.iter().map(|row| {
+    // Borders and the header row; what is left holds the rows, scrolled.
+    let fit = area.height.saturating_sub(3) as usize;
+    let total = table.rows.len();
+    let first = app.scrolled(fit, total);
+    let rows = table.rows.iter().skip(first).take(fit).map(|row| {
         let best = row.best();
         let mut cells = vec![Cell::from(row.label)];
         cells.extend(columns.iter().map(|&c| {
@@ -81,8 +85,17 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     } else {
         String::new()
     };
+    let rows_mark = if fit < total {
+        format!(
+            " · rows {}-{} of {total} (↑↓)",
+            first + 1,
+            (first + fit).min(total)
+        )
+    } else {
+        String::new()
+    };
     let title = format!(
-        " Compare{window} · (ratio) to {} · best in bold · ~ noisy ? few iterations ! implausible ",
+        " Compare{window}{rows_mark} · (ratio) to {} · best in bold · ~ noisy ? few iterations ! implausible ",
         table
             .columns
             .first()
@@ -135,7 +148,9 @@ fn render_ops(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         crate::document::ratio_text(counts.bytes as f64 / analytic.max(1) as f64)
     );
     const BAR: usize = 20;
-    let rows = counts.kinds.iter().map(|k| {
+    let fit = area.height.saturating_sub(3) as usize;
+    let first = app.scrolled(fit, counts.kinds.len());
+    let rows = counts.kinds.iter().skip(first).take(fit).map(|k| {
         let share = k.bytes() as f64 / counts.bytes.max(1) as f64;
         let bar = "█".repeat((share * BAR as f64).round() as usize);
         let mut kind = k.kind.clone();

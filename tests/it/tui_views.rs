@@ -929,3 +929,46 @@ fn o_shows_the_focused_variants_operations_in_compare_and_back() {
     assert!(draw(&app, 100, 30).contains("Compare"));
     assert!(!app.show_ops());
 }
+
+#[test]
+fn compare_scrolls_to_its_last_row_and_back_at_80x24() {
+    use effprof::app::Scroll;
+    let mut app = app_with_data();
+    app.update(Action::ShowView(View::Compare));
+    let last = app.table().rows.last().unwrap().label;
+    let total = app.table().rows.len();
+    let screen = draw(&app, 80, 24);
+    assert!(!screen.contains(last), "{screen}");
+    assert!(
+        screen.contains(&format!("rows 1-18 of {total}")),
+        "{screen}"
+    );
+    // End: the last full screen, its last row the table's.
+    app.update(Action::Scroll(Scroll::End));
+    let screen = draw(&app, 80, 24);
+    assert!(screen.contains(last), "{screen}");
+    assert!(
+        screen.contains(&format!("rows {}-{total} of {total}", total - 17)),
+        "{screen}"
+    );
+    // Past the end nothing moves; a page up and a line down move by what the screen holds.
+    app.update(Action::Scroll(Scroll::Lines(5)));
+    assert!(draw(&app, 80, 24).contains(&format!("rows {}-{total}", total - 17)));
+    app.update(Action::Scroll(Scroll::Pages(-1)));
+    app.update(Action::Scroll(Scroll::Lines(1)));
+    // 0-based: the last screen starts at total - 18; a page up, then a line down.
+    let offset = (total - 18).saturating_sub(18) + 1;
+    assert!(
+        draw(&app, 80, 24).contains(&format!("rows {}-{} of {total}", offset + 1, offset + 18)),
+        "{}",
+        draw(&app, 80, 24)
+    );
+    // Home, and another view starts at the top.
+    app.update(Action::Scroll(Scroll::End));
+    app.update(Action::Scroll(Scroll::Home));
+    assert!(draw(&app, 80, 24).contains("rows 1-18"));
+    app.update(Action::Scroll(Scroll::End));
+    app.update(Action::ShowView(View::Ranks));
+    app.update(Action::ShowView(View::Compare));
+    assert!(draw(&app, 80, 24).contains("rows 1-18"));
+}
