@@ -202,13 +202,29 @@ fn vision_leaf_times(
             let mut x = input.clone();
             times.push(median_of(budget, RUNS, || {
                 let out = layer(x.clone());
-                x = x.clone().depend_on(&out);
+                x = depend_on(x.clone(), &out);
                 sync(device)
             })?);
             Ok(layer(input))
         },
     )?;
     Ok(times)
+}
+
+/// `x` plus 0 computed from `out`, so that a layer run on the result waits for the run that
+/// produced `out` (timing on a lazily queued device needs the chain).
+fn depend_on(x: zoo::VisionValue, out: &zoo::VisionValue) -> zoo::VisionValue {
+    use zoo::VisionValue as V;
+    let zero: Tensor<1> = match out {
+        V::Map(t) => dependency(t).reshape([1]),
+        V::Tokens(t) => dependency(t).reshape([1]),
+        V::Vector(t) => dependency(t).reshape([1]),
+    };
+    match x {
+        V::Map(t) => V::Map(t + zero.reshape([1, 1, 1, 1])),
+        V::Tokens(t) => V::Tokens(t + zero.reshape([1, 1, 1])),
+        V::Vector(t) => V::Vector(t + zero.reshape([1, 1])),
+    }
 }
 
 /// The layers' counts and times summed by part, parts in the order they first run.

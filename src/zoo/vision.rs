@@ -12,7 +12,6 @@ use burn::tensor::module::{attention, batch_norm, max_pool2d};
 use burn::tensor::ops::{AttentionModuleOptions, MaxPoolOptions};
 
 use super::init::WeightInit;
-use crate::timing::dependency;
 use crate::vision::{Act, Layer, Network};
 
 /// Batch norm with its statistics held as constants: a weight and a bias per channel are the
@@ -99,21 +98,6 @@ pub enum Value {
 }
 
 impl Value {
-    /// `self` plus 0 computed from `out`, so that a layer run on the result waits for the run
-    /// that produced `out` (timing on a lazily queued device needs the chain).
-    pub fn depend_on(self, out: &Value) -> Value {
-        let zero = match out {
-            Value::Map(t) => dependency(t).reshape([1]),
-            Value::Tokens(t) => dependency(t).reshape([1]),
-            Value::Vector(t) => dependency(t).reshape([1]),
-        };
-        match self {
-            Value::Map(t) => Value::Map(t + zero.reshape([1, 1, 1, 1])),
-            Value::Tokens(t) => Value::Tokens(t + zero.reshape([1, 1, 1])),
-            Value::Vector(t) => Value::Vector(t + zero.reshape([1, 1])),
-        }
-    }
-
     fn map(self) -> Tensor<4> {
         match self {
             Value::Map(t) => t,
