@@ -12,7 +12,7 @@ use color_eyre::eyre::{Result, WrapErr, eyre};
 use crossterm::event::{self, Event};
 use ratatui::DefaultTerminal;
 
-use crate::app::{Action, App, Effect, View, action_for_key};
+use crate::app::{Action, App, Effect, View, action_for_key, action_for_mouse};
 use crate::engine::{EngineConfig, EngineEvent, Summary};
 use crate::snapshot::{self, Host, Snapshot};
 use crate::spec::Suite;
@@ -89,9 +89,17 @@ pub fn view(source: StreamSource, out_dir: PathBuf) -> Result<()> {
 fn with_terminal(f: impl FnOnce(&mut DefaultTerminal) -> Result<()>) -> Result<()> {
     // SIGTERM and SIGHUP (a closed terminal window) quit like `q`, restoring the terminal.
     crate::signals::watch();
-    // ratatui::init installs a panic hook that restores the terminal first.
+    // ratatui::init installs a panic hook that restores the terminal first; the mouse is
+    // handed back before it, on a panic as on a normal exit.
     let mut terminal = ratatui::init();
+    let restore = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+        restore(info);
+    }));
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
     let result = f(&mut terminal);
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     ratatui::restore();
     result
 }
@@ -143,29 +151,29 @@ fn event_loop(
             urgent = false;
         }
         if event::poll(FRAME)? {
-            match event::read()? {
-                Event::Key(key) => {
-                    if let Some(action) = action_for_key(key) {
-                        for effect in app.update(action) {
-                            match effect {
-                                Effect::Engine(cmd) => figures.send(cmd),
-                                Effect::Snapshot => {
-                                    let size = terminal.size()?;
-                                    let screen =
-                                        ui::screen_text(&app, &theme, size.width, size.height);
-                                    start_snapshot(&mut app, out_dir, screen, written_tx.clone());
-                                }
-                            }
-                        }
-                        dirty = true;
-                        urgent = true;
-                    }
-                }
+            let action = match event::read()? {
+                Event::Key(key) => action_for_key(key),
+                Event::Mouse(mouse) => action_for_mouse(mouse),
                 Event::Resize(..) => {
                     dirty = true;
                     urgent = true;
+                    None
                 }
-                _ => {}
+                _ => None,
+            };
+            if let Some(action) = action {
+                for effect in app.update(action) {
+                    match effect {
+                        Effect::Engine(cmd) => figures.send(cmd),
+                        Effect::Snapshot => {
+                            let size = terminal.size()?;
+                            let screen = ui::screen_text(&app, &theme, size.width, size.height);
+                            start_snapshot(&mut app, out_dir, screen, written_tx.clone());
+                        }
+                    }
+                }
+                dirty = true;
+                urgent = true;
             }
         }
     }

@@ -1,7 +1,9 @@
 //! Keys to actions, in one place: the footer and the help overlay are drawn from [`KEYS`] and
 //! from each view's own keys in [`VIEWS`].
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
 
 use super::views::{VIEWS, View};
 use super::{Action, Scroll};
@@ -114,6 +116,21 @@ pub fn footer_hints(view: View, watching: bool) -> (String, String) {
     (hints.join("  "), pinned.join("  "))
 }
 
+/// The row of the screen that holds the tab bar.
+const TAB_ROW: u16 = 1;
+
+/// The wheel scrolls by three rows, a click on a tab shows its view.
+pub fn action_for_mouse(event: MouseEvent) -> Option<Action> {
+    match event.kind {
+        MouseEventKind::ScrollDown => Some(Action::Scroll(Scroll::Lines(3))),
+        MouseEventKind::ScrollUp => Some(Action::Scroll(Scroll::Lines(-3))),
+        MouseEventKind::Down(MouseButton::Left) if event.row == TAB_ROW => {
+            View::at_tab_column(event.column).map(Action::ShowView)
+        }
+        _ => None,
+    }
+}
+
 pub fn action_for_key(key: KeyEvent) -> Option<Action> {
     if key.kind == KeyEventKind::Release {
         return None;
@@ -162,6 +179,32 @@ mod tests {
 
     fn key(code: KeyCode) -> KeyEvent {
         KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn the_wheel_scrolls_and_a_click_on_a_tab_shows_its_view() {
+        use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+        let mouse = |kind, column, row| MouseEvent {
+            kind,
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        };
+        assert_eq!(
+            action_for_mouse(mouse(MouseEventKind::ScrollDown, 30, 10)),
+            Some(Action::Scroll(Scroll::Lines(3)))
+        );
+        assert_eq!(
+            action_for_mouse(mouse(MouseEventKind::ScrollUp, 30, 10)),
+            Some(Action::Scroll(Scroll::Lines(-3)))
+        );
+        let click = |column, row| mouse(MouseEventKind::Down(MouseButton::Left), column, row);
+        assert_eq!(
+            action_for_mouse(click(11, 1)),
+            Some(Action::ShowView(View::Compare))
+        );
+        assert_eq!(action_for_mouse(click(11, 5)), None, "not on the tab bar");
+        assert_eq!(action_for_mouse(click(8, 1)), None, "on a divider");
     }
 
     #[test]

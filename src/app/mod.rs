@@ -7,7 +7,7 @@ mod views;
 mod work;
 
 pub use history::History;
-pub use keys::{KEYS, Key, action_for_key, footer_hints, help_rows};
+pub use keys::{KEYS, Key, action_for_key, action_for_mouse, footer_hints, help_rows};
 pub use views::{Needs, VIEWS, View, ViewEntry, ViewKey};
 pub use work::{GenerateState, PipelineState, SWEEP_BATCHES, SweepState, TrainState};
 

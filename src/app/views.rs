@@ -147,6 +147,25 @@ impl View {
     pub fn needs(self) -> Needs {
         self.entry().needs
     }
+
+    /// Its label in the tab bar: the digit that shows it and its title.
+    pub fn tab_label(self) -> String {
+        format!("{} {}", self.number(), self.title())
+    }
+
+    /// The view whose tab covers `column` of the tab bar, as it is drawn: each label with a
+    /// space either side, one divider between tabs.
+    pub fn at_tab_column(column: u16) -> Option<View> {
+        let mut start = 0usize;
+        for view in View::all() {
+            let width = view.tab_label().chars().count() + 2;
+            if (start..start + width).contains(&(column as usize)) {
+                return Some(view);
+            }
+            start += width + 1;
+        }
+        None
+    }
 }
 
 #[cfg(test)]
@@ -163,6 +182,18 @@ mod tests {
         assert!(VIEWS.len() <= 9, "digit keys 1-9 show the views");
         assert_eq!(View::numbered(0), None);
         assert_eq!(View::numbered(VIEWS.len() + 1), None);
+    }
+
+    #[test]
+    fn a_column_of_the_tab_bar_names_its_view() {
+        // " 1 Live │ 2 Compare │ 3 Ranks │ ..."
+        assert_eq!(View::at_tab_column(0), Some(View::Live));
+        assert_eq!(View::at_tab_column(7), Some(View::Live));
+        assert_eq!(View::at_tab_column(8), None, "the divider");
+        assert_eq!(View::at_tab_column(9), Some(View::Compare));
+        assert_eq!(View::at_tab_column(19), Some(View::Compare));
+        assert_eq!(View::at_tab_column(21), Some(View::Ranks));
+        assert_eq!(View::at_tab_column(500), None);
     }
 
     #[test]

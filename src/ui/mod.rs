@@ -115,10 +115,7 @@ fn render_header(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         spans.push(Span::styled(format!(" · {progress}"), theme.warn));
     }
     frame.render_widget(Line::from(spans), line);
-    let titles: Vec<String> = VIEWS
-        .iter()
-        .map(|e| format!("{} {}", e.view.number(), e.title))
-        .collect();
+    let titles: Vec<String> = VIEWS.iter().map(|e| e.view.tab_label()).collect();
     let selected = app.view().number() - 1;
     frame.render_widget(
         Tabs::new(titles)

@@ -33,15 +33,21 @@ struct Session(String);
 impl Session {
     /// `command` in a new detached 160x48 tmux session named `name`.
     fn start(name: String, command: &str) -> Self {
+        Self::sized(name, command, 160, 48)
+    }
+
+    /// `command` in a new detached tmux session of `width` x `height`.
+    fn sized(name: String, command: &str, width: u16, height: u16) -> Self {
+        let (w, h) = (width.to_string(), height.to_string());
         let started = tmux(&[
             "new-session",
             "-d",
             "-s",
             &name,
             "-x",
-            "160",
+            &w,
             "-y",
-            "48",
+            &h,
             command,
         ]);
         assert!(
@@ -324,4 +330,71 @@ fn sigterm_quits_and_restores_the_terminal() {
         !after.contains("effprof  suite"),
         "the terminal is restored:\n{after}"
     );
+}
+
+/// The rows Compare's title says it shows: (first, last, of).
+fn compare_rows(screen: &str) -> Option<(usize, usize, usize)> {
+    let at = screen.find(" · rows ")? + " · rows ".len();
+    let rest = &screen[at..];
+    let (first, rest) = rest.split_once('-')?;
+    let (last, rest) = rest.split_once(" of ")?;
+    let total: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    Some((first.parse().ok()?, last.parse().ok()?, total.parse().ok()?))
+}
+
+/// Acts with `act` until Compare shows its last row; panics with the screen after `timeout`.
+fn scroll_to_the_end(s: &str, act: impl Fn(), timeout: Duration) -> String {
+    let start = Instant::now();
+    loop {
+        act();
+        std::thread::sleep(Duration::from_millis(300));
+        let shown = screen(s);
+        if let Some((_, last, total)) = compare_rows(&shown)
+            && last == total
+        {
+            return shown;
+        }
+        assert!(
+            start.elapsed() < timeout,
+            "the last row never came:\n{shown}"
+        );
+    }
+}
+
+#[test]
+fn compare_reaches_its_last_row_at_80x24_by_keys_and_by_the_wheel() {
+    if !tmux_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let name = format!("effprof-e2e-80x24-{}", std::process::id());
+    let command = format!(
+        "{} --suite misnomer --backend ndarray --out-dir {}; sleep 30",
+        env!("CARGO_BIN_EXE_effprof"),
+        dir.path().display()
+    );
+    let session = Session::sized(name, &command, 80, 24);
+    let s = &session.0;
+    wait_for(s, " ndarray ", Duration::from_secs(60));
+    // A click on the second tab (" 1 Live │ 2 Compare"), in SGR mouse encoding.
+    tmux(&["send-keys", "-t", s, "-l", "\x1b[<0;12;2M\x1b[<0;12;2m"]);
+    let first = wait_for(s, "Compare · ", Duration::from_secs(30));
+    let (from, _, total) = compare_rows(&first).expect("misnomer's rows do not fit 80x24");
+    assert_eq!(from, 1, "{first}");
+    // By keys: End, then Home.
+    scroll_to_the_end(
+        s,
+        || drop(tmux(&["send-keys", "-t", s, "End"])),
+        Duration::from_secs(30),
+    );
+    tmux(&["send-keys", "-t", s, "Home"]);
+    wait_for(s, " · rows 1-", Duration::from_secs(10));
+    // By the wheel, three rows a notch.
+    let end = scroll_to_the_end(
+        s,
+        || drop(tmux(&["send-keys", "-t", s, "-l", "\x1b[<65;20;10M"])),
+        Duration::from_secs(30),
+    );
+    assert!(compare_rows(&end).unwrap().2 >= total, "{end}");
+    tmux(&["send-keys", "-t", s, "q"]);
 }
