@@ -194,13 +194,13 @@ impl Profile {
             .variants
             .iter()
             .map(|v| {
-                let timed = v
-                    .time(&device, budget)
-                    .map(|(p50_s, samples)| Timed {
+                let timed = match v.time(&device, budget) {
+                    Ok((p50_s, samples)) => Timing::Timed(Timed {
                         p50_s,
                         samples_per_s: samples as f64 / p50_s,
-                    })
-                    .map_err(|e| e.to_string());
+                    }),
+                    Err(e) => Timing::NotAvailable { why: e.to_string() },
+                };
                 ProfiledVariant {
                     name: v.name().to_owned(),
                     params: v.params() as u64,
@@ -226,7 +226,24 @@ pub struct ProfiledVariant {
     pub params: u64,
     pub traced: Traced,
     /// The median forward pass, or why it could not be timed.
-    pub timed: Result<Timed, String>,
+    pub timed: Timing,
+}
+
+/// A variant's timing, or why there is none.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Timing {
+    Timed(Timed),
+    NotAvailable { why: String },
+}
+
+impl Timing {
+    pub fn timed(&self) -> Option<&Timed> {
+        match self {
+            Timing::Timed(t) => Some(t),
+            Timing::NotAvailable { .. } => None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Serialize)]
@@ -267,11 +284,11 @@ impl ProfileReport {
         };
         let timed = |f: fn(&Timed) -> (f64, String)| {
             move |v: &ProfiledVariant| match &v.timed {
-                Ok(t) => {
+                Timing::Timed(t) => {
                     let (value, text) = f(t);
                     Cell::Value { value, text }
                 }
-                Err(e) => Cell::NotAvailable(e.clone()),
+                Timing::NotAvailable { why } => Cell::NotAvailable(why.clone()),
             }
         };
         let not_builtin = |_: &ProfiledVariant| Cell::NotAvailable("not a built-in family".into());

@@ -43,15 +43,8 @@ impl OpsDocument {
                 ["op", "count", "FLOPs", "read", "written", "of traffic"],
             );
             for k in &counts.kinds {
-                let mut name = k.kind.clone();
-                if k.view {
-                    name.push_str(" (view)");
-                }
-                if k.host {
-                    name.push_str(" (host)");
-                }
                 table.add_row([
-                    name,
+                    k.label(),
                     k.ops.to_string(),
                     units::flops(k.flops),
                     units::bytes(k.bytes_read),

@@ -32,6 +32,16 @@ impl OpKind {
     pub fn bytes(&self) -> u64 {
         self.bytes_read + self.bytes_written
     }
+
+    /// Its name as tables show it: `reshape (view)`, `csr_matmul (host)`.
+    pub fn label(&self) -> String {
+        let mark = match (self.view, self.host) {
+            (true, _) => " (view)",
+            (_, true) => " (host)",
+            _ => "",
+        };
+        format!("{}{mark}", self.kind)
+    }
 }
 
 /// What one forward pass does, counted from its recorded graph.

@@ -153,20 +153,13 @@ fn render_ops(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let rows = counts.kinds.iter().skip(first).take(fit).map(|k| {
         let share = k.bytes() as f64 / counts.bytes.max(1) as f64;
         let bar = "█".repeat((share * BAR as f64).round() as usize);
-        let mut kind = k.kind.clone();
-        if k.view {
-            kind.push_str(" (view)");
-        }
-        if k.host {
-            kind.push_str(" (host)");
-        }
         let style = if k.view {
             theme.dim
         } else {
             ratatui::style::Style::default()
         };
         Row::new(vec![
-            Cell::from(kind),
+            Cell::from(k.label()),
             Cell::from(k.ops.to_string()),
             Cell::from(crate::units::flops(k.flops)),
             Cell::from(crate::units::bytes(k.bytes_read)),
