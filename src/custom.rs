@@ -33,7 +33,7 @@ use crate::backend::Backend;
 use crate::error::DeviceFailure;
 use crate::report::{Better, Cell, IndicatorTable, Row, Source};
 use crate::timing::{median_of, sync};
-use crate::traced::{Traced, TracedCounts, count_operations};
+use crate::traced::{Traced, count_operations};
 use crate::units;
 
 /// A forward pass's input: moved between devices as a whole, its first dimension the samples.
@@ -273,15 +273,6 @@ impl ProfileReport {
             source,
             cells: vs.iter().map(f).collect(),
         };
-        let traced = |f: fn(&TracedCounts) -> (f64, String)| {
-            move |v: &ProfiledVariant| match &v.traced {
-                Traced::Counted(c) => {
-                    let (value, text) = f(c);
-                    Cell::Value { value, text }
-                }
-                Traced::NotAvailable { why } => Cell::NotAvailable(why.clone()),
-            }
-        };
         let timed = |f: fn(&Timed) -> (f64, String)| {
             move |v: &ProfiledVariant| match &v.timed {
                 Timing::Timed(t) => {
@@ -293,7 +284,7 @@ impl ProfileReport {
         };
         let not_builtin = |_: &ProfiledVariant| Cell::NotAvailable("not a built-in family".into());
         let low = Better::Lower;
-        let rows = vec![
+        let mut rows = vec![
             row(
                 "params_total",
                 "params (burn)",
@@ -322,30 +313,6 @@ impl ProfileReport {
                 &not_builtin,
             ),
             row(
-                "flops_traced",
-                "FLOPs traced",
-                "FLOP",
-                low,
-                Source::Traced,
-                &traced(|c| (c.flops as f64, units::flops(c.flops))),
-            ),
-            row(
-                "mem_traffic_traced",
-                "memory traffic traced",
-                "B",
-                low,
-                Source::Traced,
-                &traced(|c| (c.bytes as f64, units::bytes(c.bytes))),
-            ),
-            row(
-                "ops_traced",
-                "ops per forward",
-                "ops",
-                low,
-                Source::Traced,
-                &traced(|c| (c.ops as f64, c.ops.to_string())),
-            ),
-            row(
                 "latency_p50",
                 "latency p50",
                 "s",
@@ -362,6 +329,13 @@ impl ProfileReport {
                 &timed(|t| (t.samples_per_s, units::si(t.samples_per_s))),
             ),
         ];
+        let traced: Vec<Option<&Traced>> = vs.iter().map(|v| Some(&v.traced)).collect();
+        // After the analytic rows, before the measured ones, as in every other table.
+        let at = rows
+            .iter()
+            .position(|r| r.source == Source::Measured)
+            .unwrap_or(rows.len());
+        rows.splice(at..at, crate::report::rows_of_traced(&traced));
         IndicatorTable {
             columns: vs.iter().map(|v| v.name.clone()).collect(),
             rows,

@@ -253,15 +253,22 @@ pub fn analytic_table(suite: &Suite, vs: &[&VariantCost]) -> IndicatorTable {
 
 /// The rows counted from each variant's recorded forward pass.
 fn traced_rows(vs: &[&VariantCost]) -> Vec<Row> {
+    let traced: Vec<Option<&Traced>> = vs.iter().map(|v| v.traced.as_ref()).collect();
+    rows_of_traced(&traced)
+}
+
+/// "FLOPs traced", "memory traffic traced" and "ops per forward", one cell per traced pass
+/// (None: not traced).
+pub fn rows_of_traced(traced: &[Option<&Traced>]) -> Vec<Row> {
     let row = |key, label, unit, f: &dyn Fn(&TracedCounts) -> (f64, String)| Row {
         key,
         label,
         unit,
         better: Better::Lower,
         source: Source::Traced,
-        cells: vs
+        cells: traced
             .iter()
-            .map(|v| match &v.traced {
+            .map(|t| match t {
                 Some(Traced::Counted(c)) => {
                     let (value, text) = f(c);
                     Cell::Value { value, text }

@@ -164,6 +164,11 @@ fn snake(camel: &str) -> String {
     out
 }
 
+/// The kinds that move the most bytes first (then the most run).
+fn sort_kinds(kinds: &mut [OpKind]) {
+    kinds.sort_by(|a, b| b.bytes().cmp(&a.bytes()).then(b.ops.cmp(&a.ops)));
+}
+
 /// Adds the CSR kernel's `calls` (recorded beside the graph) to `counts` as the kind
 /// `csr_matmul`: 2 FLOPs per non-zero and row; it reads the input rows, the values, column
 /// indices and row pointers and the bias, and writes the output rows.
@@ -188,9 +193,7 @@ pub fn add_host_kernels(counts: &mut TracedCounts, calls: &[crate::zoo::HostKern
     counts.bytes += kind.bytes();
     counts.ops += kind.ops;
     counts.kinds.push(kind);
-    counts
-        .kinds
-        .sort_by(|a, b| b.bytes().cmp(&a.bytes()).then(b.ops.cmp(&a.ops)));
+    sort_kinds(&mut counts.kinds);
 }
 
 /// Counts `operations` (a recorded forward pass): constants' initialisation and drops are not
@@ -235,8 +238,6 @@ pub fn count_operations(operations: &[OperationIr]) -> TracedCounts {
             counts.ops += 1;
         }
     }
-    counts
-        .kinds
-        .sort_by(|a, b| b.bytes().cmp(&a.bytes()).then(b.ops.cmp(&a.ops)));
+    sort_kinds(&mut counts.kinds);
     counts
 }
