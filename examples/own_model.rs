@@ -2,21 +2,24 @@
 //! dense and block-sparse (its weights in 4 diagonal blocks: a quarter of the parameters and of
 //! the FLOPs), counted from their recorded forward passes and timed side by side.
 //!
-//! `cargo run --example own_model -- [--backend flex] [--budget-ms 500] [--format table|md|csv|json]`
+//! `cargo run --example own_model` opens the TUI on them; `cargo run --example own_model --
+//! bench --iters 5` prints the table `effprof bench` prints (`--help` for the rest).
 
 use burn::module::Param;
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use burn::tensor::activation::gelu;
-use effprof::backend::Backend;
 use effprof::custom::Profile;
-use effprof::document::{Format, render};
+use effprof::engine::heap::CountingAllocator;
 
 const D: usize = 512;
 const HIDDEN: usize = 2048;
 const BLOCKS: usize = 4;
-const BATCH: usize = 64;
+
+// Optional: counts heap bytes, so the engine can report what a forward pass allocates.
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 #[derive(Module, Debug)]
 struct Mlp {
@@ -72,33 +75,15 @@ impl BlockSparseMlp {
     }
 }
 
-fn main() {
-    let mut args = std::env::args().skip(1);
-    let (mut backend, mut budget_ms, mut format) = (Backend::Flex, 500u64, Format::Table);
-    while let Some(arg) = args.next() {
-        let value = args.next().unwrap_or_default();
-        match arg.as_str() {
-            "--backend" => backend = value.parse().expect("--backend: ndarray, flex or wgpu"),
-            "--budget-ms" => budget_ms = value.parse().expect("--budget-ms: milliseconds"),
-            "--format" => {
-                format = Format::ALL
-                    .into_iter()
-                    .find(|f| f.name() == value)
-                    .expect("--format: table, md, csv or json")
-            }
-            other => panic!("unknown argument {other}"),
-        }
-    }
-
-    let input = |device: &Device| Tensor::<2>::random([BATCH, D], Distribution::Default, device);
-    let mut profile = Profile::new("mlp 512-2048-512, batch 64");
+fn main() -> std::process::ExitCode {
+    let input = |device: &Device, batch: usize| {
+        Tensor::<2>::random([batch, D], Distribution::Default, device)
+    };
+    let mut profile = Profile::new("mlp 512-2048-512", 64);
     profile
         .variant("dense", Mlp::new, input, |m, x| m.forward(x))
         .variant("block-sparse-4", BlockSparseMlp::new, input, |m, x| {
             m.forward(x)
         });
-    let report = profile
-        .run(backend, std::time::Duration::from_millis(budget_ms))
-        .expect("the backend opens");
-    print!("{}", render(&report, format, "own-model").expect("renders"));
+    profile.main()
 }

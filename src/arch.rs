@@ -31,6 +31,16 @@ pub struct Workload {
 pub enum Input {
     Tokens(TokenShape),
     Images(ImageShape),
+    /// Whatever the variants of your own model take ([`crate::custom`]): each variant makes
+    /// its own batch.
+    Custom(CustomInput),
+}
+
+/// The input of a [`crate::custom::Profile`]'s variants, known by the profile it belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomInput {
+    /// The profile, as numbered in this process (it means nothing in another one).
+    pub custom_profile: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,7 +72,7 @@ impl Workload {
     pub fn throughput_unit(&self) -> &'static str {
         match self.input {
             Input::Tokens(_) => "tokens/s",
-            Input::Images(_) => "samples/s",
+            Input::Images(_) | Input::Custom(_) => "samples/s",
         }
     }
 
@@ -83,6 +93,10 @@ impl Workload {
                 classes: i.classes,
                 seed: self.seed,
             }),
+            Input::Custom(c) => Samples::Custom {
+                batch: self.batch,
+                profile: c.custom_profile,
+            },
         }
     }
 
@@ -90,7 +104,7 @@ impl Workload {
     pub fn token_workload(&self) -> Option<TokenWorkload> {
         match self.samples() {
             Samples::Tokens(t) => Some(t),
-            Samples::Images(_) => None,
+            Samples::Images(_) | Samples::Custom { .. } => None,
         }
     }
 
@@ -98,7 +112,7 @@ impl Workload {
     pub fn image_workload(&self) -> Option<ImageWorkload> {
         match self.samples() {
             Samples::Images(i) => Some(i),
-            Samples::Tokens(_) => None,
+            Samples::Tokens(_) | Samples::Custom { .. } => None,
         }
     }
 
@@ -106,7 +120,7 @@ impl Workload {
     pub fn gen_len(&self) -> Option<usize> {
         match self.input {
             Input::Tokens(t) => t.gen_len,
-            Input::Images(_) => None,
+            Input::Images(_) | Input::Custom(_) => None,
         }
     }
 
@@ -133,6 +147,10 @@ impl Workload {
                 "batch {} x {}x{}x{} images, {} classes, seed {}",
                 self.batch, i.in_channels, i.image_size, i.image_size, i.classes, self.seed
             ),
+            Input::Custom(_) => format!(
+                "batch {}, each variant's own input (a model of your own)",
+                self.batch
+            ),
         }
     }
 }
@@ -142,6 +160,11 @@ impl Workload {
 pub enum Samples {
     Tokens(TokenWorkload),
     Images(ImageWorkload),
+    /// Your own model's: `batch` samples of what each variant's input function makes.
+    Custom {
+        batch: usize,
+        profile: u32,
+    },
 }
 
 /// The token sequences the transformer families are measured on.
@@ -233,6 +256,9 @@ impl Variant {
             input,
         };
         match (&self.family, self.dims) {
+            (Family::Custom, _) => Err(mismatch(
+                "effprof's formulas, which cover its built-in families only",
+            )),
             (Family::Conv(spec), _) => workload
                 .image_workload()
                 .map(|workload| Arch::Conv {
@@ -267,7 +293,7 @@ impl Variant {
     /// The transformer shape, for the views that only transformers have.
     pub fn transformer_dims(&self) -> Option<Dims> {
         match self.family {
-            Family::Conv(_) | Family::Vision(_) => None,
+            Family::Conv(_) | Family::Vision(_) | Family::Custom => None,
             _ => self.dims,
         }
     }
@@ -486,6 +512,9 @@ pub enum Family {
     Conv(ConvSpec),
     /// A network of the vision zoo (ResNet, MobileNetV2, EfficientNet, ViT) by its preset.
     Vision(VisionSpec),
+    /// A model of your own ([`crate::custom`]): built, run and traced by your code, with no
+    /// formulas of effprof's to count it.
+    Custom,
 }
 
 impl Family {
@@ -497,6 +526,7 @@ impl Family {
             Family::Pruned(_) => "pruned",
             Family::Conv(_) => "conv",
             Family::Vision(_) => "vision",
+            Family::Custom => "custom",
         }
     }
 }

@@ -56,7 +56,8 @@ impl From<BuildError> for MeasureError {
             e @ (BuildError::Uncountable(_)
             | BuildError::Unsupported { .. }
             | BuildError::TooFewPositions { .. }
-            | BuildError::NotTransformer { .. }) => MeasureError::NotMeasurable(e.to_string()),
+            | BuildError::NotTransformer { .. }
+            | BuildError::Custom(_)) => MeasureError::NotMeasurable(e.to_string()),
         }
     }
 }

@@ -14,20 +14,7 @@ fn main() -> ExitCode {
     if let Err(e) = color_eyre::install() {
         eprintln!("effprof: cannot install the error handler: {e}");
     }
-    match cli::run(Cli::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            match &e {
-                cli::CliError::Usage(msg)
-                | cli::CliError::Unavailable(msg)
-                | cli::CliError::Interrupted(msg) => {
-                    eprintln!("error: {msg}")
-                }
-                cli::CliError::Other(report) => eprintln!("error: {report:?}"),
-            }
-            ExitCode::from(e.exit_code())
-        }
-    }
+    cli::exit_code(cli::run(Cli::parse()))
 }
 
 /// Mesa's Vulkan drivers (lavapipe among them) print "XDG_RUNTIME_DIR is invalid or not set"

@@ -369,18 +369,40 @@ impl App {
     /// Why training does not run on this suite: `Some` when its samples are images (the
     /// convergence task is next-token prediction).
     pub fn training_na(&self) -> Option<&'static str> {
-        self.suite.workload.tokens().is_none().then_some(
-            "n/a for an image suite: the convergence task is next-token prediction (transformer families)",
-        )
+        match self.suite.workload.input {
+            crate::spec::Input::Tokens(_) => None,
+            crate::spec::Input::Images(_) => Some(
+                "n/a for an image suite: the convergence task is next-token prediction (transformer families)",
+            ),
+            crate::spec::Input::Custom(_) => Some(
+                "n/a for a model of your own: the convergence task is next-token prediction on effprof's transformers",
+            ),
+        }
     }
 
-    /// Why the focused variant has no pipeline stages: `Some` for a conv variant, whose
-    /// layers are not a transformer's.
+    /// Why the focused variant has no parts to time: `Some` for a model of your own, whose
+    /// layers effprof does not know.
+    pub fn parts_na(&self) -> Option<&'static str> {
+        matches!(
+            self.analytic[self.focus].family,
+            crate::spec::Family::Custom
+        )
+        .then_some("n/a for a model of your own: effprof knows the layers of its own families only")
+    }
+
+    /// Why the focused variant has no pipeline stages: `Some` for a conv, vision or own
+    /// model, whose layers are not a transformer's.
     pub fn pipeline_na(&self) -> Option<&'static str> {
-        self.analytic[self.focus]
-            .dims
-            .is_none()
-            .then_some("n/a: a conv variant; pipeline stages split transformer layers only")
+        let v = &self.analytic[self.focus];
+        match (v.family, v.dims) {
+            (crate::spec::Family::Custom, _) => Some(
+                "n/a: a model of your own; pipeline stages split the layers of effprof's transformers only",
+            ),
+            (_, None) => Some(
+                "n/a: an image model; pipeline stages split the layers of effprof's transformers only",
+            ),
+            (_, Some(_)) => None,
+        }
     }
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
@@ -801,7 +823,7 @@ impl App {
     }
 
     fn measure_parts_if_needed(&mut self) -> Vec<Effect> {
-        if self.watching.is_some() || self.parts_pending {
+        if self.watching.is_some() || self.parts_pending || self.parts_na().is_some() {
             return vec![];
         }
         let current = self.parts.as_ref().is_some_and(|p| {

@@ -21,6 +21,13 @@ const BENCH_FORMATS: &[Format] = &[
 pub struct BenchArgs {
     #[command(flatten)]
     pub on: Selection,
+    #[command(flatten)]
+    pub run: BenchRun,
+}
+
+/// How `bench` measures and what it writes, whatever the suite.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BenchRun {
     /// Samples (sequences or images) per forward pass (default: the suite's).
     #[arg(long)]
     pub batch: Option<usize>,
@@ -43,12 +50,41 @@ pub struct BenchArgs {
 
 pub(super) fn run(args: BenchArgs) -> Result<(), CliError> {
     let suite = select_variants(spec::load_suite(&args.on.suite.suite)?, &args.on.variants)?;
+    measure(
+        suite,
+        args.on.backend,
+        memory_limit(&args.on.suite),
+        &args.run,
+    )
+}
+
+/// Measures `suite` on `backend`, each model built within `limit` bytes, and writes what
+/// `args` asks for.
+impl Default for BenchRun {
+    /// What `bench` does without options (and `effprof` when stdout is not a terminal).
+    fn default() -> Self {
+        Self {
+            batch: None,
+            duration: 10.0,
+            iters: None,
+            format: Format::Table,
+            out: None,
+            export: None,
+        }
+    }
+}
+
+pub(crate) fn measure(
+    suite: Suite,
+    backend: Backend,
+    limit: u64,
+    args: &BenchRun,
+) -> Result<(), CliError> {
     positive("--duration", args.duration)?;
     if args.iters == Some(0) {
         return Err(CliError::Usage("--iters must be at least 1".into()));
     }
-    let limit = memory_limit(&args.on.suite);
-    let mut config = EngineConfig::new(suite.clone(), args.on.backend, limit);
+    let mut config = EngineConfig::new(suite.clone(), backend, limit);
     if let Some(batch) = args.batch {
         if batch == 0 || batch > spec::MAX_BATCH {
             return Err(CliError::Usage(format!(

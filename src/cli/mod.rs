@@ -3,7 +3,7 @@
 //! command is its file and its line in [`Command`].
 
 mod args;
-mod bench;
+pub(crate) mod bench;
 mod diff;
 mod generate;
 mod models;
@@ -14,7 +14,7 @@ mod sweep;
 mod train;
 
 pub use args::*;
-pub use bench::BenchArgs;
+pub use bench::{BenchArgs, BenchRun};
 pub use diff::DiffArgs;
 pub use generate::GenerateArgs;
 pub use models::ModelsArgs;
@@ -111,6 +111,20 @@ impl CliError {
     }
 }
 
+/// A command's exit code, its error printed first.
+pub fn exit_code(result: Result<(), CliError>) -> std::process::ExitCode {
+    let Err(e) = result else {
+        return std::process::ExitCode::SUCCESS;
+    };
+    match &e {
+        CliError::Usage(msg) | CliError::Unavailable(msg) | CliError::Interrupted(msg) => {
+            eprintln!("error: {msg}")
+        }
+        CliError::Other(report) => eprintln!("error: {report:?}"),
+    }
+    std::process::ExitCode::from(e.exit_code())
+}
+
 impl CliError {
     /// A measurement of `variant` that failed: exit code 3 when the backend is unavailable,
     /// 2 when the request cannot be measured, 1 otherwise.
@@ -184,12 +198,7 @@ fn interactive(args: TuiArgs) -> Result<(), CliError> {
         eprintln!("effprof: stdout is not a terminal; running `effprof bench` instead");
         return bench::run(BenchArgs {
             on: args.on,
-            batch: None,
-            duration: 10.0,
-            iters: None,
-            format: crate::document::Format::Table,
-            out: None,
-            export: None,
+            run: BenchRun::default(),
         });
     }
     let suite = select_variants(spec::load_suite(&args.on.suite.suite)?, &args.on.variants)?;

@@ -44,7 +44,9 @@ pub(super) fn run(args: ModelsArgs) -> Result<(), CliError> {
     }
     let mut table = report.table();
     for v in &report.variants {
-        let estimate = v.cost.totals.memory_estimate_bytes;
+        let Some(estimate) = v.cost.as_ref().map(|c| c.totals.memory_estimate_bytes) else {
+            continue;
+        };
         if estimate > limit {
             table.notes.push(format!(
                 "warning: `{}` needs an estimated {}, over the memory limit of {}; it will be refused when built",

@@ -77,6 +77,12 @@ pub(super) fn run(args: SweepArgs) -> Result<(), CliError> {
                 suite.name
             )));
         }
+        (crate::spec::Input::Custom(_), false) => {
+            return Err(CliError::Usage(format!(
+                "--image-size is for image workloads; suite `{}` runs on an input of your own",
+                suite.name
+            )));
+        }
         (crate::spec::Input::Images(_), false) => {
             if let Some(bad) = args
                 .image_size

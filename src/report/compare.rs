@@ -59,10 +59,29 @@ pub fn pair<'a>(analytic: &'a [VariantCost], summary: &'a Summary) -> Vec<Compar
         .collect()
 }
 
+/// `v`'s measured figures, with the rates of a model of your own (which effprof's formulas do
+/// not count) taken from its traced FLOPs and bytes instead.
+pub fn with_traced_rates(v: &Compared<'_>, peaks: Option<Peaks>) -> VariantSummary {
+    let mut m = v.measured.clone();
+    let traced = v.analytic.traced.as_ref().and_then(|t| t.counts());
+    let mean = m.latency.map(|l| l.mean_s).filter(|s| *s > 0.0);
+    if let (None, Some(t), Some(mean)) = (&v.analytic.cost, traced, mean) {
+        m.flops_per_s = Some(t.flops as f64 / mean);
+        m.bytes_per_s = Some(t.bytes as f64 / mean);
+        m.pct_peak_flops = peaks.map(|p| 100.0 * t.flops as f64 / mean / p.flops_per_s);
+        m.pct_peak_bandwidth = peaks.map(|p| 100.0 * t.bytes as f64 / mean / p.bytes_per_s);
+    }
+    m
+}
+
 /// The side-by-side table: analytic rows, then measured ones, with flags as notes.
 pub fn compare_table(suite: &Suite, vs: &[Compared<'_>], from: Provenance<'_>) -> IndicatorTable {
     let analytic: Vec<&VariantCost> = vs.iter().map(|v| v.analytic).collect();
     let mut table = analytic_table(suite, &analytic);
+    let rated: Vec<VariantSummary> = vs
+        .iter()
+        .map(|v| with_traced_rates(v, from.peaks))
+        .collect();
     let row = |key,
                label,
                unit,
@@ -74,15 +93,15 @@ pub fn compare_table(suite: &Suite, vs: &[Compared<'_>], from: Provenance<'_>) -
         unit,
         better,
         source: Source::Measured,
-        cells: vs
+        cells: rated
             .iter()
-            .map(|v| match (&v.measured.phase, f(v.measured)) {
+            .map(|m| match (&m.phase, f(m)) {
                 (Phase::Failed { reason }, _) => Cell::NotAvailable(short(reason)),
                 (_, Some((value, text))) => Cell::Value {
                     value,
-                    text: format!("{text}{}", marks(&v.measured.flags)),
+                    text: format!("{text}{}", marks(&m.flags)),
                 },
-                (_, None) => Cell::NotAvailable(missing(v.measured)),
+                (_, None) => Cell::NotAvailable(missing(m)),
             })
             .collect(),
     };
@@ -91,6 +110,16 @@ pub fn compare_table(suite: &Suite, vs: &[Compared<'_>], from: Provenance<'_>) -
         |key, label, unit, better, f: &dyn Fn(&VariantSummary) -> Option<(f64, String)>| {
             row(key, label, unit, better, &not_yet, f)
         };
+    // A rate needs a count: a model of your own has one only from its recorded pass.
+    let no_count = |m: &VariantSummary| match vs.iter().find(|v| v.analytic.name == m.name) {
+        Some(v) if v.analytic.cost.is_none() && m.latency.is_some() => {
+            "no FLOP count: its pass was not traced".to_owned()
+        }
+        _ => "not measured yet".to_owned(),
+    };
+    let rate = |key, label, unit, f: &dyn Fn(&VariantSummary) -> Option<(f64, String)>| {
+        row(key, label, unit, Better::Higher, &no_count, f)
+    };
     let no_experts = |m: &VariantSummary| {
         if suite
             .variant(&m.name)
@@ -140,13 +169,13 @@ pub fn compare_table(suite: &Suite, vs: &[Compared<'_>], from: Provenance<'_>) -
             high,
             &|m| m.samples_per_s.map(|v| (v, units::si(v))),
         ),
-        measured("flops_per_s", "achieved FLOP/s", "FLOP/s", high, &|m| {
+        rate("flops_per_s", "achieved FLOP/s", "FLOP/s", &|m| {
             m.flops_per_s.map(|v| (v, units::with_unit(v, "FLOP/s")))
         }),
-        measured("pct_peak_flops", "% of peak FLOP/s", "%", high, &|m| {
+        rate("pct_peak_flops", "% of peak FLOP/s", "%", &|m| {
             m.pct_peak_flops.map(|v| (v, format!("{v:.1}%")))
         }),
-        measured("bytes_per_s", "achieved bandwidth", "B/s", high, &|m| {
+        rate("bytes_per_s", "achieved bandwidth", "B/s", &|m| {
             m.bytes_per_s.map(|v| (v, units::with_unit(v, "B/s")))
         }),
         measured("cold_start", "cold start", "s", low, &|m| {

@@ -6,8 +6,10 @@ mod ops;
 mod ranks;
 mod table;
 
-pub use compare::{Compared, Provenance, compare_table, pair};
-pub use models::{ModelsDocument, ModelsReport, VariantCost, analytic_table, rows_of_traced};
+pub use compare::{Compared, Provenance, compare_table, pair, with_traced_rates};
+pub use models::{
+    ModelsDocument, ModelsReport, NOT_BUILT_IN, VariantCost, analytic_table, rows_of_traced,
+};
 pub use ops::OpsDocument;
 pub use ranks::{MIN_TAU_N, RANKED, Ranks, kendall_tau_b, rank, shared};
 pub use table::{Better, Cell, IndicatorTable, Row, Source};

@@ -20,8 +20,9 @@ pub struct VariantCost {
     pub dims: Option<Dims>,
     #[serde(rename = "match", skip_serializing_if = "Option::is_none")]
     pub matched: Option<MatchOutcome>,
+    /// None for a model of your own, which effprof's formulas do not count.
     #[serde(flatten)]
-    pub cost: CostReport,
+    pub cost: Option<CostReport>,
     /// What generating costs, for a decoder of a generation suite.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generation: Option<GenerationCost>,
@@ -29,6 +30,9 @@ pub struct VariantCost {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub traced: Option<Traced>,
 }
+
+/// What an analytic cell of a model of your own says.
+pub const NOT_BUILT_IN: &str = "not a built-in family";
 
 /// The JSON document of `effprof models --format json`.
 #[derive(Clone, Debug, Serialize)]
@@ -58,7 +62,10 @@ impl ModelsReport {
                     family: v.family,
                     dims: v.dims,
                     matched: v.matched.clone(),
-                    cost: cost::analyze(v, &suite.workload)?,
+                    cost: match v.family {
+                        Family::Custom => None,
+                        _ => Some(cost::analyze(v, &suite.workload)?),
+                    },
                     generation: cost::generation_cost(v, &suite.workload)?,
                     traced: None,
                 })
@@ -128,7 +135,7 @@ impl crate::document::Document for ModelsDocument {
 /// The analytic rows of `variants` (baseline first) on `suite`'s workload, with the matches
 /// and the workload as notes.
 pub fn analytic_table(suite: &Suite, vs: &[&VariantCost]) -> IndicatorTable {
-    let number = |key, label, unit, better, f: &dyn Fn(&VariantCost) -> (f64, String)| Row {
+    let number = |key, label, unit, better, f: &dyn Fn(&CostReport) -> (f64, String)| Row {
         key,
         label,
         unit,
@@ -136,9 +143,12 @@ pub fn analytic_table(suite: &Suite, vs: &[&VariantCost]) -> IndicatorTable {
         source: Source::Analytic,
         cells: vs
             .iter()
-            .map(|v| {
-                let (value, text) = f(v);
-                Cell::Value { value, text }
+            .map(|v| match &v.cost {
+                Some(cost) => {
+                    let (value, text) = f(cost);
+                    Cell::Value { value, text }
+                }
+                None => Cell::NotAvailable(NOT_BUILT_IN.into()),
             })
             .collect(),
     };
@@ -159,8 +169,8 @@ pub fn analytic_table(suite: &Suite, vs: &[&VariantCost]) -> IndicatorTable {
         text("shape", "shape", &|v| {
             shape_label(&v.family, v.dims.as_ref())
         }),
-        number("params_total", "params total", "params", low, &|v| {
-            count(v.cost.params_total)
+        number("params_total", "params total", "params", low, &|c| {
+            count(c.params_total)
         }),
         number(
             "params_active",
@@ -172,48 +182,48 @@ pub fn analytic_table(suite: &Suite, vs: &[&VariantCost]) -> IndicatorTable {
             },
             "params",
             low,
-            &|v| count(v.cost.params_active),
+            &|c| count(c.params_active),
         ),
-        number("flops_dense", "FLOPs dense-equiv", "FLOP", low, &|v| {
-            flops(v.cost.totals.flops_dense)
+        number("flops_dense", "FLOPs dense-equiv", "FLOP", low, &|c| {
+            flops(c.totals.flops_dense)
         }),
-        number("flops_useful", "FLOPs useful", "FLOP", low, &|v| {
-            flops(v.cost.totals.flops_useful)
+        number("flops_useful", "FLOPs useful", "FLOP", low, &|c| {
+            flops(c.totals.flops_useful)
         }),
-        number("flops_executed", "FLOPs executed", "FLOP", low, &|v| {
-            flops(v.cost.totals.flops_executed)
+        number("flops_executed", "FLOPs executed", "FLOP", low, &|c| {
+            flops(c.totals.flops_executed)
         }),
-        number("macs", "MACs executed", "MAC", low, &|v| {
-            count(v.cost.totals.macs)
+        number("macs", "MACs executed", "MAC", low, &|c| {
+            count(c.totals.macs)
         }),
-        number("train_flops", "FLOPs train step", "FLOP", low, &|v| {
-            flops(v.cost.totals.train_flops)
+        number("train_flops", "FLOPs train step", "FLOP", low, &|c| {
+            flops(c.totals.train_flops)
         }),
-        number("mem_access_bytes", "memory access", "B", low, &|v| {
-            bytes(v.cost.totals.mem_access_bytes)
+        number("mem_access_bytes", "memory access", "B", low, &|c| {
+            bytes(c.totals.mem_access_bytes)
         }),
         number(
             "arithmetic_intensity",
             "arithmetic intensity",
             "FLOP/B",
             Better::Neither,
-            &|v| {
-                let ai = v.cost.totals.arithmetic_intensity;
+            &|c| {
+                let ai = c.totals.arithmetic_intensity;
                 (ai, format!("{ai:.1}"))
             },
         ),
-        number("param_bytes", "param memory", "B", low, &|v| {
-            bytes(v.cost.totals.param_bytes)
+        number("param_bytes", "param memory", "B", low, &|c| {
+            bytes(c.totals.param_bytes)
         }),
         number(
             "activation_peak_bytes",
             "activation peak (est.)",
             "B",
             low,
-            &|v| bytes(v.cost.totals.activation_peak_bytes),
+            &|c| bytes(c.totals.activation_peak_bytes),
         ),
-        number("memory_estimate_bytes", "memory estimate", "B", low, &|v| {
-            bytes(v.cost.totals.memory_estimate_bytes)
+        number("memory_estimate_bytes", "memory estimate", "B", low, &|c| {
+            bytes(c.totals.memory_estimate_bytes)
         }),
     ];
     let mut rows = rows;
@@ -257,8 +267,8 @@ fn traced_rows(vs: &[&VariantCost]) -> Vec<Row> {
     rows_of_traced(&traced)
 }
 
-/// "FLOPs traced", "memory traffic traced" and "ops per forward", one cell per traced pass
-/// (None: not traced).
+/// "params (burn)", "FLOPs traced", "memory traffic traced" and "ops per forward", one cell per
+/// traced pass (None: not traced).
 pub fn rows_of_traced(traced: &[Option<&Traced>]) -> Vec<Row> {
     let row = |key, label, unit, f: &dyn Fn(&TracedCounts) -> (f64, String)| Row {
         key,
@@ -279,6 +289,9 @@ pub fn rows_of_traced(traced: &[Option<&Traced>]) -> Vec<Row> {
             .collect(),
     };
     vec![
+        row("params_traced", "params (burn)", "params", &|c| {
+            (c.params as f64, units::si(c.params as f64))
+        }),
         row("flops_traced", "FLOPs traced", "FLOP", &|c| {
             (c.flops as f64, units::flops(c.flops))
         }),
@@ -303,17 +316,22 @@ fn traced_notes(vs: &[&VariantCost]) -> Vec<String> {
         return Vec::new();
     }
     let mut notes = Vec::new();
-    let differ: Vec<&(&VariantCost, &TracedCounts)> = counted
+    // A model of your own has no analytic count to compare with.
+    let compared: Vec<(&VariantCost, &CostReport, &TracedCounts)> = counted
         .iter()
-        .filter(|(v, c)| c.flops != v.cost.totals.flops_executed)
+        .filter_map(|(v, c)| Some((*v, v.cost.as_ref()?, *c)))
         .collect();
-    if differ.is_empty() {
+    let differ: Vec<&(&VariantCost, &CostReport, &TracedCounts)> = compared
+        .iter()
+        .filter(|(_, a, c)| c.flops != a.totals.flops_executed)
+        .collect();
+    if differ.is_empty() && !compared.is_empty() {
         notes.push(format!(
             "traced FLOPs equal the analytic executed FLOPs for all {} traced variants",
-            counted.len()
+            compared.len()
         ));
     }
-    for (v, c) in differ {
+    for (v, analytic, c) in differ {
         let by_kind: Vec<String> = c
             .kinds
             .iter()
@@ -324,8 +342,8 @@ fn traced_notes(vs: &[&VariantCost]) -> Vec<String> {
             "{}: traced FLOPs {} against the analytic executed {} ({:+}); by operation: {}",
             v.name,
             units::flops(c.flops),
-            units::flops(v.cost.totals.flops_executed),
-            c.flops as i128 - v.cost.totals.flops_executed as i128,
+            units::flops(analytic.totals.flops_executed),
+            c.flops as i128 - analytic.totals.flops_executed as i128,
             by_kind.join(", ")
         ));
     }
@@ -488,6 +506,7 @@ fn family_label(family: &Family) -> String {
     match family {
         Family::Conv(c) => format!("conv {}", c.kind.label()),
         Family::Vision(v) => format!("vision {}", v.preset.name()),
+        Family::Custom => "your own".into(),
         Family::Dense => "dense".into(),
         Family::Universal => "universal".into(),
         Family::Moe(m) => format!(

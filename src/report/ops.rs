@@ -8,6 +8,22 @@ use crate::document::{Document, envelope, text_table};
 use crate::traced::Traced;
 use crate::units;
 
+/// The analytic estimate of `v`'s memory traffic beside the `traced` bytes: "12 MB estimated
+/// (1.37x)", or why there is none.
+fn estimated(v: &VariantCost, traced: u64) -> String {
+    match &v.cost {
+        Some(c) => {
+            let analytic = c.totals.mem_access_bytes;
+            format!(
+                "{} estimated ({})",
+                units::bytes(analytic),
+                crate::document::ratio_text(traced as f64 / analytic.max(1) as f64)
+            )
+        }
+        None => format!("n/a estimated: {}", super::NOT_BUILT_IN),
+    }
+}
+
 /// The op breakdown of a suite's variants.
 #[derive(Clone, Debug, Serialize)]
 pub struct OpsDocument {
@@ -19,7 +35,6 @@ impl OpsDocument {
         use comfy_table::CellAlignment;
         let mut out = String::new();
         for v in &self.variants {
-            let analytic = v.cost.totals.mem_access_bytes;
             let counts = match &v.traced {
                 Some(Traced::Counted(c)) => c,
                 Some(Traced::NotAvailable { why }) => {
@@ -29,14 +44,13 @@ impl OpsDocument {
                 None => continue,
             };
             out.push_str(&format!(
-                "{}: {} ops and {} views per forward, {} traced; memory traffic {} traced against {} estimated ({})\n",
+                "{}: {} ops and {} views per forward, {} traced; memory traffic {} traced against {}\n",
                 v.name,
                 counts.ops,
                 counts.views,
                 units::flops(counts.flops),
                 units::bytes(counts.bytes),
-                units::bytes(analytic),
-                crate::document::ratio_text(counts.bytes as f64 / analytic.max(1) as f64)
+                estimated(v, counts.bytes)
             ));
             let mut table = text_table(
                 markdown,
@@ -111,8 +125,8 @@ impl Document for OpsDocument {
             .map(|v| {
                 serde_json::json!({
                     "variant": v.name,
-                    "mem_access_bytes": v.cost.totals.mem_access_bytes,
-                    "flops_executed": v.cost.totals.flops_executed,
+                    "mem_access_bytes": v.cost.as_ref().map(|c| c.totals.mem_access_bytes),
+                    "flops_executed": v.cost.as_ref().map(|c| c.totals.flops_executed),
                     "traced": v.traced,
                 })
             })

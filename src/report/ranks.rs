@@ -14,6 +14,9 @@ pub const RANKED: &[(&str, &str)] = &[
     ("mem_access_bytes", "MAC"),
     // The traffic of the recorded forward pass: what really moves, where MAC estimates.
     ("mem_traffic_traced", "traffic"),
+    // A model of your own's counts, which no formula gives (see `STANDS_IN_FOR`).
+    ("params_traced", "params"),
+    ("flops_traced", "FLOPs"),
     ("memory_estimate_bytes", "mem"),
     ("latency_p50", "p50"),
     ("tokens_per_s", "tok/s"),
@@ -26,6 +29,21 @@ pub const RANKED: &[(&str, &str)] = &[
     ("itl_p50", "ITL"),
     ("decode_tokens_per_s", "dec/s"),
 ];
+
+/// Traced counts and the analytic ones they stand in for where those are n/a (a model of
+/// your own).
+const STANDS_IN_FOR: &[(&str, &str)] = &[
+    ("params_traced", "params_total"),
+    ("flops_traced", "flops_executed"),
+];
+
+fn has_values(table: &IndicatorTable, key: &str) -> bool {
+    table
+        .rows
+        .iter()
+        .find(|r| r.key == key)
+        .is_some_and(|r| r.cells.iter().any(|c| matches!(c, Cell::Value { .. })))
+}
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Ranks {
@@ -63,6 +81,14 @@ impl Ranks {
             // Throughput once: tokens/s where the samples are token sequences (samples/s ranks
             // the same there), samples/s where they are images.
             if *key == "samples_per_s" && ranks.iter().any(|(k, _, _)| k == "tokens_per_s") {
+                continue;
+            }
+            // A traced count ranks only where its analytic twin has no values: the two are
+            // equal on every built-in family.
+            if STANDS_IN_FOR
+                .iter()
+                .any(|(traced, analytic)| traced == key && has_values(table, analytic))
+            {
                 continue;
             }
             // Lower is cheaper; for throughput, higher is: rank on the cost side.

@@ -277,7 +277,7 @@ pub fn measure_parts(
     let costs = cost::analyze(variant, workload)?;
     let model = zoo::build(variant, workload, backend, memory_limit)?;
     let device = backend.device()?;
-    let input = zoo::random_input(workload, &device);
+    let input = zoo::input(variant, workload, &device)?;
     let mut seconds: Vec<(&'static str, f64)> = Vec::new();
     let mut add = |part: &'static str, s: f64| match seconds.iter_mut().find(|(p, _)| *p == part) {
         Some((_, total)) => *total += s,
@@ -319,7 +319,9 @@ pub fn measure_parts(
     }
     let part_of: fn(&cost::LayerCost) -> &'static str = match model {
         zoo::Model::Transformer(_) => |l| part_name(l.kind),
-        zoo::Model::Conv(_) | zoo::Model::Vision(_) => |l| conv_part_name(&l.name),
+        zoo::Model::Conv(_) | zoo::Model::Vision(_) | zoo::Model::Custom(_) => {
+            |l| conv_part_name(&l.name)
+        }
     };
     let parts = seconds
         .into_iter()

@@ -121,16 +121,19 @@ impl Roofline {
         let mut points: Vec<RooflinePoint> = models
             .iter()
             .filter_map(|m| {
-                let t = &m.analytic.cost.totals;
-                let seconds = t.flops_executed as f64 / m.measured.flops_per_s?;
-                RooflinePoint::place(
-                    &m.analytic.name,
-                    "model",
-                    t.flops_executed,
-                    t.mem_access_bytes,
-                    seconds,
-                    &peaks,
-                )
+                // A model of your own is placed by its recorded pass's counts.
+                let (flops, bytes, seconds) = match &m.analytic.cost {
+                    Some(c) => {
+                        let flops = c.totals.flops_executed;
+                        let seconds = flops as f64 / m.measured.flops_per_s?;
+                        (flops, c.totals.mem_access_bytes, seconds)
+                    }
+                    None => {
+                        let t = m.analytic.traced.as_ref()?.counts()?;
+                        (t.flops, t.bytes, m.measured.latency?.mean_s)
+                    }
+                };
+                RooflinePoint::place(&m.analytic.name, "model", flops, bytes, seconds, &peaks)
             })
             .collect();
         let mut notes = Vec::new();

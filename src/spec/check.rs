@@ -34,6 +34,8 @@ impl Suite {
                 in_range(file, "suite: in_channels", i.in_channels, 1, MAX_IMAGE)?;
                 in_range(file, "suite: classes", i.classes, 2, MAX_DIM as usize)?;
             }
+            // Each variant of your own makes its input; there is nothing here to check.
+            Input::Custom(_) => {}
         }
         if self.variants.is_empty() {
             return fail(
@@ -80,6 +82,26 @@ fn check_variant(file: &str, v: &Variant, input: &Input) -> Result<(), SpecError
     let fail = |k: &str, message: String| Err(SpecError::new(file, message).key(key(k)));
     let dim = |k: &str, value: usize| in_range(file, &key(k), value, 1, MAX_DIM as usize);
     match (&v.family, input) {
+        (Family::Custom, Input::Custom(_)) => {
+            if v.dims.is_some() {
+                return fail(
+                    "d_model",
+                    "a model of your own has no transformer shape for effprof to read".into(),
+                );
+            }
+            Ok(())
+        }
+        (Family::Custom, _) => fail(
+            "family",
+            "custom variants take the input of their own profile, not a suite file's".into(),
+        ),
+        (family, Input::Custom(_)) => fail(
+            "family",
+            format!(
+                "{} variants take a suite's tokens or images, and this suite's input is a model of your own's",
+                family.name()
+            ),
+        ),
         (Family::Conv(spec), Input::Images(_)) => {
             if v.dims.is_some() {
                 return fail(
@@ -181,7 +203,11 @@ fn check_variant(file: &str, v: &Variant, input: &Input) -> Result<(), SpecError
                         )
                     }
                 }
-                Family::Dense | Family::Universal | Family::Conv(_) | Family::Vision(_) => Ok(()),
+                Family::Dense
+                | Family::Universal
+                | Family::Conv(_)
+                | Family::Vision(_)
+                | Family::Custom => Ok(()),
             }
         }
     }

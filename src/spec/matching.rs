@@ -138,7 +138,9 @@ fn solve_patch(
 ) -> Result<(), String> {
     let image = match workload.input {
         super::Input::Images(i) => i.image_size,
-        super::Input::Tokens(_) => unreachable!("vision variants take images"),
+        super::Input::Tokens(_) | super::Input::Custom(_) => {
+            return Err("vision variants take images".to_owned());
+        }
     };
     let distance = |v: u64| (v as f64 / target_value as f64 - 1.0).abs();
     let best = (1..=image)

@@ -52,25 +52,36 @@ pub fn trace_variant(
     workload: &Workload,
     memory_limit: u64,
 ) -> Result<TracedCounts, TraceError> {
+    if let crate::arch::Family::Custom = variant.family {
+        return zoo::custom_variant(variant, workload)?.trace(workload.batch);
+    }
     let host = Backend::Ndarray;
     let model = zoo::build(variant, workload, host, memory_limit)?;
+    let params = model.num_params() as u64;
     match &model {
         zoo::Model::Transformer(m) => materialize(m),
         zoo::Model::Conv(m) => materialize(m),
         zoo::Model::Vision(m) => materialize(m),
+        zoo::Model::Custom(_) => {}
     }
     let capture = Device::capture();
+    let mut no_input = None;
     let (recorded, host_calls) = zoo::record_host_kernels(|| {
         catch_unwind(AssertUnwindSafe(|| {
             capture.capture_scope(|scope| {
                 let model = model.to_device(&capture);
-                let input = zoo::random_input(workload, &capture);
-                // The logits are not read: the graph is what is kept.
-                drop(model.forward(input));
+                match zoo::input(variant, workload, &capture) {
+                    // The logits are not read: the graph is what is kept.
+                    Ok(input) => drop(model.forward(input)),
+                    Err(e) => no_input = Some(e),
+                }
                 scope.complete([], [])
             })
         }))
     });
+    if let Some(e) = no_input {
+        return Err(e.into());
+    }
     let graph = match recorded {
         Ok(Ok(graph)) => graph,
         Ok(Err(e)) => {
@@ -91,7 +102,7 @@ pub fn trace_variant(
             });
         }
     };
-    let mut counts = count_operations(&graph.graph.operations);
+    let mut counts = count_operations(&graph.graph.operations, params);
     add_host_kernels(&mut counts, &host_calls);
     Ok(counts)
 }

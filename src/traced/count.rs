@@ -47,6 +47,8 @@ impl OpKind {
 /// What one forward pass does, counted from its recorded graph.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct TracedCounts {
+    /// The parameters of the module whose pass was recorded, as burn counts them.
+    pub params: u64,
     pub flops: u64,
     /// Bytes read and written by every operation (views move none).
     pub bytes: u64,
@@ -196,10 +198,13 @@ pub fn add_host_kernels(counts: &mut TracedCounts, calls: &[crate::zoo::HostKern
     sort_kinds(&mut counts.kinds);
 }
 
-/// Counts `operations` (a recorded forward pass): constants' initialisation and drops are not
-/// operations of the pass and are left out.
-pub fn count_operations(operations: &[OperationIr]) -> TracedCounts {
-    let mut counts = TracedCounts::default();
+/// Counts `operations` (a recorded forward pass of a module with `params` parameters):
+/// constants' initialisation and drops are not operations of the pass and are left out.
+pub fn count_operations(operations: &[OperationIr], params: u64) -> TracedCounts {
+    let mut counts = TracedCounts {
+        params,
+        ..TracedCounts::default()
+    };
     for op in operations {
         if matches!(op, OperationIr::Init(_) | OperationIr::Drop(_)) {
             continue;

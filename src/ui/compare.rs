@@ -138,14 +138,22 @@ fn render_ops(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             return;
         }
     };
-    let analytic = v.cost.totals.mem_access_bytes;
+    let estimated = match &v.cost {
+        Some(c) => {
+            let analytic = c.totals.mem_access_bytes;
+            format!(
+                "{} estimated ({})",
+                crate::units::bytes(analytic),
+                crate::document::ratio_text(counts.bytes as f64 / analytic.max(1) as f64)
+            )
+        }
+        None => format!("n/a estimated: {}", crate::report::NOT_BUILT_IN),
+    };
     let title = format!(
-        " Ops · {name} · {} ops, {} views per forward · traffic {} traced, {} estimated ({}) · o: the table ",
+        " Ops · {name} · {} ops, {} views per forward · traffic {} traced, {estimated} · o: the table ",
         counts.ops,
         counts.views,
         crate::units::bytes(counts.bytes),
-        crate::units::bytes(analytic),
-        crate::document::ratio_text(counts.bytes as f64 / analytic.max(1) as f64)
     );
     const BAR: usize = 20;
     let fit = area.height.saturating_sub(3) as usize;

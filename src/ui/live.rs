@@ -25,13 +25,18 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     render_chart(app, theme, frame, bottom, Metric::Latency);
 }
 
-fn focused(app: &App) -> Option<&VariantSummary> {
+/// The focused variant's figures; a model of your own's rates from its traced counts.
+fn focused(app: &App) -> Option<VariantSummary> {
     let name = app.focused_name();
-    app.summary()
-        .as_ref()?
-        .variants
-        .iter()
-        .find(|v| v.name == name)
+    let summary = app.summary()?;
+    let measured = summary.variants.iter().find(|v| v.name == name)?;
+    Some(match app.analytic().iter().find(|a| a.name == name) {
+        Some(analytic) => crate::report::with_traced_rates(
+            &crate::report::Compared { analytic, measured },
+            summary.peaks,
+        ),
+        None => measured.clone(),
+    })
 }
 
 fn phase_text(v: Option<&VariantSummary>) -> String {
@@ -55,7 +60,8 @@ fn gauge<'a>(title: String, ratio: Option<f64>, label: String, theme: &Theme) ->
 }
 
 fn render_gauges(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let v = focused(app);
+    let focused = focused(app);
+    let v = focused.as_ref();
     let block = Block::default().borders(Borders::ALL).title(format!(
         " {} · {} ",
         app.focused_name(),

@@ -16,10 +16,13 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let backend = app
         .summary()
         .map_or(app.backend().to_string(), |s| s.backend.to_string());
-    let block = Block::default().borders(Borders::ALL).title(format!(
-        " Roofline · {backend} · parts of {} ",
-        app.focused_name()
-    ));
+    let parts = match app.parts_na() {
+        Some(_) => "whole models".to_owned(),
+        None => format!("parts of {}", app.focused_name()),
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(format!(" Roofline · {backend} · {parts} "));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(r) = app.roofline() else {
@@ -74,6 +77,9 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         if p.variant == app.focused_name() {
             lines.extend(r.points.iter().filter(|q| q.part != "model").map(row));
         }
+    }
+    if let Some(na) = app.parts_na() {
+        lines.push(Line::styled(format!("parts {na}"), theme.dim));
     }
     if app.parts_pending() {
         lines.push(Line::styled(

@@ -22,9 +22,13 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         let inner = block.inner(area);
         frame.render_widget(block, area);
         frame.render_widget(
-            Paragraph::new(
-                "n/a: the convergence task is next-token prediction, and this suite's variants take images",
-            )
+            Paragraph::new(format!(
+                "n/a: the convergence task is next-token prediction, and this suite's variants take {}",
+                match app.suite().workload.input {
+                    crate::spec::Input::Custom(_) => "an input of your own",
+                    _ => "images",
+                }
+            ))
             .alignment(Alignment::Center)
             .wrap(Wrap { trim: true }),
             inner,

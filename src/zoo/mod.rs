@@ -71,6 +71,9 @@ pub enum BuildError {
     NotTransformer { variant: String, what: &'static str },
     #[error(transparent)]
     Unavailable(#[from] crate::backend::Unavailable),
+    /// A model of your own that this process cannot find.
+    #[error("{0}")]
+    Custom(String),
 }
 
 /// A built variant of any family.
@@ -79,6 +82,8 @@ pub enum Model {
     Transformer(TransformerLm),
     Conv(ConvNet),
     Vision(VisionNet),
+    /// A model of your own ([`crate::custom`]).
+    Custom(Box<dyn crate::custom::Runnable>),
 }
 
 /// One forward pass's input: token ids for a transformer, pixels for a convolutional network.
@@ -86,6 +91,7 @@ pub enum Model {
 pub enum Batch {
     Tokens(Tensor<2, Int>),
     Images(Tensor<4>),
+    Custom(crate::custom::CustomBatch),
 }
 
 /// What a forward pass returns, in the form the engine times.
@@ -94,6 +100,9 @@ pub struct Output {
     pub next: Batch,
     /// One entry per MoE layer, in layer order (empty for other families).
     pub routing: Vec<RoutingTensors>,
+    /// A model of your own's output, whose type effprof does not know: held until the device
+    /// has finished the pass, as the next input holds the others'.
+    pub held: Option<Box<dyn std::any::Any>>,
 }
 
 impl Model {
@@ -103,6 +112,7 @@ impl Model {
             Model::Transformer(m) => burn::module::Module::num_params(m),
             Model::Conv(m) => burn::module::Module::num_params(m),
             Model::Vision(m) => burn::module::Module::num_params(m),
+            Model::Custom(m) => m.num_params(),
         }
     }
 
@@ -113,6 +123,7 @@ impl Model {
             Model::Transformer(m) => Model::Transformer(m.to_device(device)),
             Model::Conv(m) => Model::Conv(m.to_device(device)),
             Model::Vision(m) => Model::Vision(m.to_device(device)),
+            Model::Custom(m) => Model::Custom(m.to_device(device)),
         }
     }
 
@@ -124,6 +135,9 @@ impl Model {
             }
             (Model::Conv(m), Batch::Images(images)) => Ok(m.forward(images).flatten(0, 1)),
             (Model::Vision(m), Batch::Images(images)) => Ok(m.forward(images).flatten(0, 1)),
+            (Model::Custom(_), _) => {
+                Err("a model of your own has an output effprof cannot read as logits".to_owned())
+            }
             _ => Err("the input does not match the model's family".to_owned()),
         }
     }
@@ -137,6 +151,7 @@ impl Model {
                 Ok(Output {
                     next: Batch::Tokens(chained_input(tokens, out.logits)),
                     routing: out.routing,
+                    held: None,
                 })
             }
             (Model::Conv(m), Batch::Images(images)) => {
@@ -144,6 +159,7 @@ impl Model {
                 Ok(Output {
                     next: Batch::Images(chained_images(images, logits)),
                     routing: Vec::new(),
+                    held: None,
                 })
             }
             (Model::Vision(m), Batch::Images(images)) => {
@@ -151,6 +167,17 @@ impl Model {
                 Ok(Output {
                     next: Batch::Images(chained_images(images, logits)),
                     routing: Vec::new(),
+                    held: None,
+                })
+            }
+            // Its output has no type effprof knows to chain the next input to: the same input
+            // again, the output held until the device is done.
+            (Model::Custom(m), Batch::Custom(input)) => {
+                let held = m.forward(&input)?;
+                Ok(Output {
+                    next: Batch::Custom(input),
+                    routing: Vec::new(),
+                    held: Some(held),
                 })
             }
             _ => Err("the input does not match the model's family".to_owned()),
@@ -174,6 +201,8 @@ pub fn variant_seed(workload: &TokenWorkload, dims: &Dims, family: &Family) -> u
         // Convolutional networks take their seed in `build_conv`; the arm keeps the key total.
         Family::Conv(c) => format!("conv:{:?}:{}:{}", c.kind, c.width, c.blocks),
         Family::Vision(v) => format!("vision:{v:?}"),
+        // Your own models draw their own weights.
+        Family::Custom => "custom".to_owned(),
     };
     let d = dims;
     let mut key = format!(
@@ -206,6 +235,11 @@ pub fn build_on(
     device: &Device,
 ) -> Result<Model, BuildError> {
     let device = device.clone();
+    if let Family::Custom = variant.family {
+        return Ok(Model::Custom(
+            custom_variant(variant, workload)?.build(&device),
+        ));
+    }
     Ok(
         match variant.arch(workload).map_err(cost::CountError::from)? {
             Arch::Transformer {
@@ -249,6 +283,10 @@ pub fn check(
     backend: Backend,
     memory_limit: u64,
 ) -> Result<(), BuildError> {
+    // A model of your own has no estimate to check; burn reports it if it does not fit.
+    if let Family::Custom = variant.family {
+        return custom_variant(variant, workload).map(drop);
+    }
     if let Family::Pruned(p) = variant.family
         && p.kernel == Kernel::Csr
         && !backend.is_host()
@@ -358,11 +396,31 @@ pub fn chained_images(images: Tensor<4>, logits: Tensor<2>) -> Tensor<4> {
     images + dependency
 }
 
-/// The suite's input for one forward pass: [`random_tokens`] or [`random_images`].
-pub fn random_input(workload: &Workload, device: &Device) -> Batch {
-    match workload.samples() {
+/// `variant`'s input for one forward pass: [`random_tokens`] or [`random_images`] drawn from
+/// the suite's seed, or what a model of your own makes.
+pub fn input(variant: &Variant, workload: &Workload, device: &Device) -> Result<Batch, BuildError> {
+    Ok(match workload.samples() {
         Samples::Tokens(tokens) => Batch::Tokens(random_tokens(&tokens, device)),
         Samples::Images(images) => Batch::Images(random_images(&images, device)),
+        Samples::Custom { batch, .. } => {
+            Batch::Custom(custom_variant(variant, workload)?.input(device, batch))
+        }
+    })
+}
+
+/// A model of your own, found by its profile's number and its name.
+pub fn custom_variant(
+    variant: &Variant,
+    workload: &Workload,
+) -> Result<std::sync::Arc<dyn crate::custom::Registered>, BuildError> {
+    match (variant.family, workload.samples()) {
+        (Family::Custom, Samples::Custom { profile, .. }) => {
+            crate::custom::lookup(profile, &variant.name).map_err(BuildError::Custom)
+        }
+        _ => Err(BuildError::Custom(format!(
+            "`{}` is not a model of your own with its profile's input",
+            variant.name
+        ))),
     }
 }
 

@@ -349,7 +349,7 @@ fn the_snapshot_has_every_part_the_format_promises() {
     assert_eq!(s.variants.len(), s.suite.variants.len());
     for v in &s.variants {
         assert!(
-            !v.analytic.cost.layers.is_empty(),
+            !v.analytic.cost.as_ref().unwrap().layers.is_empty(),
             "{}: per-layer breakdown",
             v.analytic.name
         );
@@ -773,7 +773,7 @@ fn the_roofline_places_every_measured_variant_and_the_parts() {
     assert_eq!(r.points.len(), s.variants.len());
     for (p, v) in r.points.iter().zip(&s.variants) {
         // Analytic intensity, measured FLOP/s.
-        let t = &v.analytic.cost.totals;
+        let t = &v.analytic.cost.as_ref().unwrap().totals;
         assert!((p.intensity - t.flops_executed as f64 / t.mem_access_bytes as f64).abs() < 1e-9);
         assert!((p.achieved_flops_per_s - v.measured.flops_per_s.unwrap()).abs() < 1e-3);
         assert!(p.pct_of_roof > 0.0 && p.pct_of_roof < 100.0, "{p:?}");

@@ -18,7 +18,7 @@ fn record(f: impl FnOnce(&Device)) -> TracedCounts {
             scope.complete([], [])
         })
         .unwrap();
-    count_operations(&graph.graph.operations)
+    count_operations(&graph.graph.operations, 0)
 }
 
 fn zeros<const D: usize>(shape: [usize; D], device: &Device) -> Tensor<D> {

@@ -263,7 +263,14 @@ fn every_action_updates_the_state_and_asks_the_engine() {
         [Effect::Engine(EngineCmd::Resume)]
     );
 
-    let flops_at = |app: &App| app.analytic()[0].cost.totals.flops_executed;
+    let flops_at = |app: &App| {
+        app.analytic()[0]
+            .cost
+            .as_ref()
+            .unwrap()
+            .totals
+            .flops_executed
+    };
     let before = flops_at(&app);
     assert_eq!(
         app.update(Action::DoubleBatch),
@@ -713,7 +720,7 @@ fn a_conv_suite_shows_samples_and_says_na_where_only_transformers_go() {
     let effects = app.update(Action::ShowView(View::Roofline));
     assert!(effects.contains(&Effect::Engine(EngineCmd::Run(Request::Parts))));
     for (view, words) in [
-        (View::Pipeline, "n/a: a conv variant"),
+        (View::Pipeline, "n/a: an image model"),
         (
             View::Train,
             "n/a: the convergence task is next-token prediction",

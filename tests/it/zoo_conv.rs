@@ -71,7 +71,7 @@ fn a_suites_conv_variants_build_and_chain_through_the_zoo() {
         let model = effprof::zoo::build(v, &suite.workload, Backend::Ndarray, u64::MAX).unwrap();
         let report = effprof::cost::analyze(v, &suite.workload).unwrap();
         assert_eq!(model.num_params() as u64, report.params_total, "{}", v.name);
-        let input = effprof::zoo::random_input(&suite.workload, &device);
+        let input = effprof::zoo::input(v, &suite.workload, &device).unwrap();
         let effprof::zoo::Batch::Images(first) = input.clone() else {
             panic!("an image suite gives images")
         };
@@ -107,7 +107,7 @@ fn a_suites_conv_variants_build_and_chain_through_the_zoo() {
         u64::MAX,
     )
     .unwrap();
-    let tokens = effprof::zoo::random_input(&tiny.workload, &device);
+    let tokens = effprof::zoo::input(&tiny.variants[0], &tiny.workload, &device).unwrap();
     assert!(model.forward_chained(tokens).is_err());
 }
 

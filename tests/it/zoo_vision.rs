@@ -94,7 +94,7 @@ fn the_zoo_suites_count_as_torchvision_and_the_small_one_runs() {
         let report = cost::analyze(v, &small.workload).unwrap();
         assert_eq!(model.num_params() as u64, report.params_total, "{}", v.name);
         let out = model
-            .forward_chained(zoo::random_input(&small.workload, &device))
+            .forward_chained(zoo::input(v, &small.workload, &device).unwrap())
             .unwrap();
         assert!(matches!(out.next, zoo::Batch::Images(_)), "{}", v.name);
     }

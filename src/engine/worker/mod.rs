@@ -432,7 +432,7 @@ impl<T: Task> Worker<T> {
         );
         let built = catch_unwind(AssertUnwindSafe(|| {
             zoo::build(&variant, &workload, backend, limit)
-                .map(|model| (model, zoo::random_input(&workload, &device)))
+                .and_then(|model| Ok((model, zoo::input(&variant, &workload, &device)?)))
                 .map_err(|e| e.to_string())
         }))
         .unwrap_or_else(|p| Err(panic_message(&p)));

@@ -5,12 +5,13 @@ use std::time::{Duration, Instant};
 use super::statistics::Record;
 use crate::cost::{self, CostReport};
 use crate::measured::{Flag, Peaks, Phase, VariantSummary};
-use crate::spec::{Variant, Workload};
+use crate::spec::{Family, Variant, Workload};
 use crate::zoo::{Batch, Model};
 
 pub(super) struct Slot {
     pub variant: Variant,
-    pub cost: CostReport,
+    /// None for a model of your own, which effprof's formulas do not count.
+    pub cost: Option<CostReport>,
     pub state: SlotState,
 }
 
@@ -34,9 +35,10 @@ pub(super) struct Built {
 impl Slot {
     /// `variant` on `workload`; failed at once when the cost model cannot count it.
     pub fn new(variant: &Variant, workload: &Workload) -> Self {
-        let (cost, state) = match cost::analyze(variant, workload) {
-            Ok(c) => (c, SlotState::Pending),
-            Err(e) => (CostReport::default(), SlotState::Failed(e.to_string())),
+        let (cost, state) = match (variant.family, cost::analyze(variant, workload)) {
+            (Family::Custom, _) => (None, SlotState::Pending),
+            (_, Ok(c)) => (Some(c), SlotState::Pending),
+            (_, Err(e)) => (None, SlotState::Failed(e.to_string())),
         };
         Self {
             variant: variant.clone(),
@@ -89,9 +91,9 @@ impl Slot {
         };
         let latency = record.and_then(|r| r.latency.summary());
         let mean = latency.map(|l| l.mean_s).filter(|m| *m > 0.0);
-        let totals = &self.cost.totals;
-        let flops_per_s = mean.map(|m| totals.flops_executed as f64 / m);
-        let bytes_per_s = mean.map(|m| totals.mem_access_bytes as f64 / m);
+        let totals = self.cost.as_ref().map(|c| &c.totals);
+        let flops_per_s = mean.zip(totals).map(|(m, t)| t.flops_executed as f64 / m);
+        let bytes_per_s = mean.zip(totals).map(|(m, t)| t.mem_access_bytes as f64 / m);
         let pct_peak_flops = flops_per_s
             .zip(peaks)
             .map(|(f, p)| 100.0 * f / p.flops_per_s);
@@ -101,8 +103,10 @@ impl Slot {
         let flags = Flag::judge(latency.as_ref(), flops_per_s, peaks.as_ref());
         let routing = record.map(|r| r.routing.clone()).unwrap_or_default();
         let processed: Vec<u64> = routing.iter().map(|r| r.processed).collect();
-        let flops_useful_routed =
-            cost::routed_useful_flops(&self.variant, workload, &self.cost, &processed);
+        let flops_useful_routed = self
+            .cost
+            .as_ref()
+            .and_then(|c| cost::routed_useful_flops(&self.variant, workload, c, &processed));
         VariantSummary {
             name: self.variant.name.clone(),
             phase,

@@ -45,20 +45,30 @@ fn panel(
 /// throughput; log-log, each point labelled with its variant.
 pub fn scatter_svg(s: &Snapshot) -> Result<String, String> {
     let latency_ms = |v: &SnapshotVariant| v.measured.latency.map(|l| l.p50_s * 1e3);
+    // A model of your own is counted from its recorded pass, not by formula.
+    let traced = |v: &SnapshotVariant| v.analytic.traced.as_ref().and_then(|t| t.counts().cloned());
+    let flops = |v: &SnapshotVariant| match &v.analytic.cost {
+        Some(c) => c.totals.flops_executed as f64,
+        None => traced(v).map_or(0.0, |t| t.flops as f64),
+    };
+    let params = |v: &SnapshotVariant| match &v.analytic.cost {
+        Some(c) => c.params_total as f64,
+        None => traced(v).map_or(0.0, |t| t.params as f64),
+    };
     let panels = [
         panel(
             s,
             "FLOPs vs latency",
             "FLOPs executed",
             "latency p50 [ms]",
-            |v| (v.analytic.cost.totals.flops_executed as f64, latency_ms(v)),
+            |v| (flops(v), latency_ms(v)),
         ),
         panel(
             s,
             "Parameters vs latency",
             "parameters",
             "latency p50 [ms]",
-            |v| (v.analytic.cost.params_total as f64, latency_ms(v)),
+            |v| (params(v), latency_ms(v)),
         ),
         panel(
             s,
@@ -69,12 +79,7 @@ pub fn scatter_svg(s: &Snapshot) -> Result<String, String> {
             } else {
                 "throughput [samples/s]"
             },
-            |v| {
-                (
-                    v.analytic.cost.totals.flops_executed as f64,
-                    v.measured.throughput(),
-                )
-            },
+            |v| (flops(v), v.measured.throughput()),
         ),
     ];
     let mut svg = String::new();

@@ -1,0 +1,193 @@
+//! The variants of every [`super::Profile`] made into a suite, kept for the process: the
+//! engine, the tracer and the TUI find a custom variant's model by its profile's number and its
+//! name, as they find a built-in one by its family.
+
+use std::any::Any;
+use std::marker::PhantomData;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Mutex};
+
+use burn::module::Module;
+use burn::prelude::*;
+
+use super::Input;
+use crate::traced::{TraceError, TracedCounts, count_operations, materialize};
+
+/// A built model of your own, its types erased.
+pub trait Runnable: Send {
+    fn num_params(&self) -> usize;
+    fn to_device(self: Box<Self>, device: &Device) -> Box<dyn Runnable>;
+    /// One forward pass of `input`; its output, to be held until the device has finished it
+    /// (a lazy backend may skip work whose result is already dropped).
+    fn forward(&self, input: &CustomBatch) -> Result<Box<dyn Any>, String>;
+}
+
+impl std::fmt::Debug for dyn Runnable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "a model of your own ({} parameters)", self.num_params())
+    }
+}
+
+/// A forward pass's input of your own, its type erased.
+pub struct CustomBatch(Box<dyn ErasedInput>);
+
+trait ErasedInput: Send {
+    fn clone_box(&self) -> Box<dyn ErasedInput>;
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<I: Input> ErasedInput for I {
+    fn clone_box(&self) -> Box<dyn ErasedInput> {
+        Box::new(self.clone())
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl Clone for CustomBatch {
+    fn clone(&self) -> Self {
+        Self(self.0.clone_box())
+    }
+}
+
+/// One variant of a profile, its closures shared by every thread that builds or traces it.
+pub trait Registered: Send + Sync {
+    fn name(&self) -> &str;
+    fn build(&self, device: &Device) -> Box<dyn Runnable>;
+    fn input(&self, device: &Device, batch: usize) -> CustomBatch;
+    /// One forward pass at `batch`, recorded on burn's capture device and counted.
+    fn trace(&self, batch: usize) -> Result<TracedCounts, TraceError>;
+}
+
+/// The model, input and output types a variant's closures share.
+type Signature<M, I, O> = fn() -> (M, I, O);
+
+pub(super) struct Variant<M, I, O, B, G, F> {
+    pub name: String,
+    pub build: B,
+    pub input: G,
+    pub forward: Arc<F>,
+    pub types: PhantomData<Signature<M, I, O>>,
+}
+
+struct Built<M, I, O, F> {
+    model: M,
+    forward: Arc<F>,
+    types: PhantomData<Signature<M, I, O>>,
+}
+
+impl<M, I, O, F> Runnable for Built<M, I, O, F>
+where
+    M: Module + 'static,
+    I: Input,
+    O: 'static,
+    F: Fn(&M, I) -> O + Send + Sync + 'static,
+{
+    fn num_params(&self) -> usize {
+        self.model.num_params()
+    }
+
+    fn to_device(self: Box<Self>, device: &Device) -> Box<dyn Runnable> {
+        Box::new(Built {
+            model: self.model.to_device(device),
+            forward: self.forward,
+            types: PhantomData,
+        })
+    }
+
+    fn forward(&self, input: &CustomBatch) -> Result<Box<dyn Any>, String> {
+        let input = input
+            .0
+            .as_any()
+            .downcast_ref::<I>()
+            .ok_or("the input was made for another variant")?
+            .clone();
+        Ok(Box::new((self.forward)(&self.model, input)))
+    }
+}
+
+impl<M, I, O, B, G, F> Registered for Variant<M, I, O, B, G, F>
+where
+    M: Module + 'static,
+    I: Input,
+    O: 'static,
+    B: Fn(&Device) -> M + Send + Sync + 'static,
+    G: Fn(&Device, usize) -> I + Send + Sync + 'static,
+    F: Fn(&M, I) -> O + Send + Sync + 'static,
+{
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn build(&self, device: &Device) -> Box<dyn Runnable> {
+        Box::new(Built {
+            model: (self.build)(device),
+            forward: self.forward.clone(),
+            types: PhantomData,
+        })
+    }
+
+    fn input(&self, device: &Device, batch: usize) -> CustomBatch {
+        CustomBatch(Box::new((self.input)(device, batch)))
+    }
+
+    /// Built and its input drawn on the host, then moved onto the capture device inside the
+    /// scope: their initialisation is not part of the recorded pass, only the forward is.
+    fn trace(&self, batch: usize) -> Result<TracedCounts, TraceError> {
+        let host = Device::flex();
+        let (model, input) = ((self.build)(&host), (self.input)(&host, batch));
+        let params = model.num_params() as u64;
+        // burn draws a parameter's initial values when it is first read: read them all here,
+        // or the capture would record their drawing as part of the forward pass.
+        materialize(&model);
+        let capture = Device::capture();
+        let recorded = catch_unwind(AssertUnwindSafe(|| {
+            capture.capture_scope(|scope| {
+                let model = model.to_device(&capture);
+                drop((self.forward)(&model, input.to_device(&capture)));
+                scope.complete([], [])
+            })
+        }));
+        match recorded {
+            Ok(Ok(graph)) => Ok(count_operations(&graph.graph.operations, params)),
+            Ok(Err(e)) => Err(TraceError::Capture {
+                variant: self.name.clone(),
+                why: e.to_string(),
+            }),
+            Err(panic) => Err(TraceError::ReadsBack {
+                variant: self.name.clone(),
+                why: crate::backend::panic_message(&panic),
+            }),
+        }
+    }
+}
+
+/// One profile's variants, as made into a suite.
+type Variants = Arc<[Arc<dyn Registered>]>;
+
+/// Every profile made into a suite in this process; a profile's number is its index + 1.
+static PROFILES: Mutex<Vec<Variants>> = Mutex::new(Vec::new());
+
+/// Keeps `variants` for the process; their profile's number.
+pub(super) fn register(variants: Vec<Arc<dyn Registered>>) -> u32 {
+    let mut profiles = PROFILES.lock().unwrap_or_else(|p| p.into_inner());
+    profiles.push(variants.into());
+    profiles.len() as u32
+}
+
+/// Variant `name` of profile number `profile`.
+pub fn lookup(profile: u32, name: &str) -> Result<Arc<dyn Registered>, String> {
+    let profiles = PROFILES.lock().unwrap_or_else(|p| p.into_inner());
+    let variants = profile
+        .checked_sub(1)
+        .and_then(|i| profiles.get(i as usize))
+        .ok_or_else(|| {
+            format!("`{name}` is a model of your own, defined by a program other than this one")
+        })?;
+    variants
+        .iter()
+        .find(|v| v.name() == name)
+        .cloned()
+        .ok_or_else(|| format!("`{name}` is not a variant of its profile"))
+}
