@@ -153,7 +153,7 @@ fn event_loop(
         if event::poll(FRAME)? {
             let action = match event::read()? {
                 Event::Key(key) => action_for_key(key),
-                Event::Mouse(mouse) => action_for_mouse(mouse),
+                Event::Mouse(mouse) => action_for_mouse(mouse, &app),
                 Event::Resize(..) => {
                     dirty = true;
                     urgent = true;

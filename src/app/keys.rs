@@ -116,17 +116,13 @@ pub fn footer_hints(view: View, watching: bool) -> (String, String) {
     (hints.join("  "), pinned.join("  "))
 }
 
-/// The row of the screen that holds the tab bar.
-const TAB_ROW: u16 = 1;
-
-/// The wheel scrolls by three rows, a click on a tab shows its view.
-pub fn action_for_mouse(event: MouseEvent) -> Option<Action> {
+/// The wheel scrolls by three rows; a click does what the screen `app` last drew there asks
+/// (a tab shows its view, a variant takes the focus).
+pub fn action_for_mouse(event: MouseEvent, app: &super::App) -> Option<Action> {
     match event.kind {
         MouseEventKind::ScrollDown => Some(Action::Scroll(Scroll::Lines(3))),
         MouseEventKind::ScrollUp => Some(Action::Scroll(Scroll::Lines(-3))),
-        MouseEventKind::Down(MouseButton::Left) if event.row == TAB_ROW => {
-            View::at_tab_column(event.column).map(Action::ShowView)
-        }
+        MouseEventKind::Down(MouseButton::Left) => app.action_at(event.column, event.row),
         _ => None,
     }
 }
@@ -179,32 +175,6 @@ mod tests {
 
     fn key(code: KeyCode) -> KeyEvent {
         KeyEvent::new(code, KeyModifiers::NONE)
-    }
-
-    #[test]
-    fn the_wheel_scrolls_and_a_click_on_a_tab_shows_its_view() {
-        use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
-        let mouse = |kind, column, row| MouseEvent {
-            kind,
-            column,
-            row,
-            modifiers: KeyModifiers::NONE,
-        };
-        assert_eq!(
-            action_for_mouse(mouse(MouseEventKind::ScrollDown, 30, 10)),
-            Some(Action::Scroll(Scroll::Lines(3)))
-        );
-        assert_eq!(
-            action_for_mouse(mouse(MouseEventKind::ScrollUp, 30, 10)),
-            Some(Action::Scroll(Scroll::Lines(-3)))
-        );
-        let click = |column, row| mouse(MouseEventKind::Down(MouseButton::Left), column, row);
-        assert_eq!(
-            action_for_mouse(click(11, 1)),
-            Some(Action::ShowView(View::Compare))
-        );
-        assert_eq!(action_for_mouse(click(11, 5)), None, "not on the tab bar");
-        assert_eq!(action_for_mouse(click(8, 1)), None, "on a divider");
     }
 
     #[test]

@@ -8,7 +8,8 @@ mod work;
 
 pub use history::History;
 pub use keys::{KEYS, Key, action_for_key, action_for_mouse, footer_hints, help_rows};
-pub use views::{Needs, VIEWS, View, ViewEntry, ViewKey};
+pub use views::{Needs, Tab, VIEWS, View, ViewEntry, ViewKey, tab_bar};
+
 pub use work::{GenerateState, PipelineState, SWEEP_BATCHES, SweepState, TrainState};
 
 use std::time::SystemTime;
@@ -29,6 +30,8 @@ pub enum Action {
     PrevBackend,
     FocusNext,
     FocusPrev,
+    /// Focus the variant at this place in display order (a click on it).
+    Focus(usize),
     TogglePause,
     DoubleBatch,
     HalveBatch,
@@ -65,6 +68,22 @@ pub enum Scroll {
     Pages(isize),
     Home,
     End,
+}
+
+/// A rectangle of the screen, in cells.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Area {
+    pub x: u16,
+    pub y: u16,
+    pub width: u16,
+    pub height: u16,
+}
+
+impl Area {
+    fn contains(self, column: u16, row: u16) -> bool {
+        (self.x..self.x.saturating_add(self.width)).contains(&column)
+            && (self.y..self.y.saturating_add(self.height)).contains(&row)
+    }
 }
 
 /// The rows a scrolled view showed when last drawn: how many fit, of how many.
@@ -146,6 +165,8 @@ pub struct App {
     /// What the scrolled view showed when last drawn; the renderer keeps it, so that a key
     /// moves the rows by what the screen holds.
     viewport: std::cell::Cell<Viewport>,
+    /// What a click does where, as last drawn: tabs, variants.
+    clickable: std::cell::RefCell<Vec<(Area, Action)>>,
     /// The focused variant's parts, timed alone, for the Roofline view.
     parts: Option<PartsReport>,
     /// Parts were asked for and have not come back.
@@ -189,6 +210,7 @@ impl App {
             show_ops: false,
             scroll: 0,
             viewport: std::cell::Cell::new(Viewport::default()),
+            clickable: std::cell::RefCell::new(Vec::new()),
             parts: None,
             parts_pending: false,
             training: TrainState::default(),
@@ -296,6 +318,26 @@ impl App {
     /// Compare shows the focused variant's operations instead of the table.
     pub fn show_ops(&self) -> bool {
         self.show_ops
+    }
+
+    /// Forgets what was clickable: the renderer calls it as it starts a frame.
+    pub fn begin_frame(&self) {
+        self.clickable.borrow_mut().clear();
+    }
+
+    /// A click in `area` asks for `action`, until the next frame; the renderer calls it as it
+    /// draws what is clicked.
+    pub fn clickable(&self, area: Area, action: Action) {
+        self.clickable.borrow_mut().push((area, action));
+    }
+
+    /// What a click at (`column`, `row`) asks for, on the screen last drawn.
+    pub fn action_at(&self, column: u16, row: u16) -> Option<Action> {
+        self.clickable
+            .borrow()
+            .iter()
+            .find(|(area, _)| area.contains(column, row))
+            .map(|(_, action)| *action)
     }
 
     /// The first row to show of `total` when `shown` fit; the renderer of a scrolled view
@@ -580,14 +622,14 @@ impl App {
                 self.backend = cycle[(i + step) % cycle.len()];
                 engine(EngineCmd::SelectBackend(self.backend))
             }
-            Action::FocusNext | Action::FocusPrev => {
+            Action::FocusNext | Action::FocusPrev | Action::Focus(_) => {
                 let n = self.analytic.len();
-                let step = if action == Action::FocusNext {
-                    1
-                } else {
-                    n - 1
+                self.focus = match action {
+                    Action::FocusNext => (self.focus + 1) % n,
+                    Action::FocusPrev => (self.focus + n - 1) % n,
+                    Action::Focus(i) if i < n => i,
+                    _ => return vec![],
                 };
-                self.focus = (self.focus + step) % n;
                 if self.watching.is_some() {
                     return vec![];
                 }

@@ -43,31 +43,34 @@ pub struct ViewKey {
 pub struct ViewEntry {
     pub view: View,
     pub title: &'static str,
+    /// The title where the tab bar is short of room.
+    pub short: &'static str,
     pub keys: &'static [ViewKey],
     pub needs: Needs,
 }
 
-const fn entry(view: View, title: &'static str, needs: Needs) -> ViewEntry {
+const fn entry(view: View, title: &'static str, short: &'static str, needs: Needs) -> ViewEntry {
     ViewEntry {
         view,
         title,
+        short,
         keys: &[],
         needs,
     }
 }
 
 pub const VIEWS: &[ViewEntry] = &[
-    entry(View::Live, "Live", Needs::Summaries),
+    entry(View::Live, "Live", "Live", Needs::Summaries),
     ViewEntry {
         keys: &[ViewKey {
             keys: "o",
             short: "ops",
             help: "the focused variant's ops / the table",
         }],
-        ..entry(View::Compare, "Compare", Needs::Table)
+        ..entry(View::Compare, "Compare", "Cmp", Needs::Table)
     },
-    entry(View::Ranks, "Ranks", Needs::Table),
-    entry(View::Routing, "Routing", Needs::Summaries),
+    entry(View::Ranks, "Ranks", "Rank", Needs::Table),
+    entry(View::Routing, "Routing", "Rte", Needs::Summaries),
     ViewEntry {
         keys: &[
             ViewKey {
@@ -81,7 +84,7 @@ pub const VIEWS: &[ViewEntry] = &[
                 help: "twice / half the micro-batches",
             },
         ],
-        ..entry(View::Pipeline, "Pipeline", Needs::Stages)
+        ..entry(View::Pipeline, "Pipeline", "Pipe", Needs::Stages)
     },
     ViewEntry {
         keys: &[ViewKey {
@@ -89,16 +92,16 @@ pub const VIEWS: &[ViewEntry] = &[
             short: "sweep",
             help: "sweep batch sizes 1-16",
         }],
-        ..entry(View::Sweep, "Sweep", Needs::Summaries)
+        ..entry(View::Sweep, "Sweep", "Swp", Needs::Summaries)
     },
-    entry(View::Roofline, "Roofline", Needs::Parts),
+    entry(View::Roofline, "Roofline", "Roof", Needs::Parts),
     ViewEntry {
         keys: &[ViewKey {
             keys: "t",
             short: "train",
             help: "train every variant to the target loss",
         }],
-        ..entry(View::Train, "Train", Needs::Summaries)
+        ..entry(View::Train, "Train", "Train", Needs::Summaries)
     },
     ViewEntry {
         keys: &[ViewKey {
@@ -106,7 +109,7 @@ pub const VIEWS: &[ViewEntry] = &[
             short: "generate",
             help: "generate tokens with every decoder",
         }],
-        ..entry(View::Generate, "Generate", Needs::Summaries)
+        ..entry(View::Generate, "Generate", "Gen", Needs::Summaries)
     },
 ];
 
@@ -152,20 +155,58 @@ impl View {
     pub fn tab_label(self) -> String {
         format!("{} {}", self.number(), self.title())
     }
+}
 
-    /// The view whose tab covers `column` of the tab bar, as it is drawn: each label with a
-    /// space either side, one divider between tabs.
-    pub fn at_tab_column(column: u16) -> Option<View> {
-        let mut start = 0usize;
+/// One tab of the tab bar as drawn: its label and the columns it covers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tab {
+    pub view: View,
+    pub label: String,
+    pub start: u16,
+    pub width: u16,
+}
+
+/// The tab bar in `width` columns with `selected` shown: the longest form that fits, from
+/// every title padded to only the digits beside the selected title. None fits below about 40
+/// columns; the last form is then given, for the renderer to cut.
+pub fn tab_bar(width: u16, selected: View) -> Vec<Tab> {
+    let full = |v: View| v.tab_label();
+    let short = |v: View| format!("{} {}", v.number(), v.entry().short);
+    let digit = |v: View| v.number().to_string();
+    type Label<'a> = &'a dyn Fn(View) -> String;
+    let forms: [(u16, Label); 4] = [(1, &full), (0, &full), (0, &short), (0, &digit)];
+    let lay = |(pad, label): (u16, Label)| {
+        let mut start = 0u16;
+        let mut tabs = Vec::new();
         for view in View::all() {
-            let width = view.tab_label().chars().count() + 2;
-            if (start..start + width).contains(&(column as usize)) {
-                return Some(view);
-            }
-            start += width + 1;
+            let text = if view == selected {
+                full(view)
+            } else {
+                label(view)
+            };
+            let w = text.chars().count() as u16 + 2 * pad;
+            let padding = " ".repeat(pad as usize);
+            tabs.push(Tab {
+                view,
+                label: format!("{padding}{text}{padding}"),
+                start,
+                width: w,
+            });
+            // One divider between tabs.
+            start += w + 1;
         }
-        None
+        tabs
+    };
+    let fits = |tabs: &Vec<Tab>| tabs.last().is_none_or(|t| t.start + t.width <= width);
+    let mut laid = forms.into_iter().map(lay);
+    let mut last = Vec::new();
+    for tabs in &mut laid {
+        if fits(&tabs) {
+            return tabs;
+        }
+        last = tabs;
     }
+    last
 }
 
 #[cfg(test)]
@@ -185,18 +226,6 @@ mod tests {
     }
 
     #[test]
-    fn a_column_of_the_tab_bar_names_its_view() {
-        // " 1 Live │ 2 Compare │ 3 Ranks │ ..."
-        assert_eq!(View::at_tab_column(0), Some(View::Live));
-        assert_eq!(View::at_tab_column(7), Some(View::Live));
-        assert_eq!(View::at_tab_column(8), None, "the divider");
-        assert_eq!(View::at_tab_column(9), Some(View::Compare));
-        assert_eq!(View::at_tab_column(19), Some(View::Compare));
-        assert_eq!(View::at_tab_column(21), Some(View::Ranks));
-        assert_eq!(View::at_tab_column(500), None);
-    }
-
-    #[test]
     fn tab_visits_every_view_and_comes_back() {
         let mut seen = vec![View::Live];
         let mut v = View::Live.next();
@@ -206,5 +235,33 @@ mod tests {
             v = v.next();
         }
         assert_eq!(seen.len(), VIEWS.len());
+    }
+
+    #[test]
+    fn the_tab_bar_shortens_to_fit_and_keeps_the_selected_title_whole() {
+        for width in [60u16, 80, 100, 160] {
+            for selected in View::all() {
+                let tabs = tab_bar(width, selected);
+                assert_eq!(tabs.len(), VIEWS.len());
+                let end = tabs.last().map(|t| t.start + t.width).unwrap();
+                assert!(end <= width, "{width}: {tabs:?}");
+                for (tab, view) in tabs.iter().zip(View::all()) {
+                    assert_eq!(tab.view, view);
+                    assert_eq!(tab.label.chars().count() as u16, tab.width);
+                    assert!(tab.label.trim().starts_with(&view.number().to_string()));
+                }
+                for pair in tabs.windows(2) {
+                    assert!(pair[0].start + pair[0].width < pair[1].start, "{pair:?}");
+                }
+                let shown = &tabs[selected.number() - 1];
+                assert!(shown.label.contains(selected.title()), "{shown:?}");
+            }
+        }
+        // Room for every title: all of them, padded.
+        let wide = tab_bar(160, View::Live);
+        assert!(
+            wide.iter()
+                .all(|t| t.label == format!(" {} ", t.view.tab_label()))
+        );
     }
 }

@@ -8,9 +8,10 @@ use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 
 use super::Theme;
-use crate::app::App;
+use super::fit::ellipsize;
+use crate::app::{Action, App, Area};
 
-/// No column is wider than this; longer text is cut.
+/// No column is wider than this; longer text is cut, with an ellipsis.
 const MAX_COLUMN: u16 = 30;
 
 pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -49,8 +50,26 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         } else {
             theme.series(i)
         };
-        Cell::from(Span::styled(table.columns[i].clone(), style))
+        Cell::from(Span::styled(
+            ellipsize(&table.columns[i], widths[i] as usize),
+            style,
+        ))
     }));
+    // A click on a variant's name focuses it: its column starts after the border, the labels
+    // and the columns before it, one space apart.
+    let mut x = area.x + 1 + label_width + 1;
+    for &c in &columns {
+        app.clickable(
+            Area {
+                x,
+                y: area.y + 1,
+                width: widths[c],
+                height: 1,
+            },
+            Action::Focus(c),
+        );
+        x += widths[c] + 1;
+    }
     // Borders and the header row; what is left holds the rows, scrolled.
     let fit = area.height.saturating_sub(3) as usize;
     let total = table.rows.len();
@@ -59,7 +78,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         let best = row.best();
         let mut cells = vec![Cell::from(row.label)];
         cells.extend(columns.iter().map(|&c| {
-            let text = row.display(c, false);
+            let text = ellipsize(&row.display(c, false), widths[c] as usize);
             let style = if best == Some(c) {
                 theme.best
             } else if text.starts_with("n/a") {
@@ -106,7 +125,11 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         Table::new(rows, constraints)
             .flex(Flex::Start)
             .header(Row::new(header).style(theme.accent))
-            .block(Block::default().borders(Borders::ALL).title(title)),
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(ellipsize(&title, area.width.saturating_sub(2) as usize)),
+            ),
         area,
     );
 }

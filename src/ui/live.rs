@@ -10,20 +10,47 @@ use ratatui::widgets::{
 };
 
 use super::Theme;
-use crate::app::App;
+use super::fit::{ellipsize, ellipsize_line};
 use crate::app::history::WINDOW_S;
+use crate::app::{Action, App, Area};
 use crate::measured::{Phase, VariantSummary};
 use crate::units;
 
+/// Below this width the charts go under the gauges, or give way to them.
+const WIDE: u16 = 120;
+/// The fewest rows a chart is drawn in.
+const CHART_ROWS: u16 = 10;
+
 pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let [left, right] =
-        Layout::horizontal([Constraint::Percentage(38), Constraint::Percentage(62)]).areas(area);
-    render_gauges(app, theme, frame, left);
+    if area.width >= WIDE {
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(38), Constraint::Percentage(62)])
+                .areas(area);
+        render_gauges(app, theme, frame, left);
+        let [top, bottom] =
+            Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(right);
+        render_chart(app, theme, frame, top, Metric::Throughput);
+        render_chart(app, theme, frame, bottom, Metric::Latency);
+        return;
+    }
+    // Narrow: the gauges across the screen with every variant listed, the charts side by side
+    // under them where there is room, and none where there is not.
+    let gauges = GAUGE_ROWS + app.analytic().len() as u16 + 1 + 2;
+    if area.height < gauges + CHART_ROWS {
+        render_gauges(app, theme, frame, area);
+        return;
+    }
     let [top, bottom] =
-        Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(right);
-    render_chart(app, theme, frame, top, Metric::Throughput);
-    render_chart(app, theme, frame, bottom, Metric::Latency);
+        Layout::vertical([Constraint::Length(gauges), Constraint::Min(CHART_ROWS)]).areas(area);
+    render_gauges(app, theme, frame, top);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
+    render_chart(app, theme, frame, left, Metric::Throughput);
+    render_chart(app, theme, frame, right, Metric::Latency);
 }
+
+/// The rows of the gauges above the variants: five of two rows and the sparkline's five.
+const GAUGE_ROWS: u16 = 15;
 
 /// The focused variant's figures; a model of your own's rates from its traced counts.
 fn focused(app: &App) -> Option<VariantSummary> {
@@ -51,22 +78,31 @@ fn phase_text(v: Option<&VariantSummary>) -> String {
     }
 }
 
-fn gauge<'a>(title: String, ratio: Option<f64>, label: String, theme: &Theme) -> Gauge<'a> {
-    Gauge::default()
-        .block(Block::default().title(title))
+/// A gauge in `area`, its title and label cut with an ellipsis where they are wider.
+fn draw_gauge(
+    frame: &mut Frame,
+    area: Rect,
+    title: String,
+    ratio: Option<f64>,
+    label: String,
+    theme: &Theme,
+) {
+    let width = area.width as usize;
+    let gauge = Gauge::default()
+        .block(Block::default().title(ellipsize(&title, width)))
         .gauge_style(theme.accent)
         .ratio(ratio.unwrap_or(0.0).clamp(0.0, 1.0))
-        .label(label)
+        .label(ellipsize(&label, width));
+    frame.render_widget(gauge, area);
 }
 
 fn render_gauges(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let focused = focused(app);
     let v = focused.as_ref();
-    let block = Block::default().borders(Borders::ALL).title(format!(
-        " {} · {} ",
-        app.focused_name(),
-        phase_text(v)
-    ));
+    let title = format!(" {} · {} ", app.focused_name(), phase_text(v));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(ellipsize(&title, area.width.saturating_sub(2) as usize));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let rows = Layout::vertical([
@@ -87,15 +123,14 @@ fn render_gauges(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         .best_throughput
         .get(app.focused_name())
         .copied();
-    frame.render_widget(
-        gauge(
-            "throughput (of the best seen)".into(),
-            tps.zip(best).map(|(t, b)| t / b),
-            tps.map(|t| format!("{} {unit}", units::si(t)))
-                .unwrap_or_else(|| "n/a: not measured yet".into()),
-            theme,
-        ),
+    draw_gauge(
+        frame,
         rows[0],
+        "throughput (of the best seen)".into(),
+        tps.zip(best).map(|(t, b)| t / b),
+        tps.map(|t| format!("{} {unit}", units::si(t)))
+            .unwrap_or_else(|| "n/a: not measured yet".into()),
+        theme,
     );
 
     let latency = v.and_then(|v| v.latency);
@@ -113,68 +148,65 @@ fn render_gauges(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(
         Paragraph::new(vec![
             Line::from(Span::styled("latency", theme.dim)),
-            Line::from(latency_text),
+            Line::from(ellipsize(&latency_text, rows[1].width as usize)),
         ]),
         rows[1],
     );
 
     let pct = v.and_then(|v| v.pct_peak_flops);
-    frame.render_widget(
-        gauge(
-            "FLOP/s (of the backend's peak)".into(),
-            pct.map(|p| p / 100.0),
-            match (v.and_then(|v| v.flops_per_s), pct) {
-                (Some(f), Some(p)) => format!("{} · {p:.1}%", units::with_unit(f, "FLOP/s")),
-                (Some(f), None) => format!("{} · peak n/a", units::with_unit(f, "FLOP/s")),
-                _ => "n/a: not measured yet".into(),
-            },
-            theme,
-        ),
+    draw_gauge(
+        frame,
         rows[2],
+        "FLOP/s (of the backend's peak)".into(),
+        pct.map(|p| p / 100.0),
+        match (v.and_then(|v| v.flops_per_s), pct) {
+            (Some(f), Some(p)) => format!("{} · {p:.1}%", units::with_unit(f, "FLOP/s")),
+            (Some(f), None) => format!("{} · peak n/a", units::with_unit(f, "FLOP/s")),
+            _ => "n/a: not measured yet".into(),
+        },
+        theme,
     );
 
     let process = app.summary().map(|s| s.process);
-    frame.render_widget(
-        gauge(
-            "process memory (RSS of total)".into(),
-            process.map(|p| p.rss_bytes as f64 / p.total_memory_bytes.max(1) as f64),
-            match process {
-                Some(p) => format!(
-                    "{} · peak {} · heap/forward {}",
-                    units::bytes(p.rss_bytes),
-                    units::bytes(p.rss_peak_bytes),
-                    v.and_then(|v| v.heap_peak_bytes)
-                        .map(units::bytes)
-                        .unwrap_or_else(|| "n/a".into())
-                ),
-                None => "n/a: not sampled yet".into(),
-            },
-            theme,
-        ),
+    draw_gauge(
+        frame,
         rows[3],
+        "process memory (RSS of total)".into(),
+        process.map(|p| p.rss_bytes as f64 / p.total_memory_bytes.max(1) as f64),
+        match process {
+            Some(p) => format!(
+                "{} · peak {} · heap/forward {}",
+                units::bytes(p.rss_bytes),
+                units::bytes(p.rss_peak_bytes),
+                v.and_then(|v| v.heap_peak_bytes)
+                    .map(units::bytes)
+                    .unwrap_or_else(|| "n/a".into())
+            ),
+            None => "n/a: not sampled yet".into(),
+        },
+        theme,
     );
 
     let device = app.summary().and_then(|s| s.device_memory);
     let device_na = app.summary().and_then(|s| s.device_memory_na.clone());
-    frame.render_widget(
-        gauge(
-            "device memory (in use of reserved)".into(),
-            device.map(|d| d.in_use_bytes as f64 / d.reserved_bytes.max(1) as f64),
-            match (device, device_na) {
-                (Some(d), _) => format!(
-                    "{} of {}",
-                    units::bytes(d.in_use_bytes),
-                    units::bytes(d.reserved_bytes)
-                ),
-                (None, Some(_)) if app.summary().is_some_and(|s| s.backend.is_host()) => {
-                    "n/a: host backend, see process memory".into()
-                }
-                (None, Some(why)) => format!("n/a: {why}"),
-                (None, None) => "n/a".into(),
-            },
-            theme,
-        ),
+    draw_gauge(
+        frame,
         rows[4],
+        "device memory (in use of reserved)".into(),
+        device.map(|d| d.in_use_bytes as f64 / d.reserved_bytes.max(1) as f64),
+        match (device, device_na) {
+            (Some(d), _) => format!(
+                "{} of {}",
+                units::bytes(d.in_use_bytes),
+                units::bytes(d.reserved_bytes)
+            ),
+            (None, Some(_)) if app.summary().is_some_and(|s| s.backend.is_host()) => {
+                "n/a: host backend, see process memory".into()
+            }
+            (None, Some(why)) => format!("n/a: {why}"),
+            (None, None) => "n/a".into(),
+        },
+        theme,
     );
 
     let recent: Vec<u64> = v
@@ -199,10 +231,22 @@ fn render_gauges(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
 /// progress of long work in one list.
 fn render_legend(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let summary = app.summary();
-    let lines: Vec<Line> = app
+    let n = app.analytic().len();
+    // Under the title; a window around the focus where not all fit, its last row saying so.
+    let room = area.height.saturating_sub(1) as usize;
+    let shown = if n <= room {
+        0..n
+    } else {
+        let rows = room.saturating_sub(1);
+        let first = app.focus().saturating_sub(rows / 2).min(n - rows);
+        first..first + rows
+    };
+    let mut lines: Vec<Line> = app
         .analytic()
         .iter()
         .enumerate()
+        .skip(shown.start)
+        .take(shown.len())
         .map(|(i, a)| {
             let v = summary.and_then(|s| s.variants.iter().find(|v| v.name == a.name));
             let status = match (v.map(|v| &v.phase), v.and_then(|v| v.latency)) {
@@ -210,13 +254,30 @@ fn render_legend(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
                 _ => phase_text(v),
             };
             let marker = if i == app.focus() { "▶ " } else { "■ " };
-            Line::from(vec![
+            let row = area.y + 1 + (i - shown.start) as u16;
+            app.clickable(
+                Area {
+                    x: area.x,
+                    y: row,
+                    width: area.width,
+                    height: 1,
+                },
+                Action::Focus(i),
+            );
+            let line = Line::from(vec![
                 Span::styled(marker, theme.series(i)),
-                Span::styled(format!("{:<18}", a.name), theme.series(i)),
+                Span::styled(format!("{:<18}", ellipsize(&a.name, 17)), theme.series(i)),
                 Span::raw(status),
-            ])
+            ]);
+            ellipsize_line(line, area.width as usize)
         })
         .collect();
+    if shown.len() < n {
+        lines.push(Line::styled(
+            format!("{} of {n} variants shown (←→ moves the focus)", shown.len()),
+            theme.dim,
+        ));
+    }
     frame.render_widget(
         Paragraph::new(lines).block(Block::default().title("variants")),
         area,

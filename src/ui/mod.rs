@@ -1,6 +1,7 @@
 //! Drawing: pure over `&App`. No channel reads, no sysinfo, no burn calls.
 
 mod compare;
+mod fit;
 mod generate;
 mod live;
 mod pipeline;
@@ -17,16 +18,17 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, Tabs, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, Wrap};
 use ratatui::{Frame, Terminal};
 
-use crate::app::{App, VIEWS, View, footer_hints, help_rows};
+use crate::app::{Action, App, Area, View, footer_hints, help_rows, tab_bar};
 
 /// Below this the layout does not fit.
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
 
 pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
+    app.begin_frame();
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let text = format!(
@@ -66,7 +68,10 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
         Constraint::Length(pinned.chars().count() as u16 + 2),
     ])
     .areas(footer);
-    frame.render_widget(Paragraph::new(hints).style(theme.dim), left);
+    frame.render_widget(
+        Paragraph::new(fit_hints(&hints, left.width as usize)).style(theme.dim),
+        left,
+    );
     frame.render_widget(
         Paragraph::new(pinned)
             .style(theme.dim)
@@ -114,15 +119,61 @@ fn render_header(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     if let Some(progress) = app.summary().and_then(|s| s.long_work()) {
         spans.push(Span::styled(format!(" · {progress}"), theme.warn));
     }
-    frame.render_widget(Line::from(spans), line);
-    let titles: Vec<String> = VIEWS.iter().map(|e| e.view.tab_label()).collect();
-    let selected = app.view().number() - 1;
+    let width = line.width as usize;
+    let mut header = Line::from(spans.clone());
+    // Short of room, the adapter's name goes first: the backend stays beside it.
+    if header.width() > width {
+        spans[3] = Span::raw("· ");
+        header = Line::from(spans);
+    }
+    frame.render_widget(fit::ellipsize_line(header, width), line);
+
+    let mut bar = Vec::new();
+    for (i, tab) in tab_bar(tabs.width, app.view()).into_iter().enumerate() {
+        if i > 0 {
+            bar.push(Span::styled("│", theme.dim));
+        }
+        let style = if tab.view == app.view() {
+            theme.accent
+        } else {
+            ratatui::style::Style::default()
+        };
+        app.clickable(
+            Area {
+                x: tabs.x + tab.start,
+                y: tabs.y,
+                width: tab.width,
+                height: 1,
+            },
+            Action::ShowView(tab.view),
+        );
+        bar.push(Span::styled(tab.label, style));
+    }
     frame.render_widget(
-        Tabs::new(titles)
-            .select(selected)
-            .highlight_style(theme.accent),
+        fit::ellipsize_line(Line::from(bar), tabs.width as usize),
         tabs,
     );
+}
+
+/// The footer's hints in `width` columns: whole hints, and an ellipsis where some are left out.
+fn fit_hints(hints: &str, width: usize) -> String {
+    if hints.chars().count() <= width {
+        return hints.to_owned();
+    }
+    let mut shown = String::new();
+    for hint in hints.split("  ") {
+        let next = if shown.is_empty() {
+            hint.to_owned()
+        } else {
+            format!("{shown}  {hint}")
+        };
+        // Room for " …" after the last whole hint.
+        if next.chars().count() + 2 > width {
+            break;
+        }
+        shown = next;
+    }
+    fit::ellipsize(&format!("{shown} {}", fit::ELLIPSIS), width)
 }
 
 /// The screen as the user sees it at `width` x `height`, as plain text without escape codes;

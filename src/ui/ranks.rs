@@ -8,26 +8,39 @@ use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 
 use super::Theme;
+use super::fit::{ellipsize, window};
 use crate::app::App;
 use crate::report::{MIN_TAU_N, Ranks};
 
 pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let ranks = Ranks::from_table(app.table());
-    let [top, bottom] = Layout::vertical([
-        Constraint::Length(ranks.ranks.len() as u16 + 3),
-        Constraint::Min(4),
-    ])
-    .areas(area);
+    // One row per indicator in both tables: where they do not both fit, they share the screen
+    // and scroll together.
+    let total = ranks.ranks.len();
+    let both = 2 * (total as u16 + 3);
+    let [top, bottom] = if area.height >= both {
+        Layout::vertical([Constraint::Length(total as u16 + 3), Constraint::Min(4)]).areas(area)
+    } else {
+        Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area)
+    };
+    let fit = top.height.min(bottom.height).saturating_sub(3) as usize;
+    let (shown, mark) = window(app, fit, total);
 
+    // The variants share what the labels leave, one space apart.
+    const LABEL: u16 = 20;
+    let n = ranks.variants.len().max(1) as u16;
+    let column = (top.width.saturating_sub(2 + LABEL) / n)
+        .saturating_sub(1)
+        .max(3);
     let mut header = vec![Cell::from("rank (1 = cheapest)")];
     header.extend(
         ranks
             .variants
             .iter()
             .enumerate()
-            .map(|(i, v)| Cell::from(Span::styled(v.clone(), theme.series(i)))),
+            .map(|(i, v)| Cell::from(Span::styled(ellipsize(v, column as usize), theme.series(i)))),
     );
-    let rows = ranks.ranks.iter().map(|(_, label, r)| {
+    let rows = ranks.ranks[shown.clone()].iter().map(|(_, label, r)| {
         let mut cells = vec![Cell::from(label.clone())];
         cells.extend(r.iter().map(|rank| match rank {
             Some(1) => Cell::from(Span::styled("1", theme.best)),
@@ -36,18 +49,35 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         }));
         Row::new(cells)
     });
-    let mut widths = vec![Constraint::Length(20)];
-    widths.extend(ranks.variants.iter().map(|_| Constraint::Min(8)));
+    let mut widths = vec![Constraint::Length(LABEL)];
+    widths.extend(ranks.variants.iter().map(|_| Constraint::Length(column)));
     frame.render_widget(
         Table::new(rows, widths)
             .header(Row::new(header).style(theme.accent))
-            .block(Block::default().borders(Borders::ALL).title(" Ranks ")),
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(format!(" Ranks{mark} ")),
+            ),
         top,
     );
 
     let labels: Vec<&str> = ranks.ranks.iter().map(|(_, l, _)| l.as_str()).collect();
+    // Each tau in 5 to 7 columns: "+0.90" fits in 5; the labels are cut to the same width.
+    const TAU_LABEL: u16 = 12;
+    let m = labels.len().max(1) as u16;
+    let tau_width = (bottom.width.saturating_sub(2 + TAU_LABEL) / m)
+        .saturating_sub(1)
+        .clamp(5, 7);
+    // The columns that fit; the rest are named in the title.
+    let fits = (bottom.width.saturating_sub(2 + TAU_LABEL) / (tau_width + 1)) as usize;
+    let columns = labels.len().min(fits);
     let mut header = vec![Cell::from("tau (n)")];
-    header.extend(labels.iter().map(|l| Cell::from(*l)));
+    header.extend(
+        labels[..columns]
+            .iter()
+            .map(|l| Cell::from(ellipsize(l, tau_width as usize))),
+    );
     // What each tau is computed over: the variants measured under both indicators.
     let count = |i: usize| {
         ranks
@@ -63,9 +93,14 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         .iter()
         .zip(&labels)
         .enumerate()
+        .skip(shown.start)
+        .take(shown.len())
         .map(|(i, (row, label))| {
-            let mut cells = vec![Cell::from(format!("{label} ({})", counts[i]))];
-            cells.extend(row.iter().enumerate().map(|(j, t)| {
+            let mut cells = vec![Cell::from(ellipsize(
+                &format!("{label} ({})", counts[i]),
+                TAU_LABEL as usize,
+            ))];
+            cells.extend(row.iter().take(columns).enumerate().map(|(j, t)| {
                 match t {
                     Some(t) => {
                         let style = if *t < 0.0 {
@@ -90,14 +125,23 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             }));
             Row::new(cells)
         });
-    let mut widths = vec![Constraint::Length(12)];
-    widths.extend(labels.iter().map(|_| Constraint::Length(7)));
+    let mut widths = vec![Constraint::Length(TAU_LABEL)];
+    widths.extend((0..columns).map(|_| Constraint::Length(tau_width)));
+    let hidden = match labels.len() - columns {
+        0 => String::new(),
+        k => format!(" · {k} more columns on a wider screen"),
+    };
+    let title = format!(
+        " Rank agreement (Kendall tau-b, +1 same order, -1 opposite){mark}{hidden} over (n) variants, none under {MIN_TAU_N} "
+    );
     frame.render_widget(
         Table::new(rows, widths)
             .header(Row::new(header).style(theme.accent))
-            .block(Block::default().borders(Borders::ALL).title(
-                format!(" Rank agreement (Kendall tau-b, +1 same order, -1 opposite) over (n) variants, none under {MIN_TAU_N} "),
-            )),
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(ellipsize(&title, bottom.width.saturating_sub(2) as usize)),
+            ),
         bottom,
     );
 }

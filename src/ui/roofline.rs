@@ -2,10 +2,10 @@
 //! achieved FLOP/s, and the focused variant's parts (timed alone) beside it; log-log.
 
 use ratatui::Frame;
-use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::layout::{Alignment, Rect};
 use ratatui::symbols::Marker;
 use ratatui::text::Line;
-use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph, Wrap};
+use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph};
 
 use super::Theme;
 use crate::app::App;
@@ -33,8 +33,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         );
         return;
     };
-    let [chart_area, text_area] =
-        Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(inner);
+    let [chart_area, text_area] = super::fit::beside_or_under(inner, 58);
     render_chart(app, theme, frame, chart_area, &r);
 
     let mut lines = vec![
@@ -90,10 +89,15 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     for note in &r.notes {
         lines.push(Line::styled(note.clone(), theme.dim));
     }
+    // Inside the left border: the rows and columns that are left.
+    let shown = super::fit::scroll_text(
+        app,
+        lines,
+        text_area.width.saturating_sub(1) as usize,
+        text_area.height as usize,
+    );
     frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(Block::default().borders(Borders::LEFT)),
+        Paragraph::new(shown).block(Block::default().borders(Borders::LEFT)),
         text_area,
     );
 }

@@ -35,16 +35,28 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         );
         return;
     }
+    // Each MoE variant in at least `ROWS` rows; the others a scroll away.
+    const ROWS: u16 = 10;
+    let fit = (area.height / ROWS).max(1) as usize;
+    let (shown, mark) = super::fit::window(app, fit, moe.len());
+    let moe = &moe[shown];
     let rows =
         Layout::vertical(vec![Constraint::Ratio(1, moe.len() as u32); moe.len()]).split(area);
-    for ((i, v), row) in moe.iter().zip(rows.iter()) {
+    for (k, ((i, v), row)) in moe.iter().zip(rows.iter()).enumerate() {
         let dropped: u64 = v.routing.iter().map(|r| r.dropped).sum();
-        let block = Block::default().borders(Borders::ALL).title(format!(
-            " {} · {} MoE layers · dropped choices {dropped} · worst imbalance {:.2} (max / mean) ",
+        let title = format!(
+            " {} · {} MoE layers · dropped choices {dropped} · worst imbalance {:.2} (max / mean){} ",
             v.name,
             v.routing.len(),
-            v.routing.iter().map(|r| r.imbalance).fold(0.0, f64::max)
-        ));
+            v.routing.iter().map(|r| r.imbalance).fold(0.0, f64::max),
+            if k == 0 { mark.as_str() } else { "" }
+        );
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(super::fit::ellipsize(
+                &title,
+                row.width.saturating_sub(2) as usize,
+            ));
         let inner = block.inner(*row);
         frame.render_widget(block, *row);
         // One scale for every layer of the variant, capacity included, so heights compare.

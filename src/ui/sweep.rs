@@ -2,10 +2,10 @@
 //! as a table, and the batch sizes where two variants swap places called out.
 
 use ratatui::Frame;
-use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::layout::{Alignment, Rect};
 use ratatui::symbols::Marker;
 use ratatui::text::Line;
-use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph, Wrap};
+use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph};
 
 use super::Theme;
 use crate::app::App;
@@ -55,8 +55,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         frame.render_widget(Paragraph::new(text).alignment(Alignment::Center), inner);
         return;
     }
-    let [chart_area, text_area] =
-        Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(inner);
+    let [chart_area, text_area] = super::fit::beside_or_under(inner, 60);
     render_chart(app, theme, frame, chart_area, &state.points);
     let mut lines: Vec<Line> = Vec::new();
     for p in &state.points {
@@ -89,10 +88,15 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     for f in flips {
         lines.push(Line::styled(format!("flip: {}", f.describe()), theme.warn));
     }
+    // Inside the left border: the rows and columns that are left.
+    let shown = super::fit::scroll_text(
+        app,
+        lines,
+        text_area.width.saturating_sub(1) as usize,
+        text_area.height as usize,
+    );
     frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(Block::default().borders(Borders::LEFT)),
+        Paragraph::new(shown).block(Block::default().borders(Borders::LEFT)),
         text_area,
     );
 }

@@ -3,7 +3,7 @@
 //! finished runs' steps, tokens, time and training FLOPs to the target.
 
 use ratatui::Frame;
-use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::layout::{Alignment, Rect};
 use ratatui::symbols::Marker;
 use ratatui::text::Line;
 use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph, Wrap};
@@ -75,8 +75,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         );
         return;
     }
-    let [chart_area, text_area] =
-        Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(inner);
+    let [chart_area, text_area] = super::fit::beside_or_under(inner, 60);
 
     let steps = state
         .curves
@@ -174,10 +173,15 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     for (name, why) in &state.failed {
         text.push(Line::styled(format!("{name}: n/a, {why}"), theme.dim));
     }
+    // Inside the left border: the rows and columns that are left.
+    let shown = super::fit::scroll_text(
+        app,
+        text,
+        text_area.width.saturating_sub(1) as usize,
+        text_area.height as usize,
+    );
     frame.render_widget(
-        Paragraph::new(text)
-            .wrap(Wrap { trim: false })
-            .block(Block::default().borders(Borders::LEFT)),
+        Paragraph::new(shown).block(Block::default().borders(Borders::LEFT)),
         text_area,
     );
 }

@@ -979,3 +979,103 @@ fn compare_scrolls_to_its_last_row_and_back_at_80x24() {
     app.update(Action::ShowView(View::Compare));
     assert!(draw(&app, 80, 24).contains("rows 1-18"));
 }
+
+/// The misnomer suite, measured: nine variants, more rows and names than 80x24 holds.
+fn misnomer_app() -> App {
+    let suite = spec::load_suite("misnomer").unwrap();
+    let names: Vec<String> = suite.variants.iter().map(|v| v.name.clone()).collect();
+    let mut app = App::new(suite, Backend::Ndarray, Host::unknown()).unwrap();
+    for t in 1..=12 {
+        let mut s = summary(t as f64);
+        s.suite = "misnomer".into();
+        s.variants = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| variant(n, i))
+            .collect();
+        app.on_engine(EngineEvent::Summary(Box::new(s)));
+    }
+    app
+}
+
+#[test]
+fn every_view_fits_80x24_100x30_and_160x48_and_scrolls_to_its_last_row() {
+    let mut app = misnomer_app();
+    app.on_engine(EngineEvent::SweepPoint(Box::new(sweep_point(
+        1,
+        &[("dense-base", 1e3), ("switch-8e", 2e3)],
+    ))));
+    for view in View::all() {
+        app.update(Action::ShowView(view));
+        for (w, h) in [(80u16, 24u16), (100, 30), (160, 48)] {
+            let screen = draw(&app, w, h);
+            let lines: Vec<&str> = screen.lines().collect();
+            // The footer keeps its pinned keys; the tab bar names the view whole.
+            let footer = lines.last().unwrap();
+            assert!(
+                footer.contains("? help") && footer.contains("q quit"),
+                "{view:?} at {w}x{h}: {footer}"
+            );
+            assert!(
+                lines[1].contains(view.title()),
+                "{view:?} at {w}x{h}: {}",
+                lines[1]
+            );
+            let name = format!("misnomer_{}_{w}x{h}", view.title().to_lowercase());
+            insta::assert_snapshot!(name, screen);
+        }
+    }
+    // Scrolled to the end at 80x24: the last row of Compare and of Ranks.
+    for (view, last) in [
+        (View::Compare, "heap peak / forward"),
+        (View::Ranks, "cold"),
+    ] {
+        app.update(Action::ShowView(view));
+        draw(&app, 80, 24);
+        app.update(Action::Scroll(effprof::app::Scroll::End));
+        let screen = draw(&app, 80, 24);
+        assert!(screen.contains(last), "{view:?}:\n{screen}");
+        let name = format!("misnomer_{}_80x24_end", view.title().to_lowercase());
+        insta::assert_snapshot!(name, screen);
+    }
+}
+
+#[test]
+fn a_click_on_a_tab_shows_its_view_and_a_click_on_a_variant_focuses_it() {
+    let mut app = misnomer_app();
+    draw(&app, 80, 24);
+    for tab in effprof::app::tab_bar(80, app.view()) {
+        assert_eq!(
+            app.action_at(tab.start + tab.width / 2, 1),
+            Some(Action::ShowView(tab.view)),
+            "{tab:?}"
+        );
+        if tab.start > 0 {
+            assert_eq!(app.action_at(tab.start - 1, 1), None, "a divider: {tab:?}");
+        }
+    }
+    // Live lists the variants; the third one's row focuses it.
+    let screen = draw(&app, 160, 48);
+    let row = screen
+        .lines()
+        .position(|l| l.contains("■ ") && l.contains("switch-8e"))
+        .expect("the legend lists the variant") as u16;
+    let column = 3;
+    let action = app
+        .action_at(column, row)
+        .expect("a variant's row is clickable");
+    app.update(action);
+    assert_eq!(app.focused_name(), "switch-8e");
+    // Compare: a click on a column's name.
+    app.update(Action::ShowView(View::Compare));
+    let screen = draw(&app, 160, 48);
+    let header = screen.lines().nth(3).unwrap();
+    let at = header.find("dense-base").expect("the baseline's column") as u16;
+    // The screen's lines are quoted: one character before the first column.
+    let column = header[..at as usize].chars().count() as u16 - 1;
+    app.update(
+        app.action_at(column + 1, 3)
+            .expect("a column's name is clickable"),
+    );
+    assert_eq!(app.focused_name(), "dense-base");
+}
