@@ -141,7 +141,11 @@ fn render_ops(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     use ratatui::widgets::Paragraph;
     let name = app.focused_name();
     let variant = app.analytic().iter().find(|v| v.name == name);
-    let block = |title: String| Block::default().borders(Borders::ALL).title(title);
+    let block = |title: String| {
+        Block::default()
+            .borders(Borders::ALL)
+            .title(super::fit::title(title, area))
+    };
     let (v, counts) = match variant.map(|v| (v, &v.traced)) {
         Some((v, Some(Traced::Counted(c)))) => (v, c),
         Some((_, Some(Traced::NotAvailable { why }))) => {

@@ -143,6 +143,24 @@ pub fn beside_or_under(area: ratatui::layout::Rect, percent: u16) -> [ratatui::l
     }
 }
 
+/// A bordered block's `text` title in `area`: cut with an ellipsis where the borders leave
+/// less room.
+pub fn title(text: String, area: ratatui::layout::Rect) -> String {
+    ellipsize(&text, area.width.saturating_sub(2) as usize)
+}
+
+/// The border of a chart's text: a rule on its left beside the chart, none under it.
+pub fn text_borders(
+    text_area: ratatui::layout::Rect,
+    outer: ratatui::layout::Rect,
+) -> ratatui::widgets::Borders {
+    if text_area.y == outer.y && outer.width >= SIDE_BY_SIDE {
+        ratatui::widgets::Borders::LEFT
+    } else {
+        ratatui::widgets::Borders::NONE
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

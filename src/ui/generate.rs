@@ -32,7 +32,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     };
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(format!(" Generate · {status} "));
+        .title(super::fit::title(format!(" Generate · {status} "), area));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let centred = |frame: &mut Frame, text: &str| {

@@ -105,13 +105,16 @@ fn render_gauges(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         .title(ellipsize(&title, area.width.saturating_sub(2) as usize));
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    // The sparkline gives up rows (down to two) before the variants do.
+    let listed = app.analytic().len() as u16 + 1;
+    let spark = inner.height.saturating_sub(10 + listed).clamp(2, 5);
     let rows = Layout::vertical([
         Constraint::Length(2),
         Constraint::Length(2),
         Constraint::Length(2),
         Constraint::Length(2),
         Constraint::Length(2),
-        Constraint::Length(5),
+        Constraint::Length(spark),
         Constraint::Min(3),
     ])
     .split(inner);

@@ -20,7 +20,9 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         state.stages,
         state.micro_batches
     );
-    let block = Block::default().borders(Borders::ALL).title(title);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(super::fit::title(title, area));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let waiting = |text: String| {
@@ -104,7 +106,9 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             units::si((t.micro_batches * latencies.micro_batch) as f64 / t.step_s),
             t.peak_in_flight.iter().max().unwrap_or(&0)
         );
-        let block = Block::default().borders(Borders::TOP).title(title);
+        let block = Block::default()
+            .borders(Borders::TOP)
+            .title(super::fit::ellipsize(&title, row.width as usize));
         let inner = block.inner(*row);
         frame.render_widget(block, *row);
         frame.render_widget(Paragraph::new(gantt(t, longest, inner.width, theme)), inner);

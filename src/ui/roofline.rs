@@ -22,7 +22,10 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     };
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(format!(" Roofline · {backend} · {parts} "));
+        .title(super::fit::title(
+            format!(" Roofline · {backend} · {parts} "),
+            area,
+        ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(r) = app.roofline() else {
@@ -90,16 +93,10 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         lines.push(Line::styled(note.clone(), theme.dim));
     }
     // Inside the left border: the rows and columns that are left.
-    let shown = super::fit::scroll_text(
-        app,
-        lines,
-        text_area.width.saturating_sub(1) as usize,
-        text_area.height as usize,
-    );
-    frame.render_widget(
-        Paragraph::new(shown).block(Block::default().borders(Borders::LEFT)),
-        text_area,
-    );
+    let block = Block::default().borders(super::fit::text_borders(text_area, inner));
+    let room = block.inner(text_area);
+    let shown = super::fit::scroll_text(app, lines, room.width as usize, room.height as usize);
+    frame.render_widget(Paragraph::new(shown).block(block), text_area);
 }
 
 /// (colour index, variant, its one point).

@@ -90,9 +90,12 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
                 .clamp(1, 6);
             frame.render_widget(
                 BarChart::default()
-                    .block(Block::default().title(format!(
-                        "MoE layer {layer}: capacity {}, dropped {}",
-                        stats.capacity, stats.dropped
+                    .block(Block::default().title(super::fit::ellipsize(
+                        &format!(
+                            "MoE layer {layer}: capacity {}, dropped {}",
+                            stats.capacity, stats.dropped
+                        ),
+                        column.width as usize,
                     )))
                     .data(BarGroup::default().bars(&bars))
                     .max(scale)

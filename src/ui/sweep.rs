@@ -35,7 +35,10 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let backend = state.backend.map_or(String::new(), |b| format!(" on {b}"));
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(format!(" Sweep{backend} · {status} "));
+        .title(super::fit::title(
+            format!(" Sweep{backend} · {status} "),
+            area,
+        ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if app.watched().is_some() && state.points.is_empty() {
@@ -89,16 +92,10 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         lines.push(Line::styled(format!("flip: {}", f.describe()), theme.warn));
     }
     // Inside the left border: the rows and columns that are left.
-    let shown = super::fit::scroll_text(
-        app,
-        lines,
-        text_area.width.saturating_sub(1) as usize,
-        text_area.height as usize,
-    );
-    frame.render_widget(
-        Paragraph::new(shown).block(Block::default().borders(Borders::LEFT)),
-        text_area,
-    );
+    let block = Block::default().borders(super::fit::text_borders(text_area, inner));
+    let room = block.inner(text_area);
+    let shown = super::fit::scroll_text(app, lines, room.width as usize, room.height as usize);
+    frame.render_widget(Paragraph::new(shown).block(block), text_area);
 }
 
 /// (colour index, variant, its points).

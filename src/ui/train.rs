@@ -48,9 +48,14 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     } else {
         "done · t trains again".to_owned()
     };
-    let block = Block::default().borders(Borders::ALL).title(format!(
-        " Train · floor {floor:.3} nats (entropy rate) · target {target:.3} · {status} "
-    ));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(super::fit::title(
+            format!(
+                " Train · floor {floor:.3} nats (entropy rate) · target {target:.3} · {status} "
+            ),
+            area,
+        ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if app.watched().is_some() && !state.started {
@@ -174,14 +179,8 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         text.push(Line::styled(format!("{name}: n/a, {why}"), theme.dim));
     }
     // Inside the left border: the rows and columns that are left.
-    let shown = super::fit::scroll_text(
-        app,
-        text,
-        text_area.width.saturating_sub(1) as usize,
-        text_area.height as usize,
-    );
-    frame.render_widget(
-        Paragraph::new(shown).block(Block::default().borders(Borders::LEFT)),
-        text_area,
-    );
+    let block = Block::default().borders(super::fit::text_borders(text_area, inner));
+    let room = block.inner(text_area);
+    let shown = super::fit::scroll_text(app, text, room.width as usize, room.height as usize);
+    frame.render_widget(Paragraph::new(shown).block(block), text_area);
 }
