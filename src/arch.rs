@@ -31,12 +31,12 @@ pub struct Workload {
 pub enum Input {
     Tokens(TokenShape),
     Images(ImageShape),
-    /// Whatever the variants of your own model take ([`crate::custom`]): each variant makes
+    /// Whatever the variants of your own model take (`effprof::custom`): each variant makes
     /// its own batch.
     Custom(CustomInput),
 }
 
-/// The input of a [`crate::custom::Profile`]'s variants, known by the profile it belongs to.
+/// The input of a `effprof::custom::Profile`'s variants, known by the profile it belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomInput {
     /// The profile, as numbered in this process (it means nothing in another one).
@@ -512,7 +512,7 @@ pub enum Family {
     Conv(ConvSpec),
     /// A network of the vision zoo (ResNet, MobileNetV2, EfficientNet, ViT) by its preset.
     Vision(VisionSpec),
-    /// A model of your own ([`crate::custom`]): built, run and traced by your code, with no
+    /// A model of your own (`effprof::custom`): built, run and traced by your code, with no
     /// formulas of effprof's to count it.
     Custom,
 }

@@ -24,9 +24,9 @@
 //! ```
 
 mod cli;
-mod registry;
 
-pub use registry::{CustomBatch, Registered, Runnable, lookup};
+pub use crate::zoo::Input;
+use crate::zoo::{CustomVariant, Registered, register};
 
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -40,30 +40,6 @@ use crate::engine::{EngineConfig, Summary};
 use crate::headless::{self, HeadlessError, Stop};
 use crate::snapshot::{Host, Snapshot};
 use crate::spec::Suite;
-
-/// A forward pass's input, moved between devices as a whole. Tensors are inputs; a tuple or a
-/// struct of your own is one once it says how it moves.
-pub trait Input: Clone + Send + 'static {
-    fn to_device(self, device: &Device) -> Self;
-}
-
-impl<const D: usize> Input for Tensor<D> {
-    fn to_device(self, device: &Device) -> Self {
-        Tensor::to_device(self, device)
-    }
-}
-
-impl<const D: usize> Input for Tensor<D, Int> {
-    fn to_device(self, device: &Device) -> Self {
-        Tensor::to_device(self, device)
-    }
-}
-
-impl<A: Input, B: Input> Input for (A, B) {
-    fn to_device(self, device: &Device) -> Self {
-        (self.0.to_device(device), self.1.to_device(device))
-    }
-}
 
 /// Variants of your own models, to be profiled side by side (the first is the baseline).
 pub struct Profile {
@@ -117,7 +93,7 @@ impl Profile {
         G: Fn(&Device, usize) -> I + Send + Sync + 'static,
         F: Fn(&M, I) -> O + Send + Sync + 'static,
     {
-        self.variants.push(Arc::new(registry::Variant {
+        self.variants.push(Arc::new(CustomVariant {
             name: name.to_owned(),
             build,
             input,
@@ -152,7 +128,7 @@ impl Profile {
                 });
             }
         }
-        let id = registry::register(self.variants.clone());
+        let id = register(self.variants.clone());
         Ok(Suite {
             name: self.name.clone(),
             description: format!("{} models of your own", self.variants.len()),

@@ -26,25 +26,6 @@ pub enum TraceError {
     Capture { variant: String, why: String },
 }
 
-/// Reads every parameter of `module` once. burn draws a parameter's initial values when it is
-/// first read; a module moved onto the capture device before that would have the drawing
-/// recorded as part of its forward pass.
-pub fn materialize<M: burn::module::Module>(module: &M) {
-    struct Read;
-    impl burn::module::ModuleVisitor for Read {
-        fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D>>) {
-            drop(param.val());
-        }
-        fn visit_int<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D, Int>>) {
-            drop(param.val());
-        }
-        fn visit_bool<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D, Bool>>) {
-            drop(param.val());
-        }
-    }
-    module.visit(&mut Read);
-}
-
 /// Records one forward pass of `variant` on `workload` and counts it. The model is built on
 /// the host (ndarray) within `memory_limit` bytes.
 pub fn trace_variant(
@@ -53,15 +34,27 @@ pub fn trace_variant(
     memory_limit: u64,
 ) -> Result<TracedCounts, TraceError> {
     if let crate::arch::Family::Custom = variant.family {
-        return zoo::custom_variant(variant, workload)?.trace(workload.batch);
+        let recorded = zoo::custom_variant(variant, workload)?
+            .record(workload.batch)
+            .map_err(|e| match e {
+                zoo::NotRecorded::Capture(why) => TraceError::Capture {
+                    variant: variant.name.clone(),
+                    why,
+                },
+                zoo::NotRecorded::ReadsBack(why) => TraceError::ReadsBack {
+                    variant: variant.name.clone(),
+                    why,
+                },
+            })?;
+        return Ok(count_operations(&recorded.operations, recorded.params));
     }
     let host = Backend::Ndarray;
     let model = zoo::build(variant, workload, host, memory_limit)?;
     let params = model.num_params() as u64;
     match &model {
-        zoo::Model::Transformer(m) => materialize(m),
-        zoo::Model::Conv(m) => materialize(m),
-        zoo::Model::Vision(m) => materialize(m),
+        zoo::Model::Transformer(m) => zoo::materialize(m),
+        zoo::Model::Conv(m) => zoo::materialize(m),
+        zoo::Model::Vision(m) => zoo::materialize(m),
         zoo::Model::Custom(_) => {}
     }
     let capture = Device::capture();

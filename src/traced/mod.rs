@@ -6,7 +6,8 @@
 mod capture;
 mod count;
 
-pub use capture::{TraceError, materialize, trace_variant};
+pub use crate::zoo::materialize;
+pub use capture::{TraceError, trace_variant};
 pub use count::{OpKind, TracedCounts, add_host_kernels, count_operations};
 
 use serde::{Deserialize, Serialize};

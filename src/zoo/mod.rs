@@ -1,6 +1,7 @@
 //! burn models for every family of a suite, built on any backend from a seed.
 
 mod conv;
+mod custom;
 mod init;
 mod model;
 mod moe;
@@ -9,6 +10,10 @@ mod vision;
 
 pub use crate::measured::RoutingStats;
 pub use conv::{ConvNet, random_images};
+pub use custom::{
+    CustomBatch, Input, NotRecorded, Recorded, Registered, Runnable, Variant as CustomVariant,
+    lookup, register,
+};
 pub use init::stable_hash;
 pub use model::{ForwardOutput, KvCache, StepOutput, TransformerLm};
 pub use moe::{Dispatch, RoutingTensors, route};
@@ -16,6 +21,25 @@ pub use sparse::{
     CsrLayerHost, CsrLinear, CsrMatrix, HostKernelCall, magnitude_prune, record_host_kernels,
 };
 pub use vision::{Leaf as VisionLeaf, Value as VisionValue, VisionNet};
+
+/// Reads every parameter of `module` once. burn draws a parameter's initial values when it is
+/// first read; a module moved onto the capture device before that would have the drawing
+/// recorded as part of its forward pass.
+pub fn materialize<M: burn::module::Module>(module: &M) {
+    struct Read;
+    impl burn::module::ModuleVisitor for Read {
+        fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D>>) {
+            drop(param.val());
+        }
+        fn visit_int<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D, Int>>) {
+            drop(param.val());
+        }
+        fn visit_bool<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D, Bool>>) {
+            drop(param.val());
+        }
+    }
+    module.visit(&mut Read);
+}
 
 /// Builds the vision network `net` on `device` for square images of `image_size` pixels, its
 /// weights drawn from `seed` (so every backend holds the same network).
@@ -82,8 +106,8 @@ pub enum Model {
     Transformer(TransformerLm),
     Conv(ConvNet),
     Vision(VisionNet),
-    /// A model of your own ([`crate::custom`]).
-    Custom(Box<dyn crate::custom::Runnable>),
+    /// A model of your own (`effprof::custom`).
+    Custom(Box<dyn Runnable>),
 }
 
 /// One forward pass's input: token ids for a transformer, pixels for a convolutional network.
@@ -91,7 +115,7 @@ pub enum Model {
 pub enum Batch {
     Tokens(Tensor<2, Int>),
     Images(Tensor<4>),
-    Custom(crate::custom::CustomBatch),
+    Custom(CustomBatch),
 }
 
 /// What a forward pass returns, in the form the engine times.
@@ -412,10 +436,10 @@ pub fn input(variant: &Variant, workload: &Workload, device: &Device) -> Result<
 pub fn custom_variant(
     variant: &Variant,
     workload: &Workload,
-) -> Result<std::sync::Arc<dyn crate::custom::Registered>, BuildError> {
+) -> Result<std::sync::Arc<dyn Registered>, BuildError> {
     match (variant.family, workload.samples()) {
         (Family::Custom, Samples::Custom { profile, .. }) => {
-            crate::custom::lookup(profile, &variant.name).map_err(BuildError::Custom)
+            lookup(profile, &variant.name).map_err(BuildError::Custom)
         }
         _ => Err(BuildError::Custom(format!(
             "`{}` is not a model of your own with its profile's input",

@@ -1,6 +1,6 @@
-//! The variants of every [`super::Profile`] made into a suite, kept for the process: the
-//! engine, the tracer and the TUI find a custom variant's model by its profile's number and its
-//! name, as they find a built-in one by its family.
+//! Models of your own (`effprof::custom::Profile`) made into a suite, kept for the process:
+//! the engine, the tracer and the TUI find a custom variant's model by its profile's number and
+//! its name, as they find a built-in one by its family. Their types are erased here.
 
 use std::any::Any;
 use std::marker::PhantomData;
@@ -10,8 +10,7 @@ use std::sync::{Arc, Mutex};
 use burn::module::Module;
 use burn::prelude::*;
 
-use super::Input;
-use crate::traced::{TraceError, TracedCounts, count_operations, materialize};
+use burn_ir::OperationIr;
 
 /// A built model of your own, its types erased.
 pub trait Runnable: Send {
@@ -51,19 +50,59 @@ impl Clone for CustomBatch {
     }
 }
 
+/// A forward pass's input, moved between devices as a whole. Tensors are inputs; a tuple or a
+/// struct of your own is one once it says how it moves.
+pub trait Input: Clone + Send + 'static {
+    fn to_device(self, device: &Device) -> Self;
+}
+
+impl<const D: usize> Input for Tensor<D> {
+    fn to_device(self, device: &Device) -> Self {
+        Tensor::to_device(self, device)
+    }
+}
+
+impl<const D: usize> Input for Tensor<D, Int> {
+    fn to_device(self, device: &Device) -> Self {
+        Tensor::to_device(self, device)
+    }
+}
+
+impl<A: Input, B: Input> Input for (A, B) {
+    fn to_device(self, device: &Device) -> Self {
+        (self.0.to_device(device), self.1.to_device(device))
+    }
+}
+
+/// One forward pass as burn's capture device recorded it, and the parameters of its module.
+pub struct Recorded {
+    pub operations: Vec<OperationIr>,
+    pub params: u64,
+}
+
+/// Why a forward pass could not be recorded.
+#[derive(Debug)]
+pub enum NotRecorded {
+    /// burn's capture failed.
+    Capture(String),
+    /// The pass read a value back to the host: what it panicked with.
+    ReadsBack(String),
+}
+
 /// One variant of a profile, its closures shared by every thread that builds or traces it.
 pub trait Registered: Send + Sync {
     fn name(&self) -> &str;
     fn build(&self, device: &Device) -> Box<dyn Runnable>;
     fn input(&self, device: &Device, batch: usize) -> CustomBatch;
-    /// One forward pass at `batch`, recorded on burn's capture device and counted.
-    fn trace(&self, batch: usize) -> Result<TracedCounts, TraceError>;
+    /// One forward pass at `batch`, recorded on burn's capture device.
+    fn record(&self, batch: usize) -> Result<Recorded, NotRecorded>;
 }
 
 /// The model, input and output types a variant's closures share.
 type Signature<M, I, O> = fn() -> (M, I, O);
 
-pub(super) struct Variant<M, I, O, B, G, F> {
+/// A variant's closures and the types they share.
+pub struct Variant<M, I, O, B, G, F> {
     pub name: String,
     pub build: B,
     pub input: G,
@@ -134,13 +173,13 @@ where
 
     /// Built and its input drawn on the host, then moved onto the capture device inside the
     /// scope: their initialisation is not part of the recorded pass, only the forward is.
-    fn trace(&self, batch: usize) -> Result<TracedCounts, TraceError> {
+    fn record(&self, batch: usize) -> Result<Recorded, NotRecorded> {
         let host = Device::flex();
         let (model, input) = ((self.build)(&host), (self.input)(&host, batch));
         let params = model.num_params() as u64;
         // burn draws a parameter's initial values when it is first read: read them all here,
         // or the capture would record their drawing as part of the forward pass.
-        materialize(&model);
+        super::materialize(&model);
         let capture = Device::capture();
         let recorded = catch_unwind(AssertUnwindSafe(|| {
             capture.capture_scope(|scope| {
@@ -150,15 +189,14 @@ where
             })
         }));
         match recorded {
-            Ok(Ok(graph)) => Ok(count_operations(&graph.graph.operations, params)),
-            Ok(Err(e)) => Err(TraceError::Capture {
-                variant: self.name.clone(),
-                why: e.to_string(),
+            Ok(Ok(graph)) => Ok(Recorded {
+                operations: graph.graph.operations,
+                params,
             }),
-            Err(panic) => Err(TraceError::ReadsBack {
-                variant: self.name.clone(),
-                why: crate::backend::panic_message(&panic),
-            }),
+            Ok(Err(e)) => Err(NotRecorded::Capture(e.to_string())),
+            Err(panic) => Err(NotRecorded::ReadsBack(crate::backend::panic_message(
+                &panic,
+            ))),
         }
     }
 }
@@ -170,7 +208,7 @@ type Variants = Arc<[Arc<dyn Registered>]>;
 static PROFILES: Mutex<Vec<Variants>> = Mutex::new(Vec::new());
 
 /// Keeps `variants` for the process; their profile's number.
-pub(super) fn register(variants: Vec<Arc<dyn Registered>>) -> u32 {
+pub fn register(variants: Vec<Arc<dyn Registered>>) -> u32 {
     let mut profiles = PROFILES.lock().unwrap_or_else(|p| p.into_inner());
     profiles.push(variants.into());
     profiles.len() as u32
