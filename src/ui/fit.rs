@@ -67,10 +67,7 @@ pub fn scroll_text(
     width: usize,
     rows: usize,
 ) -> Vec<Line<'static>> {
-    let wrapped: Vec<Line<'static>> = lines
-        .into_iter()
-        .flat_map(|line| wrap(line, width))
-        .collect();
+    let wrapped = wrap_lines(lines, width);
     if wrapped.len() <= rows {
         app.scrolled(rows, wrapped.len());
         return wrapped;
@@ -89,6 +86,14 @@ pub fn scroll_text(
         ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::DIM),
     ));
     out
+}
+
+/// `lines` in rows of at most `width`, each broken between words.
+pub fn wrap_lines(lines: Vec<Line<'_>>, width: usize) -> Vec<Line<'static>> {
+    lines
+        .into_iter()
+        .flat_map(|line| wrap(line, width))
+        .collect()
 }
 
 /// `line` in rows of at most `width`, broken between words (a word longer than a row is cut).

@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::Theme;
+use super::fit::wrap_lines;
 use crate::app::App;
 use crate::pipeline::{Mode, Pass, PipelineReport, Schedule, Timeline, stage_line};
 use crate::units;
@@ -69,16 +70,6 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         timelines.push(("inference".to_owned(), t));
     }
     let stale = latencies.variant != app.focused_name() || latencies.layers.len() != state.stages;
-    let header_lines = 4;
-    let mut constraints = vec![Constraint::Length(header_lines)];
-    constraints.extend(
-        timelines
-            .iter()
-            .map(|(_, t)| Constraint::Length(t.stages as u16 + 2)),
-    );
-    constraints.push(Constraint::Min(0));
-    let rows = Layout::vertical(constraints).split(inner);
-
     let mut head = vec![Line::from(stage_line(latencies))];
     if stale || state.pending {
         head.push(Line::styled(
@@ -94,7 +85,30 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         "0-9: forward pass of micro-batch i · a-j: its backward pass (i mod 10) · ·: idle",
         theme.dim,
     ));
-    frame.render_widget(Paragraph::new(head).wrap(Wrap { trim: true }), rows[0]);
+    // As many timelines as fit under the header; the others a scroll away.
+    let each = timelines.first().map_or(1, |(_, t)| t.stages as u16 + 2);
+    // The header as wrapped at this width, with one row for the scroll mark.
+    let header_lines = wrap_lines(head.clone(), inner.width as usize).len() as u16 + 1;
+    let fit = (inner.height.saturating_sub(header_lines) / each).max(1) as usize;
+    let (shown, mark) = super::fit::window(app, fit, timelines.len());
+    let timelines = &timelines[shown];
+    let mut constraints = vec![Constraint::Length(header_lines)];
+    constraints.extend(
+        timelines
+            .iter()
+            .map(|(_, t)| Constraint::Length(t.stages as u16 + 2)),
+    );
+    constraints.push(Constraint::Min(0));
+    let rows = Layout::vertical(constraints).split(inner);
+
+    if !mark.is_empty() {
+        head.push(Line::styled(
+            format!("timelines{}", mark.trim_start_matches(" · rows")),
+            theme.dim,
+        ));
+    }
+    let head = wrap_lines(head, inner.width as usize);
+    frame.render_widget(Paragraph::new(head), rows[0]);
 
     let longest = timelines.iter().map(|(_, t)| t.step_s).fold(0.0, f64::max);
     for ((name, t), row) in timelines.iter().zip(rows.iter().skip(1)) {

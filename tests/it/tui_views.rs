@@ -1079,3 +1079,19 @@ fn a_click_on_a_tab_shows_its_view_and_a_click_on_a_variant_focuses_it() {
     );
     assert_eq!(app.focused_name(), "dense-base");
 }
+
+#[test]
+fn pipeline_timelines_scroll_on_a_short_screen() {
+    let mut app = app_with_data();
+    app.update(Action::ShowView(View::Pipeline));
+    app.on_engine(EngineEvent::Report(Report::Stages(Box::new(
+        stage_latencies("dense", 4),
+    ))));
+    // Three timelines of four stages do not fit in 80x24: two do, the third is a scroll away.
+    let screen = draw(&app, 80, 24);
+    assert!(screen.contains("timelines 1-2 of 3"), "{screen}");
+    assert!(!screen.contains("inference"), "{screen}");
+    app.update(Action::Scroll(effprof::app::Scroll::End));
+    let screen = draw(&app, 80, 24);
+    assert!(screen.contains("inference"), "{screen}");
+}
