@@ -8,14 +8,16 @@
 //!    [`backend`] (the backends and opening their devices), [`document`] (tables and CSV),
 //!    [`units`], [`memory`], [`signals`].
 //! 2. Counting and models: [`cost`] (analytic counts), [`spec`] (suite files), [`zoo`] (burn
-//!    models), [`error`], [`timing`].
+//!    models, yours among them), [`traced`] (counts from the recorded graph), [`error`],
+//!    [`timing`].
 //! 3. [`engine`]: the measuring thread. It runs the features' measurements as tasks without
 //!    knowing them.
 //! 4. Features: [`report`] (indicator tables), [`sweep`], [`pipeline`], [`roofline`],
 //!    [`train`], [`generate`], [`snapshot`] (a run's figures: exported, compared, plotted), and [`tasks`]
 //!    (the features the engine runs on request).
 //! 5. Front ends: [`cli`], [`headless`], [`tui`] with [`app`] (state) and [`ui`] (drawing),
-//!    and [`stream`] (recorded runs to replay).
+//!    [`stream`] (recorded runs to replay), and [`custom`] (your own models as a suite, with
+//!    the TUI and `bench` on them).
 
 pub mod app;
 pub mod arch;
