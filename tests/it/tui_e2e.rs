@@ -398,3 +398,64 @@ fn compare_reaches_its_last_row_at_80x24_by_keys_and_by_the_wheel() {
     assert!(compare_rows(&end).unwrap().2 >= total, "{end}");
     tmux(&["send-keys", "-t", s, "q"]);
 }
+
+#[test]
+fn an_own_model_runs_in_the_tui_and_is_snapshotted() {
+    if !tmux_available() {
+        return;
+    }
+    // `cargo test` builds the examples beside the test binaries' folder.
+    let example = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .join("examples/own_model");
+    if !example.is_file() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI builds the examples: {example:?}"
+        );
+        eprintln!("skipping: {example:?} is not built");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("snaps");
+    let name = format!("effprof-own-{}", std::process::id());
+    let command = format!(
+        "{} --backend ndarray --out-dir {}; echo EXITED $?; sleep 30",
+        example.display(),
+        out_dir.display()
+    );
+    let session = Session::start(name, &command);
+    let s = &session.0;
+
+    wait_for(s, "suite mlp 512-2048-512", Duration::from_secs(60));
+    wait_for(s, "▶ dense             p50", Duration::from_secs(120));
+    // Compare: the analytic rows say why they are missing, the traced ones are counted
+    // (2·64·512·2048 FLOPs per linear layer, two layers).
+    tmux(&["send-keys", "-t", s, "2"]);
+    let compare = wait_for(s, "268 MFLOP", Duration::from_secs(60));
+    assert!(compare.contains("n/a: not a built-in family"), "{compare}");
+    tmux(&["send-keys", "-t", s, "s"]);
+    wait_for(s, "snapshot written to", Duration::from_secs(20));
+    let files: Vec<_> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(files[0].join("snapshot.json")).unwrap()).unwrap();
+    let dense = &doc["variants"][0];
+    assert_eq!(dense["family"]["kind"], "custom");
+    assert!(dense.get("totals").is_none(), "no analytic totals: {dense}");
+    // Linear(512, 2048) and Linear(2048, 512), each with its bias.
+    let params = 512 * 2048 + 2048 + 2048 * 512 + 512;
+    assert_eq!(dense["traced"]["counted"]["params"], params);
+    assert_eq!(dense["traced"]["counted"]["flops"], 2 * 2 * 64 * 512 * 2048);
+    assert!(dense["measured"]["latency"]["p50_s"].as_f64().unwrap() > 0.0);
+
+    tmux(&["send-keys", "-t", s, "Escape"]);
+    tmux(&["send-keys", "-t", s, "q"]);
+    wait_for(s, "EXITED 0", Duration::from_secs(10));
+}
