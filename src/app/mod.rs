@@ -308,11 +308,7 @@ impl App {
     /// and counted (the traced rows): once per batch. The caller records them off the UI
     /// thread, says so with [`App::trace_started`] and hands the counts to [`App::on_traced`].
     pub fn trace_wanted(&self) -> Option<Suite> {
-        (self.traced_batch != Some(self.batch)).then(|| {
-            let mut suite = self.suite.clone();
-            suite.workload.batch = self.batch;
-            suite
-        })
+        (self.traced_batch != Some(self.batch)).then(|| self.suite.at_batch(self.batch))
     }
 
     /// Compare shows the focused variant's operations instead of the table.
@@ -365,8 +361,7 @@ impl App {
         match self.summary.as_ref().map(|s| s.batch) {
             Some(b) if b == batch => self.refresh_table(),
             _ => {
-                let mut suite = self.suite.clone();
-                suite.workload.batch = batch;
+                let suite = self.suite.at_batch(batch);
                 let analytic: Vec<&VariantCost> = self.analytic.iter().collect();
                 self.table = crate::report::analytic_table(&suite, &analytic);
             }
@@ -660,8 +655,7 @@ impl App {
                 if batch == self.batch {
                     return vec![];
                 }
-                let mut at_batch = self.suite.clone();
-                at_batch.workload.batch = batch;
+                let at_batch = self.suite.at_batch(batch);
                 match ModelsReport::new(&at_batch) {
                     Ok(report) => {
                         self.batch = batch;
@@ -812,8 +806,7 @@ impl App {
         let Some(summary) = &self.summary else {
             return;
         };
-        let mut suite = self.suite.clone();
-        suite.workload.batch = summary.batch;
+        let suite = self.suite.at_batch(summary.batch);
         let fresh;
         let analytic = if summary.batch == self.batch {
             &self.analytic

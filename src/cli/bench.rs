@@ -110,8 +110,7 @@ pub(crate) fn measure(
     let host = Host::detect();
     let mut stream_error: Option<std::io::Error> = None;
     if streaming {
-        let mut at_batch = suite.clone();
-        at_batch.workload.batch = config.batch;
+        let at_batch = suite.at_batch(config.batch);
         let header = crate::stream::StreamHeader::new(&at_batch, host.clone())
             .map_err(|e| CliError::Usage(e.to_string()))?;
         stream_error = headless::write_json_line(&mut *sink, &header).err();

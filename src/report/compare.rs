@@ -1,6 +1,8 @@
 //! The Compare table: analytic and measured indicators side by side, as `effprof bench`
 //! prints it and the TUI's Compare view draws it.
 
+use std::borrow::Cow;
+
 use super::{Better, Cell, IndicatorTable, Row, Source, VariantCost, analytic_table};
 use crate::backend::Backend;
 use crate::measured::{DeviceMemory, Flag, Peaks, Phase, ProcessMemory, Summary, VariantSummary};
@@ -60,25 +62,26 @@ pub fn pair<'a>(analytic: &'a [VariantCost], summary: &'a Summary) -> Vec<Compar
 }
 
 /// `v`'s measured figures, with the rates of a model of your own (which effprof's formulas do
-/// not count) taken from its traced FLOPs and bytes instead.
-pub fn with_traced_rates(v: &Compared<'_>, peaks: Option<Peaks>) -> VariantSummary {
-    let mut m = v.measured.clone();
+/// not count) taken from its traced FLOPs and bytes instead; a built-in variant's as they are.
+pub fn with_traced_rates<'a>(v: &Compared<'a>, peaks: Option<Peaks>) -> Cow<'a, VariantSummary> {
     let traced = v.analytic.traced.as_ref().and_then(|t| t.counts());
-    let mean = m.latency.map(|l| l.mean_s).filter(|s| *s > 0.0);
-    if let (None, Some(t), Some(mean)) = (&v.analytic.cost, traced, mean) {
-        m.flops_per_s = Some(t.flops as f64 / mean);
-        m.bytes_per_s = Some(t.bytes as f64 / mean);
-        m.pct_peak_flops = peaks.map(|p| 100.0 * t.flops as f64 / mean / p.flops_per_s);
-        m.pct_peak_bandwidth = peaks.map(|p| 100.0 * t.bytes as f64 / mean / p.bytes_per_s);
-    }
-    m
+    let mean = v.measured.latency.map(|l| l.mean_s).filter(|s| *s > 0.0);
+    let (None, Some(t), Some(mean)) = (&v.analytic.cost, traced, mean) else {
+        return Cow::Borrowed(v.measured);
+    };
+    let mut m = v.measured.clone();
+    m.flops_per_s = Some(t.flops as f64 / mean);
+    m.bytes_per_s = Some(t.bytes as f64 / mean);
+    m.pct_peak_flops = peaks.map(|p| 100.0 * t.flops as f64 / mean / p.flops_per_s);
+    m.pct_peak_bandwidth = peaks.map(|p| 100.0 * t.bytes as f64 / mean / p.bytes_per_s);
+    Cow::Owned(m)
 }
 
 /// The side-by-side table: analytic rows, then measured ones, with flags as notes.
 pub fn compare_table(suite: &Suite, vs: &[Compared<'_>], from: Provenance<'_>) -> IndicatorTable {
     let analytic: Vec<&VariantCost> = vs.iter().map(|v| v.analytic).collect();
     let mut table = analytic_table(suite, &analytic);
-    let rated: Vec<VariantSummary> = vs
+    let rated: Vec<Cow<'_, VariantSummary>> = vs
         .iter()
         .map(|v| with_traced_rates(v, from.peaks))
         .collect();

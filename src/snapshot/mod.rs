@@ -103,8 +103,7 @@ impl Snapshot {
         host: Host,
         created: SystemTime,
     ) -> Result<Self, crate::cost::CountError> {
-        let mut at_batch = suite.clone();
-        at_batch.workload.batch = summary.batch;
+        let at_batch = suite.at_batch(summary.batch);
         let models = ModelsReport::new(&at_batch)?;
         let variants = pair(&models.variants, summary)
             .into_iter()

@@ -32,6 +32,13 @@ impl Suite {
         self.variants.iter().find(|v| v.name == name)
     }
 
+    /// The suite measured at `batch` instead of its own.
+    pub fn at_batch(&self, batch: usize) -> Suite {
+        let mut suite = self.clone();
+        suite.workload.batch = batch;
+        suite
+    }
+
     pub fn baseline(&self) -> &Variant {
         self.variant(&self.workload.baseline)
             .expect("validation guarantees the baseline exists")

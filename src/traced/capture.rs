@@ -84,14 +84,9 @@ pub fn trace_variant(
             });
         }
         Err(panic) => {
-            let why = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                .unwrap_or_else(|| "a panic without a message".to_owned());
             return Err(TraceError::ReadsBack {
                 variant: variant.name.clone(),
-                why,
+                why: crate::backend::panic_message(&panic),
             });
         }
     };

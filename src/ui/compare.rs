@@ -8,7 +8,7 @@ use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 
 use super::Theme;
-use super::fit::ellipsize;
+use super::fit::{ellipsize, window};
 use crate::app::{Action, App, Area};
 
 /// No column is wider than this; longer text is cut, with an ellipsis.
@@ -71,10 +71,12 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         x += widths[c] + 1;
     }
     // Borders and the header row; what is left holds the rows, scrolled.
-    let fit = area.height.saturating_sub(3) as usize;
-    let total = table.rows.len();
-    let first = app.scrolled(fit, total);
-    let rows = table.rows.iter().skip(first).take(fit).map(|row| {
+    let scrolled = window(
+        app,
+        area.height.saturating_sub(3) as usize,
+        table.rows.len(),
+    );
+    let rows = table.rows[scrolled.rows.clone()].iter().map(|row| {
         let best = row.best();
         let mut cells = vec![Cell::from(row.label)];
         cells.extend(columns.iter().map(|&c| {
@@ -104,15 +106,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     } else {
         String::new()
     };
-    let rows_mark = if fit < total {
-        format!(
-            " · rows {}-{} of {total} (↑↓)",
-            first + 1,
-            (first + fit).min(total)
-        )
-    } else {
-        String::new()
-    };
+    let rows_mark = scrolled.in_title();
     let title = format!(
         " Compare{window}{rows_mark} · (ratio) to {} · best in bold · ~ noisy ? few iterations ! implausible ",
         table
@@ -128,7 +122,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             .block(
                 Block::default()
                     .borders(Borders::ALL)
-                    .title(ellipsize(&title, area.width.saturating_sub(2) as usize)),
+                    .title(super::fit::title(title, area)),
             ),
         area,
     );
@@ -176,25 +170,33 @@ fn render_ops(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         }
         None => format!("n/a estimated: {}", crate::report::NOT_BUILT_IN),
     };
+    let shown = window(
+        app,
+        area.height.saturating_sub(3) as usize,
+        counts.kinds.len(),
+    );
     let title = format!(
-        " Ops · {name} · {} ops, {} views per forward · traffic {} traced, {estimated} · o: the table ",
+        " Ops · {name} · {} ops, {} views per forward · traffic {} traced, {estimated}{} · o: the table ",
         counts.ops,
         counts.views,
         crate::units::bytes(counts.bytes),
+        shown.in_title(),
     );
-    const BAR: usize = 20;
-    let fit = area.height.saturating_sub(3) as usize;
-    let first = app.scrolled(fit, counts.kinds.len());
-    let rows = counts.kinds.iter().skip(first).take(fit).map(|k| {
+    // The figures keep their columns; the bar takes what is left of the borders, up to 20.
+    const LABEL: u16 = 22;
+    let figures = [LABEL, 6, 11, 9, 9, 7];
+    let used: u16 = 2 + figures.iter().map(|w| w + 1).sum::<u16>();
+    let bar_width = area.width.saturating_sub(used).min(20);
+    let rows = counts.kinds[shown.rows].iter().map(|k| {
         let share = k.bytes() as f64 / counts.bytes.max(1) as f64;
-        let bar = "█".repeat((share * BAR as f64).round() as usize);
+        let bar = "█".repeat((share * f64::from(bar_width)).round() as usize);
         let style = if k.view {
             theme.dim
         } else {
             ratatui::style::Style::default()
         };
         Row::new(vec![
-            Cell::from(k.label()),
+            Cell::from(ellipsize(&k.label(), LABEL as usize)),
             Cell::from(k.ops.to_string()),
             Cell::from(crate::units::flops(k.flops)),
             Cell::from(crate::units::bytes(k.bytes_read)),
@@ -206,15 +208,11 @@ fn render_ops(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     });
     let header =
         Row::new(["op", "count", "FLOPs", "read", "written", "traffic", ""]).style(theme.accent);
-    let widths = [
-        Constraint::Length(22),
-        Constraint::Length(6),
-        Constraint::Length(11),
-        Constraint::Length(9),
-        Constraint::Length(9),
-        Constraint::Length(7),
-        Constraint::Length(BAR as u16),
-    ];
+    let widths: Vec<Constraint> = figures
+        .into_iter()
+        .chain([bar_width])
+        .map(Constraint::Length)
+        .collect();
     frame.render_widget(
         Table::new(rows, widths)
             .flex(Flex::Start)

@@ -45,17 +45,40 @@ pub fn ellipsize_line(line: Line<'_>, width: usize) -> Line<'_> {
     Line::from(spans).style(line.style)
 }
 
-/// The rows of `total` to draw in `fit` rows, scrolled as the user last moved, and the title's
-/// mark of where they are (" · rows 3-21 of 31 (↑↓)"), empty when all fit.
-pub fn window(app: &App, fit: usize, total: usize) -> (Range<usize>, String) {
+/// The rows of a list that a scrolled view draws.
+pub struct Window {
+    pub rows: Range<usize>,
+    total: usize,
+}
+
+impl Window {
+    /// Where the rows are ("rows 3-21 of 31 (↑↓)", `what` naming them), when not all are shown.
+    pub fn mark(&self, what: &str) -> Option<String> {
+        (self.rows.len() < self.total).then(|| {
+            format!(
+                "{what} {}-{} of {} (↑↓)",
+                self.rows.start + 1,
+                self.rows.end,
+                self.total
+            )
+        })
+    }
+
+    /// The mark as a title carries it: " · rows 3-21 of 31 (↑↓)", or nothing when all fit.
+    pub fn in_title(&self) -> String {
+        self.mark("rows")
+            .map(|m| format!(" · {m}"))
+            .unwrap_or_default()
+    }
+}
+
+/// The rows of `total` to draw in `fit` rows, scrolled as the user last moved.
+pub fn window(app: &App, fit: usize, total: usize) -> Window {
     let first = app.scrolled(fit, total);
-    let shown = first..(first + fit).min(total);
-    let mark = if fit < total {
-        format!(" · rows {}-{} of {total} (↑↓)", shown.start + 1, shown.end)
-    } else {
-        String::new()
-    };
-    (shown, mark)
+    Window {
+        rows: first..(first + fit).min(total),
+        total,
+    }
 }
 
 /// `lines` wrapped at word boundaries to `width` (a wrapped line takes its first span's style),
@@ -72,15 +95,9 @@ pub fn scroll_text(
         app.scrolled(rows, wrapped.len());
         return wrapped;
     }
-    let fit = rows.saturating_sub(1);
-    let (shown, _) = window(app, fit, wrapped.len());
-    let mark = format!(
-        "rows {}-{} of {} (↑↓)",
-        shown.start + 1,
-        shown.end,
-        wrapped.len()
-    );
-    let mut out: Vec<Line<'static>> = wrapped[shown].to_vec();
+    let shown = window(app, rows.saturating_sub(1), wrapped.len());
+    let mark = shown.mark("rows").unwrap_or_default();
+    let mut out: Vec<Line<'static>> = wrapped[shown.rows].to_vec();
     out.push(Line::styled(
         ellipsize(&mark, width),
         ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::DIM),
@@ -154,12 +171,10 @@ pub fn title(text: String, area: ratatui::layout::Rect) -> String {
     ellipsize(&text, area.width.saturating_sub(2) as usize)
 }
 
-/// The border of a chart's text: a rule on its left beside the chart, none under it.
-pub fn text_borders(
-    text_area: ratatui::layout::Rect,
-    outer: ratatui::layout::Rect,
-) -> ratatui::widgets::Borders {
-    if text_area.y == outer.y && outer.width >= SIDE_BY_SIDE {
+/// The border of a chart's text in `area` (as [`beside_or_under`] split it): a rule on its left
+/// beside the chart, none under it.
+pub fn text_borders(area: ratatui::layout::Rect) -> ratatui::widgets::Borders {
+    if area.width >= SIDE_BY_SIDE {
         ratatui::widgets::Borders::LEFT
     } else {
         ratatui::widgets::Borders::NONE

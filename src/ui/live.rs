@@ -1,6 +1,8 @@
 //! Live: gauges for the focused variant, and every variant's throughput and latency over the
 //! last minute.
 
+use std::borrow::Cow;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::symbols::Marker;
@@ -53,7 +55,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
 const GAUGE_ROWS: u16 = 15;
 
 /// The focused variant's figures; a model of your own's rates from its traced counts.
-fn focused(app: &App) -> Option<VariantSummary> {
+fn focused(app: &App) -> Option<Cow<'_, VariantSummary>> {
     let name = app.focused_name();
     let summary = app.summary()?;
     let measured = summary.variants.iter().find(|v| v.name == name)?;
@@ -62,7 +64,7 @@ fn focused(app: &App) -> Option<VariantSummary> {
             &crate::report::Compared { analytic, measured },
             summary.peaks,
         ),
-        None => measured.clone(),
+        None => Cow::Borrowed(measured),
     })
 }
 
@@ -98,11 +100,11 @@ fn draw_gauge(
 
 fn render_gauges(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let focused = focused(app);
-    let v = focused.as_ref();
+    let v = focused.as_deref();
     let title = format!(" {} · {} ", app.focused_name(), phase_text(v));
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(ellipsize(&title, area.width.saturating_sub(2) as usize));
+        .title(super::fit::title(title, area));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     // The sparkline gives up rows (down to two) before the variants do.

@@ -90,8 +90,8 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     // The header as wrapped at this width, with one row for the scroll mark.
     let header_lines = wrap_lines(head.clone(), inner.width as usize).len() as u16 + 1;
     let fit = (inner.height.saturating_sub(header_lines) / each).max(1) as usize;
-    let (shown, mark) = super::fit::window(app, fit, timelines.len());
-    let timelines = &timelines[shown];
+    let shown = super::fit::window(app, fit, timelines.len());
+    let timelines = &timelines[shown.rows.clone()];
     let mut constraints = vec![Constraint::Length(header_lines)];
     constraints.extend(
         timelines
@@ -101,11 +101,8 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     constraints.push(Constraint::Min(0));
     let rows = Layout::vertical(constraints).split(inner);
 
-    if !mark.is_empty() {
-        head.push(Line::styled(
-            format!("timelines{}", mark.trim_start_matches(" · rows")),
-            theme.dim,
-        ));
+    if let Some(mark) = shown.mark("timelines") {
+        head.push(Line::styled(mark, theme.dim));
     }
     let head = wrap_lines(head, inner.width as usize);
     frame.render_widget(Paragraph::new(head), rows[0]);

@@ -24,7 +24,8 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area)
     };
     let fit = top.height.min(bottom.height).saturating_sub(3) as usize;
-    let (shown, mark) = window(app, fit, total);
+    let shown = window(app, fit, total);
+    let mark = shown.in_title();
 
     // The variants share what the labels leave, one space apart.
     const LABEL: u16 = 20;
@@ -40,7 +41,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             .enumerate()
             .map(|(i, v)| Cell::from(Span::styled(ellipsize(v, column as usize), theme.series(i)))),
     );
-    let rows = ranks.ranks[shown.clone()].iter().map(|(_, label, r)| {
+    let rows = ranks.ranks[shown.rows.clone()].iter().map(|(_, label, r)| {
         let mut cells = vec![Cell::from(label.clone())];
         cells.extend(r.iter().map(|rank| match rank {
             Some(1) => Cell::from(Span::styled("1", theme.best)),
@@ -93,8 +94,8 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         .iter()
         .zip(&labels)
         .enumerate()
-        .skip(shown.start)
-        .take(shown.len())
+        .skip(shown.rows.start)
+        .take(shown.rows.len())
         .map(|(i, (row, label))| {
             let mut cells = vec![Cell::from(ellipsize(
                 &format!("{label} ({})", counts[i]),
@@ -140,7 +141,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             .block(
                 Block::default()
                     .borders(Borders::ALL)
-                    .title(ellipsize(&title, bottom.width.saturating_sub(2) as usize)),
+                    .title(super::fit::title(title, bottom)),
             ),
         bottom,
     );

@@ -93,7 +93,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         lines.push(Line::styled(note.clone(), theme.dim));
     }
     // Inside the left border: the rows and columns that are left.
-    let block = Block::default().borders(super::fit::text_borders(text_area, inner));
+    let block = Block::default().borders(super::fit::text_borders(inner));
     let room = block.inner(text_area);
     let shown = super::fit::scroll_text(app, lines, room.width as usize, room.height as usize);
     frame.render_widget(Paragraph::new(shown).block(block), text_area);

@@ -38,8 +38,9 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     // Each MoE variant in at least `ROWS` rows; the others a scroll away.
     const ROWS: u16 = 10;
     let fit = (area.height / ROWS).max(1) as usize;
-    let (shown, mark) = super::fit::window(app, fit, moe.len());
-    let moe = &moe[shown];
+    let shown = super::fit::window(app, fit, moe.len());
+    let mark = shown.in_title();
+    let moe = &moe[shown.rows];
     let rows =
         Layout::vertical(vec![Constraint::Ratio(1, moe.len() as u32); moe.len()]).split(area);
     for (k, ((i, v), row)) in moe.iter().zip(rows.iter()).enumerate() {
@@ -53,10 +54,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         );
         let block = Block::default()
             .borders(Borders::ALL)
-            .title(super::fit::ellipsize(
-                &title,
-                row.width.saturating_sub(2) as usize,
-            ));
+            .title(super::fit::title(title, *row));
         let inner = block.inner(*row);
         frame.render_widget(block, *row);
         // One scale for every layer of the variant, capacity included, so heights compare.
