@@ -9,7 +9,7 @@ use std::sync::mpsc::{self, Receiver};
 use serde::{Deserialize, Serialize};
 
 use crate::document::{SchemaProblem, read_schema};
-use crate::engine::EngineEvent;
+use crate::engine::{EngineError, EngineEvent};
 use crate::measured::Summary;
 use crate::report::{ModelsReport, VariantCost};
 use crate::snapshot::{BURN_VERSION, Host};
@@ -223,12 +223,14 @@ impl StreamSource {
                             summaries += 1;
                             StreamItem::Event(EngineEvent::Summary(Box::new(summary)))
                         }
-                        Err(e) => StreamItem::Event(EngineEvent::Error(e.to_string())),
+                        Err(e) => StreamItem::Event(EngineEvent::Error(EngineError::Replay(
+                            e.to_string(),
+                        ))),
                     },
                     Err(e) => {
-                        let _ = tx.send(StreamItem::Event(EngineEvent::Error(format!(
-                            "cannot read {origin}: {e}"
-                        ))));
+                        let _ = tx.send(StreamItem::Event(EngineEvent::Error(
+                            EngineError::Replay(format!("cannot read {origin}: {e}")),
+                        )));
                         return;
                     }
                 };

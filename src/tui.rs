@@ -145,7 +145,9 @@ fn event_loop(
         let interval = if urgent { FRAME } else { FIGURES_REDRAW };
         if (dirty && since.is_none_or(|s| s >= interval)) || since.is_none_or(|s| s >= IDLE_REDRAW)
         {
-            terminal.draw(|frame| ui::render(&app, &theme, frame))?;
+            let mut drawn = None;
+            terminal.draw(|frame| drawn = Some(ui::render(&app, &theme, frame)))?;
+            app.on_drawn(drawn.unwrap_or_default());
             last_draw = Some(Instant::now());
             dirty = false;
             urgent = false;

@@ -144,7 +144,7 @@ fn pause_focus_batch_and_reset() {
     while start.elapsed() < Duration::from_secs(10) && !saw_error {
         if let Some(EngineEvent::Error(e)) = engine.recv_timeout(Duration::from_millis(100)).event()
         {
-            assert!(e.contains("cannot focus `nobody`"), "{e}");
+            assert!(e.to_string().contains("cannot focus `nobody`"), "{e}");
             saw_error = true;
         }
     }
@@ -364,7 +364,7 @@ fn the_engine_measures_the_focused_variants_pipeline_stages_on_request() {
         assert!(Instant::now() < deadline, "no error within 30 s");
         if let Some(EngineEvent::Error(e)) = engine.recv_timeout(Duration::from_millis(100)).event()
         {
-            assert!(e.contains("1 to 2 stages"), "{e}");
+            assert!(e.to_string().contains("1 to 2 stages"), "{e}");
             break;
         }
     }
@@ -468,8 +468,8 @@ fn the_engine_trains_each_variant_and_reports_progress_and_the_run() {
     assert_eq!(runs.len(), 1);
     assert!(runs[0].reached, "{:?}", runs[0].note);
     assert_eq!(progress, runs[0].steps, "every step was reported once");
-    assert_eq!(failed[0].0, "pruned-csr");
-    assert!(failed[0].1.contains("no backward"));
+    assert_eq!(failed[0].variant, "pruned-csr");
+    assert!(failed[0].error.to_string().contains("no backward"));
     // Measuring goes on afterwards.
     summary_where(&engine, Duration::from_secs(30), &|s| s.busy.is_none());
     engine.stop();

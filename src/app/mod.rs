@@ -10,12 +10,38 @@ pub use history::History;
 pub use keys::{KEYS, Key, action_for_key, action_for_mouse, footer_hints, help_rows};
 pub use views::{Needs, Tab, VIEWS, View, ViewEntry, ViewKey, tab_bar};
 
-pub use work::{GenerateState, PipelineState, SWEEP_BATCHES, SweepState, TrainState};
+pub use work::{
+    Curve, GenerateState, PipelineState, RunAll, SWEEP_BATCHES, SweepState, TrainState, VariantRun,
+};
+
+/// The tasks that run every variant in turn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum EveryVariant {
+    Train,
+    Generate,
+}
+
+impl EveryVariant {
+    fn what(self) -> &'static str {
+        match self {
+            EveryVariant::Train => "training",
+            EveryVariant::Generate => "generation",
+        }
+    }
+
+    fn request(self) -> Request {
+        match self {
+            EveryVariant::Train => Request::Train,
+            EveryVariant::Generate => Request::Generate,
+        }
+    }
+}
 
 use std::time::SystemTime;
 
 use crate::backend::Backend;
 use crate::engine::{EngineCmd, EngineEvent, Summary};
+use crate::family::Feature;
 use crate::pipeline::PipelineReport;
 use crate::report::{IndicatorTable, ModelsReport, VariantCost, compare_table, pair};
 use crate::roofline::PartsReport;
@@ -83,6 +109,30 @@ impl Area {
     fn contains(self, column: u16, row: u16) -> bool {
         (self.x..self.x.saturating_add(self.width)).contains(&column)
             && (self.y..self.y.saturating_add(self.height)).contains(&row)
+    }
+}
+
+/// What drawing a frame learns that the app needs for the next key or click: the renderer
+/// returns it, and [`App::on_drawn`] takes it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Drawn {
+    /// What a click does where: tabs, variants.
+    pub clickable: Vec<(Area, Action)>,
+    /// What the scrolled view showed.
+    pub viewport: Viewport,
+}
+
+impl Drawn {
+    /// A click in `area` asks for `action`.
+    pub fn clickable(&mut self, area: Area, action: Action) {
+        self.clickable.push((area, action));
+    }
+
+    /// The first row to show of `total` when `shown` fit, scrolled to `wanted`; kept as the
+    /// viewport.
+    pub fn scrolled(&mut self, wanted: usize, shown: usize, total: usize) -> usize {
+        self.viewport = Viewport { shown, total };
+        self.viewport.clamp(wanted)
     }
 }
 
@@ -162,11 +212,11 @@ pub struct App {
     show_ops: bool,
     /// The first row shown by a view taller than the screen (reset with the view).
     scroll: usize,
-    /// What the scrolled view showed when last drawn; the renderer keeps it, so that a key
+    /// What the scrolled view showed when last drawn (see [`App::on_drawn`]), so that a key
     /// moves the rows by what the screen holds.
-    viewport: std::cell::Cell<Viewport>,
+    viewport: Viewport,
     /// What a click does where, as last drawn: tabs, variants.
-    clickable: std::cell::RefCell<Vec<(Area, Action)>>,
+    clickable: Vec<(Area, Action)>,
     /// The focused variant's parts, timed alone, for the Roofline view.
     parts: Option<PartsReport>,
     /// Parts were asked for and have not come back.
@@ -209,8 +259,8 @@ impl App {
             traced_batch: None,
             show_ops: false,
             scroll: 0,
-            viewport: std::cell::Cell::new(Viewport::default()),
-            clickable: std::cell::RefCell::new(Vec::new()),
+            viewport: Viewport::default(),
+            clickable: Vec::new(),
             parts: None,
             parts_pending: false,
             training: TrainState::default(),
@@ -316,32 +366,24 @@ impl App {
         self.show_ops
     }
 
-    /// Forgets what was clickable: the renderer calls it as it starts a frame.
-    pub fn begin_frame(&self) {
-        self.clickable.borrow_mut().clear();
-    }
-
-    /// A click in `area` asks for `action`, until the next frame; the renderer calls it as it
-    /// draws what is clicked.
-    pub fn clickable(&self, area: Area, action: Action) {
-        self.clickable.borrow_mut().push((area, action));
+    /// What drawing the last frame learned: what a click does where, and what the scrolled
+    /// view showed. The terminal loop hands it over after each frame.
+    pub fn on_drawn(&mut self, drawn: Drawn) {
+        self.clickable = drawn.clickable;
+        self.viewport = drawn.viewport;
     }
 
     /// What a click at (`column`, `row`) asks for, on the screen last drawn.
     pub fn action_at(&self, column: u16, row: u16) -> Option<Action> {
         self.clickable
-            .borrow()
             .iter()
             .find(|(area, _)| area.contains(column, row))
             .map(|(_, action)| *action)
     }
 
-    /// The first row to show of `total` when `shown` fit; the renderer of a scrolled view
-    /// calls it as it draws.
-    pub fn scrolled(&self, shown: usize, total: usize) -> usize {
-        let viewport = Viewport { shown, total };
-        self.viewport.set(viewport);
-        viewport.clamp(self.scroll)
+    /// The first row a scrolled view wants shown, before it is clamped to what fits.
+    pub fn scroll(&self) -> usize {
+        self.scroll
     }
 
     pub fn trace_started(&mut self, batch: usize) {
@@ -405,41 +447,75 @@ impl App {
 
     /// Why training does not run on this suite: `Some` when its samples are images (the
     /// convergence task is next-token prediction).
-    pub fn training_na(&self) -> Option<&'static str> {
-        match self.suite.workload.input {
-            crate::spec::Input::Tokens(_) => None,
-            crate::spec::Input::Images(_) => Some(
-                "n/a for an image suite: the convergence task is next-token prediction (transformer families)",
-            ),
-            crate::spec::Input::Custom(_) => Some(
-                "n/a for a model of your own: the convergence task is next-token prediction on effprof's transformers",
-            ),
-        }
+    pub fn training_na(&self) -> Option<String> {
+        self.suite
+            .variants
+            .iter()
+            .find_map(|v| v.family.unsupported(Feature::Training))
+            .map(|why| format!("n/a for {why}"))
     }
 
     /// Why the focused variant has no parts to time: `Some` for a model of your own, whose
     /// layers effprof does not know.
-    pub fn parts_na(&self) -> Option<&'static str> {
-        matches!(
-            self.analytic[self.focus].family,
-            crate::spec::Family::Custom
-        )
-        .then_some("n/a for a model of your own: effprof knows the layers of its own families only")
+    pub fn parts_na(&self) -> Option<String> {
+        self.analytic[self.focus]
+            .family
+            .unsupported(Feature::Parts)
+            .map(|why| format!("n/a for {why}"))
     }
 
     /// Why the focused variant has no pipeline stages: `Some` for a conv, vision or own
     /// model, whose layers are not a transformer's.
-    pub fn pipeline_na(&self) -> Option<&'static str> {
-        let v = &self.analytic[self.focus];
-        match (v.family, v.dims) {
-            (crate::spec::Family::Custom, _) => Some(
-                "n/a: a model of your own; pipeline stages split the layers of effprof's transformers only",
-            ),
-            (_, None) => Some(
-                "n/a: an image model; pipeline stages split the layers of effprof's transformers only",
-            ),
-            (_, Some(_)) => None,
+    pub fn pipeline_na(&self) -> Option<String> {
+        self.analytic[self.focus]
+            .family
+            .unsupported(Feature::PipelineStages)
+            .map(|why| format!("n/a: {why}"))
+    }
+
+    /// Starts a task that runs every variant in turn, unless it cannot run here or runs
+    /// already (then it says so).
+    fn start_all(&mut self, task: EveryVariant) -> Vec<Effect> {
+        let what = task.what();
+        if self.watching.is_some() {
+            self.info(format!(
+                "{what} runs on a live engine, not on a recorded run"
+            ));
+            return vec![];
         }
+        let (na, running) = match task {
+            EveryVariant::Train => (self.training_na(), self.progress_of(&self.training)),
+            EveryVariant::Generate => (
+                self.generation_na().map(str::to_owned),
+                self.progress_of(&self.generation),
+            ),
+        };
+        if let Some(na) = na {
+            self.info(na);
+            return vec![];
+        }
+        if let Some(progress) = running {
+            self.info(format!("{what} is running: {progress}"));
+            return vec![];
+        }
+        let variants: Vec<String> = self.analytic.iter().map(|v| v.name.clone()).collect();
+        match task {
+            EveryVariant::Train => self.training = TrainState::start(variants),
+            EveryVariant::Generate => self.generation = GenerateState::start(variants),
+        }
+        vec![Effect::Engine(EngineCmd::Run(task.request()))]
+    }
+
+    /// How far a running task over every variant got; `None` when it is not running.
+    fn progress_of<R: work::VariantRun, P: Default>(&self, all: &RunAll<R, P>) -> Option<String> {
+        all.running().then(|| {
+            format!(
+                "{} of {} variants done, now {}",
+                all.done(),
+                self.analytic.len(),
+                all.current().unwrap_or_default()
+            )
+        })
     }
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
@@ -469,7 +545,7 @@ impl App {
                 vec![]
             }
             Action::Scroll(by) => {
-                let viewport = self.viewport.get();
+                let viewport = self.viewport;
                 let page = viewport.shown.max(1) as isize;
                 let from = viewport.clamp(self.scroll) as isize;
                 let to = match by {
@@ -522,56 +598,8 @@ impl App {
                 self.pipeline.stages = stages;
                 self.measure_for_view()
             }
-            Action::StartTraining => {
-                if self.watching.is_some() {
-                    self.info("training runs on a live engine, not on a recorded run".into());
-                    return vec![];
-                }
-                if let Some(na) = self.training_na() {
-                    self.info(na.into());
-                    return vec![];
-                }
-                if self.training.running() {
-                    let current = self.training.waiting.first().cloned().unwrap_or_default();
-                    self.info(format!(
-                        "training is running: {} of {} variants done, now {current}",
-                        self.training.runs.len() + self.training.failed.len(),
-                        self.analytic.len()
-                    ));
-                    return vec![];
-                }
-                self.training = TrainState {
-                    started: true,
-                    waiting: self.analytic.iter().map(|v| v.name.clone()).collect(),
-                    ..TrainState::default()
-                };
-                engine(EngineCmd::Run(Request::Train))
-            }
-            Action::StartGeneration => {
-                if self.watching.is_some() {
-                    self.info("generation runs on a live engine, not on a recorded run".into());
-                    return vec![];
-                }
-                if let Some(na) = self.generation_na() {
-                    self.info(na.into());
-                    return vec![];
-                }
-                if self.generation.running() {
-                    let current = self.generation.waiting.first().cloned().unwrap_or_default();
-                    self.info(format!(
-                        "generation is running: {} of {} variants done, now {current}",
-                        self.generation.runs.len() + self.generation.failed.len(),
-                        self.analytic.len()
-                    ));
-                    return vec![];
-                }
-                self.generation = GenerateState {
-                    started: true,
-                    waiting: self.analytic.iter().map(|v| v.name.clone()).collect(),
-                    ..GenerateState::default()
-                };
-                engine(EngineCmd::Run(Request::Generate))
-            }
+            Action::StartTraining => self.start_all(EveryVariant::Train),
+            Action::StartGeneration => self.start_all(EveryVariant::Generate),
             Action::StartSweep => {
                 if self.watching.is_some() {
                     self.info("a sweep runs on a live engine, not on a recorded run".into());
@@ -648,7 +676,7 @@ impl App {
             }
             Action::DoubleBatch | Action::HalveBatch => {
                 let batch = if action == Action::DoubleBatch {
-                    (self.batch * 2).min(crate::spec::MAX_BATCH)
+                    (self.batch * 2).min(crate::arch::MAX_BATCH)
                 } else {
                     (self.batch / 2).max(1)
                 };
@@ -710,25 +738,10 @@ impl App {
                 }
             }
             EngineEvent::Report(Report::TrainProgress { variant, points }) => {
-                match self.training.curves.iter_mut().find(|(v, _)| *v == variant) {
-                    Some((_, curve)) => curve.extend(points),
-                    None => self.training.curves.push((variant, points)),
-                }
+                self.training.progress(variant, points)
             }
             EngineEvent::Report(Report::Trained(result)) => {
-                let name = match *result {
-                    Ok(run) => {
-                        let name = run.variant.clone();
-                        self.training.runs.push(run);
-                        name
-                    }
-                    Err((name, why)) => {
-                        self.training.failed.push((name.clone(), why));
-                        name
-                    }
-                };
-                self.training.waiting.retain(|v| *v != name);
-                if self.training.started && self.training.waiting.is_empty() {
+                if self.training.finish(*result) {
                     let reached = self.training.runs.iter().filter(|r| r.reached).count();
                     self.info(format!(
                         "training done: {reached} of {} variants reached the target (view {})",
@@ -738,22 +751,11 @@ impl App {
                 }
             }
             EngineEvent::Report(Report::Generated(result)) => {
-                let name = match *result {
-                    Ok(run) => {
-                        let name = run.variant.clone();
-                        self.generation.runs.push(run);
-                        name
-                    }
-                    Err((name, why)) => {
-                        self.generation.failed.push((name.clone(), why));
-                        name
-                    }
-                };
-                self.generation.waiting.retain(|v| *v != name);
+                let last = self.generation.finish(*result);
                 if self.view.needs() == Needs::Table {
                     self.refresh_table();
                 }
-                if self.generation.started && self.generation.waiting.is_empty() {
+                if last {
                     self.info(format!(
                         "generation done: {} of {} variants measured (view {})",
                         self.generation.runs.len(),
@@ -770,11 +772,11 @@ impl App {
                 self.pipeline.pending = false;
                 self.pipeline.latencies = Some(*latencies);
             }
-            EngineEvent::Error(text) => {
+            EngineEvent::Error(error) => {
                 // A failed stage or part measurement answers the request too.
                 self.pipeline.pending = false;
                 self.parts_pending = false;
-                self.error(text)
+                self.error(error.to_string())
             }
             EngineEvent::Unavailable {
                 backend,

@@ -2,8 +2,11 @@
 //! reports.
 
 use crate::backend::Backend;
+use crate::generate::GenerationRun;
 use crate::pipeline::StageLatencies;
 use crate::sweep::{SweepPoint, SweepReport};
+use crate::tasks::VariantFailure;
+use crate::train::TrainRun;
 
 /// The Pipeline view's settings and the stages last measured.
 #[derive(Clone, Debug, PartialEq)]
@@ -55,38 +58,111 @@ impl SweepState {
     }
 }
 
-/// The Train view's runs: finished ones, and the loss curve of each so far.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct TrainState {
+/// Every variant run in turn by one task, each one's result collected as it comes: the state
+/// Train and Generate share. `P` is what the unfinished runs have shown so far.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunAll<R, P = ()> {
     pub started: bool,
     /// Variants still to finish, in order.
     pub waiting: Vec<String>,
-    /// (variant, (step, smoothed loss) so far).
-    pub curves: Vec<(String, Vec<(usize, f64)>)>,
-    pub runs: Vec<crate::train::TrainRun>,
-    /// Variants that could not train, and why.
-    pub failed: Vec<(String, String)>,
+    pub runs: Vec<R>,
+    /// Variants that could not run, and why.
+    pub failed: Vec<VariantFailure>,
+    pub partial: P,
 }
 
-impl TrainState {
-    pub fn running(&self) -> bool {
-        self.started && !self.waiting.is_empty()
+impl<R, P: Default> Default for RunAll<R, P> {
+    fn default() -> Self {
+        Self {
+            started: false,
+            waiting: Vec::new(),
+            runs: Vec::new(),
+            failed: Vec::new(),
+            partial: P::default(),
+        }
     }
 }
 
-/// The Generate view's runs: each variant's generation, measured in turn.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct GenerateState {
-    pub started: bool,
-    /// Variants still to measure, in order.
-    pub waiting: Vec<String>,
-    pub runs: Vec<crate::generate::GenerationRun>,
-    /// Variants that could not generate, and why.
-    pub failed: Vec<(String, String)>,
+/// A finished run, by the variant it ran.
+pub trait VariantRun {
+    fn variant(&self) -> &str;
 }
 
-impl GenerateState {
+impl VariantRun for TrainRun {
+    fn variant(&self) -> &str {
+        &self.variant
+    }
+}
+
+impl VariantRun for GenerationRun {
+    fn variant(&self) -> &str {
+        &self.variant
+    }
+}
+
+impl<R: VariantRun, P: Default> RunAll<R, P> {
+    /// A run of `variants`, none finished.
+    pub fn start(variants: Vec<String>) -> Self {
+        Self {
+            started: true,
+            waiting: variants,
+            ..Self::default()
+        }
+    }
+
     pub fn running(&self) -> bool {
         self.started && !self.waiting.is_empty()
+    }
+
+    /// Variants finished, measured or failed.
+    pub fn done(&self) -> usize {
+        self.runs.len() + self.failed.len()
+    }
+
+    /// The variant running now.
+    pub fn current(&self) -> Option<&str> {
+        self.waiting.first().map(String::as_str)
+    }
+
+    /// Takes one variant's result; true when it was the last one awaited.
+    pub fn finish(&mut self, result: Result<R, VariantFailure>) -> bool {
+        let name = match result {
+            Ok(run) => {
+                let name = run.variant().to_owned();
+                self.runs.push(run);
+                name
+            }
+            Err(failure) => {
+                let name = failure.variant.clone();
+                self.failed.push(failure);
+                name
+            }
+        };
+        self.waiting.retain(|v| *v != name);
+        self.started && self.waiting.is_empty()
+    }
+
+    /// Why `variant` has no run, if it failed.
+    pub fn failure(&self, variant: &str) -> Option<&VariantFailure> {
+        self.failed.iter().find(|f| f.variant == variant)
+    }
+}
+
+/// A variant's loss curve so far: (step, smoothed loss) points.
+pub type Curve = (String, Vec<(usize, f64)>);
+
+/// The Train view's runs: finished ones, and the loss curve of each so far (`partial`).
+pub type TrainState = RunAll<TrainRun, Vec<Curve>>;
+
+/// The Generate view's runs: each variant's generation, measured in turn.
+pub type GenerateState = RunAll<GenerationRun>;
+
+impl TrainState {
+    /// Adds `points` to `variant`'s curve.
+    pub fn progress(&mut self, variant: String, points: Vec<(usize, f64)>) {
+        match self.partial.iter_mut().find(|(v, _)| *v == variant) {
+            Some((_, curve)) => curve.extend(points),
+            None => self.partial.push((variant, points)),
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! `effprof bench`: Every variant measured on a backend, analytic and measured indicators side by side.
 
 use super::*;
+use crate::arch;
 use std::io::Write;
 
 use crate::document::Format;
@@ -86,10 +87,10 @@ pub(crate) fn measure(
     }
     let mut config = EngineConfig::new(suite.clone(), backend, limit);
     if let Some(batch) = args.batch {
-        if batch == 0 || batch > spec::MAX_BATCH {
+        if batch == 0 || batch > arch::MAX_BATCH {
             return Err(CliError::Usage(format!(
                 "--batch must be between 1 and {}; got {batch}",
-                spec::MAX_BATCH
+                arch::MAX_BATCH
             )));
         }
         config.batch = batch;

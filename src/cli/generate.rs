@@ -2,6 +2,7 @@
 //! apart, beside their analytic costs.
 
 use super::*;
+use crate::arch;
 use crate::document::{Document, Format};
 use crate::generate::{GenerateOptions, GenerateReport, measure_generation};
 
@@ -30,7 +31,7 @@ pub struct GenerateArgs {
 
 pub(super) fn run(args: GenerateArgs) -> Result<(), CliError> {
     let mut suite = select_variants(spec::load_suite(&args.on.suite.suite)?, &args.on.variants)?;
-    let spec::Input::Tokens(mut tokens) = suite.workload.input else {
+    let arch::Input::Tokens(mut tokens) = suite.workload.input else {
         return Err(CliError::Usage(format!(
             "{} holds images; generation needs a suite with prompt_len, gen_len and vocab (built in: generation, llm-shapes)",
             suite.source
@@ -52,18 +53,18 @@ pub(super) fn run(args: GenerateArgs) -> Result<(), CliError> {
         }
     };
     if let Some(b) = args.batch {
-        suite.workload.batch = check("--batch", b, spec::MAX_BATCH)?;
+        suite.workload.batch = check("--batch", b, arch::MAX_BATCH)?;
     }
     if let Some(p) = args.prompt_len {
-        tokens.seq_len = check("--prompt-len", p, spec::MAX_SEQ_LEN - 1)?;
+        tokens.seq_len = check("--prompt-len", p, arch::MAX_SEQ_LEN - 1)?;
     }
     let gen_len = args.gen_len.unwrap_or(suite_gen_len);
     tokens.gen_len = Some(check(
         "--gen-len",
         gen_len,
-        spec::MAX_SEQ_LEN - tokens.seq_len,
+        arch::MAX_SEQ_LEN - tokens.seq_len,
     )?);
-    suite.workload.input = spec::Input::Tokens(tokens);
+    suite.workload.input = arch::Input::Tokens(tokens);
     if args.requests == 0 {
         return Err(CliError::Usage("--requests must be at least 1".into()));
     }
@@ -113,10 +114,7 @@ pub(super) fn run(args: GenerateArgs) -> Result<(), CliError> {
                     report.runs.len()
                 )));
             }
-            Err(
-                e @ (crate::error::MeasureError::OverMemoryLimit(_)
-                | crate::error::MeasureError::NotMeasurable(_)),
-            ) => {
+            Err(e) if e.is_request() => {
                 let note = format!("{name}: not measured: {e}");
                 progress.println(format!("effprof: {note}"));
                 report.notes.push(note);

@@ -132,9 +132,10 @@ impl CliError {
         use crate::error::MeasureError;
         match e {
             MeasureError::Unavailable(u) => CliError::Unavailable(u.to_string()),
-            MeasureError::NotMeasurable(m) | MeasureError::OverMemoryLimit(m) => {
-                CliError::Usage(format!("{variant}: {m}"))
-            }
+            e @ (MeasureError::Build(_)
+            | MeasureError::Count(_)
+            | MeasureError::Forward(_)
+            | MeasureError::NotApplicable(_)) => CliError::Usage(format!("{variant}: {e}")),
             MeasureError::Cancelled => CliError::Interrupted(format!("{variant}: cancelled")),
             e @ MeasureError::DeviceFailed { .. } => {
                 CliError::Other(color_eyre::eyre::eyre!("{variant} on {e}"))

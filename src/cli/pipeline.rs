@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::document::{Document, Format};
+use crate::family::Feature;
 
 #[derive(Debug, clap::Args)]
 pub struct PipelineArgs {
@@ -47,8 +48,10 @@ pub(super) fn run(args: PipelineArgs) -> Result<(), CliError> {
     for name in &names {
         let variant = suite.variant(name).expect("checked above");
         let Some(dims) = variant.transformer_dims() else {
+            let why = variant.family.unsupported(Feature::PipelineStages);
             skipped.push(format!(
-                "{name}: n/a, a conv variant: pipeline stages split transformer layers only"
+                "{name}: n/a, {}",
+                why.unwrap_or("no transformer layers to split into stages")
             ));
             continue;
         };

@@ -2,6 +2,7 @@
 //! where their order flips.
 
 use super::*;
+use crate::arch;
 use crate::document::{Document, Format};
 use crate::engine::EngineConfig;
 use crate::headless::{self, Stop};
@@ -40,10 +41,10 @@ pub struct SweepArgs {
 pub(super) fn run(args: SweepArgs) -> Result<(), CliError> {
     use crate::sweep::{SweepPoint, SweepReport};
     let suite = select_variants(spec::load_suite(&args.on.suite.suite)?, &args.on.variants)?;
-    if args.batch.is_empty() || args.batch.iter().any(|b| *b == 0 || *b > spec::MAX_BATCH) {
+    if args.batch.is_empty() || args.batch.iter().any(|b| *b == 0 || *b > arch::MAX_BATCH) {
         return Err(CliError::Usage(format!(
             "--batch takes sizes between 1 and {}",
-            spec::MAX_BATCH
+            arch::MAX_BATCH
         )));
     }
     // Images have no sequence length: their sweep is along the batch alone.
@@ -62,36 +63,36 @@ pub(super) fn run(args: SweepArgs) -> Result<(), CliError> {
     if seqs
         .iter()
         .flatten()
-        .any(|s| *s == 0 || *s > spec::MAX_SEQ_LEN)
+        .any(|s| *s == 0 || *s > arch::MAX_SEQ_LEN)
     {
         return Err(CliError::Usage(format!(
             "--seq takes lengths between 1 and {}",
-            spec::MAX_SEQ_LEN
+            arch::MAX_SEQ_LEN
         )));
     }
     let images: Vec<Option<usize>> = match (suite.workload.input, args.image_size.is_empty()) {
         (_, true) => vec![None],
-        (crate::spec::Input::Tokens(_), false) => {
+        (crate::arch::Input::Tokens(_), false) => {
             return Err(CliError::Usage(format!(
                 "--image-size is for image workloads; suite `{}` runs on token sequences (sweep them with --seq)",
                 suite.name
             )));
         }
-        (crate::spec::Input::Custom(_), false) => {
+        (crate::arch::Input::Custom(_), false) => {
             return Err(CliError::Usage(format!(
                 "--image-size is for image workloads; suite `{}` runs on an input of your own",
                 suite.name
             )));
         }
-        (crate::spec::Input::Images(_), false) => {
+        (crate::arch::Input::Images(_), false) => {
             if let Some(bad) = args
                 .image_size
                 .iter()
-                .find(|s| **s == 0 || **s > spec::MAX_IMAGE)
+                .find(|s| **s == 0 || **s > arch::MAX_IMAGE)
             {
                 return Err(CliError::Usage(format!(
                     "--image-size takes sizes between 1 and {} pixels, not {bad}",
-                    spec::MAX_IMAGE
+                    arch::MAX_IMAGE
                 )));
             }
             args.image_size.iter().copied().map(Some).collect()
@@ -126,13 +127,13 @@ pub(super) fn run(args: SweepArgs) -> Result<(), CliError> {
         );
         let mut at = suite.clone();
         if let (Some(seq), Some(t)) = (seq, tokens) {
-            at.workload.input = crate::spec::Input::Tokens(crate::spec::TokenShape {
+            at.workload.input = crate::arch::Input::Tokens(crate::arch::TokenShape {
                 seq_len: seq,
                 vocab: t.vocab,
                 gen_len: t.gen_len,
             });
         }
-        if let (Some(size), crate::spec::Input::Images(shape)) = (image, &mut at.workload.input) {
+        if let (Some(size), crate::arch::Input::Images(shape)) = (image, &mut at.workload.input) {
             shape.image_size = size;
         }
         let mut config = EngineConfig::new(at, args.on.backend, limit);
@@ -197,7 +198,7 @@ fn decode_sweep(
         );
         let mut at = suite.workload.clone();
         at.batch = batch;
-        if let crate::spec::Input::Tokens(t) = &mut at.input {
+        if let crate::arch::Input::Tokens(t) = &mut at.input {
             t.seq_len = seq;
         }
         let mut values = Vec::new();
@@ -238,7 +239,7 @@ fn decode_sweep(
         .iter()
         .filter_map(|v| {
             let m = v.matched.as_ref()?;
-            (m.by == crate::spec::MatchBy::Params)
+            (m.by == crate::arch::MatchBy::Params)
                 .then(|| report.ratio_line(&m.variant, &v.name))?
         })
         .collect();

@@ -2,7 +2,7 @@
 //! their full width; when they do not all fit, the baseline stays and a window of the others
 //! follows the focused variant (← → scroll it).
 
-use ratatui::Frame;
+use super::canvas::Canvas;
 use ratatui::layout::{Constraint, Flex, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders, Cell, Row, Table};
@@ -14,7 +14,7 @@ use crate::app::{Action, App, Area};
 /// No column is wider than this; longer text is cut, with an ellipsis.
 const MAX_COLUMN: u16 = 30;
 
-pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
     if app.show_ops() {
         return render_ops(app, theme, frame, area);
     }
@@ -59,7 +59,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     // and the columns before it, one space apart.
     let mut x = area.x + 1 + label_width + 1;
     for &c in &columns {
-        app.clickable(
+        frame.clickable(
             Area {
                 x,
                 y: area.y + 1,
@@ -73,6 +73,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     // Borders and the header row; what is left holds the rows, scrolled.
     let scrolled = window(
         app,
+        frame,
         area.height.saturating_sub(3) as usize,
         table.rows.len(),
     );
@@ -130,7 +131,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
 
 /// The focused variant's recorded forward pass by operation kind: where its FLOPs and its
 /// bytes go, the kinds that move the most first, each with a bar of its share of the traffic.
-fn render_ops(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+fn render_ops(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
     use crate::traced::Traced;
     use ratatui::widgets::Paragraph;
     let name = app.focused_name();
@@ -172,6 +173,7 @@ fn render_ops(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     };
     let shown = window(
         app,
+        frame,
         area.height.saturating_sub(3) as usize,
         counts.kinds.len(),
     );

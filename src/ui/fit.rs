@@ -4,6 +4,7 @@ use std::ops::Range;
 
 use ratatui::text::{Line, Span};
 
+use super::canvas::Canvas;
 use crate::app::App;
 
 /// The ellipsis that marks a cut.
@@ -73,8 +74,8 @@ impl Window {
 }
 
 /// The rows of `total` to draw in `fit` rows, scrolled as the user last moved.
-pub fn window(app: &App, fit: usize, total: usize) -> Window {
-    let first = app.scrolled(fit, total);
+pub fn window(app: &App, frame: &mut Canvas, fit: usize, total: usize) -> Window {
+    let first = frame.scrolled(app, fit, total);
     Window {
         rows: first..(first + fit).min(total),
         total,
@@ -86,16 +87,17 @@ pub fn window(app: &App, fit: usize, total: usize) -> Window {
 /// not all fit.
 pub fn scroll_text(
     app: &App,
+    frame: &mut Canvas,
     lines: Vec<Line<'_>>,
     width: usize,
     rows: usize,
 ) -> Vec<Line<'static>> {
     let wrapped = wrap_lines(lines, width);
     if wrapped.len() <= rows {
-        app.scrolled(rows, wrapped.len());
+        frame.scrolled(app, rows, wrapped.len());
         return wrapped;
     }
-    let shown = window(app, rows.saturating_sub(1), wrapped.len());
+    let shown = window(app, frame, rows.saturating_sub(1), wrapped.len());
     let mark = shown.mark("rows").unwrap_or_default();
     let mut out: Vec<Line<'static>> = wrapped[shown.rows].to_vec();
     out.push(Line::styled(

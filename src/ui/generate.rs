@@ -3,7 +3,7 @@
 //! median over the requests: a step's time as its context grows), the share of a request spent in the prefill, its KV
 //! cache and the experts its decode steps ran.
 
-use ratatui::Frame;
+use super::canvas::Canvas;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::symbols::Marker;
 use ratatui::text::Line;
@@ -16,7 +16,7 @@ use crate::app::App;
 use crate::generate::GenerationRun;
 use crate::units;
 
-pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
     let state = app.generation();
     let status = if !state.started {
         "press g to generate with every decoder".to_owned()
@@ -24,7 +24,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         format!(
             "generating with {} ({} of {} done)",
             state.waiting.first().map_or("", String::as_str),
-            state.runs.len() + state.failed.len(),
+            state.done(),
             app.analytic().len()
         )
     } else {
@@ -35,7 +35,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         .title(super::fit::title(format!(" Generate · {status} "), area));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let centred = |frame: &mut Frame, text: &str| {
+    let centred = |frame: &mut Canvas, text: &str| {
         frame.render_widget(
             Paragraph::new(text.to_owned())
                 .alignment(Alignment::Center)
@@ -63,7 +63,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         };
         return centred(frame, &text);
     }
-    let rows = (state.runs.len() + state.failed.len()) as u16 + 2;
+    let rows = (state.done()) as u16 + 2;
     let [table_area, detail_area] = Layout::vertical([
         Constraint::Length(rows.min(inner.height / 2)),
         Constraint::Min(6),
@@ -75,10 +75,8 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         Some(run) => render_focused(run, theme, frame, detail_area),
         None => {
             let why = state
-                .failed
-                .iter()
-                .find(|(n, _)| n == focused)
-                .map(|(_, why)| format!("{focused}: n/a, {why}"))
+                .failure(focused)
+                .map(|f| format!("{focused}: n/a, {}", f.error))
                 .unwrap_or_else(|| format!("{focused}: not measured yet (←/→ focus another)"));
             frame.render_widget(
                 Paragraph::new(why)
@@ -90,7 +88,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
 }
 
-fn render_table(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+fn render_table(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
     let state = app.generation();
     let header = Row::new(
         [
@@ -138,17 +136,17 @@ fn render_table(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         })
         .collect();
     // The reason goes in the widest column.
-    rows.extend(state.failed.iter().map(|(name, why)| {
-        let mut cells = vec![Cell::from(name.clone()), Cell::from("n/a")];
+    rows.extend(state.failed.iter().map(|failure| {
+        let mut cells = vec![Cell::from(failure.variant.clone()), Cell::from("n/a")];
         cells.extend((0..6).map(|_| Cell::from("")));
-        cells.push(Cell::from(why.clone()));
+        cells.push(Cell::from(failure.error.to_string()));
         Row::new(cells).style(theme.dim)
     }));
     let name_width = state
         .runs
         .iter()
         .map(|r| r.variant.len())
-        .chain(state.failed.iter().map(|(n, _)| n.len()))
+        .chain(state.failed.iter().map(|f| f.variant.len()))
         .max()
         .unwrap_or(8)
         .max(8) as u16;
@@ -166,7 +164,7 @@ fn render_table(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(Table::new(rows, widths).header(header), area);
 }
 
-fn render_focused(run: &GenerationRun, theme: &Theme, frame: &mut Frame, area: Rect) {
+fn render_focused(run: &GenerationRun, theme: &Theme, frame: &mut Canvas, area: Rect) {
     let [chart_area, side] =
         Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(area);
     let prompt = run.analytic.prompt_len;

@@ -1,9 +1,9 @@
 //! Live: gauges for the focused variant, and every variant's throughput and latency over the
 //! last minute.
 
+use super::canvas::Canvas;
 use std::borrow::Cow;
 
-use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
@@ -23,7 +23,7 @@ const WIDE: u16 = 120;
 /// The fewest rows a chart is drawn in.
 const CHART_ROWS: u16 = 10;
 
-pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
     if area.width >= WIDE {
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(38), Constraint::Percentage(62)])
@@ -82,7 +82,7 @@ fn phase_text(v: Option<&VariantSummary>) -> String {
 
 /// A gauge in `area`, its title and label cut with an ellipsis where they are wider.
 fn draw_gauge(
-    frame: &mut Frame,
+    frame: &mut Canvas,
     area: Rect,
     title: String,
     ratio: Option<f64>,
@@ -98,7 +98,7 @@ fn draw_gauge(
     frame.render_widget(gauge, area);
 }
 
-fn render_gauges(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+fn render_gauges(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
     let focused = focused(app);
     let v = focused.as_deref();
     let title = format!(" {} · {} ", app.focused_name(), phase_text(v));
@@ -234,7 +234,7 @@ fn render_gauges(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
 
 /// Every variant in its chart colour, with where it stands: the charts' legend and the
 /// progress of long work in one list.
-fn render_legend(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+fn render_legend(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
     let summary = app.summary();
     let n = app.analytic().len();
     // Under the title; a window around the focus where not all fit, its last row saying so.
@@ -260,7 +260,7 @@ fn render_legend(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             };
             let marker = if i == app.focus() { "▶ " } else { "■ " };
             let row = area.y + 1 + (i - shown.start) as u16;
-            app.clickable(
+            frame.clickable(
                 Area {
                     x: area.x,
                     y: row,
@@ -295,7 +295,7 @@ enum Metric {
     Latency,
 }
 
-fn render_chart(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, metric: Metric) {
+fn render_chart(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect, metric: Metric) {
     let names: Vec<&str> = app.analytic().iter().map(|a| a.name.as_str()).collect();
     let series: Vec<(usize, Vec<(f64, f64)>)> = names
         .iter()

@@ -1,5 +1,7 @@
-//! Drawing: pure over `&App`. No channel reads, no sysinfo, no burn calls.
+//! Drawing: pure over `&App`. No channel reads, no sysinfo, no burn calls; what the drawing
+//! learns (click areas, scrolled rows) is returned as a [`Drawn`], not written into the app.
 
+mod canvas;
 mod compare;
 mod fit;
 mod generate;
@@ -12,6 +14,7 @@ mod sweep;
 mod theme;
 mod train;
 
+pub use canvas::Canvas;
 pub use theme::Theme;
 
 use ratatui::backend::TestBackend;
@@ -21,14 +24,21 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, Wrap};
 use ratatui::{Frame, Terminal};
 
-use crate::app::{Action, App, Area, View, footer_hints, help_rows, tab_bar};
+use crate::app::{Action, App, Area, Drawn, View, footer_hints, help_rows, tab_bar};
 
 /// Below this the layout does not fit.
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
 
-pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
-    app.begin_frame();
+/// Draws `app` in `frame`; what the drawing learned (click areas, the scrolled rows) comes back
+/// for [`App::on_drawn`].
+pub fn render(app: &App, theme: &Theme, frame: &mut Frame) -> Drawn {
+    let mut canvas = Canvas::new(frame);
+    draw(app, theme, &mut canvas);
+    canvas.finish()
+}
+
+fn draw(app: &App, theme: &Theme, frame: &mut Canvas) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let text = format!(
@@ -85,7 +95,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame) {
     }
 }
 
-fn render_header(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+fn render_header(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
     let [line, tabs] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
     let (backend, adapter, elapsed) = match app.summary() {
         Some(s) => (
@@ -138,7 +148,7 @@ fn render_header(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         } else {
             ratatui::style::Style::default()
         };
-        app.clickable(
+        frame.clickable(
             Area {
                 x: tabs.x + tab.start,
                 y: tabs.y,
@@ -181,7 +191,9 @@ fn fit_hints(hints: &str, width: usize) -> String {
 pub fn screen_text(app: &App, theme: &Theme, width: u16, height: u16) -> String {
     // An in-memory backend cannot fail.
     let Ok(mut terminal) = Terminal::new(TestBackend::new(width, height));
-    let Ok(_) = terminal.draw(|f| render(app, theme, f));
+    let Ok(_) = terminal.draw(|f| {
+        render(app, theme, f);
+    });
     let buffer: &Buffer = terminal.backend().buffer();
     let mut out = String::new();
     for y in 0..height {
@@ -206,7 +218,7 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
-fn render_help(theme: &Theme, frame: &mut Frame, area: Rect) {
+fn render_help(theme: &Theme, frame: &mut Canvas, area: Rect) {
     let help = help_rows();
     let popup = centered(area, 64, help.len() as u16 + 4);
     frame.render_widget(Clear, popup);
@@ -221,7 +233,7 @@ fn render_help(theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(table, popup);
 }
 
-fn render_message(text: &str, is_error: bool, theme: &Theme, frame: &mut Frame, area: Rect) {
+fn render_message(text: &str, is_error: bool, theme: &Theme, frame: &mut Canvas, area: Rect) {
     let width = (text.chars().count() as u16 + 4).clamp(30, area.width.saturating_sub(4));
     let lines = (text.chars().count() as u16 / width.saturating_sub(4).max(1)) + 3;
     let popup = centered(area, width, lines + 1);

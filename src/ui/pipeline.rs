@@ -1,7 +1,7 @@
 //! Pipeline: the focused variant split into stages, each stage's measured latencies, and the
 //! GPipe and 1F1B timelines of one step drawn to scale, with the bubble beside the textbook's.
 
-use ratatui::Frame;
+use super::canvas::Canvas;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -13,7 +13,7 @@ use crate::app::App;
 use crate::pipeline::{Mode, Pass, PipelineReport, Schedule, Timeline, stage_line};
 use crate::units;
 
-pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
     let state = app.pipeline();
     let title = format!(
         " Pipeline · {} · {} stages (p/P) · {} micro-batches (m/M) ",
@@ -41,7 +41,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         return;
     }
     if let Some(na) = app.pipeline_na() {
-        frame.render_widget(waiting(na.into()), inner);
+        frame.render_widget(waiting(na), inner);
         return;
     }
     let Some(latencies) = &state.latencies else {
@@ -90,7 +90,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     // The header as wrapped at this width, with one row for the scroll mark.
     let header_lines = wrap_lines(head.clone(), inner.width as usize).len() as u16 + 1;
     let fit = (inner.height.saturating_sub(header_lines) / each).max(1) as usize;
-    let shown = super::fit::window(app, fit, timelines.len());
+    let shown = super::fit::window(app, frame, fit, timelines.len());
     let timelines = &timelines[shown.rows.clone()];
     let mut constraints = vec![Constraint::Length(header_lines)];
     constraints.extend(

@@ -1,7 +1,7 @@
 //! Ranks: every variant's rank under every indicator, and how far each pair of indicators
 //! agrees (Kendall's tau-b). Negative tau: the two indicators order the variants oppositely.
 
-use ratatui::Frame;
+use super::canvas::Canvas;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::Span;
@@ -12,7 +12,7 @@ use super::fit::{ellipsize, window};
 use crate::app::App;
 use crate::report::{MIN_TAU_N, Ranks};
 
-pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
     let ranks = Ranks::from_table(app.table());
     // One row per indicator in both tables: where they do not both fit, they share the screen
     // and scroll together.
@@ -24,7 +24,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area)
     };
     let fit = top.height.min(bottom.height).saturating_sub(3) as usize;
-    let shown = window(app, fit, total);
+    let shown = window(app, frame, fit, total);
     let mark = shown.in_title();
 
     // The variants share what the labels leave, one space apart.

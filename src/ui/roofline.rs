@@ -1,7 +1,7 @@
 //! Roofline: the backend's measured roofs, every variant placed by arithmetic intensity and
 //! achieved FLOP/s, and the focused variant's parts (timed alone) beside it; log-log.
 
-use ratatui::Frame;
+use super::canvas::Canvas;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::symbols::Marker;
 use ratatui::text::Line;
@@ -12,7 +12,7 @@ use crate::app::App;
 use crate::roofline::{Roofline, RooflinePoint, roof};
 use crate::units;
 
-pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
     let backend = app
         .summary()
         .map_or(app.backend().to_string(), |s| s.backend.to_string());
@@ -95,14 +95,15 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     // Inside the left border: the rows and columns that are left.
     let block = Block::default().borders(super::fit::text_borders(inner));
     let room = block.inner(text_area);
-    let shown = super::fit::scroll_text(app, lines, room.width as usize, room.height as usize);
+    let shown =
+        super::fit::scroll_text(app, frame, lines, room.width as usize, room.height as usize);
     frame.render_widget(Paragraph::new(shown).block(block), text_area);
 }
 
 /// (colour index, variant, its one point).
 type ModelPoint = (usize, String, Vec<(f64, f64)>);
 
-fn render_chart(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, r: &Roofline) {
+fn render_chart(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect, r: &Roofline) {
     let log = |v: f64| v.log10();
     let (lo, hi) = r
         .points

@@ -1,7 +1,7 @@
 //! Routing: for each MoE variant and layer, the tokens each expert was sent in the last forward
 //! pass read back, against its capacity; dropped choices and load imbalance.
 
-use ratatui::Frame;
+use super::canvas::Canvas;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph};
 
@@ -9,7 +9,7 @@ use super::Theme;
 use crate::app::App;
 use crate::measured::VariantSummary;
 
-pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
     let moe: Vec<(usize, &VariantSummary)> = app
         .summary()
         .into_iter()
@@ -20,7 +20,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         .suite()
         .variants
         .iter()
-        .any(|v| matches!(v.family, crate::spec::Family::Moe(_)));
+        .any(|v| v.family.supports(crate::family::Feature::Routing));
     if moe.is_empty() {
         let text = if any_moe {
             "waiting for the first measured forward pass of an MoE variant"
@@ -38,7 +38,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     // Each MoE variant in at least `ROWS` rows; the others a scroll away.
     const ROWS: u16 = 10;
     let fit = (area.height / ROWS).max(1) as usize;
-    let shown = super::fit::window(app, fit, moe.len());
+    let shown = super::fit::window(app, frame, fit, moe.len());
     let mark = shown.in_title();
     let moe = &moe[shown.rows];
     let rows =

@@ -1,7 +1,7 @@
 //! Sweep: every variant across batch sizes as latency-throughput curves (log-log), the points
 //! as a table, and the batch sizes where two variants swap places called out.
 
-use ratatui::Frame;
+use super::canvas::Canvas;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::symbols::Marker;
 use ratatui::text::Line;
@@ -12,7 +12,7 @@ use crate::app::App;
 use crate::sweep::{SweepPoint, find_flips};
 use crate::units;
 
-pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
     let state = app.sweep();
     let batches = |b: &[usize]| {
         b.iter()
@@ -94,7 +94,8 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     // Inside the left border: the rows and columns that are left.
     let block = Block::default().borders(super::fit::text_borders(inner));
     let room = block.inner(text_area);
-    let shown = super::fit::scroll_text(app, lines, room.width as usize, room.height as usize);
+    let shown =
+        super::fit::scroll_text(app, frame, lines, room.width as usize, room.height as usize);
     frame.render_widget(Paragraph::new(shown).block(block), text_area);
 }
 
@@ -103,7 +104,7 @@ type Series<'a> = (usize, &'a String, Vec<(f64, f64)>);
 
 /// log10 of latency (ms) against log10 of throughput (tokens/s, or samples/s for images), a
 /// line per variant through its batches.
-fn render_chart(app: &App, theme: &Theme, frame: &mut Frame, area: Rect, points: &[SweepPoint]) {
+fn render_chart(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect, points: &[SweepPoint]) {
     let names: Vec<String> = app.analytic().iter().map(|v| v.name.clone()).collect();
     let series: Vec<Series> = names
         .iter()

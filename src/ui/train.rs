@@ -2,7 +2,7 @@
 //! smoothed loss of each against its step, with the task's floor and the target, and the
 //! finished runs' steps, tokens, time and training FLOPs to the target.
 
-use ratatui::Frame;
+use super::canvas::Canvas;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::symbols::Marker;
 use ratatui::text::Line;
@@ -15,7 +15,7 @@ use crate::units;
 /// (colour index, variant, (step, loss) points).
 type Curve<'a> = (usize, &'a str, Vec<(f64, f64)>);
 
-pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
     let state = app.training();
     let Some(floor) = app.loss_floor() else {
         let block = Block::default().borders(Borders::ALL).title(" Train ");
@@ -25,7 +25,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             Paragraph::new(format!(
                 "n/a: the convergence task is next-token prediction, and this suite's variants take {}",
                 match app.suite().workload.input {
-                    crate::spec::Input::Custom(_) => "an input of your own",
+                    crate::arch::Input::Custom(_) => "an input of your own",
                     _ => "images",
                 }
             ))
@@ -42,7 +42,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         format!(
             "training {} ({} of {} done)",
             state.waiting.first().map_or("", String::as_str),
-            state.runs.len() + state.failed.len(),
+            state.done(),
             app.analytic().len()
         )
     } else {
@@ -66,7 +66,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
         );
         return;
     }
-    if state.curves.is_empty() {
+    if state.partial.is_empty() {
         let text = if state.started {
             "building the first variant on the autodiff device…"
         } else {
@@ -83,20 +83,20 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
     let [chart_area, text_area] = super::fit::beside_or_under(inner, 60);
 
     let steps = state
-        .curves
+        .partial
         .iter()
         .flat_map(|(_, c)| c.last().map(|p| p.0))
         .max()
         .unwrap_or(1)
         .max(10) as f64;
     let top = state
-        .curves
+        .partial
         .iter()
         .flat_map(|(_, c)| c.iter().map(|p| p.1))
         .fold(target, f64::max);
     let names: Vec<&str> = app.analytic().iter().map(|v| v.name.as_str()).collect();
     let data: Vec<Curve> = state
-        .curves
+        .partial
         .iter()
         .map(|(v, c)| {
             let i = names.iter().position(|n| n == v).unwrap_or(0);
@@ -175,12 +175,16 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Frame, area: Rect) {
             style,
         ));
     }
-    for (name, why) in &state.failed {
-        text.push(Line::styled(format!("{name}: n/a, {why}"), theme.dim));
+    for failure in &state.failed {
+        text.push(Line::styled(
+            format!("{}: n/a, {}", failure.variant, failure.error),
+            theme.dim,
+        ));
     }
     // Inside the left border: the rows and columns that are left.
     let block = Block::default().borders(super::fit::text_borders(inner));
     let room = block.inner(text_area);
-    let shown = super::fit::scroll_text(app, text, room.width as usize, room.height as usize);
+    let shown =
+        super::fit::scroll_text(app, frame, text, room.width as usize, room.height as usize);
     frame.render_widget(Paragraph::new(shown).block(block), text_area);
 }

@@ -32,7 +32,7 @@ pub fn run_to_end(engine: &Engine, deadline: Duration) -> (Vec<Summary>, Vec<Str
         };
         match event {
             EngineEvent::Summary(s) => summaries.push(*s),
-            EngineEvent::Error(e) => errors.push(e),
+            EngineEvent::Error(e) => errors.push(e.to_string()),
             EngineEvent::Unavailable { reason, .. } => errors.push(reason),
             EngineEvent::Finished => return (summaries, errors, true),
             EngineEvent::SweepPoint(_) | EngineEvent::Report(_) => {}

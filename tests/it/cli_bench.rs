@@ -259,7 +259,7 @@ fn a_conv_suite_is_measured_in_samples_and_the_transformer_only_commands_say_na(
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     );
-    assert!(out.contains("standard: n/a, a conv variant"), "{out}");
+    assert!(out.contains("standard: n/a, an image model"), "{out}");
 
     // The roofline places a convolutional network's parts.
     let o = effprof(&[

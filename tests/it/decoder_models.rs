@@ -150,7 +150,7 @@ fn backends_build_the_same_decoder() {
 fn a_sequence_longer_than_the_position_table_is_refused_before_building() {
     let mut s = suite(DENSE, "max_positions = 9", 3);
     // A sweep along the prompt past the table: 10 + 3 positions needed.
-    if let effprof::spec::Input::Tokens(t) = &mut s.workload.input {
+    if let effprof::arch::Input::Tokens(t) = &mut s.workload.input {
         t.seq_len = 10;
     }
     let e = zoo::build(&s.variants[0], &s.workload, Backend::Flex, NO_LIMIT).unwrap_err();

@@ -67,7 +67,14 @@ fn csr_has_no_backward_and_too_many_stages_are_refused() {
     )
     .unwrap_err();
     assert!(
-        matches!(&e, effprof::error::MeasureError::NotMeasurable(m) if m.contains("1 to 2 stages")),
+        matches!(
+            &e,
+            effprof::error::MeasureError::NotApplicable(effprof::error::NotApplicable::Stages {
+                stages: 3,
+                layers: 2,
+                ..
+            })
+        ) && e.to_string().contains("1 to 2 stages"),
         "{e}"
     );
 }

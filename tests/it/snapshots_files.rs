@@ -149,7 +149,7 @@ fn conv() -> Snapshot {
 /// from the ndarray fixture, with two decoders' generation measured for real on flex.
 fn generation() -> Snapshot {
     let mut suite = effprof::spec::load_suite("generation").unwrap();
-    if let effprof::spec::Input::Tokens(t) = &mut suite.workload.input {
+    if let effprof::arch::Input::Tokens(t) = &mut suite.workload.input {
         t.gen_len = Some(3);
     }
     let base = ndarray();

@@ -87,7 +87,12 @@ fn a_target_below_the_floor_is_not_reached_and_says_so() {
     )
     .unwrap_err();
     assert!(
-        matches!(&e, effprof::error::MeasureError::NotMeasurable(m) if m.contains("no backward")),
+        matches!(
+            &e,
+            effprof::error::MeasureError::NotApplicable(
+                effprof::error::NotApplicable::NoBackward { .. }
+            )
+        ) && e.to_string().contains("no backward"),
         "{e}"
     );
 }

@@ -2,14 +2,16 @@
 //! message, and every action's effect on the state.
 
 use effprof::app::{Action, App, Effect, View};
+use effprof::arch;
 use effprof::backend::Backend;
 use effprof::engine::stats::LatencySummary;
 use effprof::engine::{
     EngineCmd, EngineEvent, Peaks, Phase, ProcessMemory, Summary, VariantSummary,
 };
+use effprof::error::{EngineError, MeasureError, NotApplicable};
 use effprof::snapshot::Host;
 use effprof::spec;
-use effprof::tasks::{Report, Request};
+use effprof::tasks::{Report, Request, VariantFailure};
 use effprof::ui::{self, Theme};
 use effprof::zoo::RoutingStats;
 use ratatui::Terminal;
@@ -120,19 +122,23 @@ fn app_with_data() -> App {
     app
 }
 
-fn draw(app: &App, width: u16, height: u16) -> String {
+/// The screen at `width` x `height`, with what drawing it learned (click areas, the scrolled
+/// rows) handed to the app, as the terminal loop does.
+fn draw(app: &mut App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    let mut drawn = None;
     terminal
-        .draw(|f| ui::render(app, &Theme::plain(), f))
+        .draw(|f| drawn = Some(ui::render(app, &Theme::plain(), f)))
         .unwrap();
+    app.on_drawn(drawn.unwrap());
     format!("{}", terminal.backend())
 }
 
 #[test]
 fn live_view() {
-    let app = app_with_data();
-    insta::assert_snapshot!("live_100x30", draw(&app, 100, 30));
-    insta::assert_snapshot!("live_160x48", draw(&app, 160, 48));
+    let mut app = app_with_data();
+    insta::assert_snapshot!("live_100x30", draw(&mut app, 100, 30));
+    insta::assert_snapshot!("live_160x48", draw(&mut app, 160, 48));
 }
 
 #[test]
@@ -145,29 +151,29 @@ fn compare_view() {
         provenance.contains("; first figure 1.50 s after opening it"),
         "{provenance}"
     );
-    insta::assert_snapshot!("compare_100x30", draw(&app, 100, 30));
-    insta::assert_snapshot!("compare_160x48", draw(&app, 160, 48));
+    insta::assert_snapshot!("compare_100x30", draw(&mut app, 100, 30));
+    insta::assert_snapshot!("compare_160x48", draw(&mut app, 160, 48));
 }
 
 #[test]
 fn ranks_view() {
     let mut app = app_with_data();
     app.update(Action::ShowView(View::Ranks));
-    let screen = draw(&app, 160, 48);
+    let screen = draw(&mut app, 160, 48);
     // By hand-built latency the baseline is fastest; by FLOPs pruned-csr is cheapest.
     assert!(
         screen.contains("Rank agreement (Kendall tau-b, +1 same order, -1 opposite) over (n) variants, none under 4"),
         "{screen}"
     );
     insta::assert_snapshot!("ranks_160x48", screen);
-    insta::assert_snapshot!("ranks_100x30", draw(&app, 100, 30));
+    insta::assert_snapshot!("ranks_100x30", draw(&mut app, 100, 30));
 }
 
 #[test]
 fn routing_view() {
     let mut app = app_with_data();
     app.update(Action::ShowView(View::Routing));
-    let screen = draw(&app, 160, 48);
+    let screen = draw(&mut app, 160, 48);
     assert!(
         screen.contains("moe · 2 MoE layers · dropped choices 3 · worst imbalance 1.25"),
         "{screen}"
@@ -177,29 +183,29 @@ fn routing_view() {
         "{screen}"
     );
     insta::assert_snapshot!("routing_160x48", screen);
-    insta::assert_snapshot!("routing_100x30", draw(&app, 100, 30));
+    insta::assert_snapshot!("routing_100x30", draw(&mut app, 100, 30));
 
     let mut misnomer = spec::load_suite("misnomer").unwrap();
     misnomer
         .variants
-        .retain(|v| !matches!(v.family, spec::Family::Moe(_)));
+        .retain(|v| !matches!(v.family, arch::Family::Moe(_)));
     let mut dense_only = App::new(misnomer, Backend::Ndarray, Host::unknown()).unwrap();
     dense_only.update(Action::ShowView(View::Routing));
-    assert!(draw(&dense_only, 100, 30).contains("n/a: no MoE variant in this suite"));
+    assert!(draw(&mut dense_only, 100, 30).contains("n/a: no MoE variant in this suite"));
 }
 
 #[test]
 fn help_overlay_and_error_message() {
     let mut app = app_with_data();
     app.update(Action::ToggleHelp);
-    insta::assert_snapshot!("help_100x30", draw(&app, 100, 30));
+    insta::assert_snapshot!("help_100x30", draw(&mut app, 100, 30));
     app.update(Action::Dismiss);
     app.on_engine(EngineEvent::Unavailable {
         backend: Backend::Wgpu(effprof::backend::WgpuAdapter::Default),
         reason: "no adapter found".into(),
         staying_on: Some(Backend::Ndarray),
     });
-    let screen = draw(&app, 100, 30);
+    let screen = draw(&mut app, 100, 30);
     assert!(
         screen.contains("wgpu is unavailable: no adapter found"),
         "{screen}"
@@ -208,18 +214,18 @@ fn help_overlay_and_error_message() {
 
 #[test]
 fn too_small_terminal() {
-    let app = app_with_data();
-    let screen = draw(&app, 79, 24);
+    let mut app = app_with_data();
+    let screen = draw(&mut app, 79, 24);
     assert!(
         screen.contains("terminal too small: 79x24, effprof needs 80x24"),
         "{screen}"
     );
-    assert!(!draw(&app, 80, 24).contains("too small"));
+    assert!(!draw(&mut app, 80, 24).contains("too small"));
 }
 
 #[test]
 fn warming_up_shows_in_the_header() {
-    let screen = draw(&app_with_data(), 160, 48);
+    let screen = draw(&mut app_with_data(), 160, 48);
     assert!(
         screen.contains("warming up pruned-csr (3 runs, 1.5 s)"),
         "{screen}"
@@ -377,13 +383,13 @@ fn pipeline_view_measures_on_demand_and_simulates_on_keys() {
         app.update(Action::ShowView(View::Pipeline)),
         [Effect::Engine(EngineCmd::Run(Request::Stages(2)))]
     );
-    assert!(draw(&app, 100, 30).contains("measuring dense in 2 stages"));
+    assert!(draw(&mut app, 100, 30).contains("measuring dense in 2 stages"));
     assert_eq!(app.update(Action::ShowView(View::Pipeline)), []);
     app.on_engine(EngineEvent::Report(Report::Stages(Box::new(
         stage_latencies("dense", 2),
     ))));
     assert!(!app.pipeline().pending);
-    let screen = draw(&app, 160, 48);
+    let screen = draw(&mut app, 160, 48);
     // Stages of 1 and 2 ms forward: 4 micro-batches take (4 + 1) x 2 ms on the slower stage's
     // clock = 9 ms; busy 4 + 8 of 2 x 9: bubble 1/3.
     assert!(
@@ -392,12 +398,12 @@ fn pipeline_view_measures_on_demand_and_simulates_on_keys() {
     );
     assert!(screen.contains("training, 1F1B"), "{screen}");
     insta::assert_snapshot!("pipeline_160x48", screen);
-    insta::assert_snapshot!("pipeline_100x30", draw(&app, 100, 30));
+    insta::assert_snapshot!("pipeline_100x30", draw(&mut app, 100, 30));
 
     // Micro-batches re-simulate without measuring.
     assert_eq!(app.update(Action::MoreMicroBatches), []);
     assert_eq!(app.pipeline().micro_batches, 8);
-    assert!(draw(&app, 160, 48).contains("inference: step 17.0 ms"));
+    assert!(draw(&mut app, 160, 48).contains("inference: step 17.0 ms"));
     assert_eq!(app.update(Action::FewerMicroBatches), []);
     // Stages are measured again; the tiny suite's 2 layers bound them.
     assert_eq!(
@@ -430,7 +436,7 @@ fn pipeline_view_measures_on_demand_and_simulates_on_keys() {
         ]
     );
     // A failed measurement answers the request.
-    app.on_engine(EngineEvent::Error("no".into()));
+    app.on_engine(EngineEvent::Error(EngineError::Replay("no".into())));
     assert!(!app.pipeline().pending);
 
     // The snapshot carries the figures, drawn at the view's micro-batches.
@@ -457,7 +463,7 @@ fn sweep_point(batch: usize, tps: &[(&str, f64)]) -> effprof::sweep::SweepPoint 
 fn sweep_view_collects_points_and_calls_out_flips() {
     let mut app = app_with_data();
     app.update(Action::ShowView(View::Sweep));
-    assert!(draw(&app, 100, 30).contains("press w to measure every variant"));
+    assert!(draw(&mut app, 100, 30).contains("press w to measure every variant"));
     assert_eq!(
         app.update(Action::StartSweep),
         [Effect::Engine(EngineCmd::Sweep(vec![1, 2, 4, 8, 16]))]
@@ -487,7 +493,7 @@ fn sweep_view_collects_points_and_calls_out_flips() {
             .text
             .contains("1 ranking flips")
     );
-    let screen = draw(&app, 160, 48);
+    let screen = draw(&mut app, 160, 48);
     assert!(
         screen.contains("flip: batch 4 -> 8 (seq_len 16): moe overtakes dense"),
         "{screen}"
@@ -539,7 +545,7 @@ fn roofline_view_places_every_variant_and_the_focused_parts() {
     };
     app.on_engine(EngineEvent::Report(Report::Parts(Box::new(parts))));
     assert!(!app.parts_pending());
-    let screen = draw(&app, 160, 48);
+    let screen = draw(&mut app, 160, 48);
     assert!(screen.contains("· attention"), "{screen}");
     assert!(screen.contains("embedding moves"), "{screen}");
     insta::assert_snapshot!("roofline_160x48", screen);
@@ -572,7 +578,7 @@ fn roofline_view_places_every_variant_and_the_focused_parts() {
 fn train_view_draws_curves_and_the_finished_runs() {
     let mut app = app_with_data();
     app.update(Action::ShowView(View::Train));
-    assert!(draw(&app, 100, 30).contains("press t to train every variant"));
+    assert!(draw(&mut app, 100, 30).contains("press t to train every variant"));
     assert_eq!(
         app.update(Action::StartTraining),
         [Effect::Engine(EngineCmd::Run(Request::Train))]
@@ -589,7 +595,11 @@ fn train_view_draws_curves_and_the_finished_runs() {
         variant: "dense".into(),
         points: curve[20..].to_vec(),
     }));
-    assert_eq!(app.training().curves[0].1.len(), 40, "progress accumulates");
+    assert_eq!(
+        app.training().partial[0].1.len(),
+        40,
+        "progress accumulates"
+    );
     let run = effprof::train::TrainRun {
         variant: "dense".into(),
         backend: Backend::Ndarray,
@@ -606,15 +616,22 @@ fn train_view_draws_curves_and_the_finished_runs() {
         note: None,
     };
     app.on_engine(EngineEvent::Report(Report::Trained(Box::new(Ok(run)))));
-    app.on_engine(EngineEvent::Report(Report::Trained(Box::new(Err((
-        "pruned-csr".into(),
-        "the csr kernel has no backward pass".into(),
-    ))))));
+    app.on_engine(EngineEvent::Report(Report::Trained(Box::new(Err(
+        VariantFailure {
+            variant: "pruned-csr".into(),
+            error: NotApplicable::NoBackward {
+                variant: "pruned-csr".into(),
+            }
+            .into(),
+        },
+    )))));
     for name in ["moe", "moe-matched", "universal", "pruned-dense"] {
-        app.on_engine(EngineEvent::Report(Report::Trained(Box::new(Err((
-            name.into(),
-            "skipped".into(),
-        ))))));
+        app.on_engine(EngineEvent::Report(Report::Trained(Box::new(Err(
+            VariantFailure {
+                variant: name.into(),
+                error: MeasureError::Cancelled,
+            },
+        )))));
     }
     assert!(!app.training().running());
     assert!(
@@ -623,13 +640,14 @@ fn train_view_draws_curves_and_the_finished_runs() {
             .text
             .contains("1 of 6 variants reached")
     );
-    let screen = draw(&app, 160, 48);
+    let screen = draw(&mut app, 160, 48);
     assert!(
         screen.contains("157 MFLOP"),
         "40 steps x 3.93 MFLOP:\n{screen}"
     );
     assert!(
-        screen.contains("pruned-csr: n/a, the csr kernel has no backward pass"),
+        screen.contains("pruned-csr: n/a, `pruned-csr` uses the csr kernel")
+            && screen.contains("has no backward pass"),
         "{screen}"
     );
     insta::assert_snapshot!("train_160x48", screen);
@@ -660,7 +678,7 @@ fn every_view_draws_at_the_smallest_size_with_and_without_figures() {
         for view in View::all() {
             app.update(Action::ShowView(view));
             for (w, h) in [(80, 24), (81, 25), (200, 60)] {
-                let screen = draw(&app, w, h);
+                let screen = draw(&mut app, w, h);
                 assert!(
                     screen.contains(view.title()),
                     "{view:?} at {w}x{h}:\n{screen}"
@@ -668,7 +686,7 @@ fn every_view_draws_at_the_smallest_size_with_and_without_figures() {
             }
         }
         app.update(Action::ToggleHelp);
-        let help = draw(&app, 80, 24);
+        let help = draw(&mut app, 80, 24);
         assert!(help.contains("quit"), "the whole help fits:\n{help}");
     }
 }
@@ -703,14 +721,14 @@ fn conv_app() -> App {
 #[test]
 fn a_conv_suite_shows_samples_and_says_na_where_only_transformers_go() {
     let mut app = conv_app();
-    let live = draw(&app, 160, 48);
+    let live = draw(&mut app, 160, 48);
     assert!(
         live.contains("samples/s") && !live.contains("tokens/s"),
         "{live}"
     );
     insta::assert_snapshot!("conv_live_160x48", live);
     app.update(Action::ShowView(View::Compare));
-    let compare = draw(&app, 160, 48);
+    let compare = draw(&mut app, 160, 48);
     assert!(compare.contains("conv depthwise_separable") && compare.contains("w16 B2"));
     assert!(!compare.contains("tokens/s"), "{compare}");
     insta::assert_snapshot!("conv_compare_160x48", compare);
@@ -734,7 +752,7 @@ fn a_conv_suite_shows_samples_and_says_na_where_only_transformers_go() {
             )),
             "{view:?}"
         );
-        let screen = draw(&app, 160, 48);
+        let screen = draw(&mut app, 160, 48);
         assert!(screen.contains(words), "{view:?}: {screen}");
     }
     assert!(app.update(Action::StartTraining).is_empty());
@@ -756,7 +774,7 @@ fn a_conv_suite_shows_samples_and_says_na_where_only_transformers_go() {
         );
         app.on_engine(EngineEvent::SweepPoint(Box::new(point)));
     }
-    let screen = draw(&app, 160, 48);
+    let screen = draw(&mut app, 160, 48);
     assert!(
         screen.contains("flip: batch 1 -> 2: depthwise overtakes standard in samples/s"),
         "{screen}"
@@ -771,7 +789,7 @@ fn a_conv_suite_shows_samples_and_says_na_where_only_transformers_go() {
 /// one timed request.
 fn generation_run(suite: &spec::Suite, name: &str) -> effprof::generate::GenerationRun {
     let mut suite = suite.clone();
-    if let spec::Input::Tokens(t) = &mut suite.workload.input {
+    if let arch::Input::Tokens(t) = &mut suite.workload.input {
         t.gen_len = Some(3);
     }
     effprof::generate::measure_generation(
@@ -792,7 +810,7 @@ fn generate_view_sets_the_decoders_side_by_side_and_details_the_focused_one() {
     let suite = spec::load_suite("generation").unwrap();
     let mut app = App::new(suite.clone(), Backend::Flex, Host::unknown()).unwrap();
     app.update(Action::ShowView(View::Generate));
-    assert!(draw(&app, 100, 30).contains("press g to generate"));
+    assert!(draw(&mut app, 100, 30).contains("press g to generate"));
     assert_eq!(
         app.update(Action::StartGeneration),
         [Effect::Engine(EngineCmd::Run(Request::Generate))]
@@ -807,17 +825,24 @@ fn generate_view_sets_the_decoders_side_by_side_and_details_the_focused_one() {
     for run in [dense, moe] {
         app.on_engine(EngineEvent::Report(Report::Generated(Box::new(Ok(run)))));
     }
-    app.on_engine(EngineEvent::Report(Report::Generated(Box::new(Err((
-        "dense-pmatch".into(),
-        "needs an estimated 82 MB with its KV cache, over the limit".into(),
-    ))))));
+    app.on_engine(EngineEvent::Report(Report::Generated(Box::new(Err(
+        VariantFailure {
+            variant: "dense-pmatch".into(),
+            error: NotApplicable::KvCacheTooLarge {
+                variant: "dense-pmatch".into(),
+                estimate: 82_000_000,
+                limit: 64_000_000,
+            }
+            .into(),
+        },
+    )))));
     assert!(app.generation().running(), "moe-top1 and gqa still to come");
-    let screen = draw(&app, 160, 48);
+    let screen = draw(&mut app, 160, 48);
     assert!(screen.contains(&ttft), "{ttft}:\n{screen}");
     // The MoE's experts: two a step at batch 1, as expected.
     assert!(screen.contains("2.00 (exp. 2.00)"), "{screen}");
     assert!(screen.contains("n/a: not an MoE"), "{screen}");
-    assert!(screen.contains("needs an estimated 82 MB"), "{screen}");
+    assert!(screen.contains("needs an estimated 82.0 MB"), "{screen}");
     // The focused variant (the baseline, dense) in detail.
     assert!(screen.contains("dense: per-token latency"), "{screen}");
     assert!(screen.contains("prefill | decode"), "{screen}");
@@ -826,10 +851,12 @@ fn generate_view_sets_the_decoders_side_by_side_and_details_the_focused_one() {
         "the KV cache gauge:\n{screen}"
     );
     for name in ["moe-top1", "gqa"] {
-        app.on_engine(EngineEvent::Report(Report::Generated(Box::new(Err((
-            name.into(),
-            "skipped".into(),
-        ))))));
+        app.on_engine(EngineEvent::Report(Report::Generated(Box::new(Err(
+            VariantFailure {
+                variant: name.into(),
+                error: MeasureError::Cancelled,
+            },
+        )))));
     }
     assert!(!app.generation().running());
     assert!(
@@ -840,7 +867,7 @@ fn generate_view_sets_the_decoders_side_by_side_and_details_the_focused_one() {
     );
     // Every size draws it.
     for (w, h) in [(80, 24), (100, 30)] {
-        assert!(draw(&app, w, h).contains("Generate"));
+        assert!(draw(&mut app, w, h).contains("Generate"));
     }
 }
 
@@ -855,7 +882,7 @@ fn generation_is_na_on_a_suite_that_runs_one_forward_pass() {
             .text
             .contains("generation needs a suite with prompt_len and gen_len")
     );
-    assert!(draw(&app, 100, 30).contains("n/a: this suite runs one forward pass"));
+    assert!(draw(&mut app, 100, 30).contains("n/a: this suite runs one forward pass"));
 }
 
 #[test]
@@ -914,12 +941,12 @@ fn o_shows_the_focused_variants_operations_in_compare_and_back() {
     // Before the trace is back the panel says so.
     app.update(Action::ToggleOps);
     assert_eq!(app.view(), View::Compare);
-    assert!(draw(&app, 100, 30).contains("recording the forward passes"));
+    assert!(draw(&mut app, 100, 30).contains("recording the forward passes"));
     let suite = app.trace_wanted().unwrap();
     app.trace_started(suite.workload.batch);
     let counts = effprof::traced::trace_suite(&suite, u64::MAX);
     app.on_traced(suite.workload.batch, counts);
-    let screen = draw(&app, 100, 30);
+    let screen = draw(&mut app, 100, 30);
     assert!(screen.contains("Ops · dense"), "{screen}");
     // tiny's dense model: 2 layers of 6 matmuls and the head.
     let matmul = screen
@@ -931,9 +958,9 @@ fn o_shows_the_focused_variants_operations_in_compare_and_back() {
     while app.focused_name() != "pruned-csr" {
         app.update(Action::FocusNext);
     }
-    assert!(draw(&app, 100, 30).contains("csr_matmul (host)"));
+    assert!(draw(&mut app, 100, 30).contains("csr_matmul (host)"));
     app.update(Action::ToggleOps);
-    assert!(draw(&app, 100, 30).contains("Compare"));
+    assert!(draw(&mut app, 100, 30).contains("Compare"));
     assert!(!app.show_ops());
 }
 
@@ -944,7 +971,7 @@ fn compare_scrolls_to_its_last_row_and_back_at_80x24() {
     app.update(Action::ShowView(View::Compare));
     let last = app.table().rows.last().unwrap().label;
     let total = app.table().rows.len();
-    let screen = draw(&app, 80, 24);
+    let screen = draw(&mut app, 80, 24);
     assert!(!screen.contains(last), "{screen}");
     assert!(
         screen.contains(&format!("rows 1-18 of {total}")),
@@ -952,7 +979,7 @@ fn compare_scrolls_to_its_last_row_and_back_at_80x24() {
     );
     // End: the last full screen, its last row the table's.
     app.update(Action::Scroll(Scroll::End));
-    let screen = draw(&app, 80, 24);
+    let screen = draw(&mut app, 80, 24);
     assert!(screen.contains(last), "{screen}");
     assert!(
         screen.contains(&format!("rows {}-{total} of {total}", total - 17)),
@@ -960,24 +987,24 @@ fn compare_scrolls_to_its_last_row_and_back_at_80x24() {
     );
     // Past the end nothing moves; a page up and a line down move by what the screen holds.
     app.update(Action::Scroll(Scroll::Lines(5)));
-    assert!(draw(&app, 80, 24).contains(&format!("rows {}-{total}", total - 17)));
+    assert!(draw(&mut app, 80, 24).contains(&format!("rows {}-{total}", total - 17)));
     app.update(Action::Scroll(Scroll::Pages(-1)));
     app.update(Action::Scroll(Scroll::Lines(1)));
     // 0-based: the last screen starts at total - 18; a page up, then a line down.
     let offset = (total - 18).saturating_sub(18) + 1;
     assert!(
-        draw(&app, 80, 24).contains(&format!("rows {}-{} of {total}", offset + 1, offset + 18)),
+        draw(&mut app, 80, 24).contains(&format!("rows {}-{} of {total}", offset + 1, offset + 18)),
         "{}",
-        draw(&app, 80, 24)
+        draw(&mut app, 80, 24)
     );
     // Home, and another view starts at the top.
     app.update(Action::Scroll(Scroll::End));
     app.update(Action::Scroll(Scroll::Home));
-    assert!(draw(&app, 80, 24).contains("rows 1-18"));
+    assert!(draw(&mut app, 80, 24).contains("rows 1-18"));
     app.update(Action::Scroll(Scroll::End));
     app.update(Action::ShowView(View::Ranks));
     app.update(Action::ShowView(View::Compare));
-    assert!(draw(&app, 80, 24).contains("rows 1-18"));
+    assert!(draw(&mut app, 80, 24).contains("rows 1-18"));
 }
 
 /// The misnomer suite, measured: nine variants, more rows and names than 80x24 holds.
@@ -1008,7 +1035,7 @@ fn every_view_fits_80x24_100x30_and_160x48_and_scrolls_to_its_last_row() {
     for view in View::all() {
         app.update(Action::ShowView(view));
         for (w, h) in [(80u16, 24u16), (100, 30), (160, 48)] {
-            let screen = draw(&app, w, h);
+            let screen = draw(&mut app, w, h);
             let lines: Vec<&str> = screen.lines().collect();
             // The footer keeps its pinned keys; the tab bar names the view whole.
             let footer = lines.last().unwrap();
@@ -1031,9 +1058,9 @@ fn every_view_fits_80x24_100x30_and_160x48_and_scrolls_to_its_last_row() {
         (View::Ranks, "cold"),
     ] {
         app.update(Action::ShowView(view));
-        draw(&app, 80, 24);
+        draw(&mut app, 80, 24);
         app.update(Action::Scroll(effprof::app::Scroll::End));
-        let screen = draw(&app, 80, 24);
+        let screen = draw(&mut app, 80, 24);
         assert!(screen.contains(last), "{view:?}:\n{screen}");
         let name = format!("misnomer_{}_80x24_end", view.title().to_lowercase());
         insta::assert_snapshot!(name, screen);
@@ -1043,7 +1070,7 @@ fn every_view_fits_80x24_100x30_and_160x48_and_scrolls_to_its_last_row() {
 #[test]
 fn a_click_on_a_tab_shows_its_view_and_a_click_on_a_variant_focuses_it() {
     let mut app = misnomer_app();
-    draw(&app, 80, 24);
+    draw(&mut app, 80, 24);
     for tab in effprof::app::tab_bar(80, app.view()) {
         assert_eq!(
             app.action_at(tab.start + tab.width / 2, 1),
@@ -1055,7 +1082,7 @@ fn a_click_on_a_tab_shows_its_view_and_a_click_on_a_variant_focuses_it() {
         }
     }
     // Live lists the variants; the third one's row focuses it.
-    let screen = draw(&app, 160, 48);
+    let screen = draw(&mut app, 160, 48);
     let row = screen
         .lines()
         .position(|l| l.contains("■ ") && l.contains("switch-8e"))
@@ -1068,7 +1095,7 @@ fn a_click_on_a_tab_shows_its_view_and_a_click_on_a_variant_focuses_it() {
     assert_eq!(app.focused_name(), "switch-8e");
     // Compare: a click on a column's name.
     app.update(Action::ShowView(View::Compare));
-    let screen = draw(&app, 160, 48);
+    let screen = draw(&mut app, 160, 48);
     let header = screen.lines().nth(3).unwrap();
     let at = header.find("dense-base").expect("the baseline's column") as u16;
     // The screen's lines are quoted: one character before the first column.
@@ -1088,10 +1115,10 @@ fn pipeline_timelines_scroll_on_a_short_screen() {
         stage_latencies("dense", 4),
     ))));
     // Three timelines of four stages do not fit in 80x24: two do, the third is a scroll away.
-    let screen = draw(&app, 80, 24);
+    let screen = draw(&mut app, 80, 24);
     assert!(screen.contains("timelines 1-2 of 3"), "{screen}");
     assert!(!screen.contains("inference"), "{screen}");
     app.update(Action::Scroll(effprof::app::Scroll::End));
-    let screen = draw(&app, 80, 24);
+    let screen = draw(&mut app, 80, 24);
     assert!(screen.contains("inference"), "{screen}");
 }

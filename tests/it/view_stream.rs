@@ -32,7 +32,7 @@ fn replay(source: StreamSource, app: &mut App) -> (usize, Vec<String>) {
         match rx.recv_timeout(Duration::from_millis(100)) {
             Ok(StreamItem::Event(event)) => {
                 if let effprof::engine::EngineEvent::Error(e) = &event {
-                    errors.push(e.clone());
+                    errors.push(e.to_string());
                 } else {
                     summaries += 1;
                 }

@@ -2,9 +2,10 @@
 
 use burn::prelude::*;
 use burn::tensor::Tolerance;
+use effprof::arch::{Family, Kernel};
 use effprof::backend::{Backend, WgpuAdapter};
 use effprof::cost;
-use effprof::spec::{self, Family, Kernel, Suite};
+use effprof::spec::{self, Suite};
 use effprof::zoo::{self, BuildError, RoutingStats, route};
 
 const NO_LIMIT: u64 = u64::MAX;

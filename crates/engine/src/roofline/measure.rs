@@ -1,0 +1,347 @@
+//! Each part of a variant's forward pass timed alone on a backend, at the model's shapes:
+//! embedding, every layer's attention and feed-forward sublayers, final norm and head (for a
+//! convolutional network: the stem, every residual block, pooling and the classifier; for the
+//! vision zoo: every layer, summed by kind, so depthwise convolutions sit apart from dense
+//! ones). Their FLOPs and bytes come from the cost model's rows for the same parts.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Roofline, RooflinePoint};
+use crate::arch::Arch;
+use crate::arch::{Variant, Workload};
+use crate::backend::Backend;
+use crate::cost::{self, LayerKind};
+use crate::error::{DeviceFailure, MeasureError};
+use crate::measured::Peaks;
+use crate::timing::{dependency, median_of, sync};
+use crate::zoo;
+use burn::prelude::*;
+
+/// One part, summed over the layers that have it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PartTiming {
+    /// `embedding`, `attention`, `ffn`, `moe`, `norm + head`; for a convolutional network
+    /// `stem`, `blocks`, `pool + head`; for the vision zoo the kinds of [`crate::vision::part`]
+    /// (`conv`, `conv 1x1`, `depthwise`, `bn + act`, `squeeze-excite`, `residual add`, ...).
+    pub part: String,
+    /// Executed FLOPs per forward pass.
+    pub flops: u64,
+    /// Memory access bytes per forward pass.
+    pub bytes: u64,
+    /// Seconds per forward pass: the sum of each instance's median.
+    pub seconds: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PartsReport {
+    pub variant: String,
+    pub backend: Backend,
+    pub batch: usize,
+    pub parts: Vec<PartTiming>,
+}
+
+impl PartsReport {
+    /// The parts, and the whole model as their sum, placed under `peaks`.
+    pub fn roofline(&self, peaks: Peaks) -> Roofline {
+        let mut points: Vec<RooflinePoint> = self
+            .parts
+            .iter()
+            .filter_map(|p| {
+                RooflinePoint::place(&self.variant, &p.part, p.flops, p.bytes, p.seconds, &peaks)
+            })
+            .collect();
+        let (f, b, s) = self.parts.iter().fold((0, 0, 0.0), |(f, b, s), p| {
+            (f + p.flops, b + p.bytes, s + p.seconds)
+        });
+        if let Some(whole) = RooflinePoint::place(&self.variant, "model", f, b, s, &peaks) {
+            points.insert(0, whole);
+        }
+        let mut roofline = Roofline::new(self.backend, peaks, points);
+        roofline.notes = self
+            .parts
+            .iter()
+            .filter(|p| p.flops == 0)
+            .map(|p| {
+                format!(
+                    "{}: {} moves {} in {} with no FLOPs: off a FLOP/s roofline",
+                    self.variant,
+                    p.part,
+                    crate::units::bytes(p.bytes),
+                    crate::units::seconds(p.seconds)
+                )
+            })
+            .collect();
+        roofline
+    }
+}
+
+/// Timed runs of each part instance at the least, whatever the budget.
+const RUNS: usize = 5;
+
+/// The convolutional network's parts, by the cost model's row names: `stem`, `block{i}`, `pool
+/// + head`.
+fn conv_part_name(row: &str) -> &'static str {
+    match row {
+        "stem" => "stem",
+        r if r.starts_with("block") => "blocks",
+        _ => "pool + head",
+    }
+}
+
+fn transformer_parts(
+    model: &zoo::TransformerLm,
+    mut tokens: Tensor<2, Int>,
+    rows: &[cost::LayerCost],
+    device: &Device,
+    budget: Duration,
+    add: &mut impl FnMut(&'static str, f64),
+) -> Result<(), DeviceFailure> {
+    let [b, s] = tokens.dims();
+    add(
+        "embedding",
+        median_of(budget, RUNS, || {
+            let x = model.embed(tokens.clone());
+            tokens = tokens.clone() + dependency(&x).int().reshape([1, 1]).expand([b, s]);
+            sync(device)
+        })?,
+    );
+    let mut x = model.embed(tokens);
+    let ffn_part = |layer: usize| {
+        rows.iter()
+            .filter(|l| matches!(l.kind, LayerKind::Ffn | LayerKind::Moe))
+            .nth(layer)
+            .map_or("ffn", |l| part_name(l.kind))
+    };
+    for layer in 0..model.n_layers() {
+        let mut input = x.clone();
+        add(
+            "attention",
+            median_of(budget, RUNS, || {
+                let out = model.attention_sublayer(layer, input.clone());
+                input = input.clone() + dependency(&out);
+                sync(device)
+            })?,
+        );
+        let y = model.attention_sublayer(layer, x);
+        let mut input = y.clone();
+        add(
+            ffn_part(layer),
+            median_of(budget, RUNS, || {
+                let out = model.ffn_sublayer(layer, input.clone(), &mut Vec::new());
+                input = input.clone() + dependency(&out);
+                sync(device)
+            })?,
+        );
+        x = model.ffn_sublayer(layer, y, &mut Vec::new());
+    }
+    let mut input = x;
+    add(
+        "norm + head",
+        median_of(budget, RUNS, || {
+            let out = model.project(input.clone());
+            input = input.clone() + dependency(&out);
+            sync(device)
+        })?,
+    );
+    Ok(())
+}
+
+fn conv_parts(
+    net: &zoo::ConvNet,
+    mut images: Tensor<4>,
+    device: &Device,
+    budget: Duration,
+    add: &mut impl FnMut(&'static str, f64),
+) -> Result<(), DeviceFailure> {
+    add(
+        "stem",
+        median_of(budget, RUNS, || {
+            let out = net.stem(images.clone());
+            images = images.clone() + dependency(&out);
+            sync(device)
+        })?,
+    );
+    let mut x = net.stem(images);
+    for block in 0..net.n_blocks() {
+        let mut input = x.clone();
+        add(
+            "blocks",
+            median_of(budget, RUNS, || {
+                let out = net.block(block, input.clone());
+                input = input.clone() + dependency(&out);
+                sync(device)
+            })?,
+        );
+        x = net.block(block, x);
+    }
+    let mut input = x;
+    add(
+        "pool + head",
+        median_of(budget, RUNS, || {
+            let out = net.head(input.clone());
+            input = input.clone() + dependency(&out).reshape([1, 1, 1, 1]);
+            sync(device)
+        })?,
+    );
+    Ok(())
+}
+
+/// Each layer of a vision network timed alone, in the order of [`cost::vision_leaf_costs`].
+fn vision_leaf_times(
+    net: &zoo::VisionNet,
+    images: Tensor<4>,
+    device: &Device,
+    budget: Duration,
+) -> Result<Vec<f64>, DeviceFailure> {
+    let mut times = Vec::new();
+    net.walk_leaves(
+        images,
+        &mut |layer: zoo::VisionLeaf<'_>, input: zoo::VisionValue| {
+            let mut x = input.clone();
+            times.push(median_of(budget, RUNS, || {
+                let out = layer(x.clone());
+                x = depend_on(x.clone(), &out);
+                sync(device)
+            })?);
+            Ok(layer(input))
+        },
+    )?;
+    Ok(times)
+}
+
+/// `x` plus 0 computed from `out`, so that a layer run on the result waits for the run that
+/// produced `out` (timing on a lazily queued device needs the chain).
+fn depend_on(x: zoo::VisionValue, out: &zoo::VisionValue) -> zoo::VisionValue {
+    use zoo::VisionValue as V;
+    let zero: Tensor<1> = match out {
+        V::Map(t) => dependency(t).reshape([1]),
+        V::Tokens(t) => dependency(t).reshape([1]),
+        V::Vector(t) => dependency(t).reshape([1]),
+    };
+    match x {
+        V::Map(t) => V::Map(t + zero.reshape([1, 1, 1, 1])),
+        V::Tokens(t) => V::Tokens(t + zero.reshape([1, 1, 1])),
+        V::Vector(t) => V::Vector(t + zero.reshape([1, 1])),
+    }
+}
+
+/// The layers' counts and times summed by part, parts in the order they first run.
+fn vision_parts(leaves: &[(&'static str, cost::LayerCost)], times: &[f64]) -> Vec<PartTiming> {
+    assert_eq!(
+        leaves.len(),
+        times.len(),
+        "the walk and the count list the same layers"
+    );
+    let mut parts: Vec<PartTiming> = Vec::new();
+    for ((part, row), seconds) in leaves.iter().zip(times) {
+        let i = match parts.iter().position(|p| p.part == *part) {
+            Some(i) => i,
+            None => {
+                parts.push(PartTiming {
+                    part: (*part).to_owned(),
+                    flops: 0,
+                    bytes: 0,
+                    seconds: 0.0,
+                });
+                parts.len() - 1
+            }
+        };
+        parts[i].flops += row.counts.flops_executed;
+        parts[i].bytes += row.counts.mem_access_bytes();
+        parts[i].seconds += seconds;
+    }
+    parts
+}
+
+fn part_name(kind: LayerKind) -> &'static str {
+    match kind {
+        LayerKind::Embedding => "embedding",
+        LayerKind::Attention => "attention",
+        LayerKind::Ffn => "ffn",
+        LayerKind::Moe => "moe",
+        LayerKind::Norm | LayerKind::Head => "norm + head",
+        LayerKind::Conv => "conv",
+    }
+}
+
+/// Times every part of `variant` on `backend`, about `budget` per instance.
+pub fn measure_parts(
+    variant: &Variant,
+    workload: &Workload,
+    backend: Backend,
+    memory_limit: u64,
+    budget: Duration,
+) -> Result<PartsReport, MeasureError> {
+    let costs = cost::analyze(variant, workload)?;
+    let model = zoo::build(variant, workload, backend, memory_limit)?;
+    let device = backend.device()?;
+    let input = zoo::input(variant, workload, &device)?;
+    let mut seconds: Vec<(&'static str, f64)> = Vec::new();
+    let mut add = |part: &'static str, s: f64| match seconds.iter_mut().find(|(p, _)| *p == part) {
+        Some((_, total)) => *total += s,
+        None => seconds.push((part, s)),
+    };
+    match (&model, input) {
+        (zoo::Model::Transformer(m), zoo::Batch::Tokens(tokens)) => {
+            transformer_parts(m, tokens, &costs.layers, &device, budget, &mut add)
+                .map_err(MeasureError::device(backend))?
+        }
+        (zoo::Model::Conv(net), zoo::Batch::Images(images)) => {
+            conv_parts(net, images, &device, budget, &mut add)
+                .map_err(MeasureError::device(backend))?
+        }
+        (zoo::Model::Vision(net), zoo::Batch::Images(images)) => {
+            let Arch::Vision { spec, workload } =
+                variant.arch(workload).map_err(cost::CountError::from)?
+            else {
+                unreachable!("a vision model is built from a vision arch")
+            };
+            let program = crate::vision::network(&spec, workload.in_channels, workload.classes);
+            let leaves = cost::vision_leaf_costs(&program, workload.batch, workload.image_size)
+                .map_err(|e| cost::CountError::Shape {
+                    variant: variant.name.clone(),
+                    why: e.0,
+                })?;
+            let times = vision_leaf_times(net, images, &device, budget)
+                .map_err(MeasureError::device(backend))?;
+            return Ok(PartsReport {
+                variant: variant.name.clone(),
+                backend,
+                batch: workload.batch,
+                parts: vision_parts(&leaves, &times),
+            });
+        }
+        _ => {
+            return Err(zoo::ForwardError::WrongFamily.into());
+        }
+    }
+    let part_of: fn(&cost::LayerCost) -> &'static str = match model {
+        zoo::Model::Transformer(_) => |l| part_name(l.kind),
+        zoo::Model::Conv(_) | zoo::Model::Vision(_) | zoo::Model::Custom(_) => {
+            |l| conv_part_name(&l.name)
+        }
+    };
+    let parts = seconds
+        .into_iter()
+        .map(|(part, secs)| {
+            let rows = costs.layers.iter().filter(|l| part_of(l) == part);
+            let (flops, bytes) = rows.fold((0, 0), |(f, b), l| {
+                (f + l.counts.flops_executed, b + l.counts.mem_access_bytes())
+            });
+            PartTiming {
+                part: part.to_owned(),
+                flops,
+                bytes,
+                seconds: secs,
+            }
+        })
+        .collect();
+    Ok(PartsReport {
+        variant: variant.name.clone(),
+        backend,
+        batch: workload.batch,
+        parts,
+    })
+}

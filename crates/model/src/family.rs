@@ -1,0 +1,274 @@
+//! What each model family is and what it supports, said in one place.
+//!
+//! A suite file names a family by a string; it is parsed once into a [`FamilyKind`], which says
+//! which input the family takes and which keys it has. What a family can be measured by
+//! ([`Feature`]) is answered by [`Family::unsupported`], which the app, the engine and the
+//! reports ask instead of matching on families themselves. A new family adds its variant to
+//! [`Family`] and [`FamilyKind`] and its lines to the matches here.
+
+use crate::arch::Family;
+
+/// A family by name, before its options are read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FamilyKind {
+    Dense,
+    Moe,
+    Universal,
+    Pruned,
+    Conv,
+    Vision,
+    /// A model of your own (`effprof::custom`), which a suite file cannot name.
+    Custom,
+}
+
+/// What a family's variants are fed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputKind {
+    Tokens,
+    Images,
+    /// Whatever the model's own input function makes.
+    Own,
+}
+
+/// The keys every transformer family takes (dense, moe, universal, pruned).
+pub const TRANSFORMER_KEYS: &[&str] = &[
+    "d_model",
+    "n_heads",
+    "d_ff",
+    "n_layers",
+    "attention",
+    "n_kv_heads",
+    "tie_embeddings",
+    "norm",
+    "ffn",
+    "bias",
+    "positions",
+    "max_positions",
+    "vocab",
+    "match",
+];
+
+impl FamilyKind {
+    /// The families a suite file can name, by the name it uses.
+    pub const IN_SUITE_FILES: [(&'static str, FamilyKind); 6] = [
+        ("dense", FamilyKind::Dense),
+        ("moe", FamilyKind::Moe),
+        ("universal", FamilyKind::Universal),
+        ("pruned", FamilyKind::Pruned),
+        ("conv", FamilyKind::Conv),
+        ("vision", FamilyKind::Vision),
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            FamilyKind::Dense => "dense",
+            FamilyKind::Moe => "moe",
+            FamilyKind::Universal => "universal",
+            FamilyKind::Pruned => "pruned",
+            FamilyKind::Conv => "conv",
+            FamilyKind::Vision => "vision",
+            FamilyKind::Custom => "custom",
+        }
+    }
+
+    pub fn input(self) -> InputKind {
+        match self {
+            FamilyKind::Dense | FamilyKind::Moe | FamilyKind::Universal | FamilyKind::Pruned => {
+                InputKind::Tokens
+            }
+            FamilyKind::Conv | FamilyKind::Vision => InputKind::Images,
+            FamilyKind::Custom => InputKind::Own,
+        }
+    }
+
+    /// The keys of the family's shape, shared with the families of its kind of input.
+    pub fn shape_keys(self) -> &'static [&'static str] {
+        match self.input() {
+            InputKind::Tokens => TRANSFORMER_KEYS,
+            InputKind::Images | InputKind::Own => &[],
+        }
+    }
+
+    /// The keys of the family's own options.
+    pub fn own_keys(self) -> &'static [&'static str] {
+        match self {
+            FamilyKind::Moe => &["n_experts", "top_k", "capacity_factor", "moe_every"],
+            FamilyKind::Pruned => &["sparsity", "kernel"],
+            FamilyKind::Conv => &["conv", "groups", "width", "blocks", "match"],
+            FamilyKind::Vision => &["preset", "width_mult", "depth_mult", "patch_size", "match"],
+            FamilyKind::Dense | FamilyKind::Universal | FamilyKind::Custom => &[],
+        }
+    }
+
+    /// The dimensions a `match` may solve for this family: a transformer's shape (and an MoE's
+    /// experts), a convolutional network's width, a ViT's patch size.
+    pub fn solvable(self) -> &'static [&'static str] {
+        match self {
+            FamilyKind::Conv => &["width"],
+            FamilyKind::Vision => &["patch_size"],
+            FamilyKind::Moe => &["d_ff", "d_model", "n_experts", "n_layers"],
+            FamilyKind::Dense | FamilyKind::Universal | FamilyKind::Pruned => {
+                &["d_ff", "d_model", "n_layers"]
+            }
+            FamilyKind::Custom => &[],
+        }
+    }
+
+    /// Whether a suite file's variant of this family may give `key`.
+    pub fn takes_key(self, key: &str) -> bool {
+        matches!(key, "name" | "family")
+            || self.shape_keys().contains(&key)
+            || self.own_keys().contains(&key)
+    }
+
+    /// Every key a variant of this family may give, in the order the docs list them.
+    pub fn keys(self) -> Vec<&'static str> {
+        let mut keys = vec!["name", "family"];
+        keys.extend_from_slice(self.shape_keys());
+        keys.extend(
+            self.own_keys()
+                .iter()
+                .filter(|k| !self.shape_keys().contains(k)),
+        );
+        keys
+    }
+}
+
+/// What effprof can do with a variant beyond timing its forward pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Feature {
+    /// Parameters, FLOPs and memory traffic from effprof's formulas.
+    AnalyticCounts,
+    /// Each part of the model (attention, FFN, convolution, ...) timed alone.
+    Parts,
+    /// The layers split into pipeline stages.
+    PipelineStages,
+    /// Training on the next-token convergence task.
+    Training,
+    /// Experts, their routing and the tokens each receives.
+    Routing,
+}
+
+impl Family {
+    pub fn kind(&self) -> FamilyKind {
+        match self {
+            Family::Dense => FamilyKind::Dense,
+            Family::Moe(_) => FamilyKind::Moe,
+            Family::Universal => FamilyKind::Universal,
+            Family::Pruned(_) => FamilyKind::Pruned,
+            Family::Conv(_) => FamilyKind::Conv,
+            Family::Vision(_) => FamilyKind::Vision,
+            Family::Custom => FamilyKind::Custom,
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.kind().name()
+    }
+
+    /// Why this family's variants cannot have `feature`, as shown to users after "n/a"; `None`
+    /// where they can.
+    pub fn unsupported(&self, feature: Feature) -> Option<&'static str> {
+        let kind = self.kind();
+        match (feature, kind.input()) {
+            (Feature::AnalyticCounts, InputKind::Own) => Some("not a built-in family"),
+            (Feature::Parts, InputKind::Own) => {
+                Some("a model of your own: effprof knows the layers of its own families only")
+            }
+            (Feature::PipelineStages, InputKind::Own) => Some(
+                "a model of your own; pipeline stages split the layers of effprof's transformers only",
+            ),
+            (Feature::PipelineStages, InputKind::Images) => Some(
+                "an image model; pipeline stages split the layers of effprof's transformers only",
+            ),
+            (Feature::Training, InputKind::Own) => Some(
+                "a model of your own: the convergence task is next-token prediction on effprof's transformers",
+            ),
+            (Feature::Training, InputKind::Images) => Some(
+                "an image model: the convergence task is next-token prediction (transformer families)",
+            ),
+            (Feature::Routing, _) if kind != FamilyKind::Moe => Some("not an MoE"),
+            _ => None,
+        }
+    }
+
+    pub fn supports(&self, feature: Feature) -> bool {
+        self.unsupported(feature).is_none()
+    }
+
+    /// The family with its options, briefly, as the tables show it: `moe 8e top-2 cf1.25
+    /// every 2`, `conv depthwise_separable`.
+    pub fn label(&self) -> String {
+        match self {
+            Family::Conv(c) => format!("conv {}", c.kind.label()),
+            Family::Vision(v) => format!("vision {}", v.preset.name()),
+            Family::Custom => "your own".into(),
+            Family::Dense => "dense".into(),
+            Family::Universal => "universal".into(),
+            Family::Moe(m) => format!(
+                "moe {}e top-{} cf{} every {}",
+                m.n_experts, m.top_k, m.capacity_factor, m.moe_every
+            ),
+            Family::Pruned(p) => {
+                format!("pruned {:.0}% {}", p.sparsity * 100.0, p.kernel.name())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arch::{ConvKind, ConvSpec};
+
+    #[test]
+    fn every_family_a_suite_file_names_parses_back_to_itself() {
+        for (name, kind) in FamilyKind::IN_SUITE_FILES {
+            assert_eq!(kind.name(), name);
+            assert_ne!(kind.input(), InputKind::Own, "{name}");
+        }
+    }
+
+    #[test]
+    fn keys_are_those_of_the_input_and_the_family_once_each() {
+        let moe = FamilyKind::Moe.keys();
+        assert!(moe.contains(&"d_model") && moe.contains(&"top_k"));
+        let conv = FamilyKind::Conv.keys();
+        assert!(!conv.contains(&"d_model") && conv.contains(&"width"));
+        for (_, kind) in FamilyKind::IN_SUITE_FILES {
+            let keys = kind.keys();
+            let mut unique = keys.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(unique.len(), keys.len(), "{kind:?}: {keys:?}");
+            assert!(keys.iter().all(|k| kind.takes_key(k)));
+        }
+        assert!(!FamilyKind::Dense.takes_key("top_k"));
+    }
+
+    #[test]
+    fn only_transformers_train_and_split_into_stages_and_only_moe_routes() {
+        let conv = Family::Conv(ConvSpec {
+            kind: ConvKind::Standard,
+            width: 8,
+            blocks: 1,
+        });
+        for family in [Family::Dense, Family::Universal] {
+            assert!(family.supports(Feature::Training), "{family:?}");
+            assert!(family.supports(Feature::PipelineStages), "{family:?}");
+            assert!(!family.supports(Feature::Routing), "{family:?}");
+        }
+        assert!(!conv.supports(Feature::Training));
+        assert!(!conv.supports(Feature::PipelineStages));
+        assert!(conv.supports(Feature::Parts) && conv.supports(Feature::AnalyticCounts));
+        for feature in [
+            Feature::AnalyticCounts,
+            Feature::Parts,
+            Feature::PipelineStages,
+            Feature::Training,
+        ] {
+            let why = Family::Custom.unsupported(feature);
+            assert!(why.is_some_and(|w| !w.is_empty()), "{feature:?}");
+        }
+    }
+}

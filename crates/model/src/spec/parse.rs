@@ -1,0 +1,1043 @@
+//! TOML -> validated [`Suite`]. Every error names the file, the line and the key.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::error::line_of;
+use super::matching::{MatchRequest, resolve_matches};
+use crate::family::{FamilyKind, InputKind};
+
+use super::{BUILTIN_SUITES, SpecError, Suite};
+use crate::arch::{
+    Attention, ConvKind, ConvSpec, Dims, Family, FfnKind, ImageShape, Input, Kernel, LmOptions,
+    MAX_BATCH, MAX_SEQ_LEN, MatchBy, MoeSpec, Norm, Positions, Preset, PruneSpec, SolveDim,
+    TokenShape, Variant, VisionSpec, Workload, names,
+};
+
+/// Largest size accepted for any one dimension; keeps every count exact in 64 bits.
+pub(crate) const MAX_DIM: i64 = 1 << 20;
+/// Largest channel count of a convolutional network.
+pub(crate) const MAX_WIDTH: usize = 1 << 16;
+
+const TOKEN_KEYS: &str = "seq_len and vocab";
+const GENERATION_KEYS: &str = "prompt_len, gen_len and vocab";
+const IMAGE_KEYS: &str = "image_size, in_channels and classes";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSuite {
+    suite: Spanned<RawHeader>,
+    #[serde(default, rename = "variant")]
+    variants: Vec<Spanned<RawVariant>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHeader {
+    name: Spanned<String>,
+    #[serde(default)]
+    description: String,
+    batch: Spanned<i64>,
+    seq_len: Option<Spanned<i64>>,
+    prompt_len: Option<Spanned<i64>>,
+    gen_len: Option<Spanned<i64>>,
+    vocab: Option<Spanned<i64>>,
+    image_size: Option<Spanned<i64>>,
+    in_channels: Option<Spanned<i64>>,
+    classes: Option<Spanned<i64>>,
+    #[serde(default)]
+    seed: Option<Spanned<i64>>,
+    baseline: Spanned<String>,
+}
+
+/// A `[[variant]]` table as written. Every optional key is named once, here: the macro gives
+/// the struct and [`RawVariant::given`], the keys present with where each starts, from the same
+/// list.
+macro_rules! raw_variant {
+    ($($key:literal => $field:ident: $ty:ty,)*) => {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct RawVariant {
+            name: Spanned<String>,
+            family: Spanned<String>,
+            $(#[serde(rename = $key)] $field: Option<Spanned<$ty>>,)*
+        }
+
+        impl RawVariant {
+            /// The optional keys given, in the order they stand in the file.
+            fn given(&self) -> Vec<(&'static str, usize)> {
+                let mut keys = Vec::new();
+                $(if let Some(v) = &self.$field {
+                    keys.push(($key, v.span().start));
+                })*
+                keys.sort_by_key(|(_, at)| *at);
+                keys
+            }
+        }
+    };
+}
+
+raw_variant! {
+    "d_model" => d_model: i64,
+    "n_heads" => n_heads: i64,
+    "d_ff" => d_ff: i64,
+    "n_layers" => n_layers: i64,
+    "attention" => attention: String,
+    "n_kv_heads" => n_kv_heads: i64,
+    "tie_embeddings" => tie_embeddings: bool,
+    "norm" => norm: String,
+    "ffn" => ffn: String,
+    "bias" => bias: bool,
+    "positions" => positions: String,
+    "max_positions" => max_positions: i64,
+    "vocab" => vocab: i64,
+    "n_experts" => n_experts: i64,
+    "top_k" => top_k: i64,
+    "capacity_factor" => capacity_factor: f64,
+    "moe_every" => moe_every: i64,
+    "sparsity" => sparsity: f64,
+    "kernel" => kernel: String,
+    "conv" => conv: String,
+    "preset" => preset: String,
+    "width_mult" => width_mult: f64,
+    "depth_mult" => depth_mult: f64,
+    "patch_size" => patch_size: i64,
+    "groups" => groups: i64,
+    "width" => width: i64,
+    "blocks" => blocks: i64,
+    "match" => matching: RawMatch,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMatch {
+    variant: Spanned<String>,
+    by: Spanned<String>,
+    solve: Spanned<String>,
+}
+
+/// Reads a suite given as a path or as the name of a built-in suite.
+///
+/// A value naming an existing file is read from disk; otherwise a built-in suite of that name
+/// (with or without `.toml`) is used.
+pub fn load_suite(name_or_path: &str) -> Result<Suite, SpecError> {
+    let path = Path::new(name_or_path);
+    if path.is_file() {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| SpecError::new(name_or_path, format!("cannot read the file: {e}")))?;
+        return parse_suite(&text, name_or_path);
+    }
+    let stem = name_or_path.strip_suffix(".toml").unwrap_or(name_or_path);
+    let stem = stem.strip_prefix("models/").unwrap_or(stem);
+    if let Some(builtin) = BUILTIN_SUITES.iter().find(|b| b.name == stem) {
+        return parse_suite(builtin.text, &format!("builtin:{}", builtin.name));
+    }
+    let known: Vec<&str> = BUILTIN_SUITES.iter().map(|b| b.name).collect();
+    Err(SpecError::new(
+        name_or_path,
+        format!(
+            "no such file, and no built-in suite of that name; built-in suites: {}",
+            known.join(", ")
+        ),
+    ))
+}
+
+/// Parses and validates suite text; `file` names it in errors and becomes [`Suite::source`].
+pub fn parse_suite(text: &str, file: &str) -> Result<Suite, SpecError> {
+    let raw: RawSuite = toml::from_str(text).map_err(|e| {
+        SpecError::new(file, e.message().trim().to_owned())
+            .at(e.span().map(|s| line_of(text, s.start)))
+    })?;
+    let ctx = Ctx { text, file };
+    let header = raw.suite.get_ref();
+    let workload = Workload {
+        batch: ctx.size(&header.batch, "suite", "batch", MAX_BATCH as i64)?,
+        input: ctx.input(header, raw.suite.span().start)?,
+        seed: match &header.seed {
+            None => 0,
+            Some(seed) if *seed.get_ref() >= 0 => *seed.get_ref() as u64,
+            Some(seed) => {
+                return Err(ctx.err(seed.span().start, "suite", "seed", "must be 0 or more"));
+            }
+        },
+        baseline: header.baseline.get_ref().clone(),
+    };
+    if header.name.get_ref().trim().is_empty() {
+        return Err(ctx.err(
+            header.name.span().start,
+            "suite",
+            "name",
+            "must not be empty",
+        ));
+    }
+    if raw.variants.is_empty() {
+        return Err(SpecError::new(
+            file,
+            "the suite has no [[variant]] tables; add at least one",
+        )
+        .at(Some(line_of(text, raw.suite.span().start))));
+    }
+
+    let mut seen = HashSet::new();
+    let mut variants = Vec::with_capacity(raw.variants.len());
+    let mut requests = Vec::new();
+    for raw_variant in &raw.variants {
+        let rv = raw_variant.get_ref();
+        let name = rv.name.get_ref().clone();
+        if name.trim().is_empty() {
+            return Err(ctx.err(rv.name.span().start, "variant", "name", "must not be empty"));
+        }
+        if !seen.insert(name.clone()) {
+            return Err(ctx.err(
+                rv.name.span().start,
+                "variant",
+                "name",
+                &format!("`{name}` is used by an earlier variant; names must be unique"),
+            ));
+        }
+        let (variant, request) = ctx.variant(rv, raw_variant.span().start, &workload.input)?;
+        if let Some(request) = request {
+            requests.push(request);
+        }
+        variants.push(variant);
+    }
+
+    if !seen.contains(&workload.baseline) {
+        return Err(ctx.err(
+            header.baseline.span().start,
+            "suite",
+            "baseline",
+            &format!("names no variant; variants are: {}", names(&variants)),
+        ));
+    }
+
+    resolve_matches(&mut variants, &requests, &workload, &ctx)?;
+
+    Ok(Suite {
+        name: header.name.get_ref().clone(),
+        description: header.description.clone(),
+        source: file.to_owned(),
+        workload,
+        variants,
+    })
+}
+
+/// The file being validated, so every check can point at its line.
+pub(crate) struct Ctx<'a> {
+    text: &'a str,
+    pub(crate) file: &'a str,
+}
+
+/// The least a workload size may be, and why when it is more than 1: a vocabulary or a set of
+/// classes of one leaves the training task (and cross-entropy) nothing to choose between.
+fn min_size(key: &str) -> (i64, &'static str) {
+    match key {
+        "vocab" => (2, " (the training task is a Markov chain between tokens)"),
+        "classes" => (2, " (a classifier needs classes to tell apart)"),
+        _ => (1, ""),
+    }
+}
+
+impl Ctx<'_> {
+    pub(crate) fn err(&self, offset: usize, scope: &str, key: &str, message: &str) -> SpecError {
+        SpecError::new(self.file, message)
+            .at(Some(line_of(self.text, offset)))
+            .key(format!("{scope}: {key}"))
+    }
+
+    /// The choice `value` names, or an error listing the names allowed for `key`.
+    fn one_of<T: Copy>(
+        &self,
+        value: &Spanned<String>,
+        scope: &str,
+        key: &str,
+        choices: &[(&str, T)],
+    ) -> Result<T, SpecError> {
+        let name = value.get_ref().as_str();
+        match choices.iter().find(|(n, _)| *n == name) {
+            Some((_, choice)) => Ok(*choice),
+            None => {
+                let allowed: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+                Err(self.err(
+                    value.span().start,
+                    scope,
+                    key,
+                    &format!("unknown {key} `{name}`; allowed: {}", allowed.join(", ")),
+                ))
+            }
+        }
+    }
+
+    fn size(
+        &self,
+        value: &Spanned<i64>,
+        scope: &str,
+        key: &str,
+        max: i64,
+    ) -> Result<usize, SpecError> {
+        self.size_from(value, scope, key, (1, ""), max)
+    }
+
+    /// A size in `min..=max`; `min` comes with why it is the least allowed.
+    fn size_from(
+        &self,
+        value: &Spanned<i64>,
+        scope: &str,
+        key: &str,
+        (min, why): (i64, &str),
+        max: i64,
+    ) -> Result<usize, SpecError> {
+        let v = *value.get_ref();
+        if v < min {
+            Err(self.err(
+                value.span().start,
+                scope,
+                key,
+                &format!("must be at least {min}{why}; got {v}"),
+            ))
+        } else if v > max {
+            Err(self.err(
+                value.span().start,
+                scope,
+                key,
+                &format!("must be at most {max}; got {v}"),
+            ))
+        } else {
+            Ok(v as usize)
+        }
+    }
+
+    /// Token sequences, generation or images: one of the three sets of keys, complete.
+    fn input(&self, header: &RawHeader, table_start: usize) -> Result<Input, SpecError> {
+        let tokens = [("seq_len", &header.seq_len)];
+        let generation = [
+            ("prompt_len", &header.prompt_len),
+            ("gen_len", &header.gen_len),
+        ];
+        let images = [
+            ("image_size", &header.image_size),
+            ("in_channels", &header.in_channels),
+            ("classes", &header.classes),
+        ];
+        fn given(keys: &[(&'static str, &Option<Spanned<i64>>)]) -> Option<(&'static str, usize)> {
+            keys.iter()
+                .find_map(|(key, v)| v.as_ref().map(|v| (*key, v.span().start)))
+        }
+        let required = |value: &Option<Spanned<i64>>, what: &str, key: &str, max| match value {
+            Some(v) => self.size_from(v, "suite", key, min_size(key), max),
+            None => Err(self.err(table_start, "suite", key, &format!("missing; {what}"))),
+        };
+        let token_keys = given(&tokens)
+            .or(given(&generation))
+            .or_else(|| header.vocab.as_ref().map(|v| ("vocab", v.span().start)));
+        if let (Some((token_key, _)), Some((image_key, at))) = (token_keys, given(&images)) {
+            return Err(self.err(
+                at,
+                "suite",
+                image_key,
+                &format!(
+                    "a suite takes token sequences ({TOKEN_KEYS} or {GENERATION_KEYS}) or images ({IMAGE_KEYS}), not both; `{token_key}` is given too"
+                ),
+            ));
+        }
+        if let (Some(_), Some((generation_key, at))) = (given(&tokens), given(&generation)) {
+            return Err(self.err(
+                at,
+                "suite",
+                generation_key,
+                &format!(
+                    "a suite runs one forward pass of seq_len tokens or generates ({GENERATION_KEYS}), not both; `seq_len` is given too"
+                ),
+            ));
+        }
+        if given(&images).is_some() {
+            let what = format!("an image workload needs {IMAGE_KEYS}");
+            return Ok(Input::Images(ImageShape {
+                image_size: required(&header.image_size, &what, "image_size", 4096)?,
+                in_channels: required(&header.in_channels, &what, "in_channels", 4096)?,
+                classes: required(&header.classes, &what, "classes", MAX_DIM)?,
+            }));
+        }
+        if given(&generation).is_some() {
+            let what = format!("a generation workload needs {GENERATION_KEYS}");
+            let prompt_len = required(&header.prompt_len, &what, "prompt_len", MAX_SEQ_LEN as i64)?;
+            let gen_len = required(&header.gen_len, &what, "gen_len", MAX_SEQ_LEN as i64)?;
+            if prompt_len + gen_len > MAX_SEQ_LEN
+                && let Some(g) = &header.gen_len
+            {
+                return Err(self.err(
+                    g.span().start,
+                    "suite",
+                    "gen_len",
+                    &format!(
+                        "prompt_len + gen_len must be at most {MAX_SEQ_LEN}; got {prompt_len} + {gen_len}"
+                    ),
+                ));
+            }
+            return Ok(Input::Tokens(TokenShape {
+                seq_len: prompt_len,
+                vocab: required(&header.vocab, &what, "vocab", MAX_DIM)?,
+                gen_len: Some(gen_len),
+            }));
+        }
+        if token_keys.is_none() {
+            return Err(self.err(
+                table_start,
+                "suite",
+                "seq_len",
+                &format!(
+                    "missing the input: token sequences ({TOKEN_KEYS}) or generation ({GENERATION_KEYS}) for transformer variants, or images ({IMAGE_KEYS}) for conv variants"
+                ),
+            ));
+        }
+        let what = format!("a token workload needs {TOKEN_KEYS}");
+        Ok(Input::Tokens(TokenShape {
+            seq_len: required(&header.seq_len, &what, "seq_len", MAX_SEQ_LEN as i64)?,
+            vocab: required(&header.vocab, &what, "vocab", MAX_DIM)?,
+            gen_len: None,
+        }))
+    }
+
+    fn variant(
+        &self,
+        rv: &RawVariant,
+        table_start: usize,
+        input: &Input,
+    ) -> Result<(Variant, Option<MatchRequest>), SpecError> {
+        let name = rv.name.get_ref();
+        let scope = format!("variant \"{name}\"");
+        let scope = scope.as_str();
+        let kind = self.one_of(&rv.family, scope, "family", &FamilyKind::IN_SUITE_FILES)?;
+        let family_name = kind.name();
+        let wrong_input = match (kind.input(), input) {
+            (InputKind::Images, Input::Tokens(_)) => Some(format!(
+                "{family_name} variants take images, and this suite's [suite] gives token sequences ({TOKEN_KEYS}); put them in a suite with {IMAGE_KEYS}"
+            )),
+            (InputKind::Tokens, Input::Images(_)) => Some(format!(
+                "{family_name} variants take token sequences, and this suite's [suite] gives images ({IMAGE_KEYS}); only conv and vision variants take images"
+            )),
+            _ => None,
+        };
+        if let Some(message) = wrong_input {
+            return Err(self.err(rv.family.span().start, scope, "family", &message));
+        }
+
+        // Keys that only some families take: name the family and what it allows.
+        if let Some((key, at)) = rv.given().into_iter().find(|(key, _)| !kind.takes_key(key)) {
+            return Err(self.err(
+                at,
+                scope,
+                key,
+                &format!(
+                    "not allowed for family `{family_name}`; allowed keys: {}",
+                    kind.keys().join(", ")
+                ),
+            ));
+        }
+
+        let request = match &rv.matching {
+            Some(m) => Some(self.match_request(m, scope, kind)?),
+            None => None,
+        };
+        let solved = request.as_ref().map(|r| r.solve);
+        let request = request.map(|r| MatchRequest {
+            variant: name.clone(),
+            ..r
+        });
+
+        let dims = |this: &Self| this.dims(rv, scope, table_start, input, solved).map(Some);
+        let (family, dims) = match (kind, input) {
+            (FamilyKind::Vision, Input::Images(images)) => {
+                let spec = self.vision(rv, scope, table_start, images.image_size, solved)?;
+                (Family::Vision(spec), None)
+            }
+            (FamilyKind::Conv, Input::Images(_)) => (
+                Family::Conv(self.conv(rv, scope, table_start, solved)?),
+                None,
+            ),
+            (FamilyKind::Dense, Input::Tokens(_)) => (Family::Dense, dims(self)?),
+            (FamilyKind::Universal, Input::Tokens(_)) => (Family::Universal, dims(self)?),
+            (FamilyKind::Moe, Input::Tokens(_)) => {
+                let dims = dims(self)?;
+                (Family::Moe(self.moe(rv, scope, table_start, solved)?), dims)
+            }
+            (FamilyKind::Pruned, Input::Tokens(_)) => {
+                let dims = dims(self)?;
+                (Family::Pruned(self.pruned(rv, scope, table_start)?), dims)
+            }
+            (kind, _) => {
+                return Err(self.err(
+                    rv.family.span().start,
+                    scope,
+                    "family",
+                    &format!(
+                        "{} variants cannot run on this suite's input; allowed families: {}",
+                        kind.name(),
+                        FamilyKind::IN_SUITE_FILES.map(|(n, _)| n).join(", ")
+                    ),
+                ));
+            }
+        };
+        Ok((
+            Variant {
+                name: name.clone(),
+                dims,
+                family,
+                matched: None,
+            },
+            request,
+        ))
+    }
+
+    /// A transformer's shape: its dimensions and language-model options, checked together.
+    fn dims(
+        &self,
+        rv: &RawVariant,
+        scope: &str,
+        table_start: usize,
+        input: &Input,
+        solved: Option<SolveDim>,
+    ) -> Result<Dims, SpecError> {
+        // A dimension the match solves must be left out; every other one is required.
+        let dim = |value: &Option<Spanned<i64>>, key: &str, which: SolveDim| match (
+            value,
+            solved == Some(which),
+        ) {
+            (Some(v), true) => Err(self.err(
+                v.span().start,
+                scope,
+                key,
+                "is solved by `match`; remove it from the variant",
+            )),
+            (None, true) => Ok(0),
+            (Some(v), false) => self.size(v, scope, key, MAX_DIM),
+            (None, false) => Err(self.err(
+                table_start,
+                scope,
+                key,
+                "missing; every variant needs d_model, n_heads, d_ff and n_layers",
+            )),
+        };
+        let dims = Dims {
+            d_model: dim(&rv.d_model, "d_model", SolveDim::DModel)?,
+            n_heads: match &rv.n_heads {
+                Some(v) => self.size(v, scope, "n_heads", MAX_DIM)?,
+                None => {
+                    return Err(self.err(
+                        table_start,
+                        scope,
+                        "n_heads",
+                        "missing; every variant needs d_model, n_heads, d_ff and n_layers",
+                    ));
+                }
+            },
+            d_ff: dim(&rv.d_ff, "d_ff", SolveDim::DFf)?,
+            n_layers: dim(&rv.n_layers, "n_layers", SolveDim::NLayers)?,
+            attention: match &rv.attention {
+                None => Attention::default(),
+                Some(a) => self.one_of(
+                    a,
+                    scope,
+                    "attention",
+                    &[
+                        ("fused", Attention::Fused),
+                        ("explicit", Attention::Explicit),
+                    ],
+                )?,
+            },
+            options: self.lm_options(rv, scope, input)?,
+        };
+        if let (Positions::Rotary, Some(p)) = (dims.options.positions, &rv.positions)
+            && solved != Some(SolveDim::DModel)
+            && !dims.head_dim().is_multiple_of(2)
+        {
+            return Err(self.err(
+                p.span().start,
+                scope,
+                "positions",
+                &format!(
+                    "rotary positions rotate pairs of features: the head size d_model / n_heads must be even; got {}",
+                    dims.head_dim()
+                ),
+            ));
+        }
+        if let (Some(kv), Some(v)) = (dims.options.n_kv_heads, &rv.n_kv_heads)
+            && !dims.n_heads.is_multiple_of(kv)
+        {
+            return Err(self.err(
+                v.span().start,
+                scope,
+                "n_kv_heads",
+                &format!(
+                    "must divide n_heads ({}) so that each key/value head serves as many query heads; got {kv}",
+                    dims.n_heads
+                ),
+            ));
+        }
+        if solved != Some(SolveDim::DModel) && !dims.d_model.is_multiple_of(dims.n_heads) {
+            let at = rv
+                .d_model
+                .as_ref()
+                .map(|s| s.span().start)
+                .unwrap_or(table_start);
+            return Err(self.err(
+                at,
+                scope,
+                "d_model",
+                &format!(
+                    "must be divisible by n_heads ({}); got {}",
+                    dims.n_heads, dims.d_model
+                ),
+            ));
+        }
+        Ok(dims)
+    }
+
+    /// The language-model choices of a transformer variant, each checked against the suite.
+    fn lm_options(
+        &self,
+        rv: &RawVariant,
+        scope: &str,
+        input: &Input,
+    ) -> Result<LmOptions, SpecError> {
+        let defaults = LmOptions::default();
+        let Input::Tokens(tokens) = input else {
+            return Ok(defaults);
+        };
+        let n_kv_heads = match &rv.n_kv_heads {
+            Some(v) => Some(self.size(v, scope, "n_kv_heads", MAX_DIM)?),
+            None => None,
+        };
+        let positions = match &rv.positions {
+            Some(p) => self.one_of(p, scope, "positions", &Positions::ALL)?,
+            None => defaults.positions,
+        };
+        let context = tokens.seq_len + tokens.gen_len.unwrap_or(0);
+        let max_positions = match &rv.max_positions {
+            Some(v) if positions != Positions::Learned => {
+                return Err(self.err(
+                    v.span().start,
+                    scope,
+                    "max_positions",
+                    "only for positions = \"learned\" (the rows of the position table); remove it",
+                ));
+            }
+            Some(v) => {
+                let rows = self.size(v, scope, "max_positions", MAX_SEQ_LEN as i64)?;
+                if rows < context {
+                    return Err(self.err(
+                        v.span().start,
+                        scope,
+                        "max_positions",
+                        &format!(
+                            "must be at least the suite's longest sequence ({context} tokens), or some positions would have no row; got {rows}"
+                        ),
+                    ));
+                }
+                Some(rows)
+            }
+            None => None,
+        };
+        let vocab = match &rv.vocab {
+            Some(v) => {
+                let own = self.size(v, scope, "vocab", MAX_DIM)?;
+                if own < tokens.vocab {
+                    return Err(self.err(
+                        v.span().start,
+                        scope,
+                        "vocab",
+                        &format!(
+                            "must be at least the suite's vocab ({}), whose tokens every variant embeds; got {own}",
+                            tokens.vocab
+                        ),
+                    ));
+                }
+                Some(own)
+            }
+            None => None,
+        };
+        Ok(LmOptions {
+            n_kv_heads,
+            tie_embeddings: rv
+                .tie_embeddings
+                .as_ref()
+                .map_or(defaults.tie_embeddings, |t| *t.get_ref()),
+            norm: match &rv.norm {
+                Some(n) => self.one_of(n, scope, "norm", &Norm::ALL)?,
+                None => defaults.norm,
+            },
+            ffn: match &rv.ffn {
+                Some(f) => self.one_of(f, scope, "ffn", &FfnKind::ALL)?,
+                None => defaults.ffn,
+            },
+            bias: rv.bias.as_ref().map_or(defaults.bias, |b| *b.get_ref()),
+            positions,
+            max_positions,
+            vocab,
+        })
+    }
+
+    fn moe(
+        &self,
+        rv: &RawVariant,
+        scope: &str,
+        table_start: usize,
+        solved: Option<SolveDim>,
+    ) -> Result<MoeSpec, SpecError> {
+        let n_experts = match (&rv.n_experts, solved == Some(SolveDim::NExperts)) {
+            (Some(v), true) => {
+                return Err(self.err(
+                    v.span().start,
+                    scope,
+                    "n_experts",
+                    "is solved by `match`; remove it from the variant",
+                ));
+            }
+            (None, true) => 0,
+            (Some(v), false) => self.size(v, scope, "n_experts", 1 << 12)?,
+            (None, false) => {
+                return Err(self.err(
+                    table_start,
+                    scope,
+                    "n_experts",
+                    "missing; a moe variant needs n_experts and top_k",
+                ));
+            }
+        };
+        let top_k = match &rv.top_k {
+            Some(v) => {
+                let k = *v.get_ref();
+                if k != 1 && k != 2 {
+                    return Err(self.err(
+                        v.span().start,
+                        scope,
+                        "top_k",
+                        &format!("must be 1 or 2; got {k}"),
+                    ));
+                }
+                if solved != Some(SolveDim::NExperts) && k as usize > n_experts {
+                    return Err(self.err(
+                        v.span().start,
+                        scope,
+                        "top_k",
+                        &format!("must be at most n_experts ({n_experts}); got {k}"),
+                    ));
+                }
+                k as usize
+            }
+            None => {
+                return Err(self.err(
+                    table_start,
+                    scope,
+                    "top_k",
+                    "missing; a moe variant needs n_experts and top_k",
+                ));
+            }
+        };
+        let capacity_factor = match &rv.capacity_factor {
+            Some(v) => {
+                let cf = *v.get_ref();
+                if !(cf.is_finite() && cf > 0.0 && cf <= 64.0) {
+                    return Err(self.err(
+                        v.span().start,
+                        scope,
+                        "capacity_factor",
+                        &format!("must be greater than 0 and at most 64; got {cf}"),
+                    ));
+                }
+                cf
+            }
+            None => 1.25,
+        };
+        let moe_every = match &rv.moe_every {
+            Some(v) => self.size(v, scope, "moe_every", MAX_DIM)?,
+            None => 1,
+        };
+        if let (Some(v), Some(n_layers)) = (&rv.moe_every, &rv.n_layers)
+            && moe_every > *n_layers.get_ref() as usize
+        {
+            return Err(self.err(
+                v.span().start,
+                scope,
+                "moe_every",
+                &format!(
+                    "must be at most n_layers ({}), or no layer would be an MoE layer; got {moe_every}",
+                    n_layers.get_ref()
+                ),
+            ));
+        }
+        Ok(MoeSpec {
+            n_experts,
+            top_k,
+            capacity_factor,
+            moe_every,
+        })
+    }
+
+    fn pruned(
+        &self,
+        rv: &RawVariant,
+        scope: &str,
+        table_start: usize,
+    ) -> Result<PruneSpec, SpecError> {
+        let sparsity = match &rv.sparsity {
+            Some(v) => {
+                let s = *v.get_ref();
+                if !(s.is_finite() && (0.0..1.0).contains(&s)) {
+                    return Err(self.err(
+                        v.span().start,
+                        scope,
+                        "sparsity",
+                        &format!("must be at least 0 and below 1 (0 <= s < 1); got {s}"),
+                    ));
+                }
+                s
+            }
+            None => {
+                return Err(self.err(
+                    table_start,
+                    scope,
+                    "sparsity",
+                    "missing; a pruned variant needs sparsity (0 <= s < 1)",
+                ));
+            }
+        };
+        let kernel = match &rv.kernel {
+            None => Kernel::Dense,
+            Some(k) => self.one_of(
+                k,
+                scope,
+                "kernel",
+                &[("dense", Kernel::Dense), ("csr", Kernel::Csr)],
+            )?,
+        };
+        Ok(PruneSpec { sparsity, kernel })
+    }
+
+    /// A vision-zoo variant: its preset and the overrides, checked against the images.
+    fn vision(
+        &self,
+        rv: &RawVariant,
+        scope: &str,
+        table_start: usize,
+        image_size: usize,
+        solved: Option<SolveDim>,
+    ) -> Result<VisionSpec, SpecError> {
+        let Some(preset) = &rv.preset else {
+            let names: Vec<&str> = Preset::ALL.iter().map(|(n, _)| *n).collect();
+            return Err(self.err(
+                table_start,
+                scope,
+                "preset",
+                &format!(
+                    "missing; a vision variant names its network, one of: {}",
+                    names.join(", ")
+                ),
+            ));
+        };
+        let spec = VisionSpec {
+            preset: self.one_of(preset, scope, "preset", &Preset::ALL)?,
+            width_mult: rv.width_mult.as_ref().map_or(1.0, |w| *w.get_ref()),
+            depth_mult: rv.depth_mult.as_ref().map_or(1.0, |d| *d.get_ref()),
+            patch_size: match &rv.patch_size {
+                Some(p) => Some(self.size(p, scope, "patch_size", 4096)?),
+                None => None,
+            },
+        };
+        let mut checked = spec;
+        if solved == Some(SolveDim::PatchSize) {
+            let at = rv.matching.as_ref().map_or(table_start, |m| m.span().start);
+            if let Some(p) = &rv.patch_size {
+                return Err(self.err(
+                    p.span().start,
+                    scope,
+                    "patch_size",
+                    "is solved by `match`; remove it from the variant",
+                ));
+            }
+            if !matches!(spec.preset, Preset::VitB16 | Preset::VitB32) {
+                return Err(self.err(
+                    at,
+                    scope,
+                    "match.solve",
+                    &format!(
+                        "patch_size can only be solved for a ViT preset (vit_b_16, vit_b_32); {} has no patches",
+                        spec.preset.name()
+                    ),
+                ));
+            }
+            // Any patch the solver picks tiles the image; check the rest with one that does.
+            checked.patch_size = Some(1);
+        }
+        super::check::check_vision(&checked, image_size).map_err(|(key, message)| {
+            let at = match key {
+                "width_mult" => rv.width_mult.as_ref().map(|s| s.span().start),
+                "depth_mult" => rv.depth_mult.as_ref().map(|s| s.span().start),
+                _ => rv.patch_size.as_ref().map(|s| s.span().start),
+            };
+            self.err(at.unwrap_or(table_start), scope, key, &message)
+        })?;
+        Ok(spec)
+    }
+
+    fn conv(
+        &self,
+        rv: &RawVariant,
+        scope: &str,
+        table_start: usize,
+        solved: Option<SolveDim>,
+    ) -> Result<ConvSpec, SpecError> {
+        let required = |value: &Option<Spanned<i64>>, key: &str, max| {
+            match value {
+            Some(v) => self.size(v, scope, key, max),
+            None => Err(self.err(
+                table_start,
+                scope,
+                key,
+                "missing; a conv variant needs conv, width and blocks (and groups when conv = \"grouped\")",
+            )),
+        }
+        };
+        // A width the match solves is left out (0 until solved); otherwise it is required.
+        let width_solved = solved == Some(SolveDim::Width);
+        let width = match (&rv.width, width_solved) {
+            (Some(v), true) => {
+                return Err(self.err(
+                    v.span().start,
+                    scope,
+                    "width",
+                    "is solved by `match`; remove it from the variant",
+                ));
+            }
+            (None, true) => 0,
+            (value, false) => required(value, "width", MAX_WIDTH as i64)?,
+        };
+        let blocks = required(&rv.blocks, "blocks", 1 << 12)?;
+        let Some(conv) = &rv.conv else {
+            return Err(self.err(
+                table_start,
+                scope,
+                "conv",
+                &format!(
+                    "missing; a conv variant names its convolutions, one of: {}",
+                    ConvKind::NAMES.join(", ")
+                ),
+            ));
+        };
+        let kind = match conv.get_ref().as_str() {
+            "standard" => ConvKind::Standard,
+            "depthwise_separable" => ConvKind::DepthwiseSeparable,
+            "grouped" => {
+                let groups = required(&rv.groups, "groups", MAX_WIDTH as i64)?;
+                let at = rv.groups.as_ref().map_or(table_start, |g| g.span().start);
+                if groups < 2 || (!width_solved && !width.is_multiple_of(groups)) {
+                    return Err(self.err(
+                        at,
+                        scope,
+                        "groups",
+                        &format!("must be at least 2 and divide width ({width}); got {groups}"),
+                    ));
+                }
+                ConvKind::Grouped { groups }
+            }
+            other => {
+                return Err(self.err(
+                    conv.span().start,
+                    scope,
+                    "conv",
+                    &format!(
+                        "unknown convolution `{other}`; allowed: {}",
+                        ConvKind::NAMES.join(", ")
+                    ),
+                ));
+            }
+        };
+        if let (Some(g), false) = (&rv.groups, matches!(kind, ConvKind::Grouped { .. })) {
+            return Err(self.err(
+                g.span().start,
+                scope,
+                "groups",
+                &format!(
+                    "only for conv = \"grouped\"; this variant's convolutions are {}",
+                    kind.name()
+                ),
+            ));
+        }
+        Ok(ConvSpec {
+            kind,
+            width,
+            blocks,
+        })
+    }
+
+    fn match_request(
+        &self,
+        m: &Spanned<RawMatch>,
+        scope: &str,
+        family: FamilyKind,
+    ) -> Result<MatchRequest, SpecError> {
+        let raw = m.get_ref();
+        let by = MatchBy::ALL
+            .iter()
+            .find(|(n, _)| *n == raw.by.get_ref())
+            .map(|(_, b)| *b)
+            .ok_or_else(|| {
+                self.err(
+                    raw.by.span().start,
+                    scope,
+                    "match.by",
+                    &format!(
+                        "unknown indicator `{}`; allowed: flops, params",
+                        raw.by.get_ref()
+                    ),
+                )
+            })?;
+        let solve = SolveDim::ALL
+            .iter()
+            .find(|(n, _)| *n == raw.solve.get_ref())
+            .map(|(_, s)| *s)
+            .ok_or_else(|| {
+                self.err(
+                    raw.solve.span().start,
+                    scope,
+                    "match.solve",
+                    &format!(
+                        "unknown dimension `{}`; allowed: d_ff, d_model, n_experts, n_layers, width, patch_size",
+                        raw.solve.get_ref()
+                    ),
+                )
+            })?;
+        // What each family can solve: a transformer's shape (and an MoE's experts), a
+        // convolutional network's width.
+        let allowed = family.solvable();
+        if !allowed.contains(&solve.name()) {
+            let only = match solve {
+                SolveDim::NExperts => "a moe variant",
+                SolveDim::Width => "a conv variant",
+                SolveDim::PatchSize => "a vision variant of a ViT preset",
+                _ => "a transformer variant",
+            };
+            return Err(self.err(
+                raw.solve.span().start,
+                scope,
+                "match.solve",
+                &format!(
+                    "{} can only be solved for {only}, not `{}`; allowed: {}",
+                    solve.name(),
+                    family.name(),
+                    allowed.join(", ")
+                ),
+            ));
+        }
+        Ok(MatchRequest {
+            variant: String::new(),
+            target: raw.variant.get_ref().clone(),
+            by,
+            solve,
+            line: line_of(self.text, m.span().start),
+        })
+    }
+}
