@@ -150,13 +150,13 @@ fn progress_bar() -> ProgressBar {
 
 fn progress_message(summary: &Summary, measuring_since: Option<Instant>, stop: Stop) -> String {
     if let Some(work) = summary.long_work() {
-        return format!("{}: {work}", summary.backend);
+        return format!("{}: {work}", summary.run.backend);
     }
     match (stop, measuring_since) {
         (Stop::Duration(d), Some(since)) => format!(
             "measuring {} variants on {}: {:.1} / {:.0} s",
             summary.variants.len(),
-            summary.backend,
+            summary.run.backend,
             since.elapsed().as_secs_f64().min(d.as_secs_f64()),
             d.as_secs_f64()
         ),
@@ -167,9 +167,12 @@ fn progress_message(summary: &Summary, measuring_since: Option<Instant>, stop: S
                 .filter_map(|v| v.latency.map(|l| l.iterations))
                 .min()
                 .unwrap_or(0);
-            format!("measuring on {}: {least} / {n} iterations", summary.backend)
+            format!(
+                "measuring on {}: {least} / {n} iterations",
+                summary.run.backend
+            )
         }
-        _ => format!("measuring on {}", summary.backend),
+        _ => format!("measuring on {}", summary.run.backend),
     }
 }
 

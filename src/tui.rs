@@ -225,7 +225,7 @@ fn start_snapshot(
 pub fn screen_of(snapshot: &Snapshot, summary: &Summary) -> String {
     let Ok(mut app) = App::new(
         snapshot.suite.clone(),
-        summary.backend,
+        summary.run.backend,
         snapshot.host.clone(),
     ) else {
         return String::new();

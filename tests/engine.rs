@@ -17,8 +17,8 @@ fn measures_every_variant_and_finishes_after_the_iterations() {
     assert!(finished, "the engine finishes by itself");
     assert!(errors.is_empty(), "{errors:?}");
     let last = summaries.last().expect("a final summary");
-    assert_eq!(last.backend, Backend::Ndarray);
-    assert_eq!(last.driver, "host");
+    assert_eq!(last.run.backend, Backend::Ndarray);
+    assert_eq!(last.run.driver, "host");
     assert_eq!(last.variants.len(), 6);
     assert_eq!(last.variants[0].name, "dense", "baseline first");
     for v in &last.variants {
@@ -40,24 +40,28 @@ fn measures_every_variant_and_finishes_after_the_iterations() {
     }
     // The first figure came after the first variant's cold start and warm-up, and before the
     // run ended.
-    let first = last.first_figure_s.expect("the time to the first figure");
+    let first = last
+        .run
+        .first_figure_s
+        .expect("the time to the first figure");
     let earliest_cold_start = last
         .variants
         .iter()
         .filter_map(|v| v.cold_start_s)
         .fold(f64::INFINITY, f64::min);
     assert!(
-        first >= earliest_cold_start && first <= last.elapsed_s,
+        first >= earliest_cold_start && first <= last.run.elapsed_s,
         "first figure {first} s, cold start {earliest_cold_start} s, run {} s",
-        last.elapsed_s
+        last.run.elapsed_s
     );
     let before = summaries
         .iter()
         .find(|s| s.variants.iter().all(|v| v.latency.is_none()));
-    assert!(before.is_none_or(|s| s.first_figure_s.is_none()));
-    assert!(last.device_memory.is_none());
+    assert!(before.is_none_or(|s| s.run.first_figure_s.is_none()));
+    assert!(last.run.device_memory.is_none());
     assert!(
-        last.device_memory_na
+        last.run
+            .device_memory_na
             .as_deref()
             .unwrap()
             .contains("process heap")
@@ -118,7 +122,7 @@ fn pause_focus_batch_and_reset() {
 
     engine.send(EngineCmd::Pause);
     let paused = next(&|s| s.paused);
-    let later = next(&|s| s.paused && s.elapsed_s > paused.elapsed_s + 0.1);
+    let later = next(&|s| s.paused && s.run.elapsed_s > paused.run.elapsed_s + 0.1);
     let count = |s: &Summary| {
         s.variants
             .iter()
@@ -130,12 +134,12 @@ fn pause_focus_batch_and_reset() {
 
     // A new batch is a new workload: fresh statistics, and throughput follows the batch.
     engine.send(EngineCmd::SetBatch(4));
-    let at4 = next(&|s| s.batch == 4 && s.variants.iter().all(|v| v.latency.is_some()));
+    let at4 = next(&|s| s.run.batch == 4 && s.variants.iter().all(|v| v.latency.is_some()));
     for v in &at4.variants {
         assert!((v.tokens_per_s.unwrap() / v.samples_per_s.unwrap() - 16.0).abs() < 1e-6);
     }
     engine.send(EngineCmd::ResetStats);
-    let reset = next(&|s| s.batch == 4 && s.variants.iter().any(|v| v.latency.is_none()));
+    let reset = next(&|s| s.run.batch == 4 && s.variants.iter().any(|v| v.latency.is_none()));
     assert!(reset.variants.iter().any(|v| v.latency.is_none()));
 
     engine.send(EngineCmd::Focus("nobody".into()));
@@ -157,15 +161,15 @@ fn statistics_survive_a_backend_switch_and_back() {
     let wait =
         |pred: &dyn Fn(&Summary) -> bool| summary_where(&engine, Duration::from_secs(90), pred);
     let before = wait(&|s| {
-        s.backend == Backend::Ndarray
+        s.run.backend == Backend::Ndarray
             && s.variants
                 .iter()
                 .all(|v| v.latency.is_some_and(|l| l.iterations >= 3))
     });
     engine.send(EngineCmd::SelectBackend(Backend::Flex));
-    wait(&|s| s.backend == Backend::Flex && s.variants.iter().all(|v| v.latency.is_some()));
+    wait(&|s| s.run.backend == Backend::Flex && s.variants.iter().all(|v| v.latency.is_some()));
     engine.send(EngineCmd::SelectBackend(Backend::Ndarray));
-    let after = wait(&|s| s.backend == Backend::Ndarray);
+    let after = wait(&|s| s.run.backend == Backend::Ndarray);
     for (b, a) in before.variants.iter().zip(&after.variants) {
         let (b, a) = (
             b.latency.unwrap().iterations,
@@ -188,14 +192,14 @@ fn leaving_wgpu_hands_its_memory_pool_back() {
     let wait =
         |pred: &dyn Fn(&Summary) -> bool| summary_where(&engine, Duration::from_secs(300), pred);
     let on_wgpu = wait(&|s| {
-        s.backend == wgpu
-            && s.device_memory.is_some()
+        s.run.backend == wgpu
+            && s.run.device_memory.is_some()
             && s.variants.iter().all(|v| v.latency.is_some())
     });
-    let held = on_wgpu.device_memory.unwrap().reserved_bytes;
+    let held = on_wgpu.run.device_memory.unwrap().reserved_bytes;
     assert!(held > 0, "measuring on wgpu reserved no device memory");
     engine.send(EngineCmd::SelectBackend(Backend::Ndarray));
-    wait(&|s| s.backend == Backend::Ndarray);
+    wait(&|s| s.run.backend == Backend::Ndarray);
     // This process's only user of the device is the engine, so what is left is its doing.
     let left = wgpu
         .open()
@@ -232,7 +236,7 @@ fn an_unavailable_adapter_is_reported_and_the_engine_stays() {
                 reported = true;
             }
             Some(EngineEvent::Summary(s)) if reported => {
-                assert_eq!(s.backend, Backend::Ndarray);
+                assert_eq!(s.run.backend, Backend::Ndarray);
                 still_ndarray = true;
             }
             _ => {}
@@ -264,7 +268,7 @@ fn an_unavailable_start_falls_back_when_there_is_a_fallback() {
                 reported = true;
             }
             Some(EngineEvent::Summary(s)) if reported => {
-                assert_eq!(s.backend, Backend::Ndarray);
+                assert_eq!(s.run.backend, Backend::Ndarray);
                 on_ndarray = s.variants.iter().any(|v| v.latency.is_some());
             }
             Some(EngineEvent::Finished) => panic!("the engine gave up instead of falling back"),
@@ -282,14 +286,14 @@ fn a_real_run_on_ndarray_stays_below_the_peak() {
 #[test]
 fn a_real_run_on_flex_stays_below_the_peak() {
     let last = real_run(Backend::Flex, &[], &[]);
-    assert_eq!(last.backend, Backend::Flex);
+    assert_eq!(last.run.backend, Backend::Flex);
 }
 
 #[test]
 fn a_real_run_of_the_conv_family_on_ndarray_and_flex() {
     for backend in [Backend::Ndarray, Backend::Flex] {
         let last = common::real_conv_run(backend, common::Peaks::Measured);
-        assert_eq!(last.backend, backend);
+        assert_eq!(last.run.backend, backend);
         assert_eq!(last.variants.len(), 3);
     }
 }
@@ -401,7 +405,7 @@ fn a_sweep_reports_a_point_per_batch_and_returns_to_the_batch_it_had() {
         );
     }
     // The engine returns to the suite's batch (summary_where panics otherwise).
-    let back = summary_where(&engine, Duration::from_secs(30), &|s| s.batch == 2);
+    let back = summary_where(&engine, Duration::from_secs(30), &|s| s.run.batch == 2);
     assert!(back.long_work().is_none_or(|w| !w.contains("sweeping")));
     engine.stop();
 }

@@ -47,8 +47,8 @@ fn a_real_run_on_wgpu_stays_below_the_peak_and_refuses_csr() {
         &["moe-matched", "universal", "pruned-dense"],
         &["pruned-csr"],
     );
-    assert!(!last.adapter.is_empty());
-    let memory = last.device_memory.expect("wgpu reports its allocator");
+    assert!(!last.run.adapter.is_empty());
+    let memory = last.run.device_memory.expect("wgpu reports its allocator");
     assert!(memory.reserved_bytes >= memory.in_use_bytes && memory.in_use_bytes > 0);
     let csr = last
         .variants
@@ -66,7 +66,7 @@ fn a_real_run_of_the_conv_family_on_wgpu() {
     // The peaks on wgpu are the business of the run above; measuring them twice would double
     // the file's time on lavapipe.
     let last = common::real_conv_run(backend, common::Peaks::Skipped);
-    assert!(last.device_memory.is_some_and(|m| m.in_use_bytes > 0));
+    assert!(last.run.device_memory.is_some_and(|m| m.in_use_bytes > 0));
 }
 
 #[test]

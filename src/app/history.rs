@@ -28,13 +28,13 @@ pub struct History {
 
 impl History {
     pub fn record(&mut self, summary: &Summary) {
-        if self.backend != Some(summary.backend) {
+        if self.backend != Some(summary.run.backend) {
             *self = History {
-                backend: Some(summary.backend),
+                backend: Some(summary.run.backend),
                 ..Default::default()
             };
         }
-        let t = summary.elapsed_s;
+        let t = summary.run.elapsed_s;
         self.latest_s = t;
         for v in &summary.variants {
             let (Some(tps), Some(latency)) = (v.throughput(), v.latency) else {

@@ -400,7 +400,7 @@ impl App {
                 v.traced = Some(t);
             }
         }
-        match self.summary.as_ref().map(|s| s.batch) {
+        match self.summary.as_ref().map(|s| s.run.batch) {
             Some(b) if b == batch => self.refresh_table(),
             _ => {
                 let suite = self.suite.at_batch(batch);
@@ -619,7 +619,7 @@ impl App {
                     backend: self
                         .summary
                         .as_ref()
-                        .map(|s| s.backend)
+                        .map(|s| s.run.backend)
                         .or(Some(self.backend)),
                     restore: self.batch,
                 };
@@ -712,10 +712,10 @@ impl App {
                 self.history.record(&summary);
                 self.paused = summary.paused;
                 if self.watching.is_some() {
-                    self.backend = summary.backend;
+                    self.backend = summary.run.backend;
                 }
                 if self.watching.is_some() || self.sweep.running() {
-                    self.batch = summary.batch;
+                    self.batch = summary.run.batch;
                 }
                 self.summary = Some(*summary);
                 // The table costs a cost-model pass per variant: only while it is on screen.
@@ -808,9 +808,9 @@ impl App {
         let Some(summary) = &self.summary else {
             return;
         };
-        let suite = self.suite.at_batch(summary.batch);
+        let suite = self.suite.at_batch(summary.run.batch);
         let fresh;
-        let analytic = if summary.batch == self.batch {
+        let analytic = if summary.run.batch == self.batch {
             &self.analytic
         } else {
             match ModelsReport::new(&suite) {
@@ -848,7 +848,7 @@ impl App {
                 && self
                     .summary
                     .as_ref()
-                    .is_none_or(|s| s.backend == l.backend && s.batch == l.micro_batch)
+                    .is_none_or(|s| s.run.backend == l.backend && s.run.batch == l.micro_batch)
         });
         if current {
             return vec![];
@@ -868,7 +868,7 @@ impl App {
                 && self
                     .summary
                     .as_ref()
-                    .is_none_or(|s| s.backend == p.backend && s.batch == p.batch)
+                    .is_none_or(|s| s.run.backend == p.backend && s.run.batch == p.batch)
         });
         if current {
             return vec![];
@@ -881,7 +881,7 @@ impl App {
     pub fn snapshot(&self, now: SystemTime) -> Option<Result<Snapshot, crate::cost::CountError>> {
         self.summary.as_ref().map(|s| {
             let mut snapshot = Snapshot::new(&self.suite, s, self.host.clone(), now)?;
-            if s.batch == self.batch {
+            if s.run.batch == self.batch {
                 for v in &mut snapshot.variants {
                     let held = self.analytic.iter().find(|a| a.name == v.analytic.name);
                     v.analytic.traced = held.and_then(|a| a.traced.clone());
@@ -914,13 +914,16 @@ impl App {
     /// peaks, or while the analytic figures are at a batch the engine has not reached yet.
     pub fn roofline(&self) -> Option<crate::roofline::Roofline> {
         let summary = self.summary.as_ref()?;
-        if summary.batch != self.batch {
+        if summary.run.batch != self.batch {
             return None;
         }
-        let parts = self.parts.as_ref().filter(|p| p.backend == summary.backend);
+        let parts = self
+            .parts
+            .as_ref()
+            .filter(|p| p.backend == summary.run.backend);
         Some(crate::roofline::Roofline::of_models(
-            summary.backend,
-            summary.peaks?,
+            summary.run.backend,
+            summary.run.peaks?,
             &pair(&self.analytic, summary),
             parts,
         ))

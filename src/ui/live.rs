@@ -62,7 +62,7 @@ fn focused(app: &App) -> Option<Cow<'_, VariantSummary>> {
     Some(match app.analytic().iter().find(|a| a.name == name) {
         Some(analytic) => crate::report::with_traced_rates(
             &crate::report::Compared { analytic, measured },
-            summary.peaks,
+            summary.run.peaks,
         ),
         None => Cow::Borrowed(measured),
     })
@@ -172,7 +172,7 @@ fn render_gauges(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
         theme,
     );
 
-    let process = app.summary().map(|s| s.process);
+    let process = app.summary().map(|s| s.run.process);
     draw_gauge(
         frame,
         rows[3],
@@ -192,8 +192,8 @@ fn render_gauges(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
         theme,
     );
 
-    let device = app.summary().and_then(|s| s.device_memory);
-    let device_na = app.summary().and_then(|s| s.device_memory_na.clone());
+    let device = app.summary().and_then(|s| s.run.device_memory);
+    let device_na = app.summary().and_then(|s| s.run.device_memory_na.clone());
     draw_gauge(
         frame,
         rows[4],
@@ -205,7 +205,7 @@ fn render_gauges(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
                 units::bytes(d.in_use_bytes),
                 units::bytes(d.reserved_bytes)
             ),
-            (None, Some(_)) if app.summary().is_some_and(|s| s.backend.is_host()) => {
+            (None, Some(_)) if app.summary().is_some_and(|s| s.run.backend.is_host()) => {
                 "n/a: host backend, see process memory".into()
             }
             (None, Some(why)) => format!("n/a: {why}"),

@@ -99,9 +99,9 @@ fn render_header(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
     let [line, tabs] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
     let (backend, adapter, elapsed) = match app.summary() {
         Some(s) => (
-            s.backend.to_string(),
-            s.adapter.clone(),
-            format!("{:.0} s", s.elapsed_s),
+            s.run.backend.to_string(),
+            s.run.adapter.clone(),
+            format!("{:.0} s", s.run.elapsed_s),
         ),
         None => (
             app.backend().to_string(),

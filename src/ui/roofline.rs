@@ -15,7 +15,7 @@ use crate::units;
 pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
     let backend = app
         .summary()
-        .map_or(app.backend().to_string(), |s| s.backend.to_string());
+        .map_or(app.backend().to_string(), |s| s.run.backend.to_string());
     let parts = match app.parts_na() {
         Some(_) => "whole models".to_owned(),
         None => format!("parts of {}", app.focused_name()),

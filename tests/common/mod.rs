@@ -87,7 +87,7 @@ pub fn real_conv_run(backend: Backend, peaks: Peaks) -> Summary {
         assert_eq!(v.tokens_per_s, None, "{}: images have no tokens", v.name);
         let samples = v.samples_per_s.expect("samples/s measured");
         let p50 = v.latency.unwrap().mean_s;
-        let expected = last.batch as f64 / p50;
+        let expected = last.run.batch as f64 / p50;
         assert!((samples - expected).abs() < 1e-6 * samples, "{}", v.name);
         assert_eq!(v.throughput(), Some(samples));
     }
@@ -116,12 +116,12 @@ fn real_run_of(
     let last = summaries.last().unwrap().clone();
     let peaks = match peaks {
         Peaks::Measured => {
-            let p = last.peaks.expect("peaks measured");
+            let p = last.run.peaks.expect("peaks measured");
             assert!(p.flops_per_s > 0.0 && p.bytes_per_s > 0.0);
             Some(p)
         }
         Peaks::Skipped => {
-            assert!(last.peaks.is_none(), "peaks were not asked for");
+            assert!(last.run.peaks.is_none(), "peaks were not asked for");
             None
         }
     };

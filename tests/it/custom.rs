@@ -121,7 +121,7 @@ fn the_engine_hands_an_own_model_the_batch_it_measures() {
     config.batch = 5;
     let last = effprof::headless::run(config, Stop::Iterations(2), |_| {}).unwrap();
     assert_eq!(SEEN.load(Ordering::SeqCst), 5);
-    assert_eq!(last.batch, 5);
+    assert_eq!(last.run.batch, 5);
     let p50 = last.variants[0].latency.unwrap().p50_s;
     let per_s = last.variants[0].samples_per_s.unwrap();
     assert!(per_s > 0.0 && p50 > 0.0);

@@ -98,20 +98,15 @@ fn summary_of(
 ) -> effprof::engine::Summary {
     effprof::engine::Summary {
         suite: suite.name.clone(),
-        backend,
-        adapter: base.adapter.clone(),
-        driver: base.driver.clone(),
-        elapsed_s: base.elapsed_s,
+        run: effprof::engine::RunHeader {
+            backend,
+            batch: suite.workload.batch,
+            ..base.run.clone()
+        },
         paused: false,
-        batch: suite.workload.batch,
         seq_len,
         focus: suite.variants[0].name.clone(),
         busy: None,
-        peaks: base.peaks,
-        process: base.process,
-        device_memory_na: base.device_memory_na.clone(),
-        first_figure_s: base.first_figure_s,
-        device_memory: base.device_memory,
         variants,
     }
 }
@@ -133,7 +128,7 @@ fn conv() -> Snapshot {
             ..b.measured.clone()
         })
         .collect();
-    let summary = summary_of(&suite, &base, base.backend, variants, None);
+    let summary = summary_of(&suite, &base, base.run.backend, variants, None);
     let mut snapshot = Snapshot::new(
         &suite,
         &summary,

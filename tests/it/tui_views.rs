@@ -6,7 +6,7 @@ use effprof::arch;
 use effprof::backend::Backend;
 use effprof::engine::stats::LatencySummary;
 use effprof::engine::{
-    EngineCmd, EngineEvent, Peaks, Phase, ProcessMemory, Summary, VariantSummary,
+    EngineCmd, EngineEvent, Peaks, Phase, ProcessMemory, RunHeader, Summary, VariantSummary,
 };
 use effprof::error::{EngineError, MeasureError, NotApplicable};
 use effprof::snapshot::Host;
@@ -78,29 +78,33 @@ fn summary(elapsed_s: f64) -> Summary {
     ];
     Summary {
         suite: "tiny".into(),
-        backend: Backend::Ndarray,
-        adapter: "Test CPU (2 threads)".into(),
-        driver: "host".into(),
-        elapsed_s,
+        run: RunHeader {
+            backend: Backend::Ndarray,
+            adapter: "Test CPU (2 threads)".into(),
+            driver: "host".into(),
+            batch: 2,
+            elapsed_s,
+            peaks: Some(Peaks {
+                flops_per_s: 50e9,
+                matmul_size: 1024,
+                bytes_per_s: 15e9,
+                copy_bytes: 1 << 28,
+            }),
+            process: ProcessMemory {
+                rss_bytes: 48_000_000,
+                rss_peak_bytes: 180_000_000,
+                total_memory_bytes: 25_000_000_000,
+            },
+            device_memory: None,
+            device_memory_na: Some(
+                "ndarray allocates from the process heap: see heap and RSS".into(),
+            ),
+            first_figure_s: Some(1.5),
+        },
         paused: false,
-        batch: 2,
         seq_len: Some(16),
         focus: "dense".into(),
         busy: None,
-        peaks: Some(Peaks {
-            flops_per_s: 50e9,
-            matmul_size: 1024,
-            bytes_per_s: 15e9,
-            copy_bytes: 1 << 28,
-        }),
-        process: ProcessMemory {
-            rss_bytes: 48_000_000,
-            rss_peak_bytes: 180_000_000,
-            total_memory_bytes: 25_000_000_000,
-        },
-        device_memory: None,
-        device_memory_na: Some("ndarray allocates from the process heap: see heap and RSS".into()),
-        first_figure_s: Some(1.5),
         variants: names
             .iter()
             .enumerate()

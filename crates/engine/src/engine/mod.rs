@@ -9,7 +9,7 @@ mod worker;
 
 pub use crate::measured::stats;
 pub use crate::measured::{
-    DeviceMemory, Flag, Peaks, Phase, ProcessMemory, Summary, SweepPoint, VariantSummary,
+    DeviceMemory, Flag, Peaks, Phase, ProcessMemory, RunHeader, Summary, SweepPoint, VariantSummary,
 };
 pub use peak::measure as measure_peaks;
 pub use task::{NoTask, Task, TaskContext};

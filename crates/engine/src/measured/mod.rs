@@ -13,5 +13,5 @@ pub use peaks::Peaks;
 pub(crate) use peaks::TEST_PEAKS;
 pub use process::ProcessMemory;
 pub use routing::RoutingStats;
-pub use summary::{DeviceMemory, Flag, Phase, Summary, VariantSummary};
+pub use summary::{DeviceMemory, Flag, Phase, RunHeader, Summary, VariantSummary};
 pub use sweep::{SweepPoint, SweepValue, throughput_unit};

@@ -9,23 +9,17 @@ use super::stats::{LatencySummary, NOISY_CV};
 use super::{Peaks, ProcessMemory};
 use crate::backend::Backend;
 
+/// Where and how long a run measured, with the machine's figures: what a [`Summary`] and a
+/// snapshot both begin with (flattened into each, so their JSON keys are the same).
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Summary {
-    pub suite: String,
+pub struct RunHeader {
     pub backend: Backend,
     /// The adapter's name and what its kernels are compiled for (wgpu); the CPU otherwise.
     pub adapter: String,
     pub driver: String,
-    pub elapsed_s: f64,
-    pub paused: bool,
     pub batch: usize,
-    /// Tokens per sample; `None` for an image workload.
-    #[serde(default)]
-    pub seq_len: Option<usize>,
-    pub focus: String,
-    /// Work that holds up measuring (pipeline stages), while it runs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub busy: Option<String>,
+    /// Seconds the engine had run.
+    pub elapsed_s: f64,
     /// Peak FLOP/s and bandwidth of the backend, once measured.
     pub peaks: Option<Peaks>,
     pub process: ProcessMemory,
@@ -35,9 +29,25 @@ pub struct Summary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_memory_na: Option<String>,
     /// Seconds from opening this backend to its first measured pass of any variant: building,
-    /// the first passes (kernel compiles on wgpu) and warm-up. None until then.
+    /// the first passes (kernel compiles on wgpu) and warm-up. None until then (and in
+    /// snapshots from before effprof measured it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_figure_s: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Summary {
+    pub suite: String,
+    #[serde(flatten)]
+    pub run: RunHeader,
+    pub paused: bool,
+    /// Tokens per sample; `None` for an image workload.
+    #[serde(default)]
+    pub seq_len: Option<usize>,
+    pub focus: String,
+    /// Work that holds up measuring (pipeline stages), while it runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub busy: Option<String>,
     pub variants: Vec<VariantSummary>,
 }
 
@@ -62,8 +72,8 @@ impl Summary {
                 _ => {}
             }
         }
-        (self.peaks.is_none() && self.variants.iter().all(|v| v.phase == Phase::Pending))
-            .then(|| format!("measuring the peak of {}", self.backend))
+        (self.run.peaks.is_none() && self.variants.iter().all(|v| v.phase == Phase::Pending))
+            .then(|| format!("measuring the peak of {}", self.run.backend))
     }
 }
 

@@ -70,9 +70,9 @@ impl SweepPoint {
     /// Throughput here is at the median latency (tokens per pass / p50), not the mean: a few
     /// slow passes on a shared machine move the mean enough to fake a flip.
     pub fn from_summary(summary: &Summary) -> Self {
-        let tokens = summary.seq_len.map(|s| (summary.batch * s) as f64);
+        let tokens = summary.seq_len.map(|s| (summary.run.batch * s) as f64);
         Self {
-            batch: summary.batch,
+            batch: summary.run.batch,
             seq_len: summary.seq_len,
             image_size: None,
             values: summary
@@ -84,7 +84,7 @@ impl SweepPoint {
                         variant: v.name.clone(),
                         p50_s: l.p50_s,
                         tokens_per_s: tokens.map(|t| t / l.p50_s),
-                        samples_per_s: summary.batch as f64 / l.p50_s,
+                        samples_per_s: summary.run.batch as f64 / l.p50_s,
                         iterations: l.iterations,
                     })
                 })

@@ -26,15 +26,15 @@ pub struct Provenance<'a> {
 impl<'a> From<&'a Summary> for Provenance<'a> {
     fn from(s: &'a Summary) -> Self {
         Self {
-            backend: s.backend,
-            adapter: &s.adapter,
-            driver: &s.driver,
-            batch: s.batch,
-            peaks: s.peaks,
-            process: s.process,
-            device_memory: s.device_memory,
-            device_memory_na: s.device_memory_na.as_deref(),
-            first_figure_s: s.first_figure_s,
+            backend: s.run.backend,
+            adapter: &s.run.adapter,
+            driver: &s.run.driver,
+            batch: s.run.batch,
+            peaks: s.run.peaks,
+            process: s.run.process,
+            device_memory: s.run.device_memory,
+            device_memory_na: s.run.device_memory_na.as_deref(),
+            first_figure_s: s.run.first_figure_s,
         }
     }
 }

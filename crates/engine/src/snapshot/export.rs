@@ -48,7 +48,7 @@ impl Snapshot {
         let mut md = format!(
             "## effprof: suite `{}` on {}\n\n{}\n\n{}",
             self.suite.name,
-            self.backend,
+            self.run.backend,
             self.provenance(),
             self.table().to_markdown()
         );
@@ -70,13 +70,13 @@ impl Snapshot {
         if let Some(runs) = &self.training {
             md.push_str(&format!(
                 "\n### Time to convergence on {}\n\n{}",
-                self.backend,
+                self.run.backend,
                 crate::train::to_text(runs, true)
             ));
         }
         if let Some(runs) = &self.generation {
             let report = crate::generate::GenerateReport {
-                backend: self.backend,
+                backend: self.run.backend,
                 workload: self.suite.workload.describe(),
                 baseline: self.suite.workload.baseline.clone(),
                 runs: runs.clone(),
@@ -84,7 +84,7 @@ impl Snapshot {
             };
             md.push_str(&format!(
                 "\n### Generation on {}\n\n{}",
-                self.backend,
+                self.run.backend,
                 crate::document::Document::markdown(&report)
             ));
         }

@@ -109,7 +109,7 @@ impl Snapshot {
         self.suite
             .check(file)
             .map_err(|e| format!("the suite it carries is invalid: {}", e.field_and_message()))?;
-        if self.batch == 0 {
+        if self.run.batch == 0 {
             return Err("batch: must be at least 1; got 0".into());
         }
         if self.variants.is_empty() {

@@ -22,9 +22,8 @@ use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
-use crate::backend::Backend;
 use crate::cost::CONVENTIONS;
-use crate::measured::{DeviceMemory, Peaks, ProcessMemory, Summary, VariantSummary};
+use crate::measured::{RunHeader, Summary, VariantSummary};
 use crate::report::{
     Compared, IndicatorTable, ModelsReport, Provenance, Ranks, VariantCost, compare_table, pair,
 };
@@ -59,21 +58,9 @@ pub struct Snapshot {
     pub conventions: BTreeMap<String, String>,
     /// The suite at the measured batch, every variant's dimensions resolved.
     pub suite: Suite,
-    pub backend: Backend,
-    pub adapter: String,
-    pub driver: String,
-    pub batch: usize,
-    /// Seconds the engine had run when the figures were taken.
-    pub elapsed_s: f64,
-    pub peaks: Option<Peaks>,
-    pub process: ProcessMemory,
-    pub device_memory: Option<DeviceMemory>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub device_memory_na: Option<String>,
-    /// Seconds from opening the backend to its first measured pass; absent before effprof
-    /// measured it, or before the first figure.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub first_figure_s: Option<f64>,
+    /// The run's backend, batch and machine figures, as the summary gave them.
+    #[serde(flatten)]
+    pub run: RunHeader,
     /// Baseline first, then the suite's order.
     pub variants: Vec<SnapshotVariant>,
     /// Each variant's rank under the usual cost indicators, and Kendall's tau between them.
@@ -103,7 +90,7 @@ impl Snapshot {
         host: Host,
         created: SystemTime,
     ) -> Result<Self, crate::cost::CountError> {
-        let at_batch = suite.at_batch(summary.batch);
+        let at_batch = suite.at_batch(summary.run.batch);
         let models = ModelsReport::new(&at_batch)?;
         let variants = pair(&models.variants, summary)
             .into_iter()
@@ -123,16 +110,7 @@ impl Snapshot {
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
             suite: at_batch,
-            backend: summary.backend,
-            adapter: summary.adapter.clone(),
-            driver: summary.driver.clone(),
-            batch: summary.batch,
-            elapsed_s: summary.elapsed_s,
-            peaks: summary.peaks,
-            process: summary.process,
-            device_memory: summary.device_memory,
-            device_memory_na: summary.device_memory_na.clone(),
-            first_figure_s: summary.first_figure_s,
+            run: summary.run.clone(),
             variants,
             ranks: Ranks::default(),
             pipeline: None,
@@ -182,15 +160,15 @@ impl Snapshot {
 
     fn provenance_of_figures(&self) -> Provenance<'_> {
         Provenance {
-            backend: self.backend,
-            adapter: &self.adapter,
-            driver: &self.driver,
-            batch: self.batch,
-            peaks: self.peaks,
-            process: self.process,
-            device_memory: self.device_memory,
-            device_memory_na: self.device_memory_na.as_deref(),
-            first_figure_s: self.first_figure_s,
+            backend: self.run.backend,
+            adapter: &self.run.adapter,
+            driver: &self.run.driver,
+            batch: self.run.batch,
+            peaks: self.run.peaks,
+            process: self.run.process,
+            device_memory: self.run.device_memory,
+            device_memory_na: self.run.device_memory_na.as_deref(),
+            first_figure_s: self.run.first_figure_s,
         }
     }
 
@@ -204,17 +182,20 @@ impl Snapshot {
         format!(
             "{}-{}-{stamp}",
             safe_name(&self.suite.name),
-            safe_name(&self.backend.to_string())
+            safe_name(&self.run.backend.to_string())
         )
     }
 
     /// Every measured variant on the backend's roofline (analytic intensity, measured FLOP/s),
     /// and the measured parts; None before the peaks are measured.
     pub fn roofline(&self) -> Option<crate::roofline::Roofline> {
-        let parts = self.parts.as_ref().filter(|p| p.backend == self.backend);
+        let parts = self
+            .parts
+            .as_ref()
+            .filter(|p| p.backend == self.run.backend);
         Some(crate::roofline::Roofline::of_models(
-            self.backend,
-            self.peaks?,
+            self.run.backend,
+            self.run.peaks?,
             &self.compared(),
             parts,
         ))
@@ -224,9 +205,9 @@ impl Snapshot {
     pub fn provenance(&self) -> String {
         format!(
             "{} on {} ({}); host {}; effprof {}, burn {}; {}",
-            self.backend,
-            self.adapter,
-            self.driver,
+            self.run.backend,
+            self.run.adapter,
+            self.run.driver,
             self.host.describe(),
             self.effprof_version,
             self.burn_version,

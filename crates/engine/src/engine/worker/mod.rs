@@ -14,7 +14,7 @@ use super::{EngineCmd, EngineConfig, EngineEvent, Task};
 use crate::arch::{MAX_BATCH, Workload};
 use crate::backend::{Backend, Unavailable, panic_message};
 use crate::error::{EngineError, MeasureError};
-use crate::measured::{DeviceMemory, Summary};
+use crate::measured::{DeviceMemory, RunHeader, Summary};
 use crate::timing;
 use crate::zoo::{self, Batch, Model, RoutingTensors};
 
@@ -495,12 +495,25 @@ impl<T: Task> Worker<T> {
             .collect();
         Summary {
             suite: self.config.suite.name.clone(),
-            backend,
-            adapter: self.on.adapter.0.clone(),
-            driver: self.on.adapter.1.clone(),
-            elapsed_s: self.stats.elapsed_s(),
+            run: RunHeader {
+                backend,
+                adapter: self.on.adapter.0.clone(),
+                driver: self.on.adapter.1.clone(),
+                batch: self.batch,
+                elapsed_s: self.stats.elapsed_s(),
+                peaks,
+                process: self.stats.process(),
+                device_memory_na: device_memory.is_none().then(|| {
+                    if backend.is_host() {
+                        format!("{backend} allocates from the process heap: see heap and RSS")
+                    } else {
+                        format!("{backend} reports no allocator usage")
+                    }
+                }),
+                device_memory,
+                first_figure_s: self.stats.first_figure_s(backend),
+            },
             paused: self.paused,
-            batch: self.batch,
             seq_len: workload.token_workload().map(|t| t.seq_len),
             focus: self
                 .slots
@@ -511,17 +524,6 @@ impl<T: Task> Worker<T> {
                 .busy
                 .clone()
                 .or_else(|| self.sweep.as_ref().map(|p| p.describe(self.batch))),
-            peaks,
-            process: self.stats.process(),
-            device_memory_na: device_memory.is_none().then(|| {
-                if backend.is_host() {
-                    format!("{backend} allocates from the process heap: see heap and RSS")
-                } else {
-                    format!("{backend} reports no allocator usage")
-                }
-            }),
-            device_memory,
-            first_figure_s: self.stats.first_figure_s(backend),
             variants,
         }
     }

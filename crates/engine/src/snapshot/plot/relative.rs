@@ -52,7 +52,7 @@ fn draw_relative(
         .caption(
             format!(
                 "{}: every indicator relative to {} ({} on {})",
-                s.suite.name, table.columns[0], s.backend, s.adapter
+                s.suite.name, table.columns[0], s.run.backend, s.run.adapter
             ),
             (FONT, 18),
         )

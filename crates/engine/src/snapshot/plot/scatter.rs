@@ -88,7 +88,7 @@ pub fn scatter_svg(s: &Snapshot) -> Result<String, String> {
         full.fill(&WHITE).map_err(|e| e.to_string())?;
         let root = full
             .titled(
-                &format!("{}: {} on {}", s.suite.name, s.backend, s.adapter),
+                &format!("{}: {} on {}", s.suite.name, s.run.backend, s.run.adapter),
                 (FONT, 20),
             )
             .map_err(|e| e.to_string())?;
