@@ -349,7 +349,7 @@ impl<T: Task> Worker<T> {
                     self.slots[i].state = SlotState::Ready(Box::new(Built { model, input: next }))
                 }
                 Err(error) => {
-                    self.slots[i].state = SlotState::Failed(error.reason());
+                    self.slots[i].state = SlotState::Failed(error.clone());
                     self.emit(EngineEvent::Error(EngineError::Measure {
                         variant: self.slots[i].variant.name.clone(),
                         backend: self.on.backend,
@@ -436,12 +436,11 @@ impl<T: Task> Worker<T> {
         self.slots[i].state = match built {
             Ok((model, input)) => SlotState::Ready(Box::new(Built { model, input })),
             Err(error) => {
-                let reason = error.to_string();
                 self.emit(EngineEvent::Error(EngineError::Build {
                     variant: variant.name.clone(),
-                    error,
+                    error: error.clone(),
                 }));
-                SlotState::Failed(reason)
+                SlotState::Failed(error)
             }
         };
     }

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 use super::statistics::Record;
 use crate::arch::{Variant, Workload};
 use crate::cost::{self, CostReport};
+use crate::error::MeasureError;
 use crate::family::Feature;
 use crate::measured::{Flag, Peaks, Phase, VariantSummary};
 use crate::zoo::{Batch, Model};
@@ -24,7 +25,7 @@ pub(super) enum SlotState {
     },
     Ready(Box<Built>),
     /// It cannot run here; the reason is shown in its place.
-    Failed(String),
+    Failed(MeasureError),
 }
 
 /// A built model with the input of its next pass.
@@ -39,7 +40,7 @@ impl Slot {
         let (cost, state) = if variant.family.supports(Feature::AnalyticCounts) {
             match cost::analyze(variant, workload) {
                 Ok(c) => (Some(c), SlotState::Pending),
-                Err(e) => (None, SlotState::Failed(e.to_string())),
+                Err(e) => (None, SlotState::Failed(e.into())),
             }
         } else {
             (None, SlotState::Pending)
@@ -71,8 +72,9 @@ impl Slot {
         peaks: Option<Peaks>,
     ) -> VariantSummary {
         let phase = match &self.state {
-            SlotState::Failed(reason) => Phase::Failed {
-                reason: reason.clone(),
+            // The summary names its backend already.
+            SlotState::Failed(error) => Phase::Failed {
+                reason: error.reason(),
             },
             SlotState::Building { since } => Phase::Building {
                 elapsed_s: since.elapsed().as_secs_f64(),
