@@ -212,11 +212,9 @@ pub struct App {
     show_ops: bool,
     /// The first row shown by a view taller than the screen (reset with the view).
     scroll: usize,
-    /// What the scrolled view showed when last drawn (see [`App::on_drawn`]), so that a key
-    /// moves the rows by what the screen holds.
-    viewport: Viewport,
-    /// What a click does where, as last drawn: tabs, variants.
-    clickable: Vec<(Area, Action)>,
+    /// What the last frame drawn learned (see [`App::on_drawn`]): what a click does where, and
+    /// what the scrolled view showed, so that a key moves the rows by what the screen holds.
+    drawn: Drawn,
     /// The focused variant's parts, timed alone, for the Roofline view.
     parts: Option<PartsReport>,
     /// Parts were asked for and have not come back.
@@ -259,8 +257,7 @@ impl App {
             traced_batch: None,
             show_ops: false,
             scroll: 0,
-            viewport: Viewport::default(),
-            clickable: Vec::new(),
+            drawn: Drawn::default(),
             parts: None,
             parts_pending: false,
             training: TrainState::default(),
@@ -369,13 +366,13 @@ impl App {
     /// What drawing the last frame learned: what a click does where, and what the scrolled
     /// view showed. The terminal loop hands it over after each frame.
     pub fn on_drawn(&mut self, drawn: Drawn) {
-        self.clickable = drawn.clickable;
-        self.viewport = drawn.viewport;
+        self.drawn = drawn;
     }
 
     /// What a click at (`column`, `row`) asks for, on the screen last drawn.
     pub fn action_at(&self, column: u16, row: u16) -> Option<Action> {
-        self.clickable
+        self.drawn
+            .clickable
             .iter()
             .find(|(area, _)| area.contains(column, row))
             .map(|(_, action)| *action)
@@ -545,7 +542,7 @@ impl App {
                 vec![]
             }
             Action::Scroll(by) => {
-                let viewport = self.viewport;
+                let viewport = self.drawn.viewport;
                 let page = viewport.shown.max(1) as isize;
                 let from = viewport.clamp(self.scroll) as isize;
                 let to = match by {
@@ -821,7 +818,7 @@ impl App {
                 Err(_) => return,
             }
         };
-        self.table = compare_table(&suite, &pair(analytic, summary), summary.into());
+        self.table = compare_table(&suite, &pair(analytic, summary), &summary.run);
         if !self.generation.runs.is_empty() {
             let rows = crate::generate::measured_rows(&self.table.columns, &self.generation.runs);
             self.table.rows.extend(rows);

@@ -132,14 +132,9 @@ impl CliError {
         use crate::error::MeasureError;
         match e {
             MeasureError::Unavailable(u) => CliError::Unavailable(u.to_string()),
-            e @ (MeasureError::Build(_)
-            | MeasureError::Count(_)
-            | MeasureError::Forward(_)
-            | MeasureError::NotApplicable(_)) => CliError::Usage(format!("{variant}: {e}")),
             MeasureError::Cancelled => CliError::Interrupted(format!("{variant}: cancelled")),
-            e @ MeasureError::DeviceFailed { .. } => {
-                CliError::Other(color_eyre::eyre::eyre!("{variant} on {e}"))
-            }
+            e if e.is_request() => CliError::Usage(format!("{variant}: {e}")),
+            e => CliError::Other(color_eyre::eyre::eyre!("{variant} on {e}")),
         }
     }
 }

@@ -23,7 +23,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
     } else if state.running() {
         format!(
             "generating with {} ({} of {} done)",
-            state.waiting.first().map_or("", String::as_str),
+            state.current().unwrap_or_default(),
             state.done(),
             app.analytic().len()
         )

@@ -101,9 +101,7 @@ impl MeasureError {
             )),
         }
     }
-}
 
-impl MeasureError {
     /// The error without its backend, for a message that names the backend already.
     pub fn reason(&self) -> String {
         match self {

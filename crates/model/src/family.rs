@@ -51,15 +51,15 @@ pub const TRANSFORMER_KEYS: &[&str] = &[
 impl FamilyKind {
     /// The families a suite file can name, by the name it uses.
     pub const IN_SUITE_FILES: [(&'static str, FamilyKind); 6] = [
-        ("dense", FamilyKind::Dense),
-        ("moe", FamilyKind::Moe),
-        ("universal", FamilyKind::Universal),
-        ("pruned", FamilyKind::Pruned),
-        ("conv", FamilyKind::Conv),
-        ("vision", FamilyKind::Vision),
+        (FamilyKind::Dense.name(), FamilyKind::Dense),
+        (FamilyKind::Moe.name(), FamilyKind::Moe),
+        (FamilyKind::Universal.name(), FamilyKind::Universal),
+        (FamilyKind::Pruned.name(), FamilyKind::Pruned),
+        (FamilyKind::Conv.name(), FamilyKind::Conv),
+        (FamilyKind::Vision.name(), FamilyKind::Vision),
     ];
 
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             FamilyKind::Dense => "dense",
             FamilyKind::Moe => "moe",
@@ -125,14 +125,13 @@ impl FamilyKind {
     pub fn keys(self) -> Vec<&'static str> {
         let mut keys = vec!["name", "family"];
         keys.extend_from_slice(self.shape_keys());
-        keys.extend(
-            self.own_keys()
-                .iter()
-                .filter(|k| !self.shape_keys().contains(k)),
-        );
+        keys.extend_from_slice(self.own_keys());
         keys
     }
 }
+
+/// Why a model of your own has no analytic counts, as its cells say after "n/a".
+pub const NOT_BUILT_IN: &str = "not a built-in family";
 
 /// What effprof can do with a variant beyond timing its forward pass.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -171,7 +170,7 @@ impl Family {
     pub fn unsupported(&self, feature: Feature) -> Option<&'static str> {
         let kind = self.kind();
         match (feature, kind.input()) {
-            (Feature::AnalyticCounts, InputKind::Own) => Some("not a built-in family"),
+            (Feature::AnalyticCounts, InputKind::Own) => Some(NOT_BUILT_IN),
             (Feature::Parts, InputKind::Own) => {
                 Some("a model of your own: effprof knows the layers of its own families only")
             }

@@ -4,40 +4,9 @@
 use std::borrow::Cow;
 
 use super::{Better, Cell, IndicatorTable, Row, Source, VariantCost, analytic_table};
-use crate::backend::Backend;
-use crate::measured::{DeviceMemory, Flag, Peaks, Phase, ProcessMemory, Summary, VariantSummary};
+use crate::measured::{Flag, Peaks, Phase, RunHeader, Summary, VariantSummary};
 use crate::spec::Suite;
 use crate::units;
-
-/// Where the measured figures come from: the table's first notes.
-#[derive(Clone, Copy, Debug)]
-pub struct Provenance<'a> {
-    pub backend: Backend,
-    pub adapter: &'a str,
-    pub driver: &'a str,
-    pub batch: usize,
-    pub peaks: Option<Peaks>,
-    pub process: ProcessMemory,
-    pub device_memory: Option<DeviceMemory>,
-    pub device_memory_na: Option<&'a str>,
-    pub first_figure_s: Option<f64>,
-}
-
-impl<'a> From<&'a Summary> for Provenance<'a> {
-    fn from(s: &'a Summary) -> Self {
-        Self {
-            backend: s.run.backend,
-            adapter: &s.run.adapter,
-            driver: &s.run.driver,
-            batch: s.run.batch,
-            peaks: s.run.peaks,
-            process: s.run.process,
-            device_memory: s.run.device_memory,
-            device_memory_na: s.run.device_memory_na.as_deref(),
-            first_figure_s: s.run.first_figure_s,
-        }
-    }
-}
 
 /// A variant's analytic figures and what was measured of it.
 pub struct Compared<'a> {
@@ -78,7 +47,7 @@ pub fn with_traced_rates<'a>(v: &Compared<'a>, peaks: Option<Peaks>) -> Cow<'a, 
 }
 
 /// The side-by-side table: analytic rows, then measured ones, with flags as notes.
-pub fn compare_table(suite: &Suite, vs: &[Compared<'_>], from: Provenance<'_>) -> IndicatorTable {
+pub fn compare_table(suite: &Suite, vs: &[Compared<'_>], from: &RunHeader) -> IndicatorTable {
     let analytic: Vec<&VariantCost> = vs.iter().map(|v| v.analytic).collect();
     let mut table = analytic_table(suite, &analytic);
     let rated: Vec<Cow<'_, VariantSummary>> = vs
@@ -259,7 +228,7 @@ pub fn compare_table(suite: &Suite, vs: &[Compared<'_>], from: Provenance<'_>) -
     ));
     table
         .notes
-        .push(match (&from.device_memory, from.device_memory_na) {
+        .push(match (&from.device_memory, &from.device_memory_na) {
             (Some(m), _) => format!(
                 "device memory {} in use of {} reserved",
                 units::bytes(m.in_use_bytes),

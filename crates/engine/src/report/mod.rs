@@ -6,7 +6,7 @@ mod ops;
 mod ranks;
 mod table;
 
-pub use compare::{Compared, Provenance, compare_table, pair, with_traced_rates};
+pub use compare::{Compared, compare_table, pair, with_traced_rates};
 pub use models::{
     ModelsDocument, ModelsReport, NOT_BUILT_IN, VariantCost, analytic_table, rows_of_traced,
 };

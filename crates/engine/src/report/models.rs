@@ -34,7 +34,7 @@ pub struct VariantCost {
 }
 
 /// What an analytic cell of a model of your own says.
-pub const NOT_BUILT_IN: &str = "not a built-in family";
+pub use crate::family::NOT_BUILT_IN;
 
 /// The JSON document of `effprof models --format json`.
 #[derive(Clone, Debug, Serialize)]

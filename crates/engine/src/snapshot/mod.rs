@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::cost::CONVENTIONS;
 use crate::measured::{RunHeader, Summary, VariantSummary};
 use crate::report::{
-    Compared, IndicatorTable, ModelsReport, Provenance, Ranks, VariantCost, compare_table, pair,
+    Compared, IndicatorTable, ModelsReport, Ranks, VariantCost, compare_table, pair,
 };
 use crate::spec::Suite;
 
@@ -140,7 +140,7 @@ impl Snapshot {
 
     /// The side-by-side table of its figures: analytic rows, then measured ones.
     pub fn table(&self) -> IndicatorTable {
-        let mut table = compare_table(&self.suite, &self.compared(), self.provenance_of_figures());
+        let mut table = compare_table(&self.suite, &self.compared(), &self.run);
         if let Some(runs) = &self.generation {
             let rows = crate::generate::measured_rows(&table.columns, runs);
             table.rows.extend(rows);
@@ -156,20 +156,6 @@ impl Snapshot {
                 measured: &v.measured,
             })
             .collect()
-    }
-
-    fn provenance_of_figures(&self) -> Provenance<'_> {
-        Provenance {
-            backend: self.run.backend,
-            adapter: &self.run.adapter,
-            driver: &self.run.driver,
-            batch: self.run.batch,
-            peaks: self.run.peaks,
-            process: self.run.process,
-            device_memory: self.run.device_memory,
-            device_memory_na: self.run.device_memory_na.as_deref(),
-            first_figure_s: self.run.first_figure_s,
-        }
     }
 
     /// `misnomer-wgpu-cpu-20261128T142233Z`: the folder an export goes into.

@@ -448,7 +448,7 @@ impl Ctx<'_> {
             ..r
         });
 
-        let dims = |this: &Self| this.dims(rv, scope, table_start, input, solved).map(Some);
+        let dims = || self.dims(rv, scope, table_start, input, solved).map(Some);
         let (family, dims) = match (kind, input) {
             (FamilyKind::Vision, Input::Images(images)) => {
                 let spec = self.vision(rv, scope, table_start, images.image_size, solved)?;
@@ -458,14 +458,14 @@ impl Ctx<'_> {
                 Family::Conv(self.conv(rv, scope, table_start, solved)?),
                 None,
             ),
-            (FamilyKind::Dense, Input::Tokens(_)) => (Family::Dense, dims(self)?),
-            (FamilyKind::Universal, Input::Tokens(_)) => (Family::Universal, dims(self)?),
+            (FamilyKind::Dense, Input::Tokens(_)) => (Family::Dense, dims()?),
+            (FamilyKind::Universal, Input::Tokens(_)) => (Family::Universal, dims()?),
             (FamilyKind::Moe, Input::Tokens(_)) => {
-                let dims = dims(self)?;
+                let dims = dims()?;
                 (Family::Moe(self.moe(rv, scope, table_start, solved)?), dims)
             }
             (FamilyKind::Pruned, Input::Tokens(_)) => {
-                let dims = dims(self)?;
+                let dims = dims()?;
                 (Family::Pruned(self.pruned(rv, scope, table_start)?), dims)
             }
             (kind, _) => {
