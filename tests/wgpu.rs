@@ -118,7 +118,8 @@ fn roofline_parts_and_training_steps_on_wgpu() {
 #[test]
 fn a_depthwise_separable_network_on_wgpu_matches_ndarray() {
     let Some(backend) = wgpu() else { return };
-    use effprof::arch::{ConvKind, ConvSpec, ImageWorkload};
+    use effprof::arch::ImageWorkload;
+    use effprof::family::{ConvKind, ConvSpec};
     let w = ImageWorkload {
         batch: 1,
         image_size: 8,

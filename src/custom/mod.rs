@@ -34,9 +34,10 @@ use std::sync::Arc;
 use burn::module::Module;
 use burn::prelude::*;
 
-use crate::arch::{CustomInput, Family, Input as SuiteInput, MAX_BATCH, Variant, Workload};
+use crate::arch::{CustomInput, Input as SuiteInput, MAX_BATCH, Variant, Workload};
 use crate::backend::Backend;
 use crate::engine::{EngineConfig, Summary};
+use crate::family::Family;
 use crate::headless::{self, HeadlessError, Stop};
 use crate::snapshot::{Host, Snapshot};
 use crate::spec::Suite;

@@ -9,6 +9,7 @@ use effprof::engine::{
     EngineCmd, EngineEvent, Peaks, Phase, ProcessMemory, RunHeader, Summary, VariantSummary,
 };
 use effprof::error::{EngineError, MeasureError, NotApplicable};
+use effprof::family;
 use effprof::snapshot::Host;
 use effprof::spec;
 use effprof::tasks::{Report, Request, VariantFailure};
@@ -192,7 +193,7 @@ fn routing_view() {
     let mut misnomer = spec::load_suite("misnomer").unwrap();
     misnomer
         .variants
-        .retain(|v| !matches!(v.family, arch::Family::Moe(_)));
+        .retain(|v| !matches!(v.family, family::Family::Moe(_)));
     let mut dense_only = App::new(misnomer, Backend::Ndarray, Host::unknown()).unwrap();
     dense_only.update(Action::ShowView(View::Routing));
     assert!(draw(&mut dense_only, 100, 30).contains("n/a: no MoE variant in this suite"));

@@ -3,9 +3,10 @@
 
 use burn::module::Module;
 use burn::tensor::Tolerance;
-use effprof::arch::{ConvKind, ConvSpec, ImageWorkload};
+use effprof::arch::ImageWorkload;
 use effprof::backend::Backend;
 use effprof::cost::conv_layer_costs;
+use effprof::family::{ConvKind, ConvSpec};
 use effprof::zoo::{build_conv, random_images};
 
 const WORKLOAD: ImageWorkload = ImageWorkload {

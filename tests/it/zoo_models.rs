@@ -2,9 +2,9 @@
 
 use burn::prelude::*;
 use burn::tensor::Tolerance;
-use effprof::arch::{Family, Kernel};
 use effprof::backend::{Backend, WgpuAdapter};
 use effprof::cost;
+use effprof::family::{Family, Kernel};
 use effprof::spec::{self, Suite};
 use effprof::zoo::{self, BuildError, RoutingStats, route};
 

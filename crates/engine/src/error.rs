@@ -45,7 +45,7 @@ pub enum MeasureError {
 /// A measurement asked of a variant that it cannot have.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum NotApplicable {
-    /// Its family does not support the feature (see [`Family::unsupported`](crate::arch::Family::unsupported)).
+    /// Its family does not support the feature (see [`Family::unsupported`](crate::family::Family::unsupported)).
     #[error("`{variant}`: {why}")]
     Family { variant: String, why: &'static str },
     #[error(

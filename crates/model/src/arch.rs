@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::vision::{Preset, VisionSpec};
 
+use crate::family::{Arch, ArchMismatch, Family, InputKind};
+
 /// The largest batch a workload may have (suite files, commands, keys and sweeps alike): far
 /// past any run this tool makes, and small enough that no shape overflows.
 pub const MAX_BATCH: usize = 1 << 16;
@@ -197,35 +199,6 @@ impl TokenWorkload {
     }
 }
 
-/// A variant with the input it runs on, matched once: transformer families on tokens, the
-/// `conv` family on images.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Arch<'a> {
-    Transformer {
-        dims: Dims,
-        family: &'a Family,
-        workload: TokenWorkload,
-    },
-    Conv {
-        spec: ConvSpec,
-        workload: ImageWorkload,
-    },
-    Vision {
-        spec: VisionSpec,
-        workload: ImageWorkload,
-    },
-}
-
-/// A variant whose family does not take the suite's input (only a hand-built suite can hold
-/// one; suite files are checked when parsed).
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("`{variant}` is a {family} variant, which does not take {input}")]
-pub struct ArchMismatch {
-    pub variant: String,
-    pub family: &'static str,
-    pub input: &'static str,
-}
-
 /// The variants' names as an error message lists them: `dense, moe, pruned`.
 pub fn names(variants: &[Variant]) -> String {
     variants
@@ -250,51 +223,14 @@ pub struct Variant {
 impl Variant {
     /// This variant with its input, or why the two do not go together.
     pub fn arch(&self, workload: &Workload) -> Result<Arch<'_>, ArchMismatch> {
-        let mismatch = |input| ArchMismatch {
-            variant: self.name.clone(),
-            family: self.family.name(),
-            input,
-        };
-        match (&self.family, self.dims) {
-            (Family::Custom, _) => Err(mismatch(
-                "effprof's formulas, which cover its built-in families only",
-            )),
-            (Family::Conv(spec), _) => workload
-                .image_workload()
-                .map(|workload| Arch::Conv {
-                    spec: *spec,
-                    workload,
-                })
-                .ok_or_else(|| mismatch("token sequences")),
-            (Family::Vision(spec), _) => workload
-                .image_workload()
-                .map(|workload| Arch::Vision {
-                    spec: *spec,
-                    workload,
-                })
-                .ok_or_else(|| mismatch("token sequences")),
-            (family, Some(dims)) => workload
-                .token_workload()
-                .map(|workload| Arch::Transformer {
-                    dims,
-                    family,
-                    workload: TokenWorkload {
-                        vocab: dims.options.vocab.unwrap_or(workload.vocab),
-                        ..workload
-                    },
-                })
-                .ok_or_else(|| mismatch("images")),
-            (_, None) => Err(mismatch(
-                "a shape without d_model, n_heads, d_ff and n_layers",
-            )),
-        }
+        self.family.arch(&self.name, self.dims.as_ref(), workload)
     }
 
     /// The transformer shape, for the views that only transformers have.
     pub fn transformer_dims(&self) -> Option<Dims> {
-        match self.family {
-            Family::Conv(_) | Family::Vision(_) | Family::Custom => None,
-            _ => self.dims,
+        match self.family.kind().input() {
+            InputKind::Tokens => self.dims,
+            InputKind::Images | InputKind::Own => None,
         }
     }
 }
@@ -496,79 +432,6 @@ impl Dims {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub enum Family {
-    /// Pre-LN transformer encoder with an LM head.
-    Dense,
-    /// The dense encoder with every `moe_every`-th FFN replaced by a Switch-style MoE.
-    Moe(MoeSpec),
-    /// One encoder layer with shared weights, applied `n_layers` times.
-    Universal,
-    /// The dense encoder with attention and FFN weights magnitude-pruned.
-    Pruned(PruneSpec),
-    /// A small ResNet-style network on images, with standard, depthwise-separable or grouped
-    /// 3x3 convolutions.
-    Conv(ConvSpec),
-    /// A network of the vision zoo (ResNet, MobileNetV2, EfficientNet, ViT) by its preset.
-    Vision(VisionSpec),
-    /// A model of your own (`effprof::custom`): built, run and traced by your code, with no
-    /// formulas of effprof's to count it.
-    Custom,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct MoeSpec {
-    pub n_experts: usize,
-    pub top_k: usize,
-    pub capacity_factor: f64,
-    pub moe_every: usize,
-}
-
-impl MoeSpec {
-    /// Whether layer `index` (0-based) carries the MoE FFN: the `moe_every`-th, `2*moe_every`-th, ...
-    pub fn is_moe_layer(&self, index: usize) -> bool {
-        (index + 1).is_multiple_of(self.moe_every)
-    }
-
-    /// Tokens each expert can take in one forward pass: ceil(k * T / E * capacity_factor).
-    pub fn capacity(&self, tokens: usize) -> usize {
-        let c = (self.top_k * tokens) as f64 / self.n_experts as f64 * self.capacity_factor;
-        // Guard against 12.000000001 rounding up to 13.
-        let rounded = c.round();
-        if (c - rounded).abs() < 1e-9 {
-            rounded as usize
-        } else {
-            c.ceil() as usize
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PruneSpec {
-    pub sparsity: f64,
-    pub kernel: Kernel,
-}
-
-/// How a pruned variant runs its sparse weights.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kernel {
-    /// Masked weights, dense matmul: the zeros are multiplied too.
-    Dense,
-    /// Compressed sparse rows: only non-zeros are multiplied (CPU backends only).
-    Csr,
-}
-
-impl Kernel {
-    pub fn name(&self) -> &'static str {
-        match self {
-            Kernel::Dense => "dense",
-            Kernel::Csr => "csr",
-        }
-    }
-}
-
 /// Which indicator a match equalises.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -641,49 +504,6 @@ pub struct MatchOutcome {
     /// False when no value of the free dimension lands within the tolerance and the closest
     /// achievable one was taken.
     pub within_tolerance: bool,
-}
-
-/// How a convolutional network's 3x3 layers are built.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "conv", rename_all = "snake_case")]
-pub enum ConvKind {
-    /// Every 3x3 convolution sees every input channel.
-    Standard,
-    /// A depthwise 3x3 (one filter per channel) followed by a pointwise 1x1.
-    DepthwiseSeparable,
-    /// 3x3 convolutions in `groups` independent channel groups.
-    Grouped { groups: usize },
-}
-
-impl ConvKind {
-    /// The names suite files use for the `conv` key.
-    pub const NAMES: [&'static str; 3] = ["standard", "depthwise_separable", "grouped"];
-
-    pub fn name(&self) -> &'static str {
-        match self {
-            ConvKind::Standard => "standard",
-            ConvKind::DepthwiseSeparable => "depthwise_separable",
-            ConvKind::Grouped { .. } => "grouped",
-        }
-    }
-
-    /// The name with its group count, for tables.
-    pub fn label(&self) -> String {
-        match self {
-            ConvKind::Grouped { groups } => format!("grouped/{groups}"),
-            other => other.name().to_owned(),
-        }
-    }
-}
-
-/// A small ResNet-style network: a 3x3 stem to `width` channels, `blocks` residual blocks of two
-/// convolutions each (at full resolution), global average pooling and a linear classifier.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ConvSpec {
-    #[serde(flatten)]
-    pub kind: ConvKind,
-    pub width: usize,
-    pub blocks: usize,
 }
 
 /// The images a convolutional network is measured on.

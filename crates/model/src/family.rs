@@ -3,10 +3,17 @@
 //! A suite file names a family by a string; it is parsed once into a [`FamilyKind`], which says
 //! which input the family takes and which keys it has. What a family can be measured by
 //! ([`Feature`]) is answered by [`Family::unsupported`], which the app, the engine and the
-//! reports ask instead of matching on families themselves. A new family adds its variant to
-//! [`Family`] and [`FamilyKind`] and its lines to the matches here.
+//! reports ask instead of matching on families themselves.
+//!
+//! Adding a family: its options and its lines here ([`Family`], [`FamilyKind`], [`Family::arch`]
+//! and the [`Arch`] it gives), the parsing of its keys in `spec/parse.rs`, its counts behind
+//! `cost/mod.rs`'s dispatch on [`Arch`], and its model behind `zoo/mod.rs`'s `Model`. Everything
+//! else (checks by input kind, timing its parts as one whole pass, tracing, tables) follows.
 
-use crate::arch::Family;
+use serde::{Deserialize, Serialize};
+
+use crate::arch::{Dims, ImageWorkload, TokenWorkload, Workload};
+use crate::vision::VisionSpec;
 
 /// A family by name, before its options are read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -165,6 +172,56 @@ impl Family {
         self.kind().name()
     }
 
+    /// A variant of this family named `variant`, with its shape, on `workload`: what the cost
+    /// model and the zoo build, or why the family does not take that input.
+    pub fn arch<'a>(
+        &'a self,
+        variant: &str,
+        dims: Option<&Dims>,
+        workload: &Workload,
+    ) -> Result<Arch<'a>, ArchMismatch> {
+        let mismatch = |input| ArchMismatch {
+            variant: variant.to_owned(),
+            family: self.name(),
+            input,
+        };
+        let images = || {
+            workload
+                .image_workload()
+                .ok_or_else(|| mismatch("token sequences"))
+        };
+        match (self, dims) {
+            (Family::Custom, _) => Err(mismatch(
+                "effprof's formulas, which cover its built-in families only",
+            )),
+            (Family::Conv(spec), _) => images().map(|workload| Arch::Conv {
+                spec: *spec,
+                workload,
+            }),
+            (Family::Vision(spec), _) => images().map(|workload| Arch::Vision {
+                spec: *spec,
+                workload,
+            }),
+            (
+                Family::Dense | Family::Moe(_) | Family::Universal | Family::Pruned(_),
+                Some(dims),
+            ) => workload
+                .token_workload()
+                .map(|workload| Arch::Transformer {
+                    dims: *dims,
+                    family: self,
+                    workload: TokenWorkload {
+                        vocab: dims.options.vocab.unwrap_or(workload.vocab),
+                        ..workload
+                    },
+                })
+                .ok_or_else(|| mismatch("images")),
+            (_, None) => Err(mismatch(
+                "a shape without d_model, n_heads, d_ff and n_layers",
+            )),
+        }
+    }
+
     /// Why this family's variants cannot have `feature`, as shown to users after "n/a"; `None`
     /// where they can.
     pub fn unsupported(&self, feature: Feature) -> Option<&'static str> {
@@ -195,6 +252,27 @@ impl Family {
         self.unsupported(feature).is_none()
     }
 
+    /// The size of a variant whose shape is in its family's options, in one short cell: `w64
+    /// B4` (width, residual blocks) for a convolutional network; `None` for the transformers,
+    /// whose shape is their [`Dims`].
+    pub fn own_shape(&self) -> Option<String> {
+        match self {
+            Family::Conv(c) => Some(format!("w{} B{}", c.width, c.blocks)),
+            Family::Vision(v) => {
+                let mut label = format!("x{} width, x{} depth", v.width_mult, v.depth_mult);
+                if let Some(p) = v.patch_size {
+                    label.push_str(&format!(", patch {p}"));
+                }
+                Some(label)
+            }
+            Family::Dense
+            | Family::Moe(_)
+            | Family::Universal
+            | Family::Pruned(_)
+            | Family::Custom => None,
+        }
+    }
+
     /// The family with its options, briefly, as the tables show it: `moe 8e top-2 cf1.25
     /// every 2`, `conv depthwise_separable`.
     pub fn label(&self) -> String {
@@ -215,10 +293,154 @@ impl Family {
     }
 }
 
+/// A variant with the input it runs on, matched once: transformer families on tokens, the
+/// `conv` family on images.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Arch<'a> {
+    Transformer {
+        dims: Dims,
+        family: &'a Family,
+        workload: TokenWorkload,
+    },
+    Conv {
+        spec: ConvSpec,
+        workload: ImageWorkload,
+    },
+    Vision {
+        spec: VisionSpec,
+        workload: ImageWorkload,
+    },
+}
+
+/// A variant whose family does not take the suite's input (only a hand-built suite can hold
+/// one; suite files are checked when parsed).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{variant}` is a {family} variant, which does not take {input}")]
+pub struct ArchMismatch {
+    pub variant: String,
+    pub family: &'static str,
+    pub input: &'static str,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Family {
+    /// Pre-LN transformer encoder with an LM head.
+    Dense,
+    /// The dense encoder with every `moe_every`-th FFN replaced by a Switch-style MoE.
+    Moe(MoeSpec),
+    /// One encoder layer with shared weights, applied `n_layers` times.
+    Universal,
+    /// The dense encoder with attention and FFN weights magnitude-pruned.
+    Pruned(PruneSpec),
+    /// A small ResNet-style network on images, with standard, depthwise-separable or grouped
+    /// 3x3 convolutions.
+    Conv(ConvSpec),
+    /// A network of the vision zoo (ResNet, MobileNetV2, EfficientNet, ViT) by its preset.
+    Vision(VisionSpec),
+    /// A model of your own (`effprof::custom`): built, run and traced by your code, with no
+    /// formulas of effprof's to count it.
+    Custom,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MoeSpec {
+    pub n_experts: usize,
+    pub top_k: usize,
+    pub capacity_factor: f64,
+    pub moe_every: usize,
+}
+
+impl MoeSpec {
+    /// Whether layer `index` (0-based) carries the MoE FFN: the `moe_every`-th, `2*moe_every`-th, ...
+    pub fn is_moe_layer(&self, index: usize) -> bool {
+        (index + 1).is_multiple_of(self.moe_every)
+    }
+
+    /// Tokens each expert can take in one forward pass: ceil(k * T / E * capacity_factor).
+    pub fn capacity(&self, tokens: usize) -> usize {
+        let c = (self.top_k * tokens) as f64 / self.n_experts as f64 * self.capacity_factor;
+        // Guard against 12.000000001 rounding up to 13.
+        let rounded = c.round();
+        if (c - rounded).abs() < 1e-9 {
+            rounded as usize
+        } else {
+            c.ceil() as usize
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PruneSpec {
+    pub sparsity: f64,
+    pub kernel: Kernel,
+}
+
+/// How a pruned variant runs its sparse weights.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kernel {
+    /// Masked weights, dense matmul: the zeros are multiplied too.
+    Dense,
+    /// Compressed sparse rows: only non-zeros are multiplied (CPU backends only).
+    Csr,
+}
+
+impl Kernel {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Kernel::Dense => "dense",
+            Kernel::Csr => "csr",
+        }
+    }
+}
+
+/// How a convolutional network's 3x3 layers are built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "conv", rename_all = "snake_case")]
+pub enum ConvKind {
+    /// Every 3x3 convolution sees every input channel.
+    Standard,
+    /// A depthwise 3x3 (one filter per channel) followed by a pointwise 1x1.
+    DepthwiseSeparable,
+    /// 3x3 convolutions in `groups` independent channel groups.
+    Grouped { groups: usize },
+}
+
+impl ConvKind {
+    /// The names suite files use for the `conv` key.
+    pub const NAMES: [&'static str; 3] = ["standard", "depthwise_separable", "grouped"];
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            ConvKind::Standard => "standard",
+            ConvKind::DepthwiseSeparable => "depthwise_separable",
+            ConvKind::Grouped { .. } => "grouped",
+        }
+    }
+
+    /// The name with its group count, for tables.
+    pub fn label(&self) -> String {
+        match self {
+            ConvKind::Grouped { groups } => format!("grouped/{groups}"),
+            other => other.name().to_owned(),
+        }
+    }
+}
+
+/// A small ResNet-style network: a 3x3 stem to `width` channels, `blocks` residual blocks of two
+/// convolutions each (at full resolution), global average pooling and a linear classifier.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConvSpec {
+    #[serde(flatten)]
+    pub kind: ConvKind,
+    pub width: usize,
+    pub blocks: usize,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::arch::{ConvKind, ConvSpec};
 
     #[test]
     fn every_family_a_suite_file_names_parses_back_to_itself() {

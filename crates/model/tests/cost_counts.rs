@@ -1,10 +1,10 @@
 //! The analytic cost model against counts derived by hand, and the default suite's matches.
 
 use effprof_model::arch::{
-    Attention, Dims, Family, Input, Kernel, LmOptions, MatchBy, MoeSpec, PruneSpec, TokenShape,
-    Variant, Workload,
+    Attention, Dims, Input, LmOptions, MatchBy, TokenShape, Variant, Workload,
 };
 use effprof_model::cost::{self, LayerKind};
+use effprof_model::family::{Family, Kernel, MoeSpec, PruneSpec};
 use effprof_model::spec;
 
 /// B=2, S=3 (T=6), V=5, d=4, h=2, f=6.

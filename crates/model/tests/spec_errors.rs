@@ -433,7 +433,8 @@ fn conv_suite(variant: &str) -> String {
 #[test]
 fn a_conv_suite_parses_with_its_image_workload() {
     let s = parse_suite(&conv_suite(CONV_A), "ok.toml").unwrap();
-    use effprof_model::arch::{ConvKind, Family, Samples};
+    use effprof_model::arch::Samples;
+    use effprof_model::family::{ConvKind, Family};
     let Family::Conv(c) = s.variants[0].family else {
         panic!("{:?}", s.variants[0].family)
     };
@@ -656,7 +657,7 @@ match = { variant = "a", by = "flops", solve = "width" }
 "#
     );
     let s = parse_suite(&text, "ok.toml").unwrap();
-    use effprof_model::arch::{ConvKind, Family};
+    use effprof_model::family::{ConvKind, Family};
     let width = |name: &str| match s.variant(name).unwrap().family {
         Family::Conv(c) => (c.kind, c.width),
         other => panic!("{other:?}"),
@@ -934,7 +935,7 @@ fn a_vit_patch_size_is_solved_to_match_another_variant() {
         assert_eq!((m.value, m.ratio), (8, 1.0), "{by}: {m:?}");
         assert!(m.within_tolerance);
         match b.family {
-            effprof_model::arch::Family::Vision(spec) => assert_eq!(spec.patch_size, Some(8)),
+            effprof_model::family::Family::Vision(spec) => assert_eq!(spec.patch_size, Some(8)),
             _ => panic!("b is a vision variant"),
         }
     }

@@ -8,10 +8,11 @@ use std::time::Duration;
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::arch::{Family, Kernel, Variant, Workload};
+use crate::arch::{Variant, Workload};
 use crate::backend::Backend;
 use crate::error::{MeasureError, NotApplicable};
 use crate::family::Feature;
+use crate::family::{Family, Kernel};
 use crate::timing::{dependency, median_of, median_of_reported};
 use crate::zoo::{self, TransformerLm};
 

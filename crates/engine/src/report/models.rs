@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::table::{Better, Cell, IndicatorTable, Row, Source};
-use crate::arch::{Dims, Family, MatchOutcome, Variant};
+use crate::arch::{Dims, MatchOutcome, Variant};
 use crate::cost::{self, CONVENTIONS, CostReport, GenerationCost};
+use crate::family::Family;
 use crate::family::Feature;
 use crate::spec::Suite;
 use crate::traced::{Traced, TracedCounts};
@@ -444,16 +445,11 @@ fn generation_rows(vs: &[&VariantCost]) -> Vec<Row> {
 /// The size of a variant in one short cell: `d128 h4 f512 L4`, or `w64 B4` (width, residual
 /// blocks) for a convolutional network.
 pub fn shape_label(family: &Family, dims: Option<&Dims>) -> String {
-    match (family, dims) {
-        (Family::Conv(c), _) => format!("w{} B{}", c.width, c.blocks),
-        (Family::Vision(v), _) => {
-            let mut label = format!("x{} width, x{} depth", v.width_mult, v.depth_mult);
-            if let Some(p) = v.patch_size {
-                label.push_str(&format!(", patch {p}"));
-            }
-            label
-        }
-        (_, Some(d)) => {
+    if let Some(shape) = family.own_shape() {
+        return shape;
+    }
+    match dims {
+        Some(d) => {
             // Fused attention is the default; the other kind is named.
             let attention = match d.attention {
                 crate::arch::Attention::Fused => "",
@@ -468,7 +464,7 @@ pub fn shape_label(family: &Family, dims: Option<&Dims>) -> String {
                 options_label(d)
             )
         }
-        (_, None) => "-".to_owned(),
+        None => "-".to_owned(),
     }
 }
 

@@ -9,11 +9,11 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::{Roofline, RooflinePoint};
-use crate::arch::Arch;
 use crate::arch::{Variant, Workload};
 use crate::backend::Backend;
 use crate::cost::{self, LayerKind};
 use crate::error::{DeviceFailure, MeasureError};
+use crate::family::Arch;
 use crate::measured::Peaks;
 use crate::timing::{dependency, median_of, sync};
 use crate::zoo;
@@ -88,6 +88,30 @@ fn conv_part_name(row: &str) -> &'static str {
         r if r.starts_with("block") => "blocks",
         _ => "pool + head",
     }
+}
+
+/// The one part of a family whose parts are not timed one by one.
+const WHOLE_PASS: &str = "forward pass";
+
+enum Whole {
+    Forward(zoo::ForwardError),
+    Device(DeviceFailure),
+}
+
+/// The whole forward pass timed as one part, each pass's input chained to the last's output.
+fn whole_pass(
+    model: &zoo::Model,
+    mut input: zoo::Batch,
+    device: &Device,
+    budget: Duration,
+) -> Result<f64, Whole> {
+    median_of(budget, RUNS, || {
+        input = model
+            .forward_chained(input.clone())
+            .map_err(Whole::Forward)?
+            .next;
+        sync(device).map_err(Whole::Device)
+    })
 }
 
 fn transformer_parts(
@@ -283,20 +307,22 @@ pub fn measure_parts(
         Some((_, total)) => *total += s,
         None => seconds.push((part, s)),
     };
-    match (&model, input) {
+    let part_of: fn(&cost::LayerCost) -> &'static str = match (&model, input) {
         (zoo::Model::Transformer(m), zoo::Batch::Tokens(tokens)) => {
             transformer_parts(m, tokens, &costs.layers, &device, budget, &mut add)
-                .map_err(MeasureError::device(backend))?
+                .map_err(MeasureError::device(backend))?;
+            |l| part_name(l.kind)
         }
         (zoo::Model::Conv(net), zoo::Batch::Images(images)) => {
             conv_parts(net, images, &device, budget, &mut add)
-                .map_err(MeasureError::device(backend))?
+                .map_err(MeasureError::device(backend))?;
+            |l| conv_part_name(&l.name)
         }
         (zoo::Model::Vision(net), zoo::Batch::Images(images)) => {
             let Arch::Vision { spec, workload } =
                 variant.arch(workload).map_err(cost::CountError::from)?
             else {
-                unreachable!("a vision model is built from a vision arch")
+                return Err(zoo::ForwardError::WrongFamily.into());
             };
             let program = crate::vision::network(&spec, workload.in_channels, workload.classes);
             let leaves = cost::vision_leaf_costs(&program, workload.batch, workload.image_size)
@@ -313,14 +339,14 @@ pub fn measure_parts(
                 parts: vision_parts(&leaves, &times),
             });
         }
-        _ => {
-            return Err(zoo::ForwardError::WrongFamily.into());
-        }
-    }
-    let part_of: fn(&cost::LayerCost) -> &'static str = match model {
-        zoo::Model::Transformer(_) => |l| part_name(l.kind),
-        zoo::Model::Conv(_) | zoo::Model::Vision(_) | zoo::Model::Custom(_) => {
-            |l| conv_part_name(&l.name)
+        // A family whose parts are not timed one by one: its whole pass is its one part.
+        (model, input) => {
+            let secs = whole_pass(model, input, &device, budget).map_err(|e| match e {
+                Whole::Forward(e) => MeasureError::from(e),
+                Whole::Device(e) => MeasureError::device(backend)(e),
+            })?;
+            add(WHOLE_PASS, secs);
+            |_| WHOLE_PASS
         }
     };
     let parts = seconds
@@ -344,4 +370,41 @@ pub fn measure_parts(
         batch: workload.batch,
         parts,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arch::ImageWorkload;
+    use crate::backend::Backend;
+    use crate::family::{ConvKind, ConvSpec};
+
+    #[test]
+    fn a_whole_pass_is_timed_on_its_own_input_and_refused_on_another() {
+        let device = Backend::Flex.device().expect("flex is always there");
+        let spec = ConvSpec {
+            kind: ConvKind::Standard,
+            width: 4,
+            blocks: 1,
+        };
+        let images = ImageWorkload {
+            batch: 1,
+            image_size: 8,
+            in_channels: 3,
+            classes: 2,
+            seed: 7,
+        };
+        let model = zoo::Model::Conv(zoo::build_conv(&spec, &images, &device));
+        let input = zoo::Batch::Images(zoo::random_images(&images, &device));
+        let budget = Duration::from_millis(1);
+        match whole_pass(&model, input, &device, budget) {
+            Ok(seconds) => assert!(seconds.is_finite() && seconds > 0.0, "{seconds}"),
+            Err(_) => panic!("a conv network's own images must run"),
+        }
+        let tokens = zoo::Batch::Tokens(Tensor::<2, Int>::zeros([1, 4], &device));
+        assert!(matches!(
+            whole_pass(&model, tokens, &device, budget),
+            Err(Whole::Forward(zoo::ForwardError::WrongFamily))
+        ));
+    }
 }

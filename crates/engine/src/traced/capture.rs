@@ -33,7 +33,7 @@ pub fn trace_variant(
     workload: &Workload,
     memory_limit: u64,
 ) -> Result<TracedCounts, TraceError> {
-    if let crate::arch::Family::Custom = variant.family {
+    if let crate::family::Family::Custom = variant.family {
         let recorded = zoo::custom_variant(variant, workload)?
             .record(workload.batch)
             .map_err(|e| match e {
@@ -51,12 +51,7 @@ pub fn trace_variant(
     let host = Backend::Ndarray;
     let model = zoo::build(variant, workload, host, memory_limit)?;
     let params = model.num_params() as u64;
-    match &model {
-        zoo::Model::Transformer(m) => zoo::materialize(m),
-        zoo::Model::Conv(m) => zoo::materialize(m),
-        zoo::Model::Vision(m) => zoo::materialize(m),
-        zoo::Model::Custom(_) => {}
-    }
+    model.materialize();
     let capture = Device::capture();
     let mut no_input = None;
     let (recorded, host_calls) = zoo::record_host_kernels(|| {

@@ -19,10 +19,11 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
-use crate::arch::{Family, Kernel, TokenWorkload, Variant, Workload};
+use crate::arch::{TokenWorkload, Variant, Workload};
 use crate::backend::Backend;
 use crate::error::{MeasureError, NotApplicable};
 use crate::family::Feature;
+use crate::family::{Family, Kernel};
 use crate::zoo;
 
 /// Successors per token of the task's chain.

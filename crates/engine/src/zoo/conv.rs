@@ -11,7 +11,8 @@ use burn::prelude::*;
 use burn::tensor::activation::relu;
 
 use super::init::WeightInit;
-use crate::arch::{ConvKind, ConvSpec, ImageWorkload};
+use crate::arch::ImageWorkload;
+use crate::family::{ConvKind, ConvSpec};
 
 /// One residual unit's convolutions: one 3x3, or a depthwise 3x3 then a pointwise 1x1.
 #[derive(Module, Debug)]

@@ -58,11 +58,11 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::arch::{
-    Arch, ConvSpec, Dims, Family, ImageWorkload, Kernel, LmOptions, Positions, Samples,
-    TokenWorkload, Variant, Workload,
+    Dims, ImageWorkload, LmOptions, Positions, Samples, TokenWorkload, Variant, Workload,
 };
 use crate::backend::Backend;
 use crate::cost;
+use crate::family::{Arch, ConvSpec, Family, Kernel};
 
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum BuildError {
@@ -162,6 +162,16 @@ impl Model {
         }
     }
 
+    /// Reads every parameter once (see [`materialize`]); a model of your own draws its own.
+    pub fn materialize(&self) {
+        match self {
+            Model::Transformer(m) => materialize(m),
+            Model::Conv(m) => materialize(m),
+            Model::Vision(m) => materialize(m),
+            Model::Custom(_) => {}
+        }
+    }
+
     /// The model with every weight moved to `device`.
     pub fn to_device(self, device: &Device) -> Model {
         use burn::module::Module;
@@ -242,11 +252,9 @@ pub fn variant_seed(workload: &TokenWorkload, dims: &Dims, family: &Family) -> u
             "moe:{}:{}:{}:{}",
             m.n_experts, m.top_k, m.capacity_factor, m.moe_every
         ),
-        // Convolutional networks take their seed in `build_conv`; the arm keeps the key total.
-        Family::Conv(c) => format!("conv:{}:{}:{}", described(&c.kind), c.width, c.blocks),
-        Family::Vision(v) => format!("vision:{}", described(v)),
-        // Your own models draw their own weights.
-        Family::Custom => "custom".to_owned(),
+        // Only transformers are built from this seed; the other families draw theirs where
+        // they are built (and your own models draw their own).
+        other => other.name().to_owned(),
     };
     let d = dims;
     let mut key = format!(
@@ -393,7 +401,7 @@ pub fn build_lm_on(
             family,
             workload,
         } => Ok(transformer(&dims, family, &workload, device)),
-        Arch::Conv { .. } | Arch::Vision { .. } => Err(BuildError::NotTransformer {
+        _ => Err(BuildError::NotTransformer {
             variant: variant.name.clone(),
             what,
         }),

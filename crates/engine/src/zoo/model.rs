@@ -11,7 +11,8 @@ use burn::tensor::ops::AttentionModuleOptions;
 use super::init::WeightInit;
 use super::moe::{MoeFfn, RoutingTensors};
 use super::sparse::Proj;
-use crate::arch::{Attention, Dims, Family, FfnKind, Norm, Positions, PruneSpec, TokenWorkload};
+use crate::arch::{Attention, Dims, FfnKind, Norm, Positions, TokenWorkload};
+use crate::family::{Family, PruneSpec};
 
 /// LayerNorm or RMSNorm, as the variant chose.
 #[derive(Module, Debug)]

@@ -11,7 +11,8 @@ use burn::tensor::IndexingUpdateOp;
 use burn::tensor::activation::{gelu, silu, softmax};
 
 use super::init::WeightInit;
-use crate::arch::{Dims, FfnKind, MoeSpec};
+use crate::arch::{Dims, FfnKind};
+use crate::family::MoeSpec;
 use crate::measured::RoutingStats;
 
 #[derive(Module, Debug)]

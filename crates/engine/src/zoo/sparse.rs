@@ -8,8 +8,8 @@ use burn::prelude::*;
 use rayon::prelude::*;
 
 use super::init::WeightInit;
-use crate::arch::{Kernel, PruneSpec};
 use crate::cost::pruned_count;
+use crate::family::{Kernel, PruneSpec};
 
 /// Zeroes exactly `pruned_count(len, sparsity)` weights of smallest magnitude.
 ///

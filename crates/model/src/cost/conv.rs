@@ -5,7 +5,8 @@
 
 use super::DTYPE_BYTES;
 use super::row::{LayerCost, LayerKind, OpCounts, Row};
-use crate::arch::{ConvKind, ConvSpec, ImageWorkload};
+use crate::arch::ImageWorkload;
+use crate::family::{ConvKind, ConvSpec};
 
 /// One convolution's counts on `n` images of `hw` pixels.
 struct Conv {

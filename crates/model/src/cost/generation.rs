@@ -6,7 +6,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{CountError, DTYPE_BYTES, Pass, analyze_pass};
-use crate::arch::{Arch, Family, Variant, Workload};
+use crate::arch::{Variant, Workload};
+use crate::family::{Arch, Family};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GenerationCost {

@@ -3,10 +3,8 @@
 
 use super::row::{LayerCost, LayerKind, OpCounts, Row};
 use super::{DTYPE_BYTES, INDEX_BYTES, pruned_count};
-use crate::arch::{
-    Attention, Dims, Family, FfnKind, Kernel, LmOptions, MoeSpec, Norm, Positions, PruneSpec,
-    TokenWorkload,
-};
+use crate::arch::{Attention, Dims, FfnKind, LmOptions, Norm, Positions, TokenWorkload};
+use crate::family::{Family, Kernel, MoeSpec, PruneSpec};
 
 /// Sizes of the workload and variant, as u64 so products cannot wrap (the caller has bounded
 /// them), with the variant's language-model choices.

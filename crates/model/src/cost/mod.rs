@@ -22,9 +22,8 @@ pub use vision::{ShapeError, vision_layer_costs, vision_leaf_costs};
 
 use serde::{Deserialize, Serialize};
 
-use crate::arch::{
-    Arch, ArchMismatch, ConvSpec, Dims, Family, ImageWorkload, TokenWorkload, Variant, Workload,
-};
+use crate::arch::{Dims, ImageWorkload, TokenWorkload, Variant, Workload};
+use crate::family::{Arch, ArchMismatch, ConvSpec, Family};
 
 /// Bytes per element of the dtype every model runs in (f32).
 pub const DTYPE_BYTES: u64 = 4;

@@ -4,10 +4,8 @@
 
 use super::parse::{MAX_DIM, MAX_WIDTH};
 use super::{SpecError, Suite};
-use crate::arch::{
-    ConvKind, Dims, Family, Input, MAX_BATCH, MAX_IMAGE, MAX_SEQ_LEN, Positions, TokenShape,
-    Variant,
-};
+use crate::arch::{Dims, Input, MAX_BATCH, MAX_IMAGE, MAX_SEQ_LEN, Positions, TokenShape, Variant};
+use crate::family::{ConvKind, Family, InputKind};
 
 /// The parser's other limits.
 const MAX_EXPERTS: usize = 1 << 12;
@@ -82,75 +80,69 @@ fn check_variant(file: &str, v: &Variant, input: &Input) -> Result<(), SpecError
     let key = |k: &str| format!("{scope}: {k}");
     let fail = |k: &str, message: String| Err(SpecError::new(file, message).key(key(k)));
     let dim = |k: &str, value: usize| in_range(file, &key(k), value, 1, MAX_DIM as usize);
-    match (&v.family, input) {
-        (Family::Custom, Input::Custom(_)) => {
-            if v.dims.is_some() {
-                return fail(
-                    "d_model",
-                    "a model of your own has no transformer shape for effprof to read".into(),
-                );
-            }
-            Ok(())
-        }
-        (Family::Custom, _) => fail(
+    let no_shape = |what: &str| {
+        fail(
+            "d_model",
+            format!("{what} has no transformer shape (d_model, n_heads, d_ff, n_layers)"),
+        )
+    };
+    let family = &v.family;
+    match (family.kind().input(), input) {
+        (InputKind::Own, Input::Custom(_)) => match v.dims {
+            Some(_) => no_shape("a model of your own"),
+            None => Ok(()),
+        },
+        (InputKind::Own, _) => fail(
             "family",
             "custom variants take the input of their own profile, not a suite file's".into(),
         ),
-        (family, Input::Custom(_)) => fail(
+        (_, Input::Custom(_)) => fail(
             "family",
             format!(
                 "{} variants take a suite's tokens or images, and this suite's input is a model of your own's",
                 family.name()
             ),
         ),
-        (Family::Conv(spec), Input::Images(_)) => {
-            if v.dims.is_some() {
-                return fail(
-                    "d_model",
-                    "a conv variant has no transformer shape (d_model, n_heads, d_ff, n_layers)"
-                        .into(),
-                );
-            }
-            in_range(file, &key("width"), spec.width, 1, MAX_WIDTH)?;
-            in_range(file, &key("blocks"), spec.blocks, 1, MAX_BLOCKS)?;
-            if let ConvKind::Grouped { groups } = spec.kind
-                && (groups < 2 || !spec.width.is_multiple_of(groups))
-            {
-                return fail(
-                    "groups",
-                    format!(
-                        "must be at least 2 and divide width ({}); got {groups}",
-                        spec.width
-                    ),
-                );
-            }
-            Ok(())
-        }
-        (Family::Vision(spec), Input::Images(i)) => {
-            if v.dims.is_some() {
-                return fail(
-                    "d_model",
-                    "a vision variant has no transformer shape (d_model, n_heads, d_ff, n_layers)"
-                        .into(),
-                );
-            }
-            check_vision(spec, i.image_size).map_err(|(k, m)| SpecError::new(file, m).key(key(k)))
-        }
-        (Family::Conv(_) | Family::Vision(_), Input::Tokens(_)) => fail(
+        (InputKind::Images, Input::Tokens(_)) => fail(
             "family",
             format!(
                 "{} variants take images, and this suite gives token sequences",
-                v.family.name()
+                family.name()
             ),
         ),
-        (family, Input::Images(_)) => fail(
+        (InputKind::Tokens, Input::Images(_)) => fail(
             "family",
             format!(
                 "{} variants take token sequences, and this suite gives images",
                 family.name()
             ),
         ),
-        (family, Input::Tokens(tokens)) => {
+        (InputKind::Images, Input::Images(_)) if v.dims.is_some() => {
+            no_shape(&format!("a {} variant", family.name()))
+        }
+        (InputKind::Images, Input::Images(i)) => match family {
+            Family::Conv(spec) => {
+                in_range(file, &key("width"), spec.width, 1, MAX_WIDTH)?;
+                in_range(file, &key("blocks"), spec.blocks, 1, MAX_BLOCKS)?;
+                if let ConvKind::Grouped { groups } = spec.kind
+                    && (groups < 2 || !spec.width.is_multiple_of(groups))
+                {
+                    return fail(
+                        "groups",
+                        format!(
+                            "must be at least 2 and divide width ({}); got {groups}",
+                            spec.width
+                        ),
+                    );
+                }
+                Ok(())
+            }
+            Family::Vision(spec) => check_vision(spec, i.image_size)
+                .map_err(|(k, m)| SpecError::new(file, m).key(key(k))),
+            // The other image families' options are checked where they are parsed.
+            _ => Ok(()),
+        },
+        (InputKind::Tokens, Input::Tokens(tokens)) => {
             let Some(d) = v.dims else {
                 return fail(
                     "d_model",
@@ -204,11 +196,8 @@ fn check_variant(file: &str, v: &Variant, input: &Input) -> Result<(), SpecError
                         )
                     }
                 }
-                Family::Dense
-                | Family::Universal
-                | Family::Conv(_)
-                | Family::Vision(_)
-                | Family::Custom => Ok(()),
+                // The other families' options are checked where they are parsed.
+                _ => Ok(()),
             }
         }
     }

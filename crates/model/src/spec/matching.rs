@@ -3,10 +3,9 @@
 use super::SpecError;
 use super::parse::MAX_WIDTH;
 use super::parse::{Ctx, MAX_DIM};
-use crate::arch::{
-    ConvKind, Family, MatchBy, MatchOutcome, Positions, SolveDim, Variant, Workload,
-};
+use crate::arch::{MatchBy, MatchOutcome, Positions, SolveDim, Variant, Workload};
 use crate::cost;
+use crate::family::{ConvKind, Family};
 
 /// A match lands when the achieved indicator is within this fraction of the target.
 pub const MATCH_TOLERANCE: f64 = 0.02;

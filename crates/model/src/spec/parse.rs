@@ -12,10 +12,10 @@ use crate::family::{FamilyKind, InputKind};
 
 use super::{BUILTIN_SUITES, SpecError, Suite};
 use crate::arch::{
-    Attention, ConvKind, ConvSpec, Dims, Family, FfnKind, ImageShape, Input, Kernel, LmOptions,
-    MAX_BATCH, MAX_SEQ_LEN, MatchBy, MoeSpec, Norm, Positions, Preset, PruneSpec, SolveDim,
-    TokenShape, Variant, VisionSpec, Workload, names,
+    Attention, Dims, FfnKind, ImageShape, Input, LmOptions, MAX_BATCH, MAX_SEQ_LEN, MatchBy, Norm,
+    Positions, Preset, SolveDim, TokenShape, Variant, VisionSpec, Workload, names,
 };
+use crate::family::{ConvKind, ConvSpec, Family, Kernel, MoeSpec, PruneSpec};
 
 /// Largest size accepted for any one dimension; keeps every count exact in 64 bits.
 pub(crate) const MAX_DIM: i64 = 1 << 20;
