@@ -29,6 +29,11 @@ const DENSE: &str = "family = \"dense\"";
 const MOE: &str = "family = \"moe\"\nn_experts = 4\ntop_k = 2\ncapacity_factor = 2.0";
 const LLAMA: &str = "n_kv_heads = 2\nnorm = \"rmsnorm\"\nffn = \"swiglu\"\nbias = false\npositions = \"rotary\"\ntie_embeddings = true";
 
+/// Biases on q, k and v only, and a head size apart from d_model / n_heads, with rotary
+/// positions and grouped-query attention.
+const QWEN_GEMMA: &str =
+    "n_kv_heads = 2\nhead_dim = 6\npositions = \"rotary\"\nbias = false\nqkv_bias = true";
+
 /// Every option alone and together, on the dense and MoE families.
 fn option_sets() -> Vec<(&'static str, &'static str)> {
     let options = [
@@ -43,7 +48,10 @@ fn option_sets() -> Vec<(&'static str, &'static str)> {
         "positions = \"rotary\"",
         "max_positions = 32",
         "vocab = 40",
+        "head_dim = 6",
+        "bias = false\nqkv_bias = true",
         LLAMA,
+        QWEN_GEMMA,
     ];
     let mut sets = Vec::new();
     for family in [
@@ -201,7 +209,12 @@ fn a_kv_cached_generation_computes_what_the_forward_pass_does() {
     for backend in [Backend::Ndarray, Backend::Flex] {
         for family in [DENSE, MOE, "family = \"universal\""] {
             for attention in ["fused", "explicit"] {
-                for extra in ["", LLAMA, "n_kv_heads = 1\npositions = \"none\""] {
+                for extra in [
+                    "",
+                    LLAMA,
+                    QWEN_GEMMA,
+                    "n_kv_heads = 1\npositions = \"none\"",
+                ] {
                     let options = format!("attention = \"{attention}\"\n{extra}");
                     cached_generation_matches_the_forward_pass(family, &options, backend);
                 }

@@ -51,33 +51,49 @@ fn lm_options(heads: usize, head_dim: usize) -> impl Strategy<Value = String> {
         proptest::option::of(any::<bool>()),
         proptest::option::of(prop_oneof![Just("learned"), Just("none"), Just("rotary")]),
         proptest::option::of(64usize..=128),
+        proptest::option::of(1usize..=8),
+        any::<bool>(),
     )
-        .prop_map(move |(kv, tie, norm, ffn, bias, positions, vocab)| {
-            let mut text = String::new();
-            if let Some(kv) = kv {
-                text.push_str(&format!("n_kv_heads = {kv}\n"));
-            }
-            if let Some(tie) = tie {
-                text.push_str(&format!("tie_embeddings = {tie}\n"));
-            }
-            if let Some(norm) = norm {
-                text.push_str(&format!("norm = \"{norm}\"\n"));
-            }
-            if let Some(ffn) = ffn {
-                text.push_str(&format!("ffn = \"{ffn}\"\n"));
-            }
-            if let Some(bias) = bias {
-                text.push_str(&format!("bias = {bias}\n"));
-            }
-            // Rotary positions need an even head size.
-            if let Some(p) = positions.filter(|p| *p != "rotary" || head_dim.is_multiple_of(2)) {
-                text.push_str(&format!("positions = \"{p}\"\n"));
-            }
-            if let Some(vocab) = vocab {
-                text.push_str(&format!("vocab = {vocab}\n"));
-            }
-            text
-        })
+        .prop_map(
+            move |(kv, tie, norm, ffn, bias, positions, vocab, own_head, qkv)| {
+                let mut text = String::new();
+                // A head size apart from d_model / n_heads (Gemma's).
+                let head_dim = match own_head {
+                    Some(h) => {
+                        text.push_str(&format!("head_dim = {h}\n"));
+                        h
+                    }
+                    None => head_dim,
+                };
+                if bias == Some(false) && qkv {
+                    text.push_str("qkv_bias = true\n");
+                }
+                if let Some(kv) = kv {
+                    text.push_str(&format!("n_kv_heads = {kv}\n"));
+                }
+                if let Some(tie) = tie {
+                    text.push_str(&format!("tie_embeddings = {tie}\n"));
+                }
+                if let Some(norm) = norm {
+                    text.push_str(&format!("norm = \"{norm}\"\n"));
+                }
+                if let Some(ffn) = ffn {
+                    text.push_str(&format!("ffn = \"{ffn}\"\n"));
+                }
+                if let Some(bias) = bias {
+                    text.push_str(&format!("bias = {bias}\n"));
+                }
+                // Rotary positions need an even head size.
+                if let Some(p) = positions.filter(|p| *p != "rotary" || head_dim.is_multiple_of(2))
+                {
+                    text.push_str(&format!("positions = \"{p}\"\n"));
+                }
+                if let Some(vocab) = vocab {
+                    text.push_str(&format!("vocab = {vocab}\n"));
+                }
+                text
+            },
+        )
 }
 
 /// A transformer variant that is valid for its family.

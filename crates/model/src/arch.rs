@@ -272,6 +272,13 @@ pub struct LmOptions {
     /// Biases on the linear layers (the router and the LM head never have one).
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub bias: bool,
+    /// Biases on the query, key and value projections only, where `bias` is false (Qwen2).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub qkv_bias: bool,
+    /// Each attention head's width, when it is not d_model / n_heads (Gemma, Llama 3.2's
+    /// smaller models): the query is n_heads x head_dim wide.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_dim: Option<usize>,
     #[serde(default, skip_serializing_if = "Positions::is_learned")]
     pub positions: Positions,
     /// Rows of a learned position table: the workload's longest sequence when absent.
@@ -291,6 +298,8 @@ impl Default for LmOptions {
             norm: Norm::LayerNorm,
             ffn: FfnKind::Gelu,
             bias: true,
+            qkv_bias: false,
+            head_dim: None,
             positions: Positions::Learned,
             max_positions: None,
             vocab: None,
@@ -410,7 +419,17 @@ impl Attention {
 
 impl Dims {
     pub fn head_dim(&self) -> usize {
-        self.d_model / self.n_heads
+        self.options.head_dim.unwrap_or(self.d_model / self.n_heads)
+    }
+
+    /// Width of the query (and of the attention's context): n_heads x head_dim.
+    pub fn q_dim(&self) -> usize {
+        self.n_heads * self.head_dim()
+    }
+
+    /// Whether the query, key and value projections have biases.
+    pub fn qkv_bias(&self) -> bool {
+        self.options.bias || self.options.qkv_bias
     }
 
     /// Key and value heads (`n_heads` unless grouped-query or multi-query).

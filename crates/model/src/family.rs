@@ -49,6 +49,8 @@ pub const TRANSFORMER_KEYS: &[&str] = &[
     "norm",
     "ffn",
     "bias",
+    "qkv_bias",
+    "head_dim",
     "positions",
     "max_positions",
     "vocab",

@@ -87,6 +87,64 @@ fn without_bias_the_linears_lose_theirs_and_layernorm_keeps_its_own() {
 }
 
 #[test]
+fn biases_on_q_k_and_v_only() {
+    // Qwen2: no biases but Q, K and V's, 8 each.
+    let r = count(&decoder("dense", "bias = false\nqkv_bias = true"));
+    assert_eq!(r.params_total, BASE_PARAMS - 32 - 20 + 3 * 8);
+    assert_eq!(r.totals.flops_useful, BASE_FLOPS);
+    let e = spec::parse_suite(
+        &format!(
+            "{}qkv_bias = true\n",
+            "[suite]\nname = \"t\"\nbatch = 1\nseq_len = 3\nvocab = 10\nbaseline = \"x\"\n\n\
+             [[variant]]\nname = \"x\"\nfamily = \"dense\"\nd_model = 8\nn_heads = 4\nd_ff = 12\nn_layers = 1\n"
+        ),
+        "q.toml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("qkv_bias") && e.contains("bias = false"), "{e}");
+}
+
+#[test]
+fn a_head_size_apart_from_d_model_over_n_heads() {
+    // head_dim 3 with 4 heads: Q, K and V are Linear(8, 12), O is Linear(12, 8).
+    let r = count(&decoder("dense", "head_dim = 3"));
+    let attention = 3 * (8 * 12 + 12) + (12 * 8 + 8);
+    assert_eq!(r.params_total, BASE_PARAMS - 4 * (64 + 8) + attention);
+    // Linears 2*T*(3*8*12 + 12*8) and FFN 2*T*2*d*f; attention 4*B*S*S*(H*hd) = 4*2*3*3*12.
+    let flops = 2 * 6 * (4 * 96) + 2 * 6 * 2 * 96 + 4 * 2 * 3 * 3 * 12 + 960;
+    assert_eq!(r.totals.flops_useful, flops);
+    // The cache holds K and V of 4 heads x 3: 2 * 12 floats a position (not 2 * 8).
+    let g = generation(&decoder("dense", "head_dim = 3"));
+    assert_eq!(g.kv_cache_bytes, 2 * 12 * 4 * 2 * 5);
+    // A step: linears 2*B*(4*96 + 2*96), attention 4*B*c*12 at contexts 4 and 5, head 320.
+    assert_eq!(
+        g.decode_step_flops,
+        (2 * 2 * 576) as f64 + 96.0 * 4.5 + 320.0
+    );
+}
+
+#[test]
+fn d_model_need_not_divide_by_n_heads_once_the_head_size_is_given() {
+    let text = |extra: &str| {
+        format!(
+            "[suite]\nname = \"t\"\nbatch = 1\nseq_len = 3\nvocab = 10\nbaseline = \"x\"\n\n\
+             [[variant]]\nname = \"x\"\nfamily = \"dense\"\nd_model = 10\nn_heads = 4\nd_ff = 12\nn_layers = 1\n{extra}"
+        )
+    };
+    assert!(parse_suite(&text(""), "t.toml").is_err());
+    let suite = parse_suite(&text("head_dim = 2"), "t.toml").unwrap();
+    // Q, K and V are Linear(10, 8), O is Linear(8, 10).
+    let r = count(&suite);
+    let attention = 3 * (10 * 8 + 8) + (8 * 10 + 10);
+    let ffn = 20 + (10 * 12 + 12) + (12 * 10 + 10);
+    assert_eq!(
+        r.params_total,
+        10 * 10 + 3 * 10 + 20 + attention + ffn + 20 + 10 * 10
+    );
+}
+
+#[test]
 fn positions_learned_none_or_rotary() {
     assert_eq!(
         count(&decoder("dense", "positions = \"none\"")).params_total,

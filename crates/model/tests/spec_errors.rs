@@ -127,7 +127,7 @@ fn d_model_not_divisible_by_heads() {
     assert_points_at(&e, &text, "d_model");
     assert!(
         e.to_string()
-            .contains("must be divisible by n_heads (3); got 16"),
+            .contains("must be divisible by n_heads (3), or head_dim given; got 16"),
         "{e}"
     );
 }

@@ -477,6 +477,9 @@ fn options_label(d: &Dims) -> String {
     if d.kv_heads() != d.n_heads {
         parts.push(format!("kv{}", d.kv_heads()));
     }
+    if let Some(head_dim) = o.head_dim {
+        parts.push(format!("hd{head_dim}"));
+    }
     if o.norm == Norm::RmsNorm {
         parts.push("rms".to_owned());
     }
@@ -491,7 +494,9 @@ fn options_label(d: &Dims) -> String {
     if o.tie_embeddings {
         parts.push("tied".to_owned());
     }
-    if !o.bias {
+    if o.qkv_bias {
+        parts.push("qkvbias".to_owned());
+    } else if !o.bias {
         parts.push("nobias".to_owned());
     }
     if let Some(v) = o.vocab {

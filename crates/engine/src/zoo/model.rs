@@ -94,6 +94,7 @@ pub struct SelfAttention {
     output: Proj,
     n_heads: usize,
     n_kv_heads: usize,
+    head_dim: usize,
     /// burn's attention op instead of matmul, softmax, matmul.
     fused: bool,
     /// Each position attends to itself and earlier ones only (a decoder).
@@ -108,14 +109,16 @@ impl SelfAttention {
         prune: Option<PruneSpec>,
         workload: &TokenWorkload,
     ) -> Self {
-        let (d, kv, bias) = (dims.d_model, dims.kv_dim(), dims.options.bias);
+        let (d, q, kv) = (dims.d_model, dims.q_dim(), dims.kv_dim());
+        let qkv_bias = dims.qkv_bias();
         Self {
-            query: Proj::build(init, d, d, bias, prune),
-            key: Proj::build(init, d, kv, bias, prune),
-            value: Proj::build(init, d, kv, bias, prune),
-            output: Proj::build(init, d, d, bias, prune),
+            query: Proj::build(init, d, q, qkv_bias, prune),
+            key: Proj::build(init, d, kv, qkv_bias, prune),
+            value: Proj::build(init, d, kv, qkv_bias, prune),
+            output: Proj::build(init, q, d, dims.options.bias, prune),
             n_heads: dims.n_heads,
             n_kv_heads: dims.kv_heads(),
+            head_dim: dims.head_dim(),
             fused: dims.attention == Attention::Fused,
             causal: workload.causal(),
             rotary: (dims.options.positions == Positions::Rotary)
@@ -156,8 +159,8 @@ impl SelfAttention {
     /// Q `[B, H, n, Dh]`, K and V `[B, kv_heads, n, Dh]` of `x`, rotated to positions
     /// `start..start + n` when the positions are rotary.
     fn project(&self, x: Tensor<3>, start: usize) -> (Tensor<4>, Tensor<4>, Tensor<4>) {
-        let [b, n, d] = x.dims();
-        let dh = d / self.n_heads;
+        let [b, n, _] = x.dims();
+        let dh = self.head_dim;
         let heads = |t: Tensor<3>, count: usize| t.reshape([b, n, count, dh]).swap_dims(1, 2);
         let mut q = heads(self.query.forward(x.clone()), self.n_heads);
         let mut k = heads(self.key.forward(x.clone()), self.n_kv_heads);
@@ -444,8 +447,7 @@ impl TransformerLm {
     /// An empty KV cache for `batch` sequences of up to `capacity` positions.
     pub fn new_cache(&self, batch: usize, capacity: usize, device: &Device) -> KvCache {
         let attention = &self.blocks[0].attention;
-        let [_, d] = self.token_embedding.weight.val().dims();
-        let shape = [batch, attention.n_kv_heads, capacity, d / attention.n_heads];
+        let shape = [batch, attention.n_kv_heads, capacity, attention.head_dim];
         KvCache {
             layers: (0..self.n_layers)
                 .map(|_| {

@@ -16,8 +16,11 @@ struct Shape {
     h: u64,
     f: u64,
     v: u64,
-    /// Width of the key and of the value projection (d unless grouped-query).
+    /// Width of the key and of the value projection (q unless grouped-query).
     kv: u64,
+    /// Width of the query and of the attention's context: n_heads x head_dim (d unless
+    /// head_dim is set apart).
+    q: u64,
     /// Rows of the learned position table (0 without one).
     positions: u64,
     causal: bool,
@@ -102,14 +105,15 @@ fn residual(row: &mut Row, sh: &Shape) {
 fn attention(name: String, sh: &Shape, kind: Attention, prune: Option<PruneSpec>) -> LayerCost {
     let mut row = Row::new(name, LayerKind::Attention);
     norm(&mut row, sh);
-    linear(&mut row, sh.t, sh.d, sh.d, sh.o.bias, prune);
-    linear(&mut row, sh.t, sh.d, sh.kv, sh.o.bias, prune);
-    linear(&mut row, sh.t, sh.d, sh.kv, sh.o.bias, prune);
+    let qkv_bias = sh.o.bias || sh.o.qkv_bias;
+    linear(&mut row, sh.t, sh.d, sh.q, qkv_bias, prune);
+    linear(&mut row, sh.t, sh.d, sh.kv, qkv_bias, prune);
+    linear(&mut row, sh.t, sh.d, sh.kv, qkv_bias, prune);
     if sh.o.positions == Positions::Rotary {
         // Queries and keys rotated in place: 0 FLOPs by torch's convention.
         row.op(OpCounts::memory(
-            sh.t * (sh.d + sh.kv),
-            sh.t * (sh.d + sh.kv),
+            sh.t * (sh.q + sh.kv),
+            sh.t * (sh.q + sh.kv),
         ));
     }
     if sh.pass != Pass::Forward {
@@ -118,36 +122,37 @@ fn attention(name: String, sh: &Shape, kind: Attention, prune: Option<PruneSpec>
     }
     // Keys (and values) attended to, over the whole batch.
     let keys = sh.b * sh.keys;
-    if sh.kv < sh.d {
-        row.op(OpCounts::memory(2 * keys * sh.kv, 2 * keys * sh.d));
+    if sh.kv < sh.q {
+        row.op(OpCounts::memory(2 * keys * sh.kv, 2 * keys * sh.q));
     }
     let scores = sh.b * sh.h * sh.s * sh.keys;
-    // q @ k^T: 2*B*H*S*K*Dh; attn @ v: the same. Together 4*B*S*K*d (K = S in a forward pass).
-    let half = 2 * sh.b * sh.s * sh.keys * sh.d;
+    // q @ k^T: 2*B*H*S*K*Dh; attn @ v: the same. Together 4*B*S*K*H*Dh (K = S in a forward
+    // pass; H*Dh = d unless head_dim is set apart).
+    let half = 2 * sh.b * sh.s * sh.keys * sh.q;
     let in_flight = match kind {
         Attention::Explicit => {
             row.op(OpCounts::flops(half))
-                .op(OpCounts::memory(sh.t * sh.d + keys * sh.d, scores));
+                .op(OpCounts::memory(sh.t * sh.q + keys * sh.q, scores));
             if sh.causal {
                 row.op(OpCounts::memory(scores, scores));
             }
             row.op(OpCounts::memory(scores, scores))
                 .op(OpCounts::flops(half))
-                .op(OpCounts::memory(scores + keys * sh.d, sh.t * sh.d));
+                .op(OpCounts::memory(scores + keys * sh.q, sh.t * sh.q));
             // The scores and their softmax at once.
             2 * scores
         }
         Attention::Fused => {
             row.op(OpCounts::flops(2 * half))
-                .op(OpCounts::memory(sh.t * sh.d + 2 * keys * sh.d, sh.t * sh.d));
+                .op(OpCounts::memory(sh.t * sh.q + 2 * keys * sh.q, sh.t * sh.q));
             // The context it writes.
-            sh.t * sh.d
+            sh.t * sh.q
         }
     };
-    linear(&mut row, sh.t, sh.d, sh.d, sh.o.bias, prune);
+    linear(&mut row, sh.t, sh.q, sh.d, sh.o.bias, prune);
     residual(&mut row, sh);
     // The residual stream, q, k, v, and what attention holds.
-    row.peak(sh.t * sh.d + 3 * sh.t * sh.d + in_flight);
+    row.peak(sh.t * sh.d + 3 * sh.t * sh.q + in_flight);
     row.finish()
 }
 
@@ -310,6 +315,7 @@ pub(super) fn layer_costs(
         f: dims.d_ff as u64,
         v: workload.vocab as u64,
         kv: dims.kv_dim() as u64,
+        q: dims.q_dim() as u64,
         positions: dims.position_rows(workload) as u64,
         causal: workload.causal(),
         o: dims.options,

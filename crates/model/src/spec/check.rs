@@ -154,11 +154,11 @@ fn check_variant(file: &str, v: &Variant, input: &Input) -> Result<(), SpecError
             dim("n_heads", d.n_heads)?;
             dim("d_ff", d.d_ff)?;
             dim("n_layers", d.n_layers)?;
-            if !d.d_model.is_multiple_of(d.n_heads) {
+            if d.options.head_dim.is_none() && !d.d_model.is_multiple_of(d.n_heads) {
                 return fail(
                     "d_model",
                     format!(
-                        "must be divisible by n_heads ({}); got {}",
+                        "must be divisible by n_heads ({}), or head_dim given; got {}",
                         d.n_heads, d.d_model
                     ),
                 );
@@ -227,11 +227,25 @@ fn check_options(file: &str, scope: &str, d: &Dims, tokens: &TokenShape) -> Resu
             ),
         );
     }
+    if let Some(head_dim) = o.head_dim
+        && !(1..=MAX_DIM as usize).contains(&head_dim)
+    {
+        return fail(
+            "head_dim",
+            format!("must be at least 1 and at most {MAX_DIM}; got {head_dim}"),
+        );
+    }
+    if o.qkv_bias && o.bias {
+        return fail(
+            "qkv_bias",
+            "only with bias = false: bias = true already puts biases on q, k and v".into(),
+        );
+    }
     if o.positions == Positions::Rotary && !d.head_dim().is_multiple_of(2) {
         return fail(
             "positions",
             format!(
-                "rotary positions need an even head size (d_model / n_heads); got {}",
+                "rotary positions need an even head size (head_dim, or d_model / n_heads); got {}",
                 d.head_dim()
             ),
         );

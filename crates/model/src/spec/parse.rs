@@ -91,6 +91,8 @@ raw_variant! {
     "norm" => norm: String,
     "ffn" => ffn: String,
     "bias" => bias: bool,
+    "qkv_bias" => qkv_bias: bool,
+    "head_dim" => head_dim: i64,
     "positions" => positions: String,
     "max_positions" => max_positions: i64,
     "vocab" => vocab: i64,
@@ -559,7 +561,7 @@ impl Ctx<'_> {
                 scope,
                 "positions",
                 &format!(
-                    "rotary positions rotate pairs of features: the head size d_model / n_heads must be even; got {}",
+                    "rotary positions rotate pairs of features: the head size (head_dim, or d_model / n_heads) must be even; got {}",
                     dims.head_dim()
                 ),
             ));
@@ -577,7 +579,10 @@ impl Ctx<'_> {
                 ),
             ));
         }
-        if solved != Some(SolveDim::DModel) && !dims.d_model.is_multiple_of(dims.n_heads) {
+        if solved != Some(SolveDim::DModel)
+            && dims.options.head_dim.is_none()
+            && !dims.d_model.is_multiple_of(dims.n_heads)
+        {
             let at = rv
                 .d_model
                 .as_ref()
@@ -588,7 +593,7 @@ impl Ctx<'_> {
                 scope,
                 "d_model",
                 &format!(
-                    "must be divisible by n_heads ({}); got {}",
+                    "must be divisible by n_heads ({}), or head_dim given; got {}",
                     dims.n_heads, dims.d_model
                 ),
             ));
@@ -659,6 +664,19 @@ impl Ctx<'_> {
             }
             None => None,
         };
+        let bias = rv.bias.as_ref().map_or(defaults.bias, |b| *b.get_ref());
+        let qkv_bias = match &rv.qkv_bias {
+            Some(q) if *q.get_ref() && bias => {
+                return Err(self.err(
+                    q.span().start,
+                    scope,
+                    "qkv_bias",
+                    "only with bias = false: bias = true already puts biases on q, k and v",
+                ));
+            }
+            Some(q) => *q.get_ref(),
+            None => defaults.qkv_bias,
+        };
         Ok(LmOptions {
             n_kv_heads,
             tie_embeddings: rv
@@ -673,7 +691,12 @@ impl Ctx<'_> {
                 Some(f) => self.one_of(f, scope, "ffn", &FfnKind::ALL)?,
                 None => defaults.ffn,
             },
-            bias: rv.bias.as_ref().map_or(defaults.bias, |b| *b.get_ref()),
+            bias,
+            qkv_bias,
+            head_dim: match &rv.head_dim {
+                Some(v) => Some(self.size(v, scope, "head_dim", MAX_DIM)?),
+                None => None,
+            },
             positions,
             max_positions,
             vocab,
