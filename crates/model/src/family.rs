@@ -54,6 +54,7 @@ pub const TRANSFORMER_KEYS: &[&str] = &[
     "positions",
     "max_positions",
     "vocab",
+    "from",
     "match",
 ];
 

@@ -4,6 +4,7 @@
 mod builtin;
 mod check;
 mod error;
+pub mod hf;
 mod matching;
 mod parse;
 

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::error::line_of;
+use super::hf;
 use super::matching::{MatchRequest, resolve_matches};
 use crate::family::{FamilyKind, InputKind};
 
@@ -58,15 +59,36 @@ struct RawHeader {
 /// list.
 macro_rules! raw_variant {
     ($($key:literal => $field:ident: $ty:ty,)*) => {
-        #[derive(Deserialize)]
+        #[derive(Clone, Deserialize)]
         #[serde(deny_unknown_fields)]
         struct RawVariant {
             name: Spanned<String>,
-            family: Spanned<String>,
+            family: Option<Spanned<String>>,
             $(#[serde(rename = $key)] $field: Option<Spanned<$ty>>,)*
         }
 
         impl RawVariant {
+            /// Sets `key` to `value`, placed at `span`, unless the variant gives it itself;
+            /// whether it was set.
+            fn fill(
+                &mut self,
+                key: &str,
+                value: &toml::Value,
+                span: std::ops::Range<usize>,
+            ) -> Result<bool, String> {
+                match key {
+                    $($key => {
+                        if self.$field.is_some() {
+                            return Ok(false);
+                        }
+                        let value = value.clone().try_into().map_err(|e| e.to_string())?;
+                        self.$field = Some(Spanned::new(span, value));
+                        Ok(true)
+                    })*
+                    other => Err(format!("`{other}` is no key of a variant")),
+                }
+            }
+
             /// The optional keys given, in the order they stand in the file.
             fn given(&self) -> Vec<(&'static str, usize)> {
                 let mut keys = Vec::new();
@@ -110,10 +132,11 @@ raw_variant! {
     "groups" => groups: i64,
     "width" => width: i64,
     "blocks" => blocks: i64,
+    "from" => from: String,
     "match" => matching: RawMatch,
 }
 
-#[derive(Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawMatch {
     variant: Spanned<String>,
@@ -127,6 +150,10 @@ struct RawMatch {
 /// (with or without `.toml`) is used.
 pub fn load_suite(name_or_path: &str) -> Result<Suite, SpecError> {
     let path = Path::new(name_or_path);
+    let config = hf::config_path(path);
+    if config.extension().is_some_and(|e| e == "json") && config.is_file() {
+        return config_suite(&config);
+    }
     if path.is_file() {
         let text = std::fs::read_to_string(path)
             .map_err(|e| SpecError::new(name_or_path, format!("cannot read the file: {e}")))?;
@@ -145,6 +172,29 @@ pub fn load_suite(name_or_path: &str) -> Result<Suite, SpecError> {
             known.join(", ")
         ),
     ))
+}
+
+/// The workload a bare config is counted on: one sequence, a 128-token prompt and 32 tokens
+/// generated (as the `llm-shapes` suite).
+const CONFIG_PROMPT: usize = 128;
+const CONFIG_GENERATED: usize = 32;
+
+/// A Hugging Face config as a suite of one variant.
+fn config_suite(config: &Path) -> Result<Suite, SpecError> {
+    let model = hf::read_config(config, CONFIG_PROMPT + CONFIG_GENERATED)?;
+    let file_name = config.file_name().map_or_else(
+        || "config.json".to_owned(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let name = toml::Value::String(model.name.clone());
+    let text = format!(
+        "[suite]\nname = {name}\ndescription = {}\nbatch = 1\nprompt_len = {CONFIG_PROMPT}\ngen_len = {CONFIG_GENERATED}\nvocab = {}\nbaseline = {name}\n\n[[variant]]\nname = {name}\nfrom = {}\n",
+        toml::Value::String(format!("a {} config", model.model_type)),
+        model.vocab,
+        toml::Value::String(file_name),
+    );
+    // The text is made here: its lines mean nothing to the user.
+    parse_suite(&text, &model.file).map_err(|e| e.at(None))
 }
 
 /// Parses and validates suite text; `file` names it in errors and becomes [`Suite::source`].
@@ -409,10 +459,87 @@ impl Ctx<'_> {
         table_start: usize,
         input: &Input,
     ) -> Result<(Variant, Option<MatchRequest>), SpecError> {
+        let Some(from) = &rv.from else {
+            return self.variant_as_written(rv, table_start, input);
+        };
+        let name = rv.name.get_ref();
+        let scope = format!("variant \"{name}\"");
+        let at = from.span().start;
+        let Input::Tokens(tokens) = input else {
+            return Err(self.err(
+                at,
+                &scope,
+                "from",
+                &format!("a Hugging Face config is a language model: put it in a suite of token sequences ({TOKEN_KEYS})"),
+            ));
+        };
+        let path = self.beside(from.get_ref());
+        let model = hf::read_config(&path, tokens.seq_len + tokens.gen_len.unwrap_or(0))?;
+        let mut filled = rv.clone();
+        if filled.family.is_none() {
+            filled.family = Some(Spanned::new(from.span(), model.family.name().to_owned()));
+        }
+        let mut from_config = Vec::new();
+        for m in &model.keys {
+            if filled
+                .fill(m.key, &m.value, from.span())
+                .map_err(|e| self.err(at, &scope, m.key, &e))?
+            {
+                from_config.push(m);
+            }
+        }
+        self.variant_as_written(&filled, table_start, input)
+            .map_err(|e| {
+                // A value the config gave is wrong: name the config's key, and where it was used.
+                let key = e
+                    .key
+                    .as_deref()
+                    .and_then(|k| k.strip_prefix(&format!("{scope}: ")));
+                match from_config.iter().find(|m| Some(m.key) == key) {
+                    Some(m) => SpecError::new(
+                        &model.file,
+                        format!(
+                            "{} (read as `{}` for variant \"{name}\" of {})",
+                            e.message, m.key, self.file
+                        ),
+                    )
+                    .key(m.from.clone()),
+                    None => e,
+                }
+            })
+    }
+
+    /// `path` as written in the suite file: relative to the file's folder.
+    fn beside(&self, path: &str) -> std::path::PathBuf {
+        let path = Path::new(path);
+        match Path::new(self.file).parent() {
+            Some(dir) if path.is_relative() && !self.file.starts_with("builtin:") => dir.join(path),
+            _ => path.to_path_buf(),
+        }
+    }
+
+    /// A variant from its keys as written (or filled from a config).
+    fn variant_as_written(
+        &self,
+        rv: &RawVariant,
+        table_start: usize,
+        input: &Input,
+    ) -> Result<(Variant, Option<MatchRequest>), SpecError> {
         let name = rv.name.get_ref();
         let scope = format!("variant \"{name}\"");
         let scope = scope.as_str();
-        let kind = self.one_of(&rv.family, scope, "family", &FamilyKind::IN_SUITE_FILES)?;
+        let Some(family) = &rv.family else {
+            return Err(self.err(
+                table_start,
+                scope,
+                "family",
+                &format!(
+                    "missing; one of {} (or `from` a Hugging Face config)",
+                    FamilyKind::IN_SUITE_FILES.map(|(n, _)| n).join(", ")
+                ),
+            ));
+        };
+        let kind = self.one_of(family, scope, "family", &FamilyKind::IN_SUITE_FILES)?;
         let family_name = kind.name();
         let wrong_input = match (kind.input(), input) {
             (InputKind::Images, Input::Tokens(_)) => Some(format!(
@@ -424,7 +551,7 @@ impl Ctx<'_> {
             _ => None,
         };
         if let Some(message) = wrong_input {
-            return Err(self.err(rv.family.span().start, scope, "family", &message));
+            return Err(self.err(family.span().start, scope, "family", &message));
         }
 
         // Keys that only some families take: name the family and what it allows.
@@ -472,7 +599,7 @@ impl Ctx<'_> {
             }
             (kind, _) => {
                 return Err(self.err(
-                    rv.family.span().start,
+                    family.span().start,
                     scope,
                     "family",
                     &format!(

@@ -1,0 +1,262 @@
+//! Hugging Face configs counted as the models transformers builds from them: parameters
+//! against `sum(p.numel())` of the real models, FLOPs derived by hand from each architecture,
+//! and every key either mapped, known to change no count, or refused by name.
+
+use effprof_model::arch::Variant;
+use effprof_model::cost::{self, CostReport};
+use effprof_model::family::Family;
+use effprof_model::spec::hf::parse_config;
+use effprof_model::spec::{Suite, load_suite, parse_suite};
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/hf");
+
+fn config(name: &str) -> String {
+    format!("{FIXTURES}/{name}")
+}
+
+fn bare(name: &str) -> Suite {
+    load_suite(&config(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn count(suite: &Suite) -> CostReport {
+    cost::analyze(&suite.variants[0], &suite.workload).unwrap()
+}
+
+/// A suite file beside the fixtures, so `from` is relative to their folder.
+fn with_from(variant_keys: &str, header: &str) -> Result<Suite, String> {
+    let text = format!(
+        "[suite]\nname = \"s\"\nbatch = 1\n{header}\nbaseline = \"m\"\n\n[[variant]]\nname = \"m\"\n{variant_keys}\n"
+    );
+    parse_suite(&text, &format!("{FIXTURES}/suite.toml")).map_err(|e| e.to_string())
+}
+
+const GENERATE: &str = "prompt_len = 128\ngen_len = 32\nvocab = 32000";
+
+#[test]
+fn bare_configs_have_the_parameters_transformers_counts() {
+    for (name, params) in [
+        ("qwen2.5-0.5b", 494_032_768u64),
+        ("mistral-7b-v0.1", 7_241_732_096),
+        ("llama-3.2-1b", 1_235_814_400),
+        ("gpt2", 124_439_808),
+        ("mixtral-8x7b-v0.1", 46_702_792_704),
+    ] {
+        let suite = bare(name);
+        assert_eq!(suite.variants.len(), 1);
+        assert_eq!(count(&suite).params_total, params, "{name}");
+    }
+    let mixtral = count(&bare("mixtral-8x7b-v0.1"));
+    assert_eq!(mixtral.params_active, 12_879_925_248);
+}
+
+#[test]
+fn qwen2_by_hand_biases_on_q_k_v_only_grouped_query_and_a_tied_head() {
+    let suite = bare("qwen2.5-0.5b");
+    let v = &suite.variants[0];
+    let dims = v.dims.unwrap();
+    assert!(!dims.options.bias && dims.options.qkv_bias && dims.options.tie_embeddings);
+    assert_eq!((dims.kv_heads(), dims.head_dim()), (2, 64));
+    // Per layer: q 896x896 + 896, k and v 896x128 + 128, o 896x896, three MLP projections of
+    // 896x4864, two RMSNorms of 896. Embedding 151936x896 shared with the head; a final norm.
+    let (d, kv, f, vocab, layers) = (896u64, 128u64, 4864u64, 151_936u64, 24u64);
+    let layer = (d * d + d) + 2 * (d * kv + kv) + d * d + 3 * d * f + 2 * d;
+    assert_eq!(count(&suite).params_total, vocab * d + layers * layer + d);
+
+    // FlopCounterMode: per token 2 x the linears' weights, attention 4*S*K*(H*hd) per layer.
+    let g = cost::generation_cost(v, &suite.workload).unwrap().unwrap();
+    let linears = 2 * (2 * d * d + 2 * d * kv + 3 * d * f);
+    let (s, head) = (128u64, 2 * d * vocab);
+    assert_eq!(
+        g.prefill_flops,
+        layers * (s * linears + 4 * s * s * d) + head
+    );
+    // A decode step at context c (129 to 160, mean 144.5): one token through every layer.
+    let step = layers as f64 * (linears as f64 + 4.0 * 144.5 * d as f64) + head as f64;
+    assert_eq!(g.decode_step_flops, step);
+    // K and V of 2 heads x 64 per layer, for 160 positions.
+    assert_eq!(g.kv_cache_bytes, 2 * layers * kv * 4 * 160);
+}
+
+#[test]
+fn mistral_and_gpt2_forward_flops_by_hand() {
+    // Mistral-7B over 128 tokens: q and o 4096x4096, k and v 4096x1024, SwiGLU 3x4096x14336,
+    // attention 4*S*S*d per layer, an untied head over every position.
+    let (s, d, kv, f, v, l) = (128u64, 4096u64, 1024u64, 14336u64, 32000u64, 32u64);
+    let flops = l * (2 * s * (2 * d * d + 2 * d * kv + 3 * d * f) + 4 * s * s * d) + 2 * s * d * v;
+    assert_eq!(count(&bare("mistral-7b-v0.1")).totals.flops_useful, flops);
+    // GPT-2: 4 d x d projections and a 4d MLP with biases (not counted), a tied head.
+    let (d, f, v, l) = (768u64, 3072u64, 50257u64, 12u64);
+    let flops = l * (2 * s * (4 * d * d + 2 * d * f) + 4 * s * s * d) + 2 * s * d * v;
+    assert_eq!(count(&bare("gpt2")).totals.flops_useful, flops);
+    let gpt2 = bare("gpt2");
+    let dims = gpt2.variants[0].dims.unwrap();
+    assert_eq!(dims.options.max_positions, Some(1024));
+}
+
+#[test]
+fn a_variant_from_a_config_takes_overrides() {
+    let suite = with_from(
+        "from = \"qwen2.5-0.5b\"\nn_layers = 12\nn_kv_heads = 7",
+        GENERATE,
+    )
+    .unwrap();
+    let v: &Variant = &suite.variants[0];
+    let dims = v.dims.unwrap();
+    assert_eq!((dims.n_layers, dims.kv_heads(), dims.d_model), (12, 7, 896));
+    // The model keeps its own vocabulary beside the suite's smaller one.
+    assert_eq!(dims.options.vocab, Some(151_936));
+    let (d, kv, f) = (896u64, 7 * 64u64, 4864u64);
+    let layer = (d * d + d) + 2 * (d * kv + kv) + d * d + 3 * d * f + 2 * d;
+    assert_eq!(count(&suite).params_total, 151_936 * d + 12 * layer + d);
+    // A config's family comes with it; an MoE's overrides are its own keys.
+    let moe = with_from("from = \"mixtral-8x7b-v0.1\"\nn_experts = 4", GENERATE).unwrap();
+    match moe.variants[0].family {
+        Family::Moe(m) => assert_eq!((m.n_experts, m.top_k), (4, 2)),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_wrong_value_from_a_config_names_the_config_and_its_key() {
+    // Seven key/value heads would serve 14 query heads, but the override makes them 3.
+    let e = with_from("from = \"qwen2.5-0.5b\"\nn_heads = 3", GENERATE).unwrap_err();
+    assert!(e.contains("qwen2.5-0.5b/config.json"), "{e}");
+    assert!(e.contains("num_key_value_heads"), "{e}");
+    // A suite vocabulary above the model's own.
+    let e = with_from(
+        "from = \"gpt2\"",
+        "prompt_len = 8\ngen_len = 8\nvocab = 60000",
+    )
+    .unwrap_err();
+    assert!(
+        e.contains("gpt2/config.json") && e.contains("vocab_size"),
+        "{e}"
+    );
+    // GPT-2's position table is shorter than the suite's sequences.
+    let e = with_from("from = \"gpt2\"", "seq_len = 2048\nvocab = 100").unwrap_err();
+    assert!(e.contains("n_positions"), "{e}");
+    // Images are no language model's input.
+    let e = with_from(
+        "from = \"gpt2\"",
+        "image_size = 8\nin_channels = 3\nclasses = 10",
+    )
+    .unwrap_err();
+    assert!(e.contains("from") && e.contains("token sequences"), "{e}");
+    // A missing config.
+    let e = with_from("from = \"no-such-model\"", GENERATE).unwrap_err();
+    assert!(
+        e.contains("no-such-model") && e.contains("cannot read"),
+        "{e}"
+    );
+}
+
+fn fixture_text(name: &str) -> String {
+    std::fs::read_to_string(format!("{FIXTURES}/{name}/config.json")).unwrap()
+}
+
+#[test]
+fn every_key_is_mapped_known_or_refused_by_name() {
+    let text = fixture_text("llama-3.2-1b");
+    let with = |key: &str, value: &str| {
+        text.replacen(
+            "\"model_type\"",
+            &format!("\"{key}\": {value},\n  \"model_type\""),
+            1,
+        )
+    };
+    let e = parse_config(&with("qk_layernorm", "true"), "c.json", 160).unwrap_err();
+    assert_eq!(e.file, "c.json");
+    assert_eq!(e.key.as_deref(), Some("qk_layernorm"));
+    assert!(e.message.contains("does not model"), "{e}");
+    // A sliding window shorter than the sequences would cut attention's FLOPs.
+    let mistral = fixture_text("mistral-7b-v0.1");
+    assert!(parse_config(&mistral, "m.json", 4096).is_ok());
+    let e = parse_config(&mistral, "m.json", 4097).unwrap_err();
+    assert_eq!(e.key.as_deref(), Some("sliding_window"));
+    // Qwen2's window is off (use_sliding_window false), whatever its size.
+    let qwen = fixture_text("qwen2.5-0.5b")
+        .replace("\"sliding_window\": 32768", "\"sliding_window\": 4096");
+    assert!(parse_config(&qwen, "q.json", 8000).is_ok());
+    let on = qwen.replace(
+        "\"use_sliding_window\": false",
+        "\"use_sliding_window\": true",
+    );
+    let e = parse_config(&on, "q.json", 8000).unwrap_err();
+    assert_eq!(e.key.as_deref(), Some("sliding_window"));
+    // A context past the rotary models' longest.
+    let e = parse_config(&qwen, "q.json", 40_000).unwrap_err();
+    assert_eq!(e.key.as_deref(), Some("max_position_embeddings"));
+    // Another activation would change the FFN.
+    let e = parse_config(&text.replace("\"silu\"", "\"gelu\""), "c.json", 160).unwrap_err();
+    assert_eq!(e.key.as_deref(), Some("hidden_act"));
+    // Biases on the attention alone.
+    let e = parse_config(
+        &text.replace("\"attention_bias\": false", "\"attention_bias\": true"),
+        "c.json",
+        160,
+    )
+    .unwrap_err();
+    assert_eq!(e.key.as_deref(), Some("attention_bias"));
+    // A model type effprof does not map lists those it does.
+    let e = parse_config(&text.replace("\"llama\"", "\"gemma2\""), "c.json", 160).unwrap_err();
+    assert!(
+        e.message.contains("gemma2") && e.message.contains("qwen2"),
+        "{e}"
+    );
+    let e = parse_config("[1, 2]", "c.json", 160).unwrap_err();
+    assert!(e.message.contains("JSON object"), "{e}");
+    let e = parse_config("{\"model_type\": ", "c.json", 160).unwrap_err();
+    assert!(e.message.contains("not a JSON config"), "{e}");
+}
+
+#[test]
+fn mutated_configs_are_refused_with_the_file_never_a_panic() {
+    // Every key of every fixture removed, nulled or set to a wrong value, alone.
+    for name in [
+        "gpt2",
+        "llama-3.2-1b",
+        "mistral-7b-v0.1",
+        "qwen2.5-0.5b",
+        "mixtral-8x7b-v0.1",
+    ] {
+        let text = fixture_text(name);
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let map = value.as_object().unwrap();
+        for key in map.keys() {
+            for replacement in [
+                None,
+                Some(serde_json::Value::Null),
+                Some((-1).into()),
+                Some(0.into()),
+                Some("x".into()),
+                Some(u64::MAX.into()),
+                Some(true.into()),
+                Some(3.into()),
+            ] {
+                let mut mutated = map.clone();
+                match &replacement {
+                    None => drop(mutated.remove(key)),
+                    Some(v) => drop(mutated.insert(key.clone(), v.clone())),
+                }
+                let text = serde_json::to_string(&mutated).unwrap();
+                let file = format!("{name}/config.json");
+                match parse_config(&text, &file, 160) {
+                    Ok(model) => {
+                        // What was accepted must still make a suite or be refused clearly.
+                        let dir = std::env::temp_dir()
+                            .join(format!("effprof-hf-{}-{name}-{key}", std::process::id()));
+                        std::fs::create_dir_all(&dir).unwrap();
+                        std::fs::write(dir.join("config.json"), &text).unwrap();
+                        let loaded = load_suite(dir.to_str().unwrap());
+                        if let Err(e) = &loaded {
+                            assert!(e.to_string().contains("config.json"), "{e}");
+                        }
+                        std::fs::remove_dir_all(&dir).unwrap();
+                        assert_eq!(model.file, file);
+                    }
+                    Err(e) => assert_eq!(e.file, file, "{key} -> {replacement:?}: {e}"),
+                }
+            }
+        }
+    }
+}
