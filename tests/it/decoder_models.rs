@@ -27,6 +27,8 @@ fn suite(family_keys: &str, extra: &str, gen_len: usize) -> Suite {
 
 const DENSE: &str = "family = \"dense\"";
 const MOE: &str = "family = \"moe\"\nn_experts = 4\ntop_k = 2\ncapacity_factor = 2.0";
+/// Qwen2-MoE's layer: top-3 of narrower experts, and a gated shared expert.
+const SHARED_MOE: &str = "family = \"moe\"\nn_experts = 4\ntop_k = 3\ncapacity_factor = 2.0\nexpert_d_ff = 12\nshared_d_ff = 20\nshared_gate = true";
 const LLAMA: &str = "n_kv_heads = 2\nnorm = \"rmsnorm\"\nffn = \"swiglu\"\nbias = false\npositions = \"rotary\"\ntie_embeddings = true";
 
 /// Biases on q, k and v only, and a head size apart from d_model / n_heads, with rotary
@@ -57,6 +59,7 @@ fn option_sets() -> Vec<(&'static str, &'static str)> {
     for family in [
         DENSE,
         MOE,
+        SHARED_MOE,
         "family = \"universal\"",
         "family = \"pruned\"\nsparsity = 0.5",
     ] {
@@ -207,7 +210,7 @@ fn cached_generation_matches_the_forward_pass(family: &str, options: &str, backe
 #[test]
 fn a_kv_cached_generation_computes_what_the_forward_pass_does() {
     for backend in [Backend::Ndarray, Backend::Flex] {
-        for family in [DENSE, MOE, "family = \"universal\""] {
+        for family in [DENSE, MOE, SHARED_MOE, "family = \"universal\""] {
             for attention in ["fused", "explicit"] {
                 for extra in [
                     "",

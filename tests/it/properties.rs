@@ -101,7 +101,7 @@ fn transformer(name: String) -> impl Strategy<Value = String> {
     (
         prop_oneof![Just("dense"), Just("moe"), Just("universal"), Just("pruned")],
         (1usize..=4, 1usize..=8, 1usize..=64, 1usize..=3),
-        (1usize..=8, 0usize..2, 0.5f64..2.0, 0usize..3),
+        (1usize..=8, 0usize..3, 0.5f64..2.0, 0usize..3),
         (0.0f64..0.95, any::<bool>()),
     )
         .prop_flat_map(|(family, shape, moe, pruned)| {
@@ -120,11 +120,21 @@ fn transformer(name: String) -> impl Strategy<Value = String> {
                 );
                 let (experts, k, capacity, every) = moe;
                 match family {
-                    "moe" => text.push_str(&format!(
-                        "n_experts = {experts}\ntop_k = {}\ncapacity_factor = {capacity:.2}\nmoe_every = {}\n",
-                        (k + 1).min(experts),
-                        every % layers + 1
-                    )),
+                    "moe" => {
+                        text.push_str(&format!(
+                            "n_experts = {experts}\ntop_k = {}\ncapacity_factor = {capacity:.2}\nmoe_every = {}\n",
+                            (k + 1).min(experts),
+                            every % layers + 1
+                        ));
+                        // Qwen-MoE's narrower experts and gated shared expert, now and then.
+                        if k == 2 {
+                            text.push_str(&format!(
+                                "expert_d_ff = {}\nshared_d_ff = {d_ff}\nshared_gate = {}\n",
+                                d_ff.div_ceil(2),
+                                every == 0
+                            ));
+                        }
+                    }
                     "pruned" => text.push_str(&format!(
                         "sparsity = {sparsity:.2}\nkernel = \"{}\"\n",
                         if csr { "csr" } else { "dense" }

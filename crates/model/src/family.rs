@@ -102,7 +102,15 @@ impl FamilyKind {
     /// The keys of the family's own options.
     pub fn own_keys(self) -> &'static [&'static str] {
         match self {
-            FamilyKind::Moe => &["n_experts", "top_k", "capacity_factor", "moe_every"],
+            FamilyKind::Moe => &[
+                "n_experts",
+                "top_k",
+                "capacity_factor",
+                "moe_every",
+                "expert_d_ff",
+                "shared_d_ff",
+                "shared_gate",
+            ],
             FamilyKind::Pruned => &["sparsity", "kernel"],
             FamilyKind::Conv => &["conv", "groups", "width", "blocks", "match"],
             FamilyKind::Vision => &["preset", "width_mult", "depth_mult", "patch_size", "match"],
@@ -285,10 +293,19 @@ impl Family {
             Family::Custom => "your own".into(),
             Family::Dense => "dense".into(),
             Family::Universal => "universal".into(),
-            Family::Moe(m) => format!(
-                "moe {}e top-{} cf{} every {}",
-                m.n_experts, m.top_k, m.capacity_factor, m.moe_every
-            ),
+            Family::Moe(m) => {
+                let mut label = format!(
+                    "moe {}e top-{} cf{} every {}",
+                    m.n_experts, m.top_k, m.capacity_factor, m.moe_every
+                );
+                if let Some(f) = m.expert_d_ff {
+                    label.push_str(&format!(" f{f}"));
+                }
+                if let Some(f) = m.shared_d_ff {
+                    label.push_str(&format!(" +shared f{f}"));
+                }
+                label
+            }
             Family::Pruned(p) => {
                 format!("pruned {:.0}% {}", p.sparsity * 100.0, p.kernel.name())
             }
@@ -352,9 +369,38 @@ pub struct MoeSpec {
     pub top_k: usize,
     pub capacity_factor: f64,
     pub moe_every: usize,
+    /// Each expert's FFN width, when it is not d_ff (Qwen-MoE's and OLMoE's
+    /// moe_intermediate_size).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expert_d_ff: Option<usize>,
+    /// The width of a shared expert that every token goes through beside its routed ones;
+    /// none when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_d_ff: Option<usize>,
+    /// The shared expert's output scaled by sigmoid(Linear(d, 1)), as Qwen2-MoE's is.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shared_gate: bool,
 }
 
 impl MoeSpec {
+    /// A Switch-style MoE: every expert as wide as a dense FFN, no shared expert.
+    pub fn new(n_experts: usize, top_k: usize, capacity_factor: f64, moe_every: usize) -> Self {
+        MoeSpec {
+            n_experts,
+            top_k,
+            capacity_factor,
+            moe_every,
+            expert_d_ff: None,
+            shared_d_ff: None,
+            shared_gate: false,
+        }
+    }
+
+    /// Each expert's FFN width in a model whose dense FFN is `d_ff` wide.
+    pub fn expert_width(&self, d_ff: usize) -> usize {
+        self.expert_d_ff.unwrap_or(d_ff)
+    }
+
     /// Whether layer `index` (0-based) carries the MoE FFN: the `moe_every`-th, `2*moe_every`-th, ...
     pub fn is_moe_layer(&self, index: usize) -> bool {
         (index + 1).is_multiple_of(self.moe_every)

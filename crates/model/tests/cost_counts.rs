@@ -122,12 +122,7 @@ fn fused_attention_moves_no_scores_and_does_the_same_flops() {
 }
 
 fn moe(capacity_factor: f64, top_k: usize) -> Family {
-    Family::Moe(MoeSpec {
-        n_experts: 2,
-        top_k,
-        capacity_factor,
-        moe_every: 1,
-    })
+    Family::Moe(MoeSpec::new(2, top_k, capacity_factor, 1))
 }
 
 #[test]
@@ -162,12 +157,7 @@ fn moe_counts_by_hand() {
 
 #[test]
 fn moe_every_other_layer() {
-    let every2 = Family::Moe(MoeSpec {
-        n_experts: 2,
-        top_k: 1,
-        capacity_factor: 1.0,
-        moe_every: 2,
-    });
+    let every2 = Family::Moe(MoeSpec::new(2, 1, 1.0, 2));
     let r = cost::analyze(&variant(every2, 4), &workload()).unwrap();
     let names: Vec<&str> = r
         .layers

@@ -145,6 +145,30 @@ fn d_model_need_not_divide_by_n_heads_once_the_head_size_is_given() {
 }
 
 #[test]
+fn narrower_experts_and_a_gated_shared_expert() {
+    // Qwen2-MoE's layer: 4 experts of width 6 (two GELU projections with biases, 2*8*6 + 6 + 8
+    // = 110 each), a shared expert of width 10 (8*10 + 10 and 10*8 + 8) with its gate
+    // Linear(8, 1) without bias, the router 8*4 and the norm 16, in place of the FFN's 228.
+    let r = count(&decoder(
+        "moe",
+        "n_experts = 4\ntop_k = 2\ncapacity_factor = 2.0\nexpert_d_ff = 6\nshared_d_ff = 10\nshared_gate = true",
+    ));
+    let shared = 90 + 88 + 8;
+    assert_eq!(
+        r.params_total,
+        BASE_PARAMS - 228 + 16 + 32 + 4 * 110 + shared
+    );
+    assert_eq!(
+        r.params_active,
+        BASE_PARAMS - 228 + 16 + 32 + 2 * 110 + shared
+    );
+    // Over T = 6 tokens: the router 2*T*8*4, 2 experts per token at 2*2*8*6 each, the shared
+    // expert 2*T*(8*10 + 10*8) and its gate 2*T*8, beside attention's 3072 + 576 and the head.
+    let moe = 384 + 12 * 192 + 12 * 160 + 96;
+    assert_eq!(r.totals.flops_useful, 3072 + 576 + moe + 960);
+}
+
+#[test]
 fn positions_learned_none_or_rotary() {
     assert_eq!(
         count(&decoder("dense", "positions = \"none\"")).params_total,

@@ -50,6 +50,41 @@ fn bare_configs_have_the_parameters_transformers_counts() {
 }
 
 #[test]
+fn qwen2_moe_by_hand_narrow_experts_and_a_gated_shared_expert() {
+    let suite = bare("qwen1.5-moe-a2.7b");
+    let Family::Moe(m) = suite.variants[0].family else {
+        panic!("{:?}", suite.variants[0].family)
+    };
+    assert_eq!((m.n_experts, m.top_k, m.moe_every), (60, 4, 1));
+    assert_eq!(
+        (m.expert_d_ff, m.shared_d_ff, m.shared_gate),
+        (Some(1408), Some(5632), true)
+    );
+    // Per layer: q, k, v 2048x2048 with biases and o without; 60 SwiGLU experts of 1408, the
+    // router 2048x60, a shared SwiGLU expert of 5632 and its gate 2048x1; two RMSNorms.
+    let (d, v, l) = (2048u64, 151_936u64, 24u64);
+    let attention = 3 * (d * d + d) + d * d;
+    let expert = 3 * d * 1408;
+    let shared = 3 * d * 5632 + d;
+    let layer = |experts: u64| attention + experts * expert + d * 60 + shared + 2 * d;
+    let r = count(&suite);
+    // Untied: the embedding and the head, and the final norm.
+    assert_eq!(r.params_total, 2 * v * d + l * layer(60) + d);
+    assert_eq!(r.params_total, 14_315_784_192);
+    // "A2.7B": 4 of the 60 experts active per token.
+    assert_eq!(r.params_active, 2 * v * d + l * layer(4) + d);
+    assert_eq!(r.params_active, 2_689_173_504);
+    // A decode step: one token through attention, the router, 4 experts, the shared expert
+    // and its gate, at mean context 144.5, and the head.
+    let g = cost::generation_cost(&suite.variants[0], &suite.workload)
+        .unwrap()
+        .unwrap();
+    let per_token = 2 * (4 * d * d) + 2 * d * 60 + 4 * 2 * expert + 2 * shared;
+    let step = l as f64 * (per_token as f64 + 4.0 * 144.5 * d as f64) + (2 * d * v) as f64;
+    assert_eq!(g.decode_step_flops, step);
+}
+
+#[test]
 fn qwen2_by_hand_biases_on_q_k_v_only_grouped_query_and_a_tied_head() {
     let suite = bare("qwen2.5-0.5b");
     let v = &suite.variants[0];
@@ -218,6 +253,7 @@ fn mutated_configs_are_refused_with_the_file_never_a_panic() {
         "mistral-7b-v0.1",
         "qwen2.5-0.5b",
         "mixtral-8x7b-v0.1",
+        "qwen1.5-moe-a2.7b",
     ] {
         let text = fixture_text(name);
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();

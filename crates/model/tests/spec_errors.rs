@@ -153,12 +153,30 @@ top_k = 2
         "{e}"
     );
 
-    let text = suite(&format!(
-        "{DENSE_A}\n{}",
-        moe.replace("top_k = 2", "top_k = 3")
-            .replace("n_experts = 1", "n_experts = 8")
-    ));
-    assert!(error(&text).to_string().contains("must be 1 or 2; got 3"));
+    // Top-3 of 8 is allowed (OLMoE routes to 8 of 64), top-0 and top-65 are not.
+    let of_8 = |k: &str| {
+        suite(&format!(
+            "{DENSE_A}\n{}",
+            moe.replace("top_k = 2", &format!("top_k = {k}"))
+                .replace("n_experts = 1", "n_experts = 8")
+        ))
+    };
+    assert!(parse_suite(&of_8("3"), "ok.toml").is_ok());
+    for bad in ["0", "65"] {
+        let e = error(&of_8(bad)).to_string();
+        assert!(e.contains("must be at least 1 and at most 64; got"), "{e}");
+    }
+}
+
+#[test]
+fn a_shared_gate_needs_a_shared_expert() {
+    let moe = "[[variant]]\nname = \"m\"\nfamily = \"moe\"\nd_model = 16\nn_heads = 2\nd_ff = 32\nn_layers = 2\nn_experts = 4\ntop_k = 2\n";
+    let text = suite(&format!("{DENSE_A}\n{moe}shared_gate = true\n"));
+    let e = error(&text);
+    assert_points_at(&e, &text, "shared_gate");
+    assert!(e.to_string().contains("give shared_d_ff too"), "{e}");
+    let text = suite(&format!("{DENSE_A}\n{moe}expert_d_ff = 0\n"));
+    assert_points_at(&error(&text), &text, "expert_d_ff");
 }
 
 #[test]

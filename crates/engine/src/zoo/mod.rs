@@ -248,10 +248,17 @@ pub fn variant_seed(workload: &TokenWorkload, dims: &Dims, family: &Family) -> u
     let family = match family {
         Family::Dense | Family::Pruned(_) => "dense".to_owned(),
         Family::Universal => "universal".to_owned(),
-        Family::Moe(m) => format!(
-            "moe:{}:{}:{}:{}",
-            m.n_experts, m.top_k, m.capacity_factor, m.moe_every
-        ),
+        Family::Moe(m) => {
+            let mut key = format!(
+                "moe:{}:{}:{}:{}",
+                m.n_experts, m.top_k, m.capacity_factor, m.moe_every
+            );
+            // The later choices enter only when made, so a Switch MoE keeps its weights.
+            if m.expert_d_ff.is_some() || m.shared_d_ff.is_some() {
+                key.push_str(&format!(":{}", described(m)));
+            }
+            key
+        }
         // Only transformers are built from this seed; the other families draw theirs where
         // they are built (and your own models draw their own).
         other => other.name().to_owned(),

@@ -284,6 +284,8 @@ impl DenseFfn {
     }
 }
 
+// One per layer, built once: the size is nothing, and burn's Module has no Box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum FeedForward {
     Dense(DenseFfn),

@@ -8,7 +8,7 @@ use burn::module::Param;
 use burn::nn::Linear;
 use burn::prelude::*;
 use burn::tensor::IndexingUpdateOp;
-use burn::tensor::activation::{gelu, silu, softmax};
+use burn::tensor::activation::{gelu, sigmoid, silu, softmax};
 
 use super::init::WeightInit;
 use crate::arch::{Dims, FfnKind};
@@ -29,6 +29,34 @@ pub struct MoeFfn {
     n_experts: usize,
     top_k: usize,
     capacity_factor: f64,
+    /// The expert every token goes through beside its routed ones.
+    shared: Option<SharedExpert>,
+}
+
+/// A shared expert: a dense FFN, its output scaled by sigmoid(gate(x)) where it has a gate.
+#[derive(Module, Debug)]
+pub struct SharedExpert {
+    up: Linear,
+    /// SwiGLU's gate projection.
+    gate_proj: Option<Linear>,
+    down: Linear,
+    /// Linear(d, 1) without bias (Qwen2-MoE).
+    gate: Option<Linear>,
+}
+
+impl SharedExpert {
+    fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        let up = self.up.forward(x.clone());
+        let hidden = match &self.gate_proj {
+            None => gelu(up),
+            Some(g) => silu(g.forward(x.clone())) * up,
+        };
+        let out = self.down.forward(hidden);
+        match &self.gate {
+            Some(gate) => out * sigmoid(gate.forward(x)),
+            None => out,
+        }
+    }
 }
 
 /// Where one MoE layer sent its tokens; read back to the host only when asked.
@@ -98,7 +126,11 @@ pub fn route(probs: Tensor<2>, top_k: usize, capacity: usize) -> Dispatch {
 
 impl MoeFfn {
     pub fn new(init: &mut WeightInit, dims: &Dims, spec: &MoeSpec) -> Self {
-        let (d_model, d_ff, bias) = (dims.d_model, dims.d_ff, dims.options.bias);
+        let (d_model, d_ff, bias) = (
+            dims.d_model,
+            spec.expert_width(dims.d_ff),
+            dims.options.bias,
+        );
         let e = spec.n_experts;
         let router = init.linear(d_model, e, false);
         let mut stacked = |d_in: usize, d_out: usize| {
@@ -123,7 +155,14 @@ impl MoeFfn {
             }
         };
         let (down, down_bias) = stacked(d_ff, d_model);
+        let shared = spec.shared_d_ff.map(|f| SharedExpert {
+            up: init.linear(d_model, f, bias),
+            gate_proj: (dims.options.ffn == FfnKind::SwiGlu).then(|| init.linear(d_model, f, bias)),
+            down: init.linear(f, d_model, bias),
+            gate: spec.shared_gate.then(|| init.linear(d_model, 1, false)),
+        });
         Self {
+            shared,
             router,
             up,
             up_bias,
@@ -138,13 +177,15 @@ impl MoeFfn {
     }
 
     pub fn capacity(&self, tokens: usize) -> usize {
-        MoeSpec {
-            n_experts: self.n_experts,
-            top_k: self.top_k,
-            capacity_factor: self.capacity_factor,
-            moe_every: 1,
+        MoeSpec::new(self.n_experts, self.top_k, self.capacity_factor, 1).capacity(tokens)
+    }
+
+    /// The routed experts' `mixed` output plus the shared expert's over `x`, where there is one.
+    fn with_shared(&self, mixed: Tensor<2>, x: Tensor<2>) -> Tensor<2> {
+        match &self.shared {
+            Some(shared) => mixed + shared.forward(x),
+            None => mixed,
         }
-        .capacity(tokens)
     }
 
     /// One expert's FFN over its tokens `x` (`[n, d]`).
@@ -205,7 +246,7 @@ impl MoeFfn {
                 self.expert(e, x.clone().select(0, rows.clone())) * gates.clone().select(0, picks);
             mixed = mixed.select_assign(0, rows, out, IndexingUpdateOp::Add);
         }
-        (mixed, touched)
+        (self.with_shared(mixed, x), touched)
     }
 
     /// `x`: `[T, d]` after the layer norm. Returns the expert mixture `[T, d]`.
@@ -225,6 +266,7 @@ impl MoeFfn {
                 slot_rows.scatter(0, slot.clone(), token_rows.clone(), IndexingUpdateOp::Add);
         }
         let slot_rows = slot_rows.narrow(0, 0, e * capacity);
+        let shared_in = x.clone();
         let padded = Tensor::cat(vec![Tensor::zeros([1, d], &device), x], 0);
         let expert_in = padded.select(0, slot_rows).reshape([e, capacity, d]);
 
@@ -249,7 +291,7 @@ impl MoeFfn {
             mixed = mixed + expert_out.clone().select(0, slot) * gate;
         }
         (
-            mixed,
+            self.with_shared(mixed, shared_in),
             RoutingTensors {
                 assigned: dispatch.assigned,
                 capacity,

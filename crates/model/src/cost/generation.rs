@@ -101,7 +101,7 @@ pub fn generation_cost(
     let (expected_experts_per_layer, expert_bytes, moe_layers) = match family {
         Family::Moe(m) => (
             Some(super::expected_experts(m, b)),
-            Some(super::layers::expert_params(&dims) * DTYPE_BYTES),
+            Some(super::layers::expert_params(&dims, m) * DTYPE_BYTES),
             (0..dims.n_layers).filter(|l| m.is_moe_layer(*l)).count(),
         ),
         _ => (None, None, 0),

@@ -183,13 +183,14 @@ fn ffn(name: String, sh: &Shape, prune: Option<PruneSpec>) -> LayerCost {
 
 /// FLOPs of one expert FFN (two linears, three for SwiGLU; biases not counted) per token it
 /// processes.
-pub(super) fn expert_flops_per_token(dims: &Dims) -> u64 {
-    2 * dims.options.ffn.projections() * dims.d_model as u64 * dims.d_ff as u64
+pub(super) fn expert_flops_per_token(dims: &Dims, moe: &MoeSpec) -> u64 {
+    let f = moe.expert_width(dims.d_ff) as u64;
+    2 * dims.options.ffn.projections() * dims.d_model as u64 * f
 }
 
-/// Parameters of one expert FFN: its projections' weights and, with biases, theirs.
-pub(super) fn expert_params(dims: &Dims) -> u64 {
-    let (d, f) = (dims.d_model as u64, dims.d_ff as u64);
+/// Parameters of an FFN `f` wide: its projections' weights and, with biases, theirs.
+fn ffn_params(dims: &Dims, f: usize) -> u64 {
+    let (d, f) = (dims.d_model as u64, f as u64);
     let projections = dims.options.ffn.projections();
     let biases = if dims.options.bias {
         (projections - 1) * f + d
@@ -197,6 +198,37 @@ pub(super) fn expert_params(dims: &Dims) -> u64 {
         0
     };
     projections * d * f + biases
+}
+
+/// Parameters of one expert FFN.
+pub(super) fn expert_params(dims: &Dims, moe: &MoeSpec) -> u64 {
+    ffn_params(dims, moe.expert_width(dims.d_ff))
+}
+
+/// The shared expert every token goes through (and its sigmoid gate, Linear(d, 1)), counted
+/// into `row` with the parameters it owns, all active.
+fn shared_expert(row: &mut Row, sh: &Shape, moe: &MoeSpec) {
+    let Some(f) = moe.shared_d_ff else {
+        return;
+    };
+    let (t, f) = (sh.t, f as u64);
+    for _ in 1..sh.o.ffn.projections() {
+        linear(row, t, sh.d, f, sh.o.bias, None);
+    }
+    // The activation (and SwiGLU's product), as in a dense FFN.
+    row.op(OpCounts::memory(t * f, t * f));
+    if sh.o.ffn == FfnKind::SwiGlu {
+        row.op(OpCounts::memory(2 * t * f, t * f));
+    }
+    linear(row, t, f, sh.d, sh.o.bias, None);
+    if moe.shared_gate {
+        linear(row, t, sh.d, 1, false, None);
+        // sigmoid, then the scale of the shared output.
+        row.op(OpCounts::memory(t, t))
+            .op(OpCounts::memory(t * sh.d + t, t * sh.d));
+    }
+    // Added to the routed experts' mixture.
+    row.op(OpCounts::memory(2 * t * sh.d, t * sh.d));
 }
 
 /// Tokens the experts of one MoE layer process at balanced load: every token's `k` choices,
@@ -217,6 +249,7 @@ fn moe(name: String, sh: &Shape, dims: &Dims, moe: &MoeSpec, tokens: usize) -> L
     linear(&mut row, sh.t, sh.d, e, false, None);
     row.op(OpCounts::memory(sh.t * e, sh.t * e))
         .op(OpCounts::memory(sh.t * e, 2 * sh.t * k));
+    shared_expert(&mut row, sh, moe);
     if let Pass::Decode { .. } = sh.pass {
         return grouped_experts(row, sh, dims, moe);
     }
@@ -225,7 +258,7 @@ fn moe(name: String, sh: &Shape, dims: &Dims, moe: &MoeSpec, tokens: usize) -> L
     // Dispatch: gather the routed tokens into E x C slots.
     row.op(OpCounts::memory(slots * sh.d, slots * sh.d));
     let routed = balanced_routed_tokens(moe, tokens);
-    let weights = e * expert_params(dims) * DTYPE_BYTES;
+    let weights = e * expert_params(dims, moe) * DTYPE_BYTES;
     expert_ffns(row, sh, dims, moe, slots, routed, weights)
 }
 
@@ -243,15 +276,13 @@ fn expert_ffns(
 ) -> LayerCost {
     let e = moe.n_experts as u64;
     let k = moe.top_k as u64;
-    let per_token = expert_flops_per_token(dims);
-    let expert_params = expert_params(dims);
+    let per_token = expert_flops_per_token(dims, moe);
+    let expert_params = expert_params(dims, moe);
+    let f = moe.expert_width(dims.d_ff) as u64;
     // Each projection's input and output, and the activation between them.
     let (read, written) = match sh.o.ffn {
-        FfnKind::Gelu => (rows * sh.d + 3 * rows * sh.f, 2 * rows * sh.f + rows * sh.d),
-        FfnKind::SwiGlu => (
-            2 * rows * sh.d + 4 * rows * sh.f,
-            4 * rows * sh.f + rows * sh.d,
-        ),
+        FfnKind::Gelu => (rows * sh.d + 3 * rows * f, 2 * rows * f + rows * sh.d),
+        FfnKind::SwiGlu => (2 * rows * sh.d + 4 * rows * f, 4 * rows * f + rows * sh.d),
     };
     row.op(OpCounts {
         flops_dense: e * sh.t * per_token,
@@ -271,7 +302,7 @@ fn expert_ffns(
         e * expert_params * DTYPE_BYTES,
     );
     let hidden = sh.o.ffn.projections() - 1;
-    row.peak(2 * sh.t * sh.d + 2 * sh.t * e + rows * sh.d + (hidden + 1) * rows * sh.f);
+    row.peak(2 * sh.t * sh.d + 2 * sh.t * e + rows * sh.d + (hidden + 1) * rows * f);
     row.finish()
 }
 
@@ -291,7 +322,7 @@ fn grouped_experts(mut row: Row, sh: &Shape, dims: &Dims, moe: &MoeSpec) -> Laye
     let touched = expected_experts(moe, sh.t);
     // The chosen tokens' rows gathered per expert.
     row.op(OpCounts::memory(routed * sh.d, routed * sh.d));
-    let weights = (touched * (expert_params(dims) * DTYPE_BYTES) as f64).round() as u64;
+    let weights = (touched * (expert_params(dims, moe) * DTYPE_BYTES) as f64).round() as u64;
     expert_ffns(row, sh, dims, moe, routed, routed, weights)
 }
 

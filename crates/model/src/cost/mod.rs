@@ -105,7 +105,7 @@ pub fn routed_useful_flops(
     if processed.is_empty() {
         return None;
     }
-    let per_token = layers::expert_flops_per_token(&dims);
+    let per_token = layers::expert_flops_per_token(&dims, moe);
     let balanced = layers::balanced_routed_tokens(moe, tokens);
     let shortfall: u64 = processed
         .iter()
@@ -201,7 +201,19 @@ fn report_of(layers: Vec<LayerCost>) -> CostReport {
 /// A float upper bound of the largest count, to refuse models whose counts would overflow.
 fn transformer_size(dims: &Dims, family: &Family, workload: &TokenWorkload) -> f64 {
     let d = dims.d_model as f64;
-    let f = dims.d_ff as f64;
+    // The widest FFN of any kind, and the widest attention.
+    let f = match family {
+        Family::Moe(m) => [
+            dims.d_ff,
+            m.expert_width(dims.d_ff),
+            m.shared_d_ff.unwrap_or(0),
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(dims.d_ff),
+        _ => dims.d_ff,
+    } as f64;
+    let a = dims.q_dim().max(dims.d_model) as f64;
     let l = dims.n_layers as f64;
     let (b, s, v) = (
         workload.batch as f64,
@@ -214,8 +226,8 @@ fn transformer_size(dims: &Dims, family: &Family, workload: &TokenWorkload) -> f
     };
     let positions = dims.options.max_positions.unwrap_or(0) as f64 + s;
     let params =
-        (v + positions) * d + l * (4.0 * d * d + experts * 3.0 * d * f + 8.0 * d + f) + v * d;
-    let flops = 2.0 * b * s * params + 4.0 * b * s * s * d * l;
+        (v + positions) * d + l * (4.0 * d * a + experts * 3.0 * d * f + 8.0 * a + f) + v * d;
+    let flops = 2.0 * b * s * params + 4.0 * b * s * s * a * l;
     params.max(flops).max(b * s * v * 4.0)
 }
 

@@ -2,7 +2,7 @@
 //! copy a snapshot or a stream header carries, which a hand edit can break. Suite files get
 //! the same rules (with lines) from the parser; this is what every later stage relies on.
 
-use super::parse::{MAX_DIM, MAX_WIDTH};
+use super::parse::{MAX_DIM, MAX_TOP_K, MAX_WIDTH};
 use super::{SpecError, Suite};
 use crate::arch::{Dims, Input, MAX_BATCH, MAX_IMAGE, MAX_SEQ_LEN, Positions, TokenShape, Variant};
 use crate::family::{ConvKind, Family, InputKind};
@@ -167,13 +167,27 @@ fn check_variant(file: &str, v: &Variant, input: &Input) -> Result<(), SpecError
             match family {
                 Family::Moe(m) => {
                     in_range(file, &key("n_experts"), m.n_experts, 1, MAX_EXPERTS)?;
-                    if !(m.top_k == 1 || m.top_k == 2) || m.top_k > m.n_experts {
+                    if !(1..=MAX_TOP_K.min(m.n_experts)).contains(&m.top_k) {
                         return fail(
                             "top_k",
                             format!(
-                                "must be 1 or 2 and at most n_experts ({}); got {}",
+                                "must be at least 1 and at most n_experts ({}) and {MAX_TOP_K}; got {}",
                                 m.n_experts, m.top_k
                             ),
+                        );
+                    }
+                    for (key, width) in [
+                        ("expert_d_ff", m.expert_d_ff),
+                        ("shared_d_ff", m.shared_d_ff),
+                    ] {
+                        if let Some(width) = width {
+                            dim(key, width)?;
+                        }
+                    }
+                    if m.shared_gate && m.shared_d_ff.is_none() {
+                        return fail(
+                            "shared_gate",
+                            "gates the shared expert: give shared_d_ff too".into(),
                         );
                     }
                     let cf = m.capacity_factor;

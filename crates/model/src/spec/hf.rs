@@ -12,7 +12,7 @@ use super::SpecError;
 use crate::family::FamilyKind;
 
 /// The `model_type`s effprof maps, in the order error messages list them.
-pub const MAPPED: [&str; 5] = ["gpt2", "llama", "mistral", "qwen2", "mixtral"];
+pub const MAPPED: [&str; 6] = ["gpt2", "llama", "mistral", "qwen2", "mixtral", "qwen2_moe"];
 
 /// A config read into the suite keys of the same architecture.
 #[derive(Clone, Debug, PartialEq)]
@@ -119,7 +119,9 @@ pub fn parse_config(text: &str, file: &str, context: usize) -> Result<HfModel, S
     })?;
     let family = match model_type.as_str() {
         "gpt2" => c.gpt2()?,
-        "llama" | "mistral" | "qwen2" | "mixtral" => c.llama_like(&model_type, context)?,
+        "llama" | "mistral" | "qwen2" | "mixtral" | "qwen2_moe" => {
+            c.llama_like(&model_type, context)?
+        }
         other => {
             return Err(c.err(
                 "model_type",
@@ -287,8 +289,9 @@ impl<'a> Config<'a> {
         Ok(FamilyKind::Dense)
     }
 
-    /// Llama and the models that share its layers: Mistral, Qwen2 (biases on q, k and v) and
-    /// Mixtral (a dropless top-k MoE in every layer).
+    /// Llama and the models that share its layers: Mistral, Qwen2 (biases on q, k and v),
+    /// Mixtral (a dropless top-k MoE in every layer) and Qwen2-MoE (Qwen2's attention, narrower
+    /// experts and a gated shared expert).
     fn llama_like(&mut self, model_type: &str, context: usize) -> Result<FamilyKind, SpecError> {
         let d = self.copy("d_model", "hidden_size")?;
         let heads = self.copy("n_heads", "num_attention_heads")?;
@@ -322,7 +325,7 @@ impl<'a> Config<'a> {
         let mlp_bias = self.boolean("mlp_bias")?.unwrap_or(false);
         match (model_type, attention_bias, mlp_bias) {
             // Qwen2's q, k and v always have biases, its output projection and MLP none.
-            ("qwen2", _, false) => {
+            ("qwen2" | "qwen2_moe", _, false) => {
                 self.set("bias", false, "Qwen2's linears");
                 self.set("qkv_bias", true, "Qwen2's q, k and v");
             }
@@ -350,6 +353,33 @@ impl<'a> Config<'a> {
                     "= {window} is shorter than the suite's sequences ({context} tokens): each token would attend to {window} keys, not all of them; effprof does not model sliding windows yet"
                 ),
             ));
+        }
+        if model_type == "qwen2_moe" {
+            let experts = self.copy("n_experts", "num_experts")?;
+            let top_k = self.copy("top_k", "num_experts_per_tok")?;
+            self.copy("expert_d_ff", "moe_intermediate_size")?;
+            let every = self.int("decoder_sparse_step")?.unwrap_or(1);
+            self.set("moe_every", every, "decoder_sparse_step");
+            if let Some(f) = self.int("shared_expert_intermediate_size")? {
+                self.set("shared_d_ff", f, "shared_expert_intermediate_size");
+                self.set("shared_gate", true, "shared_expert_gate");
+            }
+            // Normalising the top-k weights changes values, not counts.
+            self.boolean("norm_topk_prob")?;
+            if let Some(Value::Array(dense)) = self.get("mlp_only_layers")
+                && !dense.is_empty()
+            {
+                return Err(self.err(
+                    "mlp_only_layers",
+                    "dense layers among the MoE ones are not modelled (effprof places them every moe_every layers)".into(),
+                ));
+            }
+            self.set(
+                "capacity_factor",
+                experts as f64 / top_k as f64,
+                "dropless routing (n_experts / top_k)",
+            );
+            return Ok(FamilyKind::Moe);
         }
         if model_type == "mixtral" {
             let experts = self.copy("n_experts", "num_local_experts")?;

@@ -20,6 +20,8 @@ use crate::family::{ConvKind, ConvSpec, Family, Kernel, MoeSpec, PruneSpec};
 
 /// Largest size accepted for any one dimension; keeps every count exact in 64 bits.
 pub(crate) const MAX_DIM: i64 = 1 << 20;
+/// Most experts a token may be routed to.
+pub(crate) const MAX_TOP_K: usize = 64;
 /// Largest channel count of a convolutional network.
 pub(crate) const MAX_WIDTH: usize = 1 << 16;
 
@@ -122,6 +124,9 @@ raw_variant! {
     "top_k" => top_k: i64,
     "capacity_factor" => capacity_factor: f64,
     "moe_every" => moe_every: i64,
+    "expert_d_ff" => expert_d_ff: i64,
+    "shared_d_ff" => shared_d_ff: i64,
+    "shared_gate" => shared_gate: bool,
     "sparsity" => sparsity: f64,
     "kernel" => kernel: String,
     "conv" => conv: String,
@@ -860,12 +865,12 @@ impl Ctx<'_> {
         let top_k = match &rv.top_k {
             Some(v) => {
                 let k = *v.get_ref();
-                if k != 1 && k != 2 {
+                if !(1..=MAX_TOP_K as i64).contains(&k) {
                     return Err(self.err(
                         v.span().start,
                         scope,
                         "top_k",
-                        &format!("must be 1 or 2; got {k}"),
+                        &format!("must be at least 1 and at most {MAX_TOP_K}; got {k}"),
                     ));
                 }
                 if solved != Some(SolveDim::NExperts) && k as usize > n_experts {
@@ -919,11 +924,31 @@ impl Ctx<'_> {
                 ),
             ));
         }
+        let width = |value: &Option<Spanned<i64>>, key: &str| match value {
+            Some(v) => self.size(v, scope, key, MAX_DIM).map(Some),
+            None => Ok(None),
+        };
+        let shared_d_ff = width(&rv.shared_d_ff, "shared_d_ff")?;
+        let shared_gate = match &rv.shared_gate {
+            Some(g) if *g.get_ref() && shared_d_ff.is_none() => {
+                return Err(self.err(
+                    g.span().start,
+                    scope,
+                    "shared_gate",
+                    "gates the shared expert: give shared_d_ff too",
+                ));
+            }
+            Some(g) => *g.get_ref(),
+            None => false,
+        };
         Ok(MoeSpec {
             n_experts,
             top_k,
             capacity_factor,
             moe_every,
+            expert_d_ff: width(&rv.expert_d_ff, "expert_d_ff")?,
+            shared_d_ff,
+            shared_gate,
         })
     }
 
