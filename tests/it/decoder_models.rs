@@ -36,6 +36,10 @@ const LLAMA: &str = "n_kv_heads = 2\nnorm = \"rmsnorm\"\nffn = \"swiglu\"\nbias 
 const QWEN_GEMMA: &str =
     "n_kv_heads = 2\nhead_dim = 6\npositions = \"rotary\"\nbias = false\nqkv_bias = true";
 
+/// Gemma's choices: one key/value head wider than d_model / n_heads, GeGLU, scaled
+/// embeddings, a tied head.
+const GEMMA: &str = "n_kv_heads = 1\nhead_dim = 6\nffn = \"geglu\"\nscale_embeddings = true\nnorm = \"rmsnorm\"\npositions = \"rotary\"\nbias = false\ntie_embeddings = true";
+
 /// Every option alone and together, on the dense and MoE families.
 fn option_sets() -> Vec<(&'static str, &'static str)> {
     let options = [
@@ -52,6 +56,9 @@ fn option_sets() -> Vec<(&'static str, &'static str)> {
         "vocab = 40",
         "head_dim = 6",
         "bias = false\nqkv_bias = true",
+        "ffn = \"geglu\"",
+        "scale_embeddings = true",
+        GEMMA,
         LLAMA,
         QWEN_GEMMA,
     ];
@@ -216,6 +223,7 @@ fn a_kv_cached_generation_computes_what_the_forward_pass_does() {
                     "",
                     LLAMA,
                     QWEN_GEMMA,
+                    GEMMA,
                     "n_kv_heads = 1\npositions = \"none\"",
                 ] {
                     let options = format!("attention = \"{attention}\"\n{extra}");

@@ -47,7 +47,7 @@ fn lm_options(heads: usize, head_dim: usize) -> impl Strategy<Value = String> {
         proptest::option::of(prop_oneof![Just(1usize), Just(heads)]),
         proptest::option::of(any::<bool>()),
         proptest::option::of(prop_oneof![Just("layernorm"), Just("rmsnorm")]),
-        proptest::option::of(prop_oneof![Just("gelu"), Just("swiglu")]),
+        proptest::option::of(prop_oneof![Just("gelu"), Just("swiglu"), Just("geglu")]),
         proptest::option::of(any::<bool>()),
         proptest::option::of(prop_oneof![Just("learned"), Just("none"), Just("rotary")]),
         proptest::option::of(64usize..=128),
@@ -67,6 +67,9 @@ fn lm_options(heads: usize, head_dim: usize) -> impl Strategy<Value = String> {
                 };
                 if bias == Some(false) && qkv {
                     text.push_str("qkv_bias = true\n");
+                }
+                if tie == Some(true) && qkv {
+                    text.push_str("scale_embeddings = true\n");
                 }
                 if let Some(kv) = kv {
                     text.push_str(&format!("n_kv_heads = {kv}\n"));

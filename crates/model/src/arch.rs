@@ -272,6 +272,9 @@ pub struct LmOptions {
     /// Biases on the linear layers (the router and the LM head never have one).
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub bias: bool,
+    /// The token embeddings multiplied by sqrt(d_model) (Gemma): no parameter, 0 FLOPs.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub scale_embeddings: bool,
     /// Biases on the query, key and value projections only, where `bias` is false (Qwen2).
     #[serde(default, skip_serializing_if = "is_false")]
     pub qkv_bias: bool,
@@ -300,6 +303,7 @@ impl Default for LmOptions {
             bias: true,
             qkv_bias: false,
             head_dim: None,
+            scale_embeddings: false,
             positions: Positions::Learned,
             max_positions: None,
             vocab: None,
@@ -348,22 +352,29 @@ pub enum FfnKind {
     Gelu,
     /// SiLU(gate(x)) * up(x), then down: three projections (Llama, Mixtral).
     SwiGlu,
+    /// GELU(gate(x)) * up(x), then down: three projections (Gemma).
+    GeGlu,
 }
 
 impl FfnKind {
-    pub const ALL: [(&'static str, FfnKind); 2] =
-        [("gelu", FfnKind::Gelu), ("swiglu", FfnKind::SwiGlu)];
+    pub const ALL: [(&'static str, FfnKind); 3] = [
+        ("gelu", FfnKind::Gelu),
+        ("swiglu", FfnKind::SwiGlu),
+        ("geglu", FfnKind::GeGlu),
+    ];
 
     fn is_gelu(&self) -> bool {
         *self == FfnKind::Gelu
     }
 
-    /// Projections of one FFN: two, or three for SwiGLU.
+    /// Whether a gate projection's activation multiplies the up projection.
+    pub fn gated(&self) -> bool {
+        matches!(self, FfnKind::SwiGlu | FfnKind::GeGlu)
+    }
+
+    /// Projections of one FFN: two, or three when gated.
     pub fn projections(&self) -> u64 {
-        match self {
-            FfnKind::Gelu => 2,
-            FfnKind::SwiGlu => 3,
-        }
+        if self.gated() { 3 } else { 2 }
     }
 }
 

@@ -51,6 +51,7 @@ pub const TRANSFORMER_KEYS: &[&str] = &[
     "bias",
     "qkv_bias",
     "head_dim",
+    "scale_embeddings",
     "positions",
     "max_positions",
     "vocab",

@@ -40,6 +40,8 @@ fn bare_configs_have_the_parameters_transformers_counts() {
         ("llama-3.2-1b", 1_235_814_400),
         ("gpt2", 124_439_808),
         ("mixtral-8x7b-v0.1", 46_702_792_704),
+        ("phi-3-mini-4k", 3_821_079_552),
+        ("gemma-2b", 2_506_172_416),
     ] {
         let suite = bare(name);
         assert_eq!(suite.variants.len(), 1);
@@ -110,6 +112,55 @@ fn qwen2_by_hand_biases_on_q_k_v_only_grouped_query_and_a_tied_head() {
     assert_eq!(g.decode_step_flops, step);
     // K and V of 2 heads x 64 per layer, for 160 positions.
     assert_eq!(g.kv_cache_bytes, 2 * layers * kv * 4 * 160);
+}
+
+#[test]
+fn phi3_by_hand_fused_projections_count_as_apart() {
+    // qkv_proj 3072 -> 3*3072 and gate_up_proj 3072 -> 2*8192, without biases: the same
+    // weights as q, k, v and gate, up apart. An untied head of 32064 rows.
+    let (d, f, v, l) = (3072u64, 8192u64, 32_064u64, 32u64);
+    let layer = 3 * d * d + d * d + 2 * d * f + f * d + 2 * d;
+    let suite = bare("phi-3-mini-4k");
+    assert_eq!(count(&suite).params_total, 2 * v * d + l * layer + d);
+    // Its 2047-token sliding window covers the 160-token workload; a longer one is refused.
+    let e = with_from("from = \"phi-3-mini-4k\"", "seq_len = 3000\nvocab = 100").unwrap_err();
+    assert!(
+        e.contains("sliding_window") && e.contains("phi-3-mini-4k"),
+        "{e}"
+    );
+}
+
+#[test]
+fn gemma_by_hand_wide_heads_one_kv_head_geglu_and_a_tied_head() {
+    let suite = bare("gemma-2b");
+    let dims = suite.variants[0].dims.unwrap();
+    assert_eq!(
+        (dims.head_dim(), dims.q_dim(), dims.kv_dim()),
+        (256, 2048, 256)
+    );
+    assert!(dims.options.scale_embeddings && dims.options.tie_embeddings);
+    // q and o 2048x2048 (8 heads of 256), k and v 2048x256 (one head), GeGLU's three
+    // 2048x16384 projections, two RMSNorms; the 256000-row table shared with the head.
+    let (d, kv, f, v, l) = (2048u64, 256u64, 16384u64, 256_000u64, 18u64);
+    let layer = 2 * d * d + 2 * d * kv + 3 * d * f + 2 * d;
+    let r = count(&suite);
+    assert_eq!(r.params_total, v * d + l * layer + d);
+    // Over 128 tokens: the linears, attention 4*S*S*(8*256), the head; the scale is 0 FLOPs.
+    let s = 128u64;
+    let flops = l * (2 * s * (2 * d * d + 2 * d * kv + 3 * d * f) + 4 * s * s * d) + 2 * s * d * v;
+    assert_eq!(r.totals.flops_useful, flops);
+    // The scale is one more pass over the embeddings, in bytes only.
+    let plain = with_from("from = \"gemma-2b\"\nscale_embeddings = false", GENERATE).unwrap();
+    let scaled = with_from("from = \"gemma-2b\"", GENERATE).unwrap();
+    let embedding = |s: &Suite| count(s).layers[0].counts;
+    assert_eq!(
+        embedding(&scaled).flops_useful,
+        embedding(&plain).flops_useful
+    );
+    assert_eq!(
+        embedding(&scaled).mem_access_bytes() - embedding(&plain).mem_access_bytes(),
+        2 * 128 * d * 4
+    );
 }
 
 #[test]
@@ -254,6 +305,8 @@ fn mutated_configs_are_refused_with_the_file_never_a_panic() {
         "qwen2.5-0.5b",
         "mixtral-8x7b-v0.1",
         "qwen1.5-moe-a2.7b",
+        "phi-3-mini-4k",
+        "gemma-2b",
     ] {
         let text = fixture_text(name);
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();

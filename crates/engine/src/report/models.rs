@@ -483,8 +483,13 @@ fn options_label(d: &Dims) -> String {
     if o.norm == Norm::RmsNorm {
         parts.push("rms".to_owned());
     }
-    if o.ffn == FfnKind::SwiGlu {
-        parts.push("swiglu".to_owned());
+    match o.ffn {
+        FfnKind::Gelu => {}
+        FfnKind::SwiGlu => parts.push("swiglu".to_owned()),
+        FfnKind::GeGlu => parts.push("geglu".to_owned()),
+    }
+    if o.scale_embeddings {
+        parts.push("xsqrt(d)".to_owned());
     }
     match o.positions {
         Positions::Learned => {}

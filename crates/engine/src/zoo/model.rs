@@ -257,28 +257,44 @@ pub struct StepOutput {
     pub routing: Vec<RoutingTensors>,
 }
 
+/// A gated FFN's activation of its gate: SiLU (SwiGLU) or GELU (GeGLU).
+pub(crate) fn gate_activation<const D: usize>(gelu_gate: bool, x: Tensor<D>) -> Tensor<D> {
+    if gelu_gate { gelu(x) } else { silu(x) }
+}
+
 #[derive(Module, Debug)]
 pub struct DenseFfn {
     up: Proj,
-    /// SwiGLU's gate projection: SiLU(gate(x)) * up(x).
+    /// SwiGLU's gate projection: SiLU(gate(x)) * up(x) (GELU for GeGLU).
     gate: Option<Proj>,
     down: Proj,
+    gelu_gate: bool,
 }
 
 impl DenseFfn {
     fn new(init: &mut WeightInit, dims: &Dims, prune: Option<PruneSpec>) -> Self {
         let (d, f, bias) = (dims.d_model, dims.d_ff, dims.options.bias);
         let up = Proj::build(init, d, f, bias, prune);
-        let gate =
-            (dims.options.ffn == FfnKind::SwiGlu).then(|| Proj::build(init, d, f, bias, prune));
+        let gate = dims
+            .options
+            .ffn
+            .gated()
+            .then(|| Proj::build(init, d, f, bias, prune));
         let down = Proj::build(init, f, d, bias, prune);
-        Self { up, gate, down }
+        Self {
+            up,
+            gate,
+            down,
+            gelu_gate: dims.options.ffn == FfnKind::GeGlu,
+        }
     }
 
     fn forward(&self, x: Tensor<3>) -> Tensor<3> {
         let hidden = match &self.gate {
             None => gelu(self.up.forward(x)),
-            Some(gate) => silu(gate.forward(x.clone())) * self.up.forward(x),
+            Some(gate) => {
+                gate_activation(self.gelu_gate, gate.forward(x.clone())) * self.up.forward(x)
+            }
         };
         self.down.forward(hidden)
     }
@@ -369,6 +385,8 @@ pub struct TransformerLm {
     token_embedding: Embedding,
     /// Learned positions; `None` with rotary positions or none.
     position_embedding: Option<Param<Tensor<2>>>,
+    /// What the token embeddings are multiplied by: sqrt(d_model) for Gemma, else 1.
+    embedding_scale: f64,
     /// One block per layer, or a single shared block (Universal Transformer).
     blocks: Vec<Block>,
     n_layers: usize,
@@ -429,6 +447,11 @@ impl TransformerLm {
         Self {
             token_embedding,
             position_embedding,
+            embedding_scale: if dims.options.scale_embeddings {
+                (d as f64).sqrt()
+            } else {
+                1.0
+            },
             blocks,
             n_layers: dims.n_layers,
             final_norm: NormLayer::new(init, d, norm),
@@ -488,7 +511,7 @@ impl TransformerLm {
             "the KV cache holds {} positions; {start} + {n} do not fit",
             cache.capacity
         );
-        let embedded = self.token_embedding.forward(tokens);
+        let embedded = self.token_vectors(tokens);
         let mut x = match &self.position_embedding {
             Some(table) => embedded + table.val().narrow(0, start, n).unsqueeze::<3>(),
             None => embedded,
@@ -519,9 +542,19 @@ impl TransformerLm {
     }
 
     /// Token plus position embeddings: `[batch, seq_len, d_model]`.
+    /// The token embeddings, scaled where the model scales them.
+    fn token_vectors(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
+        let embedded = self.token_embedding.forward(tokens);
+        if self.embedding_scale == 1.0 {
+            embedded
+        } else {
+            embedded.mul_scalar(self.embedding_scale)
+        }
+    }
+
     pub fn embed(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
         let [_, s] = tokens.dims();
-        let embedded = self.token_embedding.forward(tokens);
+        let embedded = self.token_vectors(tokens);
         match &self.position_embedding {
             Some(table) => embedded + table.val().narrow(0, 0, s).unsqueeze::<3>(),
             None => embedded,

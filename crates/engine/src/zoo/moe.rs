@@ -8,9 +8,10 @@ use burn::module::Param;
 use burn::nn::Linear;
 use burn::prelude::*;
 use burn::tensor::IndexingUpdateOp;
-use burn::tensor::activation::{gelu, sigmoid, silu, softmax};
+use burn::tensor::activation::{gelu, sigmoid, softmax};
 
 use super::init::WeightInit;
+use super::model::gate_activation;
 use crate::arch::{Dims, FfnKind};
 use crate::family::MoeSpec;
 use crate::measured::RoutingStats;
@@ -29,6 +30,7 @@ pub struct MoeFfn {
     n_experts: usize,
     top_k: usize,
     capacity_factor: f64,
+    gelu_gate: bool,
     /// The expert every token goes through beside its routed ones.
     shared: Option<SharedExpert>,
 }
@@ -42,6 +44,7 @@ pub struct SharedExpert {
     down: Linear,
     /// Linear(d, 1) without bias (Qwen2-MoE).
     gate: Option<Linear>,
+    gelu_gate: bool,
 }
 
 impl SharedExpert {
@@ -49,7 +52,7 @@ impl SharedExpert {
         let up = self.up.forward(x.clone());
         let hidden = match &self.gate_proj {
             None => gelu(up),
-            Some(g) => silu(g.forward(x.clone())) * up,
+            Some(g) => gate_activation(self.gelu_gate, g.forward(x.clone())) * up,
         };
         let out = self.down.forward(hidden);
         match &self.gate {
@@ -149,7 +152,7 @@ impl MoeFfn {
         let (up, up_bias) = stacked(d_model, d_ff);
         let (gate, gate_bias) = match dims.options.ffn {
             FfnKind::Gelu => (None, None),
-            FfnKind::SwiGlu => {
+            FfnKind::SwiGlu | FfnKind::GeGlu => {
                 let (g, b) = stacked(d_model, d_ff);
                 (Some(g), b)
             }
@@ -157,12 +160,18 @@ impl MoeFfn {
         let (down, down_bias) = stacked(d_ff, d_model);
         let shared = spec.shared_d_ff.map(|f| SharedExpert {
             up: init.linear(d_model, f, bias),
-            gate_proj: (dims.options.ffn == FfnKind::SwiGlu).then(|| init.linear(d_model, f, bias)),
+            gate_proj: dims
+                .options
+                .ffn
+                .gated()
+                .then(|| init.linear(d_model, f, bias)),
             down: init.linear(f, d_model, bias),
             gate: spec.shared_gate.then(|| init.linear(d_model, 1, false)),
+            gelu_gate: dims.options.ffn == FfnKind::GeGlu,
         });
         Self {
             shared,
+            gelu_gate: dims.options.ffn == FfnKind::GeGlu,
             router,
             up,
             up_bias,
@@ -210,7 +219,7 @@ impl MoeFfn {
         let up = project(x.clone(), &self.up, &self.up_bias);
         let hidden = match &self.gate {
             None => gelu(up),
-            Some(gate) => silu(project(x, gate, &self.gate_bias)) * up,
+            Some(gate) => gate_activation(self.gelu_gate, project(x, gate, &self.gate_bias)) * up,
         };
         project(hidden, &self.down, &self.down_bias)
     }
@@ -280,7 +289,9 @@ impl MoeFfn {
         let up = project(expert_in.clone(), &self.up, &self.up_bias);
         let hidden = match &self.gate {
             None => gelu(up),
-            Some(gate) => silu(project(expert_in, gate, &self.gate_bias)) * up,
+            Some(gate) => {
+                gate_activation(self.gelu_gate, project(expert_in, gate, &self.gate_bias)) * up
+            }
         };
         let expert_out = project(hidden, &self.down, &self.down_bias).reshape([e * capacity, d]);
         // The extra slot `E * capacity` is zeros: dropped choices add nothing.

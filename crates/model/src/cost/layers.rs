@@ -168,7 +168,7 @@ fn ffn(name: String, sh: &Shape, prune: Option<PruneSpec>) -> LayerCost {
             row.op(OpCounts::memory(t * f, t * f));
             row.peak(2 * t * sh.d + 2 * t * f);
         }
-        FfnKind::SwiGlu => {
+        FfnKind::SwiGlu | FfnKind::GeGlu => {
             linear(&mut row, t, sh.d, f, sh.o.bias, prune);
             linear(&mut row, t, sh.d, f, sh.o.bias, prune);
             row.op(OpCounts::memory(t * f, t * f))
@@ -217,7 +217,7 @@ fn shared_expert(row: &mut Row, sh: &Shape, moe: &MoeSpec) {
     }
     // The activation (and SwiGLU's product), as in a dense FFN.
     row.op(OpCounts::memory(t * f, t * f));
-    if sh.o.ffn == FfnKind::SwiGlu {
+    if sh.o.ffn.gated() {
         row.op(OpCounts::memory(2 * t * f, t * f));
     }
     linear(row, t, f, sh.d, sh.o.bias, None);
@@ -282,7 +282,9 @@ fn expert_ffns(
     // Each projection's input and output, and the activation between them.
     let (read, written) = match sh.o.ffn {
         FfnKind::Gelu => (rows * sh.d + 3 * rows * f, 2 * rows * f + rows * sh.d),
-        FfnKind::SwiGlu => (2 * rows * sh.d + 4 * rows * f, 4 * rows * f + rows * sh.d),
+        FfnKind::SwiGlu | FfnKind::GeGlu => {
+            (2 * rows * sh.d + 4 * rows * f, 4 * rows * f + rows * sh.d)
+        }
     };
     row.op(OpCounts {
         flops_dense: e * sh.t * per_token,
@@ -373,6 +375,10 @@ pub(super) fn layer_costs(
             weight_bytes: sh.t * sh.d * DTYPE_BYTES,
             ..OpCounts::memory(0, sh.t * sh.d)
         });
+    }
+    if sh.o.scale_embeddings {
+        // Multiplied by sqrt(d): 0 FLOPs, one more pass over the embeddings.
+        embed.op(OpCounts::memory(sh.t * sh.d, sh.t * sh.d));
     }
     embed.peak(2 * sh.t * sh.d);
     rows.push(embed.finish());

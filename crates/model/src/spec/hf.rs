@@ -12,7 +12,16 @@ use super::SpecError;
 use crate::family::FamilyKind;
 
 /// The `model_type`s effprof maps, in the order error messages list them.
-pub const MAPPED: [&str; 6] = ["gpt2", "llama", "mistral", "qwen2", "mixtral", "qwen2_moe"];
+pub const MAPPED: [&str; 8] = [
+    "gpt2",
+    "llama",
+    "mistral",
+    "qwen2",
+    "mixtral",
+    "qwen2_moe",
+    "phi3",
+    "gemma",
+];
 
 /// A config read into the suite keys of the same architecture.
 #[derive(Clone, Debug, PartialEq)]
@@ -78,6 +87,15 @@ const NO_COUNT: &[(&str, &str)] = &[
         "max_window_layers",
         "layers that would use the sliding window, which is off",
     ),
+    ("auto_map", "the classes trust_remote_code would load"),
+    (
+        "original_max_position_embeddings",
+        "rotary scaling: no parameter, 0 FLOPs",
+    ),
+    (
+        "partial_rotary_factor",
+        "how many features rotate: no parameter, 0 FLOPs",
+    ),
 ];
 
 /// The config at `path` (a file, or a folder holding `config.json`).
@@ -119,7 +137,7 @@ pub fn parse_config(text: &str, file: &str, context: usize) -> Result<HfModel, S
     })?;
     let family = match model_type.as_str() {
         "gpt2" => c.gpt2()?,
-        "llama" | "mistral" | "qwen2" | "mixtral" | "qwen2_moe" => {
+        "llama" | "mistral" | "qwen2" | "mixtral" | "qwen2_moe" | "phi3" | "gemma" => {
             c.llama_like(&model_type, context)?
         }
         other => {
@@ -291,7 +309,8 @@ impl<'a> Config<'a> {
 
     /// Llama and the models that share its layers: Mistral, Qwen2 (biases on q, k and v),
     /// Mixtral (a dropless top-k MoE in every layer) and Qwen2-MoE (Qwen2's attention, narrower
-    /// experts and a gated shared expert).
+    /// experts and a gated shared expert) and Phi-3 (its q, k and v in one projection and its
+    /// gate and up in another: the same parameters and FLOPs as apart).
     fn llama_like(&mut self, model_type: &str, context: usize) -> Result<FamilyKind, SpecError> {
         let d = self.copy("d_model", "hidden_size")?;
         let heads = self.copy("n_heads", "num_attention_heads")?;
@@ -306,9 +325,27 @@ impl<'a> Config<'a> {
             self.set("head_dim", head_dim, "head_dim");
         }
         self.copy("vocab", "vocab_size")?;
-        self.set("norm", "rmsnorm", "LlamaRMSNorm");
-        self.set("ffn", "swiglu", "gate, up and down projections");
-        self.activation("hidden_act", &["silu"], "silu")?;
+        // Gemma's RMSNorm scales by 1 + w: the same parameters.
+        self.set("norm", "rmsnorm", "RMSNorm");
+        if model_type == "gemma" {
+            // hidden_activation, where given, is the one transformers uses.
+            let key = if self.map.contains_key("hidden_activation") {
+                self.read.insert("hidden_act");
+                "hidden_activation"
+            } else {
+                "hidden_act"
+            };
+            self.activation(key, &["gelu_pytorch_tanh", "gelu"], "gelu_pytorch_tanh")?;
+            self.set("ffn", "geglu", "GELU(gate) * up, then down");
+            self.set(
+                "scale_embeddings",
+                true,
+                "Gemma's embeddings times sqrt(hidden_size)",
+            );
+        } else {
+            self.set("ffn", "swiglu", "gate, up and down projections");
+            self.activation("hidden_act", &["silu"], "silu")?;
+        }
         self.set("positions", "rotary", "rotary embedding");
         // Rotary models have no position table: the length only bounds the context.
         if let Some(max) = self.int("max_position_embeddings")?
@@ -319,8 +356,11 @@ impl<'a> Config<'a> {
                 format!("= {max} is shorter than the suite's sequences ({context} tokens)"),
             ));
         }
-        let tie = self.boolean("tie_word_embeddings")?.unwrap_or(false);
-        self.set("tie_embeddings", tie, "tie_word_embeddings (default false)");
+        // transformers' default: tied for Gemma, untied for the others.
+        let tie = self
+            .boolean("tie_word_embeddings")?
+            .unwrap_or(model_type == "gemma");
+        self.set("tie_embeddings", tie, "tie_word_embeddings");
         let attention_bias = self.boolean("attention_bias")?.unwrap_or(false);
         let mlp_bias = self.boolean("mlp_bias")?.unwrap_or(false);
         match (model_type, attention_bias, mlp_bias) {

@@ -116,6 +116,7 @@ raw_variant! {
     "ffn" => ffn: String,
     "bias" => bias: bool,
     "qkv_bias" => qkv_bias: bool,
+    "scale_embeddings" => scale_embeddings: bool,
     "head_dim" => head_dim: i64,
     "positions" => positions: String,
     "max_positions" => max_positions: i64,
@@ -825,6 +826,7 @@ impl Ctx<'_> {
             },
             bias,
             qkv_bias,
+            scale_embeddings: rv.scale_embeddings.as_ref().is_some_and(|s| *s.get_ref()),
             head_dim: match &rv.head_dim {
                 Some(v) => Some(self.size(v, scope, "head_dim", MAX_DIM)?),
                 None => None,
