@@ -59,6 +59,8 @@ fn option_sets() -> Vec<(&'static str, &'static str)> {
         "ffn = \"geglu\"",
         "scale_embeddings = true",
         GEMMA,
+        "qk_norm = \"full\"",
+        "qk_norm = \"head\"\nhead_dim = 6\nn_kv_heads = 2\npositions = \"rotary\"",
         LLAMA,
         QWEN_GEMMA,
     ];
@@ -224,6 +226,8 @@ fn a_kv_cached_generation_computes_what_the_forward_pass_does() {
                     LLAMA,
                     QWEN_GEMMA,
                     GEMMA,
+                    "qk_norm = \"full\"\nn_kv_heads = 2",
+                    "qk_norm = \"head\"\nhead_dim = 6\npositions = \"rotary\"",
                     "n_kv_heads = 1\npositions = \"none\"",
                 ] {
                     let options = format!("attention = \"{attention}\"\n{extra}");

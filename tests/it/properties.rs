@@ -53,9 +53,10 @@ fn lm_options(heads: usize, head_dim: usize) -> impl Strategy<Value = String> {
         proptest::option::of(64usize..=128),
         proptest::option::of(1usize..=8),
         any::<bool>(),
+        proptest::option::of(prop_oneof![Just("full"), Just("head")]),
     )
         .prop_map(
-            move |(kv, tie, norm, ffn, bias, positions, vocab, own_head, qkv)| {
+            move |(kv, tie, norm, ffn, bias, positions, vocab, own_head, qkv, qk_norm)| {
                 let mut text = String::new();
                 // A head size apart from d_model / n_heads (Gemma's).
                 let head_dim = match own_head {
@@ -67,6 +68,9 @@ fn lm_options(heads: usize, head_dim: usize) -> impl Strategy<Value = String> {
                 };
                 if bias == Some(false) && qkv {
                     text.push_str("qkv_bias = true\n");
+                }
+                if let Some(qk) = qk_norm {
+                    text.push_str(&format!("qk_norm = \"{qk}\"\n"));
                 }
                 if tie == Some(true) && qkv {
                     text.push_str("scale_embeddings = true\n");

@@ -272,6 +272,9 @@ pub struct LmOptions {
     /// Biases on the linear layers (the router and the LM head never have one).
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub bias: bool,
+    /// RMSNorms on the queries and keys before attention (OLMoE, Qwen3); none when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qk_norm: Option<QkNorm>,
     /// The token embeddings multiplied by sqrt(d_model) (Gemma): no parameter, 0 FLOPs.
     #[serde(default, skip_serializing_if = "is_false")]
     pub scale_embeddings: bool,
@@ -304,6 +307,7 @@ impl Default for LmOptions {
             qkv_bias: false,
             head_dim: None,
             scale_embeddings: false,
+            qk_norm: None,
             positions: Positions::Learned,
             max_positions: None,
             vocab: None,
@@ -376,6 +380,21 @@ impl FfnKind {
     pub fn projections(&self) -> u64 {
         if self.gated() { 3 } else { 2 }
     }
+}
+
+/// Where the queries' and keys' RMSNorms normalise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QkNorm {
+    /// Over each projection's whole width: n_heads x head_dim and n_kv_heads x head_dim
+    /// weights (OLMoE).
+    Full,
+    /// Over each head, one head_dim of weights shared by the heads, for q and for k (Qwen3).
+    Head,
+}
+
+impl QkNorm {
+    pub const ALL: [(&'static str, QkNorm); 2] = [("full", QkNorm::Full), ("head", QkNorm::Head)];
 }
 
 /// How a token's position enters the model.

@@ -52,6 +52,7 @@ pub const TRANSFORMER_KEYS: &[&str] = &[
     "qkv_bias",
     "head_dim",
     "scale_embeddings",
+    "qk_norm",
     "positions",
     "max_positions",
     "vocab",

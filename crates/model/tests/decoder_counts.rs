@@ -169,6 +169,22 @@ fn narrower_experts_and_a_gated_shared_expert() {
 }
 
 #[test]
+fn query_and_key_norms_over_the_projection_or_per_head() {
+    // OLMoE's: RMSNorm weights over all of q (8) and of k (one head: 2); 0 FLOPs.
+    let full = count(&decoder("dense", "qk_norm = \"full\"\nn_kv_heads = 1"));
+    let gqa = count(&decoder("dense", "n_kv_heads = 1"));
+    assert_eq!(full.params_total, gqa.params_total + 8 + 2);
+    assert_eq!(full.totals.flops_useful, gqa.totals.flops_useful);
+    // Qwen3's: one head's width (2) for q and one for k, shared by the heads.
+    let head = count(&decoder("dense", "qk_norm = \"head\""));
+    assert_eq!(head.params_total, BASE_PARAMS + 2 + 2);
+    // A pass over q and k each, read and written: 2 * T * (8 + 8) floats, and the weights.
+    let base = count(&decoder("dense", ""));
+    let attention = |r: &CostReport| r.layers[1].counts.mem_access_bytes();
+    assert_eq!(attention(&head) - attention(&base), (2 * 6 * 16 + 4) * 4);
+}
+
+#[test]
 fn positions_learned_none_or_rotary() {
     assert_eq!(
         count(&decoder("dense", "positions = \"none\"")).params_total,

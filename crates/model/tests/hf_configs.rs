@@ -42,6 +42,9 @@ fn bare_configs_have_the_parameters_transformers_counts() {
         ("mixtral-8x7b-v0.1", 46_702_792_704),
         ("phi-3-mini-4k", 3_821_079_552),
         ("gemma-2b", 2_506_172_416),
+        ("olmoe-1b-7b", 6_919_161_856),
+        ("qwen3-30b-a3b", 30_532_122_624),
+        ("qwen3-0.6b", 596_049_920),
     ] {
         let suite = bare(name);
         assert_eq!(suite.variants.len(), 1);
@@ -161,6 +164,37 @@ fn gemma_by_hand_wide_heads_one_kv_head_geglu_and_a_tied_head() {
         embedding(&scaled).mem_access_bytes() - embedding(&plain).mem_access_bytes(),
         2 * 128 * d * 4
     );
+}
+
+#[test]
+fn olmoe_and_qwen3_moe_by_hand_query_and_key_norms_and_many_small_experts() {
+    // OLMoE: top-8 of 64 SwiGLU experts of 1024 in every layer; RMSNorms over all of q and k.
+    let (d, v) = (2048u64, 50_304u64);
+    let attention = 4 * d * d + 2 * d;
+    let layer = |experts: u64| attention + d * 64 + experts * 3 * d * 1024 + 2 * d;
+    let r = count(&bare("olmoe-1b-7b"));
+    assert_eq!(r.params_total, 2 * v * d + 16 * layer(64) + d);
+    assert_eq!(r.params_active, 2 * v * d + 16 * layer(8) + d);
+    // Qwen3-30B-A3B: 32 query heads of 128 (q is 4096 wide for d 2048), 4 key/value heads,
+    // per-head norms of 128 for q and k; top-8 of 128 experts of 768.
+    let (q, kv, v) = (4096u64, 512u64, 151_936u64);
+    let attention = 2 * d * q + 2 * d * kv + 2 * 128;
+    let layer = |experts: u64| attention + d * 128 + experts * 3 * d * 768 + 2 * d;
+    let suite = bare("qwen3-30b-a3b");
+    let r = count(&suite);
+    assert_eq!(r.params_total, 2 * v * d + 48 * layer(128) + d);
+    assert_eq!(r.params_active, 2 * v * d + 48 * layer(8) + d);
+    // Qwen3-0.6B, dense: q 1024 -> 2048 (16 heads of 128), k and v 1024 -> 1024, per-head
+    // norms, a tied head.
+    let (d6, q6) = (1024u64, 2048u64);
+    let layer6 = 2 * d6 * q6 + 2 * d6 * 1024 + 2 * 128 + 3 * d6 * 3072 + 2 * d6;
+    let dense = count(&bare("qwen3-0.6b"));
+    assert_eq!(dense.params_total, v * d6 + 28 * layer6 + d6);
+    // Attention over 128 tokens is 4*S*S*(32*128), wider than d.
+    let s = 128u64;
+    let per_token = 2 * (2 * d * q + 2 * d * kv + d * 128 + 8 * 3 * d * 768);
+    let flops = 48 * (s * per_token + 4 * s * s * q) + 2 * s * d * v;
+    assert_eq!(r.totals.flops_useful, flops);
 }
 
 #[test]
@@ -307,6 +341,9 @@ fn mutated_configs_are_refused_with_the_file_never_a_panic() {
         "qwen1.5-moe-a2.7b",
         "phi-3-mini-4k",
         "gemma-2b",
+        "olmoe-1b-7b",
+        "qwen3-30b-a3b",
+        "qwen3-0.6b",
     ] {
         let text = fixture_text(name);
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();

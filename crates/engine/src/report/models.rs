@@ -488,6 +488,11 @@ fn options_label(d: &Dims) -> String {
         FfnKind::SwiGlu => parts.push("swiglu".to_owned()),
         FfnKind::GeGlu => parts.push("geglu".to_owned()),
     }
+    match o.qk_norm {
+        None => {}
+        Some(crate::arch::QkNorm::Full) => parts.push("qknorm".to_owned()),
+        Some(crate::arch::QkNorm::Head) => parts.push("qknorm/head".to_owned()),
+    }
     if o.scale_embeddings {
         parts.push("xsqrt(d)".to_owned());
     }

@@ -11,7 +11,7 @@ use burn::tensor::ops::AttentionModuleOptions;
 use super::init::WeightInit;
 use super::moe::{MoeFfn, RoutingTensors};
 use super::sparse::Proj;
-use crate::arch::{Attention, Dims, FfnKind, Norm, Positions, TokenWorkload};
+use crate::arch::{Attention, Dims, FfnKind, Norm, Positions, QkNorm, TokenWorkload};
 use crate::family::{Family, PruneSpec};
 
 /// LayerNorm or RMSNorm, as the variant chose.
@@ -95,6 +95,12 @@ pub struct SelfAttention {
     n_heads: usize,
     n_kv_heads: usize,
     head_dim: usize,
+    /// RMSNorms of the queries and of the keys (OLMoE over the whole projection, Qwen3 per
+    /// head), applied before rotary positions.
+    q_norm: Option<NormLayer>,
+    k_norm: Option<NormLayer>,
+    /// The norms are per head (Qwen3) rather than over the whole projection.
+    qk_norm_per_head: bool,
     /// burn's attention op instead of matmul, softmax, matmul.
     fused: bool,
     /// Each position attends to itself and earlier ones only (a decoder).
@@ -119,6 +125,15 @@ impl SelfAttention {
             n_heads: dims.n_heads,
             n_kv_heads: dims.kv_heads(),
             head_dim: dims.head_dim(),
+            q_norm: dims.options.qk_norm.map(|qk| match qk {
+                QkNorm::Full => NormLayer::new(init, q, Norm::RmsNorm),
+                QkNorm::Head => NormLayer::new(init, dims.head_dim(), Norm::RmsNorm),
+            }),
+            k_norm: dims.options.qk_norm.map(|qk| match qk {
+                QkNorm::Full => NormLayer::new(init, kv, Norm::RmsNorm),
+                QkNorm::Head => NormLayer::new(init, dims.head_dim(), Norm::RmsNorm),
+            }),
+            qk_norm_per_head: dims.options.qk_norm == Some(QkNorm::Head),
             fused: dims.attention == Attention::Fused,
             causal: workload.causal(),
             rotary: (dims.options.positions == Positions::Rotary)
@@ -161,10 +176,23 @@ impl SelfAttention {
     fn project(&self, x: Tensor<3>, start: usize) -> (Tensor<4>, Tensor<4>, Tensor<4>) {
         let [b, n, _] = x.dims();
         let dh = self.head_dim;
-        let heads = |t: Tensor<3>, count: usize| t.reshape([b, n, count, dh]).swap_dims(1, 2);
-        let mut q = heads(self.query.forward(x.clone()), self.n_heads);
-        let mut k = heads(self.key.forward(x.clone()), self.n_kv_heads);
-        let v = heads(self.value.forward(x), self.n_kv_heads);
+        let per_head = self.qk_norm_per_head;
+        // `[B, n, width]` into `[B, count, n, dh]`, normalised over the width or per head.
+        let heads = |t: Tensor<3>, count: usize, norm: &Option<NormLayer>| {
+            let t = match norm {
+                Some(norm) if !per_head => norm.forward(t),
+                _ => t,
+            };
+            let t = t.reshape([b, n, count, dh]);
+            let t = match norm {
+                Some(norm) if per_head => norm.forward(t),
+                _ => t,
+            };
+            t.swap_dims(1, 2)
+        };
+        let mut q = heads(self.query.forward(x.clone()), self.n_heads, &self.q_norm);
+        let mut k = heads(self.key.forward(x.clone()), self.n_kv_heads, &self.k_norm);
+        let v = heads(self.value.forward(x), self.n_kv_heads, &None);
         if let Some(rotary) = &self.rotary {
             q = rotary.apply(q, start);
             k = rotary.apply(k, start);

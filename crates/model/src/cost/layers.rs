@@ -3,7 +3,7 @@
 
 use super::row::{LayerCost, LayerKind, OpCounts, Row};
 use super::{DTYPE_BYTES, INDEX_BYTES, pruned_count};
-use crate::arch::{Attention, Dims, FfnKind, LmOptions, Norm, Positions, TokenWorkload};
+use crate::arch::{Attention, Dims, FfnKind, LmOptions, Norm, Positions, QkNorm, TokenWorkload};
 use crate::family::{Family, Kernel, MoeSpec, PruneSpec};
 
 /// Sizes of the workload and variant, as u64 so products cannot wrap (the caller has bounded
@@ -21,6 +21,8 @@ struct Shape {
     /// Width of the query and of the attention's context: n_heads x head_dim (d unless
     /// head_dim is set apart).
     q: u64,
+    /// Each head's width.
+    hd: u64,
     /// Rows of the learned position table (0 without one).
     positions: u64,
     causal: bool,
@@ -109,6 +111,18 @@ fn attention(name: String, sh: &Shape, kind: Attention, prune: Option<PruneSpec>
     linear(&mut row, sh.t, sh.d, sh.q, qkv_bias, prune);
     linear(&mut row, sh.t, sh.d, sh.kv, qkv_bias, prune);
     linear(&mut row, sh.t, sh.d, sh.kv, qkv_bias, prune);
+    if let Some(qk) = sh.o.qk_norm {
+        // RMSNorms of the queries and keys: 0 FLOPs, a pass over each.
+        let weights = match qk {
+            QkNorm::Full => sh.q + sh.kv,
+            QkNorm::Head => 2 * sh.hd,
+        };
+        row.op(OpCounts {
+            weight_bytes: weights * DTYPE_BYTES,
+            ..OpCounts::memory(sh.t * (sh.q + sh.kv), sh.t * (sh.q + sh.kv))
+        });
+        row.params(weights, weights, weights * DTYPE_BYTES);
+    }
     if sh.o.positions == Positions::Rotary {
         // Queries and keys rotated in place: 0 FLOPs by torch's convention.
         row.op(OpCounts::memory(
@@ -349,6 +363,7 @@ pub(super) fn layer_costs(
         v: workload.vocab as u64,
         kv: dims.kv_dim() as u64,
         q: dims.q_dim() as u64,
+        hd: dims.head_dim() as u64,
         positions: dims.position_rows(workload) as u64,
         causal: workload.causal(),
         o: dims.options,

@@ -12,7 +12,7 @@ use super::SpecError;
 use crate::family::FamilyKind;
 
 /// The `model_type`s effprof maps, in the order error messages list them.
-pub const MAPPED: [&str; 8] = [
+pub const MAPPED: [&str; 11] = [
     "gpt2",
     "llama",
     "mistral",
@@ -21,6 +21,9 @@ pub const MAPPED: [&str; 8] = [
     "qwen2_moe",
     "phi3",
     "gemma",
+    "qwen3",
+    "qwen3_moe",
+    "olmoe",
 ];
 
 /// A config read into the suite keys of the same architecture.
@@ -88,6 +91,7 @@ const NO_COUNT: &[(&str, &str)] = &[
         "layers that would use the sliding window, which is off",
     ),
     ("auto_map", "the classes trust_remote_code would load"),
+    ("clip_qkv", "clamps q, k and v: 0 FLOPs"),
     (
         "original_max_position_embeddings",
         "rotary scaling: no parameter, 0 FLOPs",
@@ -137,9 +141,8 @@ pub fn parse_config(text: &str, file: &str, context: usize) -> Result<HfModel, S
     })?;
     let family = match model_type.as_str() {
         "gpt2" => c.gpt2()?,
-        "llama" | "mistral" | "qwen2" | "mixtral" | "qwen2_moe" | "phi3" | "gemma" => {
-            c.llama_like(&model_type, context)?
-        }
+        "llama" | "mistral" | "qwen2" | "mixtral" | "qwen2_moe" | "phi3" | "gemma" | "qwen3"
+        | "qwen3_moe" | "olmoe" => c.llama_like(&model_type, context)?,
         other => {
             return Err(c.err(
                 "model_type",
@@ -394,12 +397,22 @@ impl<'a> Config<'a> {
                 ),
             ));
         }
-        if model_type == "qwen2_moe" {
+        match model_type {
+            "qwen3" | "qwen3_moe" => self.set("qk_norm", "head", "Qwen3's q_norm and k_norm"),
+            "olmoe" => self.set("qk_norm", "full", "OLMoE's q_norm and k_norm"),
+            _ => {}
+        }
+        if matches!(model_type, "qwen2_moe" | "qwen3_moe" | "olmoe") {
             let experts = self.copy("n_experts", "num_experts")?;
             let top_k = self.copy("top_k", "num_experts_per_tok")?;
-            self.copy("expert_d_ff", "moe_intermediate_size")?;
-            let every = self.int("decoder_sparse_step")?.unwrap_or(1);
-            self.set("moe_every", every, "decoder_sparse_step");
+            if model_type == "olmoe" {
+                // OLMoE's experts are intermediate_size wide, in every layer.
+                self.set("moe_every", 1, "an MoE in every layer");
+            } else {
+                self.copy("expert_d_ff", "moe_intermediate_size")?;
+                let every = self.int("decoder_sparse_step")?.unwrap_or(1);
+                self.set("moe_every", every, "decoder_sparse_step");
+            }
             if let Some(f) = self.int("shared_expert_intermediate_size")? {
                 self.set("shared_d_ff", f, "shared_expert_intermediate_size");
                 self.set("shared_gate", true, "shared_expert_gate");

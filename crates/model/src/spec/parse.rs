@@ -14,7 +14,7 @@ use crate::family::{FamilyKind, InputKind};
 use super::{BUILTIN_SUITES, SpecError, Suite};
 use crate::arch::{
     Attention, Dims, FfnKind, ImageShape, Input, LmOptions, MAX_BATCH, MAX_SEQ_LEN, MatchBy, Norm,
-    Positions, Preset, SolveDim, TokenShape, Variant, VisionSpec, Workload, names,
+    Positions, Preset, QkNorm, SolveDim, TokenShape, Variant, VisionSpec, Workload, names,
 };
 use crate::family::{ConvKind, ConvSpec, Family, Kernel, MoeSpec, PruneSpec};
 
@@ -117,6 +117,7 @@ raw_variant! {
     "bias" => bias: bool,
     "qkv_bias" => qkv_bias: bool,
     "scale_embeddings" => scale_embeddings: bool,
+    "qk_norm" => qk_norm: String,
     "head_dim" => head_dim: i64,
     "positions" => positions: String,
     "max_positions" => max_positions: i64,
@@ -826,6 +827,10 @@ impl Ctx<'_> {
             },
             bias,
             qkv_bias,
+            qk_norm: match &rv.qk_norm {
+                Some(q) => Some(self.one_of(q, scope, "qk_norm", &QkNorm::ALL)?),
+                None => None,
+            },
             scale_embeddings: rv.scale_embeddings.as_ref().is_some_and(|s| *s.get_ref()),
             head_dim: match &rv.head_dim {
                 Some(v) => Some(self.size(v, scope, "head_dim", MAX_DIM)?),
