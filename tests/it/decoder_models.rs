@@ -38,7 +38,7 @@ const QWEN_GEMMA: &str =
 
 /// Gemma's choices: one key/value head wider than d_model / n_heads, GeGLU, scaled
 /// embeddings, a tied head.
-const GEMMA: &str = "n_kv_heads = 1\nhead_dim = 6\nffn = \"geglu\"\nscale_embeddings = true\nnorm = \"rmsnorm\"\npositions = \"rotary\"\nbias = false\ntie_embeddings = true";
+const GEMMA: &str = "n_kv_heads = 1\nhead_dim = 6\nffn = \"geglu\"\nscale_embeddings = true\nnorm = \"rmsnorm\"\npositions = \"rotary\"\nbias = false\ntie_embeddings = true\npost_norms = true";
 
 /// Every option alone and together, on the dense and MoE families.
 fn option_sets() -> Vec<(&'static str, &'static str)> {
@@ -60,6 +60,7 @@ fn option_sets() -> Vec<(&'static str, &'static str)> {
         "scale_embeddings = true",
         GEMMA,
         "qk_norm = \"full\"",
+        "post_norms = true",
         "qk_norm = \"head\"\nhead_dim = 6\nn_kv_heads = 2\npositions = \"rotary\"",
         LLAMA,
         QWEN_GEMMA,

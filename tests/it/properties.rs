@@ -75,6 +75,9 @@ fn lm_options(heads: usize, head_dim: usize) -> impl Strategy<Value = String> {
                 if tie == Some(true) && qkv {
                     text.push_str("scale_embeddings = true\n");
                 }
+                if norm == Some("rmsnorm") && qkv {
+                    text.push_str("post_norms = true\n");
+                }
                 if let Some(kv) = kv {
                     text.push_str(&format!("n_kv_heads = {kv}\n"));
                 }

@@ -275,6 +275,10 @@ pub struct LmOptions {
     /// RMSNorms on the queries and keys before attention (OLMoE, Qwen3); none when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qk_norm: Option<QkNorm>,
+    /// A norm on each sublayer's output too, before the residual add (Gemma 2's four norms per
+    /// layer).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub post_norms: bool,
     /// The token embeddings multiplied by sqrt(d_model) (Gemma): no parameter, 0 FLOPs.
     #[serde(default, skip_serializing_if = "is_false")]
     pub scale_embeddings: bool,
@@ -308,6 +312,7 @@ impl Default for LmOptions {
             head_dim: None,
             scale_embeddings: false,
             qk_norm: None,
+            post_norms: false,
             positions: Positions::Learned,
             max_positions: None,
             vocab: None,

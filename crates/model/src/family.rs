@@ -53,6 +53,7 @@ pub const TRANSFORMER_KEYS: &[&str] = &[
     "head_dim",
     "scale_embeddings",
     "qk_norm",
+    "post_norms",
     "positions",
     "max_positions",
     "vocab",

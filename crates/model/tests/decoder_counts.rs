@@ -185,6 +185,14 @@ fn query_and_key_norms_over_the_projection_or_per_head() {
 }
 
 #[test]
+fn post_norms_add_a_norm_after_each_sublayer() {
+    // Two LayerNorms of 2d more per layer, 0 FLOPs.
+    let r = count(&decoder("dense", "post_norms = true"));
+    assert_eq!(r.params_total, BASE_PARAMS + 2 * 16);
+    assert_eq!(r.totals.flops_useful, BASE_FLOPS);
+}
+
+#[test]
 fn positions_learned_none_or_rotary() {
     assert_eq!(
         count(&decoder("dense", "positions = \"none\"")).params_total,

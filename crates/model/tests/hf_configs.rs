@@ -45,6 +45,7 @@ fn bare_configs_have_the_parameters_transformers_counts() {
         ("olmoe-1b-7b", 6_919_161_856),
         ("qwen3-30b-a3b", 30_532_122_624),
         ("qwen3-0.6b", 596_049_920),
+        ("gemma-2-2b", 2_614_341_888),
     ] {
         let suite = bare(name);
         assert_eq!(suite.variants.len(), 1);
@@ -198,6 +199,23 @@ fn olmoe_and_qwen3_moe_by_hand_query_and_key_norms_and_many_small_experts() {
 }
 
 #[test]
+fn gemma2_by_hand_four_norms_a_layer() {
+    // q 2304 -> 2048 (8 heads of 256), k and v 2304 -> 1024 (4 heads), o 2048 -> 2304, GeGLU of
+    // 9216, and four RMSNorms: before and after attention, before and after the FFN.
+    let (d, q, kv, f, v, l) = (2304u64, 2048u64, 1024u64, 9216u64, 256_000u64, 26u64);
+    let layer = 2 * d * q + 2 * d * kv + 3 * d * f + 4 * d;
+    let suite = bare("gemma-2-2b");
+    let r = count(&suite);
+    assert_eq!(r.params_total, v * d + l * layer + d);
+    let s = 128u64;
+    let flops = l * (2 * s * (2 * d * q + 2 * d * kv + 3 * d * f) + 4 * s * s * q) + 2 * s * d * v;
+    assert_eq!(r.totals.flops_useful, flops);
+    // Its 4096-token window covers the workload.
+    let e = with_from("from = \"gemma-2-2b\"", "seq_len = 5000\nvocab = 100").unwrap_err();
+    assert!(e.contains("sliding_window"), "{e}");
+}
+
+#[test]
 fn mistral_and_gpt2_forward_flops_by_hand() {
     // Mistral-7B over 128 tokens: q and o 4096x4096, k and v 4096x1024, SwiGLU 3x4096x14336,
     // attention 4*S*S*d per layer, an untied head over every position.
@@ -318,9 +336,9 @@ fn every_key_is_mapped_known_or_refused_by_name() {
     .unwrap_err();
     assert_eq!(e.key.as_deref(), Some("attention_bias"));
     // A model type effprof does not map lists those it does.
-    let e = parse_config(&text.replace("\"llama\"", "\"gemma2\""), "c.json", 160).unwrap_err();
+    let e = parse_config(&text.replace("\"llama\"", "\"mamba\""), "c.json", 160).unwrap_err();
     assert!(
-        e.message.contains("gemma2") && e.message.contains("qwen2"),
+        e.message.contains("mamba") && e.message.contains("qwen2"),
         "{e}"
     );
     let e = parse_config("[1, 2]", "c.json", 160).unwrap_err();
@@ -344,6 +362,7 @@ fn mutated_configs_are_refused_with_the_file_never_a_panic() {
         "olmoe-1b-7b",
         "qwen3-30b-a3b",
         "qwen3-0.6b",
+        "gemma-2-2b",
     ] {
         let text = fixture_text(name);
         let value: serde_json::Value = serde_json::from_str(&text).unwrap();

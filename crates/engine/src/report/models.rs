@@ -493,6 +493,9 @@ fn options_label(d: &Dims) -> String {
         Some(crate::arch::QkNorm::Full) => parts.push("qknorm".to_owned()),
         Some(crate::arch::QkNorm::Head) => parts.push("qknorm/head".to_owned()),
     }
+    if o.post_norms {
+        parts.push("postnorm".to_owned());
+    }
     if o.scale_embeddings {
         parts.push("xsqrt(d)".to_owned());
     }

@@ -339,6 +339,9 @@ pub enum FeedForward {
 #[derive(Module, Debug)]
 pub struct Block {
     attention_norm: NormLayer,
+    /// Gemma 2's norms of each sublayer's output, before the residual add.
+    post_attention_norm: Option<NormLayer>,
+    post_ffn_norm: Option<NormLayer>,
     attention: SelfAttention,
     ffn_norm: NormLayer,
     ffn: FeedForward,
@@ -351,7 +354,10 @@ impl Block {
 
     /// The attention sublayer: norm, attention, residual.
     fn attend(&self, x: Tensor<3>) -> Tensor<3> {
-        x.clone() + self.attention.forward(self.attention_norm.forward(x))
+        let out = self
+            .attention
+            .forward(self.attention_norm.forward(x.clone()));
+        x + post(&self.post_attention_norm, out)
     }
 
     /// The feed-forward sublayer (dense or MoE): norm, FFN, residual.
@@ -366,7 +372,15 @@ impl Block {
                 mixed.reshape([b, s, d])
             }
         };
-        x + update
+        x + post(&self.post_ffn_norm, update)
+    }
+}
+
+/// A sublayer's output, normalised where the model has post-norms.
+fn post(norm: &Option<NormLayer>, out: Tensor<3>) -> Tensor<3> {
+    match norm {
+        Some(norm) => norm.forward(out),
+        None => out,
     }
 }
 
@@ -384,7 +398,7 @@ impl Block {
         let (attended, cache) =
             self.attention
                 .forward_cached(self.attention_norm.forward(x.clone()), cache, start);
-        let x = x + attended;
+        let x = x + post(&self.post_attention_norm, attended);
         let h = self.ffn_norm.forward(x.clone());
         let update = match &self.ffn {
             FeedForward::Dense(ffn) => ffn.forward(h),
@@ -403,7 +417,7 @@ impl Block {
                 mixed.reshape([b, n, d])
             }
         };
-        (x + update, cache)
+        (x + post(&self.post_ffn_norm, update), cache)
     }
 }
 
@@ -458,6 +472,12 @@ impl TransformerLm {
                 let attention_norm = NormLayer::new(init, d, norm);
                 let attention = SelfAttention::new(init, dims, prune, workload);
                 let ffn_norm = NormLayer::new(init, d, norm);
+                let post_norm = || {
+                    dims.options
+                        .post_norms
+                        .then(|| NormLayer::new(init, d, norm))
+                };
+                let (post_attention_norm, post_ffn_norm) = (post_norm(), post_norm());
                 let ffn = match family {
                     Family::Moe(m) if m.is_moe_layer(layer) => {
                         FeedForward::Moe(MoeFfn::new(init, dims, m))
@@ -466,6 +486,8 @@ impl TransformerLm {
                 };
                 Block {
                     attention_norm,
+                    post_attention_norm,
+                    post_ffn_norm,
                     attention,
                     ffn_norm,
                     ffn,

@@ -94,7 +94,11 @@ fn norm(row: &mut Row, sh: &Shape) {
     row.params(n, n, n * DTYPE_BYTES);
 }
 
+/// The sublayer's output (normalised first where the model has post-norms) added to the stream.
 fn residual(row: &mut Row, sh: &Shape) {
+    if sh.o.post_norms {
+        norm(row, sh);
+    }
     row.op(OpCounts::memory(2 * sh.t * sh.d, sh.t * sh.d));
 }
 

@@ -12,7 +12,7 @@ use super::SpecError;
 use crate::family::FamilyKind;
 
 /// The `model_type`s effprof maps, in the order error messages list them.
-pub const MAPPED: [&str; 11] = [
+pub const MAPPED: [&str; 12] = [
     "gpt2",
     "llama",
     "mistral",
@@ -21,6 +21,7 @@ pub const MAPPED: [&str; 11] = [
     "qwen2_moe",
     "phi3",
     "gemma",
+    "gemma2",
     "qwen3",
     "qwen3_moe",
     "olmoe",
@@ -93,6 +94,16 @@ const NO_COUNT: &[(&str, &str)] = &[
     ("auto_map", "the classes trust_remote_code would load"),
     ("clip_qkv", "clamps q, k and v: 0 FLOPs"),
     (
+        "attn_logit_softcapping",
+        "tanh over the scores: 0 FLOPs (its pass over them is not in the byte counts)",
+    ),
+    (
+        "final_logit_softcapping",
+        "tanh over the logits: 0 FLOPs (its pass over them is not in the byte counts)",
+    ),
+    ("query_pre_attn_scalar", "the scores' scale: 0 FLOPs"),
+    ("cache_implementation", "how generate keeps its cache"),
+    (
         "original_max_position_embeddings",
         "rotary scaling: no parameter, 0 FLOPs",
     ),
@@ -141,8 +152,8 @@ pub fn parse_config(text: &str, file: &str, context: usize) -> Result<HfModel, S
     })?;
     let family = match model_type.as_str() {
         "gpt2" => c.gpt2()?,
-        "llama" | "mistral" | "qwen2" | "mixtral" | "qwen2_moe" | "phi3" | "gemma" | "qwen3"
-        | "qwen3_moe" | "olmoe" => c.llama_like(&model_type, context)?,
+        "llama" | "mistral" | "qwen2" | "mixtral" | "qwen2_moe" | "phi3" | "gemma" | "gemma2"
+        | "qwen3" | "qwen3_moe" | "olmoe" => c.llama_like(&model_type, context)?,
         other => {
             return Err(c.err(
                 "model_type",
@@ -330,7 +341,8 @@ impl<'a> Config<'a> {
         self.copy("vocab", "vocab_size")?;
         // Gemma's RMSNorm scales by 1 + w: the same parameters.
         self.set("norm", "rmsnorm", "RMSNorm");
-        if model_type == "gemma" {
+        let gemma = model_type.starts_with("gemma");
+        if gemma {
             // hidden_activation, where given, is the one transformers uses.
             let key = if self.map.contains_key("hidden_activation") {
                 self.read.insert("hidden_act");
@@ -360,9 +372,7 @@ impl<'a> Config<'a> {
             ));
         }
         // transformers' default: tied for Gemma, untied for the others.
-        let tie = self
-            .boolean("tie_word_embeddings")?
-            .unwrap_or(model_type == "gemma");
+        let tie = self.boolean("tie_word_embeddings")?.unwrap_or(gemma);
         self.set("tie_embeddings", tie, "tie_word_embeddings");
         let attention_bias = self.boolean("attention_bias")?.unwrap_or(false);
         let mlp_bias = self.boolean("mlp_bias")?.unwrap_or(false);
@@ -400,6 +410,12 @@ impl<'a> Config<'a> {
         match model_type {
             "qwen3" | "qwen3_moe" => self.set("qk_norm", "head", "Qwen3's q_norm and k_norm"),
             "olmoe" => self.set("qk_norm", "full", "OLMoE's q_norm and k_norm"),
+            // Gemma 2 normalises each sublayer's output as well as its input.
+            "gemma2" => self.set(
+                "post_norms",
+                true,
+                "Gemma 2's post-attention and post-FFN norms",
+            ),
             _ => {}
         }
         if matches!(model_type, "qwen2_moe" | "qwen3_moe" | "olmoe") {

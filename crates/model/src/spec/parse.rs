@@ -118,6 +118,7 @@ raw_variant! {
     "qkv_bias" => qkv_bias: bool,
     "scale_embeddings" => scale_embeddings: bool,
     "qk_norm" => qk_norm: String,
+    "post_norms" => post_norms: bool,
     "head_dim" => head_dim: i64,
     "positions" => positions: String,
     "max_positions" => max_positions: i64,
@@ -831,6 +832,7 @@ impl Ctx<'_> {
                 Some(q) => Some(self.one_of(q, scope, "qk_norm", &QkNorm::ALL)?),
                 None => None,
             },
+            post_norms: rv.post_norms.as_ref().is_some_and(|p| *p.get_ref()),
             scale_embeddings: rv.scale_embeddings.as_ref().is_some_and(|s| *s.get_ref()),
             head_dim: match &rv.head_dim {
                 Some(v) => Some(self.size(v, scope, "head_dim", MAX_DIM)?),
