@@ -16,9 +16,9 @@
 //! alone.
 
 pub use effprof_engine::{
-    arch, backend, cost, document, engine, error, family, generate, measured, memory, pipeline,
-    report, roofline, signals, snapshot, spec, sweep, tasks, timing, traced, train, units, vision,
-    zoo,
+    arch, backend, checkpoint, cost, document, engine, error, family, generate, measured, memory,
+    pipeline, report, roofline, signals, snapshot, spec, sweep, tasks, timing, traced, train,
+    units, vision, zoo,
 };
 
 pub mod app;

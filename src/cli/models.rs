@@ -26,11 +26,22 @@ pub struct ModelsArgs {
     /// written, share of the traffic.
     #[arg(long)]
     pub ops: bool,
+    /// Count a safetensors checkpoint (a file, its model.safetensors.index.json, or their
+    /// folder) from its header alone: parameters and bytes by dtype, no weights loaded.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["list", "ops"])]
+    pub checkpoint: Option<PathBuf>,
 }
 
 pub(super) fn run(args: ModelsArgs) -> Result<(), CliError> {
     if args.list {
         return emit(&list_suites(), args.out.as_ref());
+    }
+    if let Some(path) = &args.checkpoint {
+        let checkpoint =
+            crate::checkpoint::read_checkpoint(path).map_err(|e| CliError::Usage(e.to_string()))?;
+        let name = checkpoint.source.clone();
+        let doc = crate::report::CheckpointDocument { checkpoint };
+        return write_document(&doc, args.format, &name, args.out.as_ref());
     }
     let suite = select_variants(spec::load_suite(&args.suite.suite)?, &args.variants)?;
     let mut report = ModelsReport::new(&suite).map_err(|e| CliError::Usage(e.to_string()))?;

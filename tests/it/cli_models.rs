@@ -219,3 +219,71 @@ fn traced_rows_stand_beside_the_analytic_ones_and_ops_break_them_down() {
     let o = effprof(&["models", "--suite", "tiny", "--ops", "--no-trace"]);
     assert_eq!(o.status.code(), Some(2), "--ops needs the trace");
 }
+
+/// A safetensors file of `tensors` (name, dtype, shape, bytes per element), data zeroed.
+fn safetensors(tensors: &[(&str, &str, &[u64], u64)]) -> Vec<u8> {
+    let mut offset = 0;
+    let mut entries = Vec::new();
+    for (name, dtype, shape, size) in tensors {
+        let bytes = shape.iter().product::<u64>() * size;
+        entries.push(format!(
+            "\"{name}\": {{\"dtype\": \"{dtype}\", \"shape\": {shape:?}, \"data_offsets\": [{offset}, {}]}}",
+            offset + bytes
+        ));
+        offset += bytes;
+    }
+    let header = format!("{{{}}}", entries.join(", "));
+    let mut file = (header.len() as u64).to_le_bytes().to_vec();
+    file.extend(header.as_bytes());
+    file.extend(std::iter::repeat_n(0u8, offset as usize));
+    file
+}
+
+#[test]
+fn a_checkpoint_is_counted_from_its_header_by_dtype() {
+    let dir = std::env::temp_dir().join(format!("effprof-cli-ckpt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("model.safetensors");
+    std::fs::write(
+        &file,
+        safetensors(&[
+            ("embed.weight", "BF16", &[1000, 64], 2),
+            ("layer.0.weight", "I8", &[64, 256], 1),
+            ("layer.0.scale", "F32", &[256], 4),
+        ]),
+    )
+    .unwrap();
+    let o = effprof(&["models", "--checkpoint", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    // 64,000 + 16,384 + 256 parameters; BF16 first (128 kB), then I8, then F32.
+    assert!(out.contains("80,640"), "{out}");
+    let (bf16, i8, f32) = (
+        out.find("BF16").unwrap(),
+        out.find("I8").unwrap(),
+        out.find("F32").unwrap(),
+    );
+    assert!(bf16 < i8 && i8 < f32, "{out}");
+    let json = effprof(&[
+        "models",
+        "--checkpoint",
+        file.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(doc["schema"], "effprof.checkpoint/1");
+    assert_eq!(doc["params"], 80_640);
+    assert_eq!(doc["bytes"], 128_000 + 16_384 + 1024);
+    // A truncated file: a usage error naming the file and the tensor, no panic.
+    let bytes = std::fs::read(&file).unwrap();
+    std::fs::write(&file, &bytes[..bytes.len() - 10]).unwrap();
+    let o = effprof(&["models", "--checkpoint", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("model.safetensors") && err.contains("layer.0.scale"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

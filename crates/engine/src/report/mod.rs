@@ -1,11 +1,13 @@
 //! Tables and documents made from a suite's figures, for the terminal, Markdown, CSV and JSON.
 
+mod checkpoint;
 mod compare;
 mod models;
 mod ops;
 mod ranks;
 mod table;
 
+pub use checkpoint::CheckpointDocument;
 pub use compare::{Compared, compare_table, pair, with_traced_rates};
 pub use models::{
     ModelsDocument, ModelsReport, NOT_BUILT_IN, VariantCost, analytic_table, rows_of_traced,

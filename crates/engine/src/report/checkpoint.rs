@@ -1,0 +1,126 @@
+//! `effprof models --checkpoint`: a checkpoint's parameters and bytes by dtype, read from its
+//! header alone.
+
+use comfy_table::CellAlignment;
+use serde_json::json;
+
+use crate::checkpoint::Checkpoint;
+use crate::document::{Document, envelope, text_table};
+use crate::units;
+
+/// A checkpoint's tensors, counted by dtype.
+#[derive(Clone, Debug)]
+pub struct CheckpointDocument {
+    pub checkpoint: Checkpoint,
+}
+
+impl CheckpointDocument {
+    fn render(&self, markdown: bool) -> String {
+        let c = &self.checkpoint;
+        let mut table = text_table(
+            markdown,
+            ["dtype", "tensors", "parameters", "bytes", "bytes/param"],
+        );
+        let per_param = |bytes: u64, params: u64| {
+            if params == 0 {
+                "-".to_owned()
+            } else {
+                format!("{:.2}", bytes as f64 / params as f64)
+            }
+        };
+        for d in c.by_dtype() {
+            table.add_row([
+                d.dtype.clone(),
+                d.tensors.to_string(),
+                units::si(d.params as f64),
+                units::bytes(d.bytes),
+                per_param(d.bytes, d.params),
+            ]);
+        }
+        table.add_row([
+            "total".to_owned(),
+            c.tensors.len().to_string(),
+            units::si(c.params() as f64),
+            units::bytes(c.bytes()),
+            per_param(c.bytes(), c.params()),
+        ]);
+        for column in table.column_iter_mut().skip(1) {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+        format!(
+            "{}: {} parameters ({}) in {} tensors, {} file{}; read from the header{}, no weights loaded\n{table}\n",
+            c.source,
+            units::si(c.params() as f64),
+            grouped(c.params()),
+            c.tensors.len(),
+            c.files.len(),
+            if c.files.len() == 1 { "" } else { "s" },
+            if c.files.len() == 1 { "" } else { "s" },
+        )
+    }
+}
+
+/// 494032768 as 494,032,768.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl Document for CheckpointDocument {
+    fn text(&self) -> String {
+        self.render(false)
+    }
+
+    fn markdown(&self) -> String {
+        self.render(true)
+    }
+
+    /// One row per tensor.
+    fn csv(&self) -> Result<String, csv::Error> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(["tensor", "dtype", "shape", "parameters", "bytes"])?;
+        for t in &self.checkpoint.tensors {
+            let shape: Vec<String> = t.shape.iter().map(u64::to_string).collect();
+            w.write_record([
+                t.name.clone(),
+                t.dtype.clone(),
+                shape.join("x"),
+                t.params.to_string(),
+                t.bytes.to_string(),
+            ])?;
+        }
+        crate::document::csv_text(w)
+    }
+
+    fn json(&self, suite: &str) -> Result<String, serde_json::Error> {
+        let c = &self.checkpoint;
+        let by_dtype: Vec<serde_json::Value> = c
+            .by_dtype()
+            .into_iter()
+            .map(|d| json!({"dtype": d.dtype, "tensors": d.tensors, "params": d.params, "bytes": d.bytes}))
+            .collect();
+        let tensors: Vec<serde_json::Value> = c
+            .tensors
+            .iter()
+            .map(|t| json!({"name": t.name, "dtype": t.dtype, "shape": t.shape, "params": t.params, "bytes": t.bytes}))
+            .collect();
+        envelope(
+            "effprof.checkpoint/1",
+            suite,
+            [
+                ("files", json!(c.files)),
+                ("params", json!(c.params())),
+                ("bytes", json!(c.bytes())),
+                ("by_dtype", json!(by_dtype)),
+                ("tensors", json!(tensors)),
+            ],
+        )
+    }
+}
