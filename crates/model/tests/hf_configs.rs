@@ -405,3 +405,43 @@ fn mutated_configs_are_refused_with_the_file_never_a_panic() {
         }
     }
 }
+
+/// Prefill over the 128-token prompt (the head at its last position only) and the mean decode
+/// step (contexts 129 to 160, mean 144.5), from per-token linear FLOPs `linears`, the attention
+/// width `q` and the head `2 * d * V`, over `l` layers.
+fn by_hand(l: u64, linears: u64, q: u64, head: u64) -> (u64, f64) {
+    let s = 128u64;
+    let prefill = l * (s * linears + 4 * s * s * q) + head;
+    let step = l as f64 * (linears as f64 + 4.0 * 144.5 * q as f64) + head as f64;
+    (prefill, step)
+}
+
+#[test]
+fn prefill_and_decode_flops_by_hand_for_the_moe_and_gemma_configs() {
+    let check = |name: &str, expected: (u64, f64)| {
+        let suite = bare(name);
+        let g = cost::generation_cost(&suite.variants[0], &suite.workload)
+            .unwrap()
+            .unwrap();
+        assert_eq!((g.prefill_flops, g.decode_step_flops), expected, "{name}");
+    };
+    // Mixtral: q and o 4096^2, k and v 4096x1024, the router 4096x8, 2 of 8 SwiGLU experts.
+    let (d, kv, f) = (4096u64, 1024u64, 14336u64);
+    let linears = 2 * (2 * d * d + 2 * d * kv) + 2 * d * 8 + 2 * 2 * 3 * d * f;
+    check("mixtral-8x7b-v0.1", by_hand(32, linears, d, 2 * d * 32_000));
+    // OLMoE: 4 projections of 2048^2, the router 2048x64, 8 of 64 experts of 1024.
+    let d = 2048u64;
+    let linears = 2 * 4 * d * d + 2 * d * 64 + 8 * 2 * 3 * d * 1024;
+    check("olmoe-1b-7b", by_hand(16, linears, d, 2 * d * 50_304));
+    // Qwen3-30B-A3B: q 2048 -> 4096, k and v 2048 -> 512, o 4096 -> 2048, 8 of 128 experts.
+    let linears = 2 * (2 * d * 4096 + 2 * d * 512) + 2 * d * 128 + 8 * 2 * 3 * d * 768;
+    check("qwen3-30b-a3b", by_hand(48, linears, 4096, 2 * d * 151_936));
+    // Gemma 2 2B: q 2304 -> 2048, k and v 2304 -> 1024, o 2048 -> 2304, GeGLU of 9216.
+    let d = 2304u64;
+    let linears = 2 * (2 * d * 2048 + 2 * d * 1024 + 3 * d * 9216);
+    check("gemma-2-2b", by_hand(26, linears, 2048, 2 * d * 256_000));
+    // Phi-3 mini: 4 projections of 3072^2, gate and up 3072x8192 and down.
+    let d = 3072u64;
+    let linears = 2 * (4 * d * d + 3 * d * 8192);
+    check("phi-3-mini-4k", by_hand(32, linears, d, 2 * d * 32_064));
+}
