@@ -43,7 +43,8 @@ pub struct ViewArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct SuiteArgs {
-    /// A suite file, or the name of a built-in suite (see `effprof models --list`).
+    /// A suite file, the name of a built-in suite (see `effprof models --list`), or a Hugging
+    /// Face config.json (or the folder holding it) as a suite of that one model.
     #[arg(long, short, default_value = DEFAULT_SUITE)]
     pub suite: String,
     /// Refuse models whose estimated memory exceeds this (e.g. 4GB, 512MiB); default: half of
