@@ -40,7 +40,11 @@ pub(super) fn run(args: ModelsArgs) -> Result<(), CliError> {
         let checkpoint =
             crate::checkpoint::read_checkpoint(path).map_err(|e| CliError::Usage(e.to_string()))?;
         let name = checkpoint.source.clone();
-        let doc = crate::report::CheckpointDocument { checkpoint };
+        let architecture = architecture_beside(path)?;
+        let doc = crate::report::CheckpointDocument {
+            checkpoint,
+            architecture,
+        };
         return write_document(&doc, args.format, &name, args.out.as_ref());
     }
     let suite = select_variants(spec::load_suite(&args.suite.suite)?, &args.variants)?;
@@ -76,6 +80,29 @@ pub(super) fn run(args: ModelsArgs) -> Result<(), CliError> {
     }
     let doc = ModelsDocument { report, table };
     write_document(&doc, args.format, &name, args.out.as_ref())
+}
+
+/// effprof's count of the architecture in the `config.json` beside a checkpoint, where there is
+/// one; a config effprof cannot read is an error, as it would be for `--suite`.
+fn architecture_beside(
+    checkpoint: &std::path::Path,
+) -> Result<Option<crate::report::ArchitectureCount>, CliError> {
+    let dir = if checkpoint.is_dir() {
+        checkpoint
+    } else {
+        checkpoint.parent().unwrap_or(std::path::Path::new("."))
+    };
+    let config = dir.join("config.json");
+    if !config.is_file() {
+        return Ok(None);
+    }
+    let suite = spec::load_suite(&config.display().to_string())?;
+    let report = crate::cost::analyze(&suite.variants[0], &suite.workload)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    Ok(Some(crate::report::ArchitectureCount {
+        config: config.display().to_string(),
+        params: report.params_total,
+    }))
 }
 
 pub(super) fn list_suites() -> String {

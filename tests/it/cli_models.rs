@@ -287,3 +287,72 @@ fn a_checkpoint_is_counted_from_its_header_by_dtype() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_checkpoint_beside_its_config_is_set_against_effprofs_count_of_the_architecture() {
+    let dir = std::env::temp_dir().join(format!("effprof-cli-arch-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("config.json"),
+        r#"{"model_type": "llama", "hidden_size": 8, "num_attention_heads": 2,
+            "num_key_value_heads": 1, "num_hidden_layers": 1, "intermediate_size": 12,
+            "vocab_size": 16, "max_position_embeddings": 512, "tie_word_embeddings": false}"#,
+    )
+    .unwrap();
+    // Llama's state dict: K and V one head of 4 wide, three MLP projections, two norms, the
+    // final norm and an untied head: 128 + 192 + 288 + 16 + 8 + 128 = 760.
+    let layer = "model.layers.0";
+    let names: Vec<(String, &[u64])> = vec![
+        ("model.embed_tokens.weight".into(), &[16, 8]),
+        (format!("{layer}.self_attn.q_proj.weight"), &[8, 8]),
+        (format!("{layer}.self_attn.k_proj.weight"), &[4, 8]),
+        (format!("{layer}.self_attn.v_proj.weight"), &[4, 8]),
+        (format!("{layer}.self_attn.o_proj.weight"), &[8, 8]),
+        (format!("{layer}.mlp.gate_proj.weight"), &[12, 8]),
+        (format!("{layer}.mlp.up_proj.weight"), &[12, 8]),
+        (format!("{layer}.mlp.down_proj.weight"), &[8, 12]),
+        (format!("{layer}.input_layernorm.weight"), &[8]),
+        (format!("{layer}.post_attention_layernorm.weight"), &[8]),
+        ("model.norm.weight".into(), &[8]),
+        ("lm_head.weight".into(), &[16, 8]),
+    ];
+    let tensors: Vec<(&str, &str, &[u64], u64)> = names
+        .iter()
+        .map(|(n, s)| (n.as_str(), "BF16", *s, 2))
+        .collect();
+    std::fs::write(dir.join("model.safetensors"), safetensors(&tensors)).unwrap();
+    let o = effprof(&["models", "--checkpoint", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("760 parameters as effprof counts its architecture; equal"),
+        "{out}"
+    );
+    // An old checkpoint's rotary buffer is stored beside the weights.
+    let mut with_buffer = tensors.clone();
+    with_buffer.push((
+        "model.layers.0.self_attn.rotary_emb.inv_freq",
+        "F32",
+        &[2],
+        4,
+    ));
+    std::fs::write(dir.join("model.safetensors"), safetensors(&with_buffer)).unwrap();
+    let o = effprof(&[
+        "models",
+        "--checkpoint",
+        dir.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["params"], 762);
+    assert_eq!(doc["architecture"]["params"], 760);
+    let text = stdout(&effprof(&["models", "--checkpoint", dir.to_str().unwrap()]));
+    assert!(text.contains("holds 2 more"), "{text}");
+    // A config effprof cannot read stops with its error, naming the file and key.
+    std::fs::write(dir.join("config.json"), r#"{"model_type": "mamba"}"#).unwrap();
+    let o = effprof(&["models", "--checkpoint", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("model_type"), "{}", stderr(&o));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

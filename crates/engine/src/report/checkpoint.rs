@@ -12,6 +12,40 @@ use crate::units;
 #[derive(Clone, Debug)]
 pub struct CheckpointDocument {
     pub checkpoint: Checkpoint,
+    /// The parameters effprof counts for the architecture of the config beside the
+    /// checkpoint, where there is one.
+    pub architecture: Option<ArchitectureCount>,
+}
+
+/// effprof's count of the architecture a config describes, to set beside a checkpoint's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArchitectureCount {
+    pub config: String,
+    pub params: u64,
+}
+
+impl CheckpointDocument {
+    /// The line that sets the config's count beside the checkpoint's.
+    fn architecture_line(&self) -> Option<String> {
+        let a = self.architecture.as_ref()?;
+        let stored = self.checkpoint.params();
+        let verdict = match stored.cmp(&a.params) {
+            std::cmp::Ordering::Equal => "equal".to_owned(),
+            std::cmp::Ordering::Greater => format!(
+                "the checkpoint holds {} more (buffers, or tensors the architecture lacks)",
+                grouped(stored - a.params)
+            ),
+            std::cmp::Ordering::Less => format!(
+                "the checkpoint holds {} fewer (tensors missing, or shared ones stored once)",
+                grouped(a.params - stored)
+            ),
+        };
+        Some(format!(
+            "{}: {} parameters as effprof counts its architecture; {verdict}\n",
+            a.config,
+            grouped(a.params)
+        ))
+    }
 }
 
 impl CheckpointDocument {
@@ -48,7 +82,7 @@ impl CheckpointDocument {
             column.set_cell_alignment(CellAlignment::Right);
         }
         format!(
-            "{}: {} parameters ({}) in {} tensors, {} file{}; read from the header{}, no weights loaded\n{table}\n",
+            "{}: {} parameters ({}) in {} tensors, {} file{}; read from the header{}, no weights loaded\n{}{table}\n",
             c.source,
             units::si(c.params() as f64),
             grouped(c.params()),
@@ -56,6 +90,7 @@ impl CheckpointDocument {
             c.files.len(),
             if c.files.len() == 1 { "" } else { "s" },
             if c.files.len() == 1 { "" } else { "s" },
+            self.architecture_line().unwrap_or_default(),
         )
     }
 }
@@ -120,6 +155,14 @@ impl Document for CheckpointDocument {
                 ("bytes", json!(c.bytes())),
                 ("by_dtype", json!(by_dtype)),
                 ("tensors", json!(tensors)),
+                (
+                    "architecture",
+                    json!(
+                        self.architecture
+                            .as_ref()
+                            .map(|a| json!({"config": a.config, "params": a.params}))
+                    ),
+                ),
             ],
         )
     }

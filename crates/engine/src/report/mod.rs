@@ -7,7 +7,7 @@ mod ops;
 mod ranks;
 mod table;
 
-pub use checkpoint::CheckpointDocument;
+pub use checkpoint::{ArchitectureCount, CheckpointDocument};
 pub use compare::{Compared, compare_table, pair, with_traced_rates};
 pub use models::{
     ModelsDocument, ModelsReport, NOT_BUILT_IN, VariantCost, analytic_table, rows_of_traced,
