@@ -301,7 +301,17 @@ pub struct DenseFfn {
 
 impl DenseFfn {
     fn new(init: &mut WeightInit, dims: &Dims, prune: Option<PruneSpec>) -> Self {
-        let (d, f, bias) = (dims.d_model, dims.d_ff, dims.options.bias);
+        Self::of_width(init, dims, dims.d_ff, prune)
+    }
+
+    /// The layer's FFN `f` wide (a shared expert's width, where not d_ff).
+    pub(crate) fn of_width(
+        init: &mut WeightInit,
+        dims: &Dims,
+        f: usize,
+        prune: Option<PruneSpec>,
+    ) -> Self {
+        let (d, bias) = (dims.d_model, dims.options.bias);
         let up = Proj::build(init, d, f, bias, prune);
         let gate = dims
             .options
@@ -317,7 +327,7 @@ impl DenseFfn {
         }
     }
 
-    fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+    pub(crate) fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
         let hidden = match &self.gate {
             None => gelu(self.up.forward(x)),
             Some(gate) => {

@@ -11,7 +11,7 @@ use burn::tensor::IndexingUpdateOp;
 use burn::tensor::activation::{gelu, sigmoid, softmax};
 
 use super::init::WeightInit;
-use super::model::gate_activation;
+use super::model::{DenseFfn, gate_activation};
 use crate::arch::{Dims, FfnKind};
 use crate::family::MoeSpec;
 use crate::measured::RoutingStats;
@@ -38,23 +38,14 @@ pub struct MoeFfn {
 /// A shared expert: a dense FFN, its output scaled by sigmoid(gate(x)) where it has a gate.
 #[derive(Module, Debug)]
 pub struct SharedExpert {
-    up: Linear,
-    /// SwiGLU's gate projection.
-    gate_proj: Option<Linear>,
-    down: Linear,
+    ffn: DenseFfn,
     /// Linear(d, 1) without bias (Qwen2-MoE).
     gate: Option<Linear>,
-    gelu_gate: bool,
 }
 
 impl SharedExpert {
     fn forward(&self, x: Tensor<2>) -> Tensor<2> {
-        let up = self.up.forward(x.clone());
-        let hidden = match &self.gate_proj {
-            None => gelu(up),
-            Some(g) => gate_activation(self.gelu_gate, g.forward(x.clone())) * up,
-        };
-        let out = self.down.forward(hidden);
+        let out = self.ffn.forward(x.clone());
         match &self.gate {
             Some(gate) => out * sigmoid(gate.forward(x)),
             None => out,
@@ -159,15 +150,8 @@ impl MoeFfn {
         };
         let (down, down_bias) = stacked(d_ff, d_model);
         let shared = spec.shared_d_ff.map(|f| SharedExpert {
-            up: init.linear(d_model, f, bias),
-            gate_proj: dims
-                .options
-                .ffn
-                .gated()
-                .then(|| init.linear(d_model, f, bias)),
-            down: init.linear(f, d_model, bias),
+            ffn: DenseFfn::of_width(init, dims, f, None),
             gate: spec.shared_gate.then(|| init.linear(d_model, 1, false)),
-            gelu_gate: dims.options.ffn == FfnKind::GeGlu,
         });
         Self {
             shared,

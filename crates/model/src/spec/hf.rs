@@ -38,7 +38,17 @@ pub struct HfModel {
     pub family: FamilyKind,
     /// Suite keys with their values, each with the config key it came from.
     pub keys: Vec<Mapped>,
-    pub vocab: usize,
+}
+
+impl HfModel {
+    /// The model's own vocabulary.
+    pub fn vocab(&self) -> usize {
+        self.keys
+            .iter()
+            .find(|m| m.key == "vocab")
+            .and_then(|m| m.value.as_integer())
+            .unwrap_or(0) as usize
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -104,6 +114,14 @@ const NO_COUNT: &[(&str, &str)] = &[
     ("query_pre_attn_scalar", "the scores' scale: 0 FLOPs"),
     ("cache_implementation", "how generate keeps its cache"),
     (
+        "pretraining_tp",
+        "splits each projection's matmul into slices: the same FLOPs",
+    ),
+    (
+        "norm_topk_prob",
+        "normalises the top-k weights: values, not counts",
+    ),
+    (
         "original_max_position_embeddings",
         "rotary scaling: no parameter, 0 FLOPs",
     ),
@@ -152,8 +170,7 @@ pub fn parse_config(text: &str, file: &str, context: usize) -> Result<HfModel, S
     })?;
     let family = match model_type.as_str() {
         "gpt2" => c.gpt2()?,
-        "llama" | "mistral" | "qwen2" | "mixtral" | "qwen2_moe" | "phi3" | "gemma" | "gemma2"
-        | "qwen3" | "qwen3_moe" | "olmoe" => c.llama_like(&model_type, context)?,
+        mapped if MAPPED.contains(&mapped) => c.llama_like(mapped, context)?,
         other => {
             return Err(c.err(
                 "model_type",
@@ -175,12 +192,6 @@ pub fn parse_config(text: &str, file: &str, context: usize) -> Result<HfModel, S
             ),
         ));
     }
-    let vocab = c
-        .keys
-        .iter()
-        .find(|m| m.key == "vocab")
-        .and_then(|m| m.value.as_integer())
-        .unwrap_or(0) as usize;
     let name = match map.get("_name_or_path") {
         Some(Value::String(n)) if !n.trim().is_empty() => n.clone(),
         _ => Path::new(file)
@@ -196,7 +207,6 @@ pub fn parse_config(text: &str, file: &str, context: usize) -> Result<HfModel, S
         name,
         family,
         keys: c.keys,
-        vocab,
     })
 }
 
@@ -322,9 +332,9 @@ impl<'a> Config<'a> {
     }
 
     /// Llama and the models that share its layers: Mistral, Qwen2 (biases on q, k and v),
-    /// Mixtral (a dropless top-k MoE in every layer) and Qwen2-MoE (Qwen2's attention, narrower
-    /// experts and a gated shared expert) and Phi-3 (its q, k and v in one projection and its
-    /// gate and up in another: the same parameters and FLOPs as apart).
+    /// Phi-3 (its q, k and v in one projection and its gate and up in another: the same
+    /// parameters and FLOPs as apart), Gemma and Gemma 2, Qwen3, and the dropless MoEs
+    /// (Mixtral, Qwen2-MoE and Qwen3-MoE with narrower experts, OLMoE).
     fn llama_like(&mut self, model_type: &str, context: usize) -> Result<FamilyKind, SpecError> {
         let d = self.copy("d_model", "hidden_size")?;
         let heads = self.copy("n_heads", "num_attention_heads")?;
@@ -391,8 +401,6 @@ impl<'a> Config<'a> {
                 ));
             }
         }
-        // Splits each projection's matmul into slices: the same FLOPs and parameters.
-        self.int("pretraining_tp")?;
         let window_on = self
             .boolean("use_sliding_window")?
             .unwrap_or(model_type != "qwen2");
@@ -418,50 +426,39 @@ impl<'a> Config<'a> {
             ),
             _ => {}
         }
-        if matches!(model_type, "qwen2_moe" | "qwen3_moe" | "olmoe") {
-            let experts = self.copy("n_experts", "num_experts")?;
-            let top_k = self.copy("top_k", "num_experts_per_tok")?;
-            if model_type == "olmoe" {
-                // OLMoE's experts are intermediate_size wide, in every layer.
-                self.set("moe_every", 1, "an MoE in every layer");
-            } else {
-                self.copy("expert_d_ff", "moe_intermediate_size")?;
-                let every = self.int("decoder_sparse_step")?.unwrap_or(1);
-                self.set("moe_every", every, "decoder_sparse_step");
-            }
-            if let Some(f) = self.int("shared_expert_intermediate_size")? {
-                self.set("shared_d_ff", f, "shared_expert_intermediate_size");
-                self.set("shared_gate", true, "shared_expert_gate");
-            }
-            // Normalising the top-k weights changes values, not counts.
-            self.boolean("norm_topk_prob")?;
-            if let Some(Value::Array(dense)) = self.get("mlp_only_layers")
-                && !dense.is_empty()
-            {
-                return Err(self.err(
-                    "mlp_only_layers",
-                    "dense layers among the MoE ones are not modelled (effprof places them every moe_every layers)".into(),
-                ));
-            }
-            self.set(
-                "capacity_factor",
-                experts as f64 / top_k as f64,
-                "dropless routing (n_experts / top_k)",
-            );
-            return Ok(FamilyKind::Moe);
-        }
-        if model_type == "mixtral" {
-            let experts = self.copy("n_experts", "num_local_experts")?;
-            let top_k = self.copy("top_k", "num_experts_per_tok")?;
+        let experts_key = match model_type {
+            "mixtral" => "num_local_experts",
+            "qwen2_moe" | "qwen3_moe" | "olmoe" => "num_experts",
+            _ => return Ok(FamilyKind::Dense),
+        };
+        let experts = self.copy("n_experts", experts_key)?;
+        let top_k = self.copy("top_k", "num_experts_per_tok")?;
+        if model_type.starts_with("qwen") {
+            self.copy("expert_d_ff", "moe_intermediate_size")?;
+            let every = self.int("decoder_sparse_step")?.unwrap_or(1);
+            self.set("moe_every", every, "decoder_sparse_step");
+        } else {
+            // Mixtral's and OLMoE's experts are intermediate_size wide, in every layer.
             self.set("moe_every", 1, "an MoE in every layer");
-            // Dropless: an expert can take every token routed to it.
-            self.set(
-                "capacity_factor",
-                experts as f64 / top_k as f64,
-                "dropless routing (n_experts / top_k)",
-            );
-            return Ok(FamilyKind::Moe);
         }
-        Ok(FamilyKind::Dense)
+        if let Some(f) = self.int("shared_expert_intermediate_size")? {
+            self.set("shared_d_ff", f, "shared_expert_intermediate_size");
+            self.set("shared_gate", true, "shared_expert_gate");
+        }
+        if let Some(Value::Array(dense)) = self.get("mlp_only_layers")
+            && !dense.is_empty()
+        {
+            return Err(self.err(
+                "mlp_only_layers",
+                "dense layers among the MoE ones are not modelled (effprof places them every moe_every layers)".into(),
+            ));
+        }
+        // Dropless: an expert can take every token routed to it.
+        self.set(
+            "capacity_factor",
+            experts as f64 / top_k as f64,
+            "dropless routing (n_experts / top_k)",
+        );
+        Ok(FamilyKind::Moe)
     }
 }

@@ -198,7 +198,7 @@ fn config_suite(config: &Path) -> Result<Suite, SpecError> {
     let text = format!(
         "[suite]\nname = {name}\ndescription = {}\nbatch = 1\nprompt_len = {CONFIG_PROMPT}\ngen_len = {CONFIG_GENERATED}\nvocab = {}\nbaseline = {name}\n\n[[variant]]\nname = {name}\nfrom = {}\n",
         toml::Value::String(format!("a {} config", model.model_type)),
-        model.vocab,
+        model.vocab(),
         toml::Value::String(file_name),
     );
     // The text is made here: its lines mean nothing to the user.
