@@ -148,6 +148,8 @@ impl Profile {
                     dims: None,
                     family: Family::Custom,
                     matched: None,
+                    numerics: Default::default(),
+                    weights: None,
                 })
                 .collect(),
         })

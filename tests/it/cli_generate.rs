@@ -210,3 +210,53 @@ fn a_decode_sweep_needs_a_generation_suite() {
         stderr(&o)
     );
 }
+
+const TINY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tiny");
+
+/// A folder with a config and its checkpoint runs with the checkpoint's weights; a checkpoint
+/// cut short stops the run with an error naming the file and the tensor, not a panic.
+#[test]
+fn a_folder_with_its_checkpoint_runs_it_and_a_truncated_one_is_named() {
+    let args = |suite: &str| {
+        effprof(&[
+            "generate",
+            "--suite",
+            suite,
+            "--requests",
+            "1",
+            "--gen-len",
+            "3",
+            "--format",
+            "json",
+        ])
+    };
+    let o = args(&format!("{TINY}/mixtral"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    let run = &doc["generate"]["runs"][0];
+    let weights = run["weights"].as_str().unwrap_or_default();
+    assert!(weights.ends_with("mixtral/model.safetensors"), "{run}");
+    // Routed by the trained router: two of four experts per token.
+    assert!(run["experts_per_step"].as_f64().unwrap() >= 1.0, "{run}");
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        format!("{TINY}/mixtral/config.json"),
+        dir.path().join("config.json"),
+    )
+    .unwrap();
+    let bytes = std::fs::read(format!("{TINY}/mixtral/model.safetensors")).unwrap();
+    std::fs::write(
+        dir.path().join("model.safetensors"),
+        &bytes[..bytes.len() - 100],
+    )
+    .unwrap();
+    let o = args(&dir.path().display().to_string());
+    let err = stderr(&o);
+    assert!(!o.status.success());
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        err.contains("model.safetensors") && err.contains("tensor `") && err.contains("truncated"),
+        "{err}"
+    );
+}

@@ -14,6 +14,7 @@ mod cli_report;
 mod custom;
 mod decoder_models;
 mod faults;
+mod hf_weights;
 mod pipeline;
 mod properties;
 mod snapshots_files;

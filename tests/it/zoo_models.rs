@@ -211,7 +211,7 @@ fn routing_matches_a_hand_computed_case() {
         ],
         &device,
     );
-    let d = route(probs.clone(), 1, 2);
+    let d = route(probs.clone(), 1, 2, false);
     let slots: Vec<i64> = d.slots[0].clone().into_data().iter::<i64>().collect();
     let dump = 3 * 2;
     assert_eq!(slots, [0, 1, 2, dump, 4, dump]);
@@ -227,7 +227,7 @@ fn routing_matches_a_hand_computed_case() {
 
     // Top-2: second choices queue after every first choice.
     // Second choices: e1, e1, e0, e1, e0, e1.
-    let d = route(probs, 2, 3);
+    let d = route(probs, 2, 3, false);
     let first: Vec<i64> = d.slots[0].clone().into_data().iter::<i64>().collect();
     // e0 has capacity 3: tokens 0, 1, 3 fit (slots 0, 1, 2); token 5 is dropped (dump = 9).
     assert_eq!(first, [0, 1, 3, 2, 6, 9]);

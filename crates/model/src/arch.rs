@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::vision::{Preset, VisionSpec};
 
 use crate::family::{Arch, ArchMismatch, Family, InputKind};
+use crate::numerics::{Numerics, WeightsSource};
 
 /// The largest batch a workload may have (suite files, commands, keys and sweeps alike): far
 /// past any run this tool makes, and small enough that no shape overflows.
@@ -218,6 +219,12 @@ pub struct Variant {
     /// Present when a dimension was solved to match another variant.
     #[serde(default, skip_serializing_if = "Option::is_none", rename = "match")]
     pub matched: Option<MatchOutcome>,
+    /// The values behind no count (a config's rotary base, epsilon, ...).
+    #[serde(default, skip_serializing_if = "Numerics::is_default")]
+    pub numerics: Numerics,
+    /// The checkpoint its weights come from; drawn at random from the seed when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<WeightsSource>,
 }
 
 impl Variant {

@@ -23,6 +23,10 @@ pub struct TensorInfo {
     pub params: u64,
     /// Bytes of its data in the file.
     pub bytes: u64,
+    /// Where its data starts, in bytes from the start of its file.
+    pub offset: u64,
+    /// Its file: an index into [`Checkpoint::files`].
+    pub file: usize,
 }
 
 /// A checkpoint's tensors, in the order of the files and of their data.
@@ -183,7 +187,10 @@ fn read_index(index: &Path, source: String) -> Result<Checkpoint, CheckpointErro
     let mut tensors = Vec::new();
     for (shard, names) in wanted {
         let file: PathBuf = dir.join(shard);
-        let found = read_header(&file)?;
+        let mut found = read_header(&file)?;
+        for t in &mut found {
+            t.file = files.len();
+        }
         let present: BTreeSet<&str> = found.iter().map(|t| t.name.as_str()).collect();
         if let Some(missing) = names.iter().find(|n| !present.contains(**n)) {
             return Err(CheckpointError::new(
@@ -297,6 +304,8 @@ pub fn read_header(file: &Path) -> Result<Vec<TensorInfo>, CheckpointError> {
             shape,
             params,
             bytes,
+            offset: 8 + header_len + start,
+            file: 0,
         });
     }
     spans.sort();

@@ -57,7 +57,14 @@ pub const TRANSFORMER_KEYS: &[&str] = &[
     "positions",
     "max_positions",
     "vocab",
+    "rope_theta",
+    "norm_eps",
+    "gelu",
+    "attn_scale",
+    "attn_softcap",
+    "logit_softcap",
     "from",
+    "weights",
     "match",
 ];
 
@@ -113,6 +120,7 @@ impl FamilyKind {
                 "expert_d_ff",
                 "shared_d_ff",
                 "shared_gate",
+                "norm_topk",
             ],
             FamilyKind::Pruned => &["sparsity", "kernel"],
             FamilyKind::Conv => &["conv", "groups", "width", "blocks", "match"],

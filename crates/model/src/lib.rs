@@ -1,4 +1,4 @@
-//! effprof's model layer: what a variant is ([`arch`]), what each family supports ([`family`]), the vision zoo's layer programs
+//! effprof's model layer: what a variant is ([`arch`]), what each family supports ([`family`]), the values behind no count ([`numerics`]), the vision zoo's layer programs
 //! ([`vision`]), suite files ([`spec`]), the analytic cost model ([`cost`]), checkpoint headers
 //! ([`checkpoint`]) and human-readable units ([`units`]).
 //!
@@ -9,6 +9,7 @@ pub mod arch;
 pub mod checkpoint;
 pub mod cost;
 pub mod family;
+pub mod numerics;
 pub mod spec;
 pub mod units;
 pub mod vision;

@@ -34,6 +34,8 @@ fn variant(family: Family, n_layers: usize) -> Variant {
         }),
         family,
         matched: None,
+        numerics: Default::default(),
+        weights: None,
     }
 }
 

@@ -445,3 +445,136 @@ fn prefill_and_decode_flops_by_hand_for_the_moe_and_gemma_configs() {
     let linears = 2 * (4 * d * d + 3 * d * 8192);
     check("phi-3-mini-4k", by_hand(32, linears, d, 2 * d * 32_064));
 }
+
+const TINY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/tiny");
+
+/// The tiny checkpoints' configs are what transformers 5 writes (`rope_parameters`,
+/// `layer_types`, `sliding_window = 0`, Qwen3-MoE's `num_local_experts`): they parse, and count
+/// the parameters `make.py` printed for the models transformers built from them.
+#[test]
+fn configs_written_by_transformers_5_count_as_transformers_built_them() {
+    for (name, params) in [
+        ("gpt2", 36_736u64),
+        ("llama", 21_664),
+        ("mistral", 21_664),
+        ("qwen2", 21_792),
+        ("phi3", 21_664),
+        ("gemma", 24_736),
+        ("gemma2", 24_864),
+        ("qwen3", 27_872),
+        ("mixtral", 49_568),
+        ("qwen2_moe", 39_008),
+        ("qwen3_moe", 37_344),
+        ("olmoe", 31_232),
+    ] {
+        let suite = load_suite(&format!("{TINY}/{name}")).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(count(&suite).params_total, params, "{name}");
+    }
+}
+
+/// The values behind no count come from the config, each from its own key.
+#[test]
+fn configs_give_the_values_the_logits_depend_on() {
+    let numerics = |name: &str| {
+        load_suite(&format!("{TINY}/{name}"))
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .variants[0]
+            .numerics
+    };
+    use effprof_model::numerics::Gelu;
+    let gpt2 = numerics("gpt2");
+    assert_eq!((gpt2.gelu, gpt2.norm_eps), (Gelu::Tanh, 1e-5));
+    let llama = numerics("llama");
+    assert_eq!((llama.rope_theta, llama.norm_eps), (500_000.0, 1e-6));
+    assert_eq!(llama.gelu, Gelu::Exact);
+    let gemma2 = numerics("gemma2");
+    assert_eq!(gemma2.attn_scale, Some(0.25));
+    assert_eq!(
+        (gemma2.attn_softcap, gemma2.logit_softcap),
+        (Some(2.0), Some(3.0))
+    );
+    assert_eq!(numerics("gemma").gelu, Gelu::Tanh);
+    assert!(numerics("mixtral").norm_topk && numerics("qwen3_moe").norm_topk);
+    assert!(!numerics("qwen2_moe").norm_topk && !numerics("olmoe").norm_topk);
+    assert_eq!(numerics("mixtral").rope_theta, 1e6);
+    // Untouched where the config is silent: the defaults of a hand-written variant.
+    assert_eq!(numerics("gemma").attn_scale, None);
+}
+
+#[test]
+fn weights_need_a_config_and_a_file_and_values_effprof_computes() {
+    let tiny = |keys: &str| {
+        let text = format!(
+            "[suite]\nname = \"s\"\nbatch = 1\nprompt_len = 8\ngen_len = 4\nvocab = 96\nbaseline = \"m\"\n\n[[variant]]\nname = \"m\"\n{keys}\n"
+        );
+        parse_suite(&text, &format!("{TINY}/suite.toml")).map_err(|e| e.to_string())
+    };
+    let suite = tiny("from = \"llama\"\nweights = \"llama/model.safetensors\"").unwrap();
+    let source = suite.variants[0].weights.clone().unwrap();
+    assert_eq!(source.model_type, "llama");
+    assert!(
+        source.path.ends_with("llama/model.safetensors"),
+        "{}",
+        source.path
+    );
+
+    let err = tiny("family = \"dense\"\nd_model = 32\nn_heads = 4\nd_ff = 48\nn_layers = 2\nweights = \"llama/model.safetensors\"").unwrap_err();
+    assert!(
+        err.contains("weights") && err.contains("needs `from`"),
+        "{err}"
+    );
+    let err = tiny("from = \"llama\"\nweights = \"llama/none.safetensors\"").unwrap_err();
+    assert!(
+        err.contains("weights") && err.contains("no file") && err.contains("none.safetensors"),
+        "{err}"
+    );
+
+    // A rotary scaling is counted (0 FLOPs) but not computed: weights are refused by its key.
+    let dir = std::env::temp_dir().join(format!("effprof-scaled-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut config: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{TINY}/llama/config.json")).unwrap(),
+    )
+    .unwrap();
+    config["rope_parameters"]["rope_type"] = "llama3".into();
+    std::fs::write(dir.join("config.json"), config.to_string()).unwrap();
+    std::fs::copy(
+        format!("{TINY}/llama/model.safetensors"),
+        dir.join("model.safetensors"),
+    )
+    .unwrap();
+    let text = "[suite]\nname = \"s\"\nbatch = 1\nprompt_len = 8\ngen_len = 4\nvocab = 96\nbaseline = \"m\"\n\n[[variant]]\nname = \"m\"\nfrom = \".\"\nweights = \"model.safetensors\"\n";
+    let counted = parse_suite(
+        &text.replace("weights = \"model.safetensors\"\n", ""),
+        &dir.join("s.toml").display().to_string(),
+    );
+    assert!(counted.is_ok(), "{:?}", counted.err());
+    let err = parse_suite(text, &dir.join("s.toml").display().to_string())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("rope_parameters.rope_type") && err.contains("llama3"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn numerics_are_checked_in_suite_files() {
+    let err = with_from("from = \"gpt2\"\nnorm_eps = -1.0", GENERATE).unwrap_err();
+    assert!(err.contains("norm_eps") && err.contains("above 0"), "{err}");
+    let err = with_from("from = \"gpt2\"\ngelu = \"fast\"", GENERATE).unwrap_err();
+    assert!(
+        err.contains("gelu") && err.contains("exact") && err.contains("tanh"),
+        "{err}"
+    );
+    let suite = with_from(
+        "from = \"gpt2\"\ngelu = \"exact\"\nrope_theta = 5.0",
+        GENERATE,
+    )
+    .unwrap();
+    assert_eq!(
+        suite.variants[0].numerics.gelu,
+        effprof_model::numerics::Gelu::Exact
+    );
+}

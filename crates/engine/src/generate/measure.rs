@@ -115,6 +115,7 @@ pub fn measure_generation(
         (!touched.is_empty()).then(|| touched.iter().sum::<f64>() / touched.len() as f64),
     );
     run.kv_cache_measured = kv_cache;
+    run.weights = variant.weights.as_ref().map(|w| w.path.clone());
     run.step_p50s = by_step
         .into_iter()
         .map(|samples| Latencies::of(samples).p50)

@@ -145,6 +145,10 @@ pub struct GenerationRun {
     /// prompt_len + 1 to prompt_len + gen_len).
     #[serde(default)]
     pub step_p50s: Vec<f64>,
+    /// The checkpoint its weights came from (so its routing is the trained router's); drawn
+    /// from the seed when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<String>,
 }
 
 impl GenerationRun {
@@ -187,6 +191,7 @@ impl GenerationRun {
             weight_bytes_per_step,
             kv_cache_measured: Measured::default(),
             step_p50s: Vec::new(),
+            weights: None,
         }
     }
 }

@@ -49,7 +49,12 @@ pub fn trace_variant(
         return Ok(count_operations(&recorded.operations, recorded.params));
     }
     let host = Backend::Ndarray;
-    let model = zoo::build(variant, workload, host, memory_limit)?;
+    // What runs depends on the shapes alone: a checkpoint's values would only cost its load.
+    let drawn = Variant {
+        weights: None,
+        ..variant.clone()
+    };
+    let model = zoo::build(&drawn, workload, host, memory_limit)?;
     let params = model.num_params() as u64;
     model.materialize();
     let capture = Device::capture();

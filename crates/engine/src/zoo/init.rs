@@ -89,6 +89,10 @@ impl WeightInit {
     pub fn layer_norm(&self, d: usize) -> LayerNorm {
         LayerNormConfig::new(d).init(&self.device)
     }
+
+    pub fn layer_norm_eps(&self, d: usize, eps: f64) -> LayerNorm {
+        LayerNormConfig::new(d).with_epsilon(eps).init(&self.device)
+    }
 }
 
 fn fan_in_bound(fan_in: usize) -> f32 {

@@ -7,6 +7,7 @@ mod model;
 mod moe;
 mod sparse;
 mod vision;
+mod weights;
 
 pub use crate::measured::RoutingStats;
 pub use conv::{ConvNet, random_images};
@@ -95,6 +96,9 @@ pub enum BuildError {
     NotTransformer { variant: String, what: &'static str },
     #[error(transparent)]
     Unavailable(#[from] crate::backend::Unavailable),
+    /// The variant's checkpoint does not fit its architecture, or cannot be read.
+    #[error(transparent)]
+    Weights(#[from] crate::checkpoint::CheckpointError),
     /// A model of your own that this process cannot find.
     #[error(transparent)]
     Unregistered(#[from] Unregistered),
@@ -311,7 +315,7 @@ pub fn build_on(
                 dims,
                 family,
                 workload,
-            } => Model::Transformer(transformer(&dims, family, &workload, &device)),
+            } => Model::Transformer(transformer(variant, &dims, family, &workload, &device)?),
             Arch::Conv { spec, workload } => Model::Conv(build_conv(&spec, &workload, &device)),
             Arch::Vision { spec, workload } => {
                 let net = crate::vision::network(&spec, workload.in_channels, workload.classes);
@@ -407,7 +411,7 @@ pub fn build_lm_on(
             dims,
             family,
             workload,
-        } => Ok(transformer(&dims, family, &workload, device)),
+        } => transformer(variant, &dims, family, &workload, device),
         _ => Err(BuildError::NotTransformer {
             variant: variant.name.clone(),
             what,
@@ -415,14 +419,20 @@ pub fn build_lm_on(
     }
 }
 
+/// The variant's transformer, its weights drawn from the seed or loaded from its checkpoint.
 fn transformer(
+    variant: &Variant,
     dims: &Dims,
     family: &Family,
     workload: &TokenWorkload,
     device: &Device,
-) -> TransformerLm {
+) -> Result<TransformerLm, BuildError> {
     let mut init = init::WeightInit::new(variant_seed(workload, dims, family), device);
-    TransformerLm::new(dims, family, workload, &mut init)
+    let model = TransformerLm::new(dims, family, workload, &variant.numerics, &mut init);
+    match &variant.weights {
+        None => Ok(model),
+        Some(source) => Ok(weights::load(model, source, dims, device)?),
+    }
 }
 
 /// Builds a convolutional network on `device`, its weights drawn from the workload's seed and

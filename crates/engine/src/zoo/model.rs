@@ -4,7 +4,7 @@
 use burn::module::Param;
 use burn::nn::{Embedding, LayerNorm, Linear, RmsNorm, RmsNormConfig};
 use burn::prelude::*;
-use burn::tensor::activation::{gelu, silu, softmax};
+use burn::tensor::activation::{gelu, gelu_approximate, silu, softmax, tanh};
 use burn::tensor::module::attention;
 use burn::tensor::ops::AttentionModuleOptions;
 
@@ -13,6 +13,7 @@ use super::moe::{MoeFfn, RoutingTensors};
 use super::sparse::Proj;
 use crate::arch::{Attention, Dims, FfnKind, Norm, Positions, QkNorm, TokenWorkload};
 use crate::family::{Family, PruneSpec};
+use crate::numerics::{Gelu, Numerics};
 
 /// LayerNorm or RMSNorm, as the variant chose.
 #[derive(Module, Debug)]
@@ -22,10 +23,12 @@ pub enum NormLayer {
 }
 
 impl NormLayer {
-    fn new(init: &WeightInit, d: usize, norm: Norm) -> Self {
+    fn new(init: &WeightInit, d: usize, norm: Norm, eps: f64) -> Self {
         match norm {
-            Norm::LayerNorm => NormLayer::Layer(init.layer_norm(d)),
-            Norm::RmsNorm => NormLayer::Rms(RmsNormConfig::new(d).init(init.device())),
+            Norm::LayerNorm => NormLayer::Layer(init.layer_norm_eps(d, eps)),
+            Norm::RmsNorm => {
+                NormLayer::Rms(RmsNormConfig::new(d).with_epsilon(eps).init(init.device()))
+            }
         }
     }
 
@@ -49,13 +52,13 @@ pub struct Rotary {
 }
 
 impl Rotary {
-    fn new(positions: usize, head_dim: usize, device: &Device) -> Self {
+    fn new(positions: usize, head_dim: usize, theta: f64, device: &Device) -> Self {
         let half = head_dim / 2;
         let mut cos = Vec::with_capacity(positions * head_dim);
         let mut sin = Vec::with_capacity(positions * head_dim);
         for p in 0..positions {
             let angles: Vec<f64> = (0..half)
-                .map(|i| p as f64 / 10_000f64.powf(2.0 * i as f64 / head_dim as f64))
+                .map(|i| p as f64 / theta.powf(2.0 * i as f64 / head_dim as f64))
                 .collect();
             for _ in 0..2 {
                 cos.extend(angles.iter().map(|a| a.cos() as f32));
@@ -101,6 +104,12 @@ pub struct SelfAttention {
     k_norm: Option<NormLayer>,
     /// The norms are per head (Qwen3) rather than over the whole projection.
     qk_norm_per_head: bool,
+    /// What the scores are multiplied by, where not 1 / sqrt(head_dim).
+    #[module(skip)]
+    scale: Option<f64>,
+    /// `cap * tanh(score / cap)` before the softmax (Gemma 2).
+    #[module(skip)]
+    softcap: Option<f64>,
     /// burn's attention op instead of matmul, softmax, matmul.
     fused: bool,
     /// Each position attends to itself and earlier ones only (a decoder).
@@ -114,8 +123,10 @@ impl SelfAttention {
         dims: &Dims,
         prune: Option<PruneSpec>,
         workload: &TokenWorkload,
+        numerics: &Numerics,
     ) -> Self {
         let (d, q, kv) = (dims.d_model, dims.q_dim(), dims.kv_dim());
+        let eps = numerics.norm_eps;
         let qkv_bias = dims.qkv_bias();
         Self {
             query: Proj::build(init, d, q, qkv_bias, prune),
@@ -126,18 +137,26 @@ impl SelfAttention {
             n_kv_heads: dims.kv_heads(),
             head_dim: dims.head_dim(),
             q_norm: dims.options.qk_norm.map(|qk| match qk {
-                QkNorm::Full => NormLayer::new(init, q, Norm::RmsNorm),
-                QkNorm::Head => NormLayer::new(init, dims.head_dim(), Norm::RmsNorm),
+                QkNorm::Full => NormLayer::new(init, q, Norm::RmsNorm, eps),
+                QkNorm::Head => NormLayer::new(init, dims.head_dim(), Norm::RmsNorm, eps),
             }),
             k_norm: dims.options.qk_norm.map(|qk| match qk {
-                QkNorm::Full => NormLayer::new(init, kv, Norm::RmsNorm),
-                QkNorm::Head => NormLayer::new(init, dims.head_dim(), Norm::RmsNorm),
+                QkNorm::Full => NormLayer::new(init, kv, Norm::RmsNorm, eps),
+                QkNorm::Head => NormLayer::new(init, dims.head_dim(), Norm::RmsNorm, eps),
             }),
             qk_norm_per_head: dims.options.qk_norm == Some(QkNorm::Head),
+            scale: numerics.attn_scale,
+            softcap: numerics.attn_softcap,
             fused: dims.attention == Attention::Fused,
             causal: workload.causal(),
-            rotary: (dims.options.positions == Positions::Rotary)
-                .then(|| Rotary::new(workload.context(), dims.head_dim(), init.device())),
+            rotary: (dims.options.positions == Positions::Rotary).then(|| {
+                Rotary::new(
+                    workload.context(),
+                    dims.head_dim(),
+                    numerics.rope_theta,
+                    init.device(),
+                )
+            }),
         }
     }
 
@@ -217,14 +236,19 @@ impl SelfAttention {
         };
         let (k, v) = (repeat(k), repeat(v));
         if self.fused {
-            // Scaled by 1/sqrt(dh), as below; burn aligns the causal mask to the last key.
+            // Scaled as below; burn aligns the causal mask to the last key.
             let options = AttentionModuleOptions {
                 is_causal: causal,
-                ..Default::default()
+                scale: self.scale,
+                softcap: self.softcap,
             };
             attention(q, k, v, None, None, options)
         } else {
-            let mut scores = q.matmul(k.swap_dims(2, 3)).div_scalar((dh as f64).sqrt());
+            let scale = self.scale.unwrap_or(1.0 / (dh as f64).sqrt());
+            let mut scores = q.matmul(k.swap_dims(2, 3)).mul_scalar(scale);
+            if let Some(cap) = self.softcap {
+                scores = softcap(scores, cap);
+            }
             if causal {
                 let offset = (keys - n) as i64;
                 let future = Tensor::<2, Bool>::tril_mask([n, keys], offset, &scores.device());
@@ -285,9 +309,35 @@ pub struct StepOutput {
     pub routing: Vec<RoutingTensors>,
 }
 
-/// A gated FFN's activation of its gate: SiLU (SwiGLU) or GELU (GeGLU).
-pub(crate) fn gate_activation<const D: usize>(gelu_gate: bool, x: Tensor<D>) -> Tensor<D> {
-    if gelu_gate { gelu(x) } else { silu(x) }
+/// `cap * tanh(x / cap)`: values squashed into (-cap, cap), nearly unchanged well inside.
+fn softcap<const D: usize>(x: Tensor<D>, cap: f64) -> Tensor<D> {
+    tanh(x.div_scalar(cap)).mul_scalar(cap)
+}
+
+/// An FFN's activation: GELU over an ungated FFN's hidden layer, and over a gated one's gate
+/// SiLU (SwiGLU) or GELU (GeGLU); GELU in its erf or tanh form.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Activation {
+    gelu_gate: bool,
+    gelu: Gelu,
+}
+
+impl Activation {
+    pub(crate) fn new(dims: &Dims, numerics: &Numerics) -> Self {
+        Self {
+            gelu_gate: dims.options.ffn == FfnKind::GeGlu,
+            gelu: numerics.gelu,
+        }
+    }
+
+    /// The activation of a gated FFN's gate (`gated`), or of an ungated one's hidden layer.
+    pub(crate) fn apply<const D: usize>(self, gated: bool, x: Tensor<D>) -> Tensor<D> {
+        match (gated && !self.gelu_gate, self.gelu) {
+            (true, _) => silu(x),
+            (false, Gelu::Exact) => gelu(x),
+            (false, Gelu::Tanh) => gelu_approximate(x),
+        }
+    }
 }
 
 #[derive(Module, Debug)]
@@ -296,12 +346,13 @@ pub struct DenseFfn {
     /// SwiGLU's gate projection: SiLU(gate(x)) * up(x) (GELU for GeGLU).
     gate: Option<Proj>,
     down: Proj,
-    gelu_gate: bool,
+    #[module(skip)]
+    act: Activation,
 }
 
 impl DenseFfn {
-    fn new(init: &mut WeightInit, dims: &Dims, prune: Option<PruneSpec>) -> Self {
-        Self::of_width(init, dims, dims.d_ff, prune)
+    fn new(init: &mut WeightInit, dims: &Dims, prune: Option<PruneSpec>, act: Activation) -> Self {
+        Self::of_width(init, dims, dims.d_ff, prune, act)
     }
 
     /// The layer's FFN `f` wide (a shared expert's width, where not d_ff).
@@ -310,6 +361,7 @@ impl DenseFfn {
         dims: &Dims,
         f: usize,
         prune: Option<PruneSpec>,
+        act: Activation,
     ) -> Self {
         let (d, bias) = (dims.d_model, dims.options.bias);
         let up = Proj::build(init, d, f, bias, prune);
@@ -323,16 +375,14 @@ impl DenseFfn {
             up,
             gate,
             down,
-            gelu_gate: dims.options.ffn == FfnKind::GeGlu,
+            act,
         }
     }
 
     pub(crate) fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
         let hidden = match &self.gate {
-            None => gelu(self.up.forward(x)),
-            Some(gate) => {
-                gate_activation(self.gelu_gate, gate.forward(x.clone())) * self.up.forward(x)
-            }
+            None => self.act.apply(false, self.up.forward(x)),
+            Some(gate) => self.act.apply(true, gate.forward(x.clone())) * self.up.forward(x),
         };
         self.down.forward(hidden)
     }
@@ -445,6 +495,9 @@ pub struct TransformerLm {
     final_norm: NormLayer,
     /// The LM head's own weights; `None` when it reads the token embedding's table again.
     head: Option<Linear>,
+    /// `cap * tanh(logit / cap)` over the logits (Gemma 2).
+    #[module(skip)]
+    logit_softcap: Option<f64>,
 }
 
 /// The result of one forward pass.
@@ -460,10 +513,13 @@ impl TransformerLm {
         dims: &Dims,
         family: &Family,
         workload: &TokenWorkload,
+        numerics: &Numerics,
         init: &mut WeightInit,
     ) -> Self {
         let d = dims.d_model;
         let norm = dims.options.norm;
+        let eps = numerics.norm_eps;
+        let act = Activation::new(dims, numerics);
         let token_embedding = init.embedding(workload.vocab, d);
         let position_embedding = match dims.position_rows(workload) {
             0 => None,
@@ -479,20 +535,20 @@ impl TransformerLm {
         };
         let blocks = (0..distinct_blocks)
             .map(|layer| {
-                let attention_norm = NormLayer::new(init, d, norm);
-                let attention = SelfAttention::new(init, dims, prune, workload);
-                let ffn_norm = NormLayer::new(init, d, norm);
+                let attention_norm = NormLayer::new(init, d, norm, eps);
+                let attention = SelfAttention::new(init, dims, prune, workload, numerics);
+                let ffn_norm = NormLayer::new(init, d, norm, eps);
                 let post_norm = || {
                     dims.options
                         .post_norms
-                        .then(|| NormLayer::new(init, d, norm))
+                        .then(|| NormLayer::new(init, d, norm, eps))
                 };
                 let (post_attention_norm, post_ffn_norm) = (post_norm(), post_norm());
                 let ffn = match family {
                     Family::Moe(m) if m.is_moe_layer(layer) => {
-                        FeedForward::Moe(MoeFfn::new(init, dims, m))
+                        FeedForward::Moe(MoeFfn::new(init, dims, m, numerics))
                     }
-                    _ => FeedForward::Dense(DenseFfn::new(init, dims, prune)),
+                    _ => FeedForward::Dense(DenseFfn::new(init, dims, prune, act)),
                 };
                 Block {
                     attention_norm,
@@ -514,8 +570,9 @@ impl TransformerLm {
             },
             blocks,
             n_layers: dims.n_layers,
-            final_norm: NormLayer::new(init, d, norm),
+            final_norm: NormLayer::new(init, d, norm, eps),
             head: (!dims.options.tie_embeddings).then(|| init.linear(d, workload.vocab, false)),
+            logit_softcap: numerics.logit_softcap,
         }
     }
 
@@ -652,7 +709,7 @@ impl TransformerLm {
     /// Final norm and LM head: `[batch, seq_len, vocab]` logits.
     pub fn project(&self, x: Tensor<3>) -> Tensor<3> {
         let x = self.final_norm.forward(x);
-        match &self.head {
+        let logits = match &self.head {
             Some(head) => head.forward(x),
             // (E @ x^T)^T: the token table `[vocab, d]` serves as the head's weight, read as
             // stored; x @ E^T would copy the transposed table on every call.
@@ -665,6 +722,10 @@ impl TransformerLm {
                     .transpose()
                     .reshape([b, n, vocab])
             }
+        };
+        match self.logit_softcap {
+            Some(cap) => softcap(logits, cap),
+            None => logits,
         }
     }
 }

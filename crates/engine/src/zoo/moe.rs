@@ -8,13 +8,14 @@ use burn::module::Param;
 use burn::nn::Linear;
 use burn::prelude::*;
 use burn::tensor::IndexingUpdateOp;
-use burn::tensor::activation::{gelu, sigmoid, softmax};
+use burn::tensor::activation::{sigmoid, softmax};
 
 use super::init::WeightInit;
-use super::model::{DenseFfn, gate_activation};
+use super::model::{Activation, DenseFfn};
 use crate::arch::{Dims, FfnKind};
 use crate::family::MoeSpec;
 use crate::measured::RoutingStats;
+use crate::numerics::Numerics;
 
 #[derive(Module, Debug)]
 pub struct MoeFfn {
@@ -30,7 +31,10 @@ pub struct MoeFfn {
     n_experts: usize,
     top_k: usize,
     capacity_factor: f64,
-    gelu_gate: bool,
+    #[module(skip)]
+    act: Activation,
+    /// Each token's top-k gate weights divided by their sum.
+    norm_topk: bool,
     /// The expert every token goes through beside its routed ones.
     shared: Option<SharedExpert>,
 }
@@ -83,10 +87,10 @@ pub struct Dispatch {
 
 /// Top-k routing with capacity: earlier tokens claim an expert's slots first; every first
 /// choice is placed before any second choice, as in GShard.
-pub fn route(probs: Tensor<2>, top_k: usize, capacity: usize) -> Dispatch {
+pub fn route(probs: Tensor<2>, top_k: usize, capacity: usize, norm_topk: bool) -> Dispatch {
     let [tokens, n_experts] = probs.dims();
     let device = probs.device();
-    let (gates, choices) = probs.topk_with_indices(top_k, 1);
+    let (gates, choices) = top_choices(probs, top_k, norm_topk);
     let experts = Tensor::<1, Int>::arange(0..n_experts as i64, &device)
         .reshape([1, n_experts])
         .expand([tokens, n_experts]);
@@ -118,8 +122,21 @@ pub fn route(probs: Tensor<2>, top_k: usize, capacity: usize) -> Dispatch {
     }
 }
 
+/// Each token's `top_k` gate weights `[T, k]` (divided by their sum when `norm_topk`) and the
+/// experts they choose.
+fn top_choices(probs: Tensor<2>, top_k: usize, norm_topk: bool) -> (Tensor<2>, Tensor<2, Int>) {
+    let (gates, choices) = probs.topk_with_indices(top_k, 1);
+    let gates = if norm_topk {
+        gates.clone() / gates.sum_dim(1)
+    } else {
+        gates
+    };
+    (gates, choices)
+}
+
 impl MoeFfn {
-    pub fn new(init: &mut WeightInit, dims: &Dims, spec: &MoeSpec) -> Self {
+    pub fn new(init: &mut WeightInit, dims: &Dims, spec: &MoeSpec, numerics: &Numerics) -> Self {
+        let act = Activation::new(dims, numerics);
         let (d_model, d_ff, bias) = (
             dims.d_model,
             spec.expert_width(dims.d_ff),
@@ -150,12 +167,13 @@ impl MoeFfn {
         };
         let (down, down_bias) = stacked(d_ff, d_model);
         let shared = spec.shared_d_ff.map(|f| SharedExpert {
-            ffn: DenseFfn::of_width(init, dims, f, None),
+            ffn: DenseFfn::of_width(init, dims, f, None, act),
             gate: spec.shared_gate.then(|| init.linear(d_model, 1, false)),
         });
         Self {
             shared,
-            gelu_gate: dims.options.ffn == FfnKind::GeGlu,
+            act,
+            norm_topk: numerics.norm_topk,
             router,
             up,
             up_bias,
@@ -202,8 +220,8 @@ impl MoeFfn {
         };
         let up = project(x.clone(), &self.up, &self.up_bias);
         let hidden = match &self.gate {
-            None => gelu(up),
-            Some(gate) => gate_activation(self.gelu_gate, project(x, gate, &self.gate_bias)) * up,
+            None => self.act.apply(false, up),
+            Some(gate) => self.act.apply(true, project(x, gate, &self.gate_bias)) * up,
         };
         project(hidden, &self.down, &self.down_bias)
     }
@@ -215,7 +233,7 @@ impl MoeFfn {
         let [tokens, d] = x.dims();
         let device = x.device();
         let probs = softmax(self.router.forward(x.clone()), 1);
-        let (gates, choices) = probs.topk_with_indices(self.top_k, 1);
+        let (gates, choices) = top_choices(probs, self.top_k, self.norm_topk);
         let choices: Vec<i64> = choices.into_data().iter::<i64>().collect();
         let gates = gates.reshape([tokens * self.top_k, 1]);
         let mut mixed = Tensor::<2>::zeros([tokens, d], &device);
@@ -249,7 +267,7 @@ impl MoeFfn {
         let e = self.n_experts;
         let capacity = self.capacity(tokens);
         let probs = softmax(self.router.forward(x.clone()), 1);
-        let dispatch = route(probs, self.top_k, capacity);
+        let dispatch = route(probs, self.top_k, capacity, self.norm_topk);
 
         // Which input row fills each slot: row 0 is zeros, token t is row t + 1.
         let token_rows = Tensor::<1, Int>::arange(1..tokens as i64 + 1, &device);
@@ -272,9 +290,11 @@ impl MoeFfn {
         };
         let up = project(expert_in.clone(), &self.up, &self.up_bias);
         let hidden = match &self.gate {
-            None => gelu(up),
+            None => self.act.apply(false, up),
             Some(gate) => {
-                gate_activation(self.gelu_gate, project(expert_in, gate, &self.gate_bias)) * up
+                self.act
+                    .apply(true, project(expert_in, gate, &self.gate_bias))
+                    * up
             }
         };
         let expert_out = project(hidden, &self.down, &self.down_bias).reshape([e * capacity, d]);

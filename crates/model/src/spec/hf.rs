@@ -38,6 +38,9 @@ pub struct HfModel {
     pub family: FamilyKind,
     /// Suite keys with their values, each with the config key it came from.
     pub keys: Vec<Mapped>,
+    /// Keys whose values effprof counts but does not compute (a rotary scaling, say), with
+    /// why: random weights do not care, a checkpoint's logits would.
+    pub unreproduced: Vec<(String, String)>,
 }
 
 impl HfModel {
@@ -76,11 +79,6 @@ const NO_COUNT: &[(&str, &str)] = &[
     ("pad_token_id", "a token id"),
     ("initializer_range", "random initialisation only"),
     ("use_cache", "a runtime choice"),
-    ("rms_norm_eps", "a norm's epsilon"),
-    ("layer_norm_eps", "a norm's epsilon"),
-    ("layer_norm_epsilon", "a norm's epsilon"),
-    ("rope_theta", "rotary frequencies: no parameter, 0 FLOPs"),
-    ("rope_scaling", "rotary frequencies: no parameter, 0 FLOPs"),
     ("attention_dropout", "training only"),
     ("hidden_dropout", "training only"),
     ("resid_pdrop", "training only"),
@@ -102,32 +100,14 @@ const NO_COUNT: &[(&str, &str)] = &[
         "layers that would use the sliding window, which is off",
     ),
     ("auto_map", "the classes trust_remote_code would load"),
-    ("clip_qkv", "clamps q, k and v: 0 FLOPs"),
-    (
-        "attn_logit_softcapping",
-        "tanh over the scores: 0 FLOPs (its pass over them is not in the byte counts)",
-    ),
-    (
-        "final_logit_softcapping",
-        "tanh over the logits: 0 FLOPs (its pass over them is not in the byte counts)",
-    ),
-    ("query_pre_attn_scalar", "the scores' scale: 0 FLOPs"),
     ("cache_implementation", "how generate keeps its cache"),
+    (
+        "original_max_position_embeddings",
+        "the length a rotary scaling starts from: read with rope_scaling",
+    ),
     (
         "pretraining_tp",
         "splits each projection's matmul into slices: the same FLOPs",
-    ),
-    (
-        "norm_topk_prob",
-        "normalises the top-k weights: values, not counts",
-    ),
-    (
-        "original_max_position_embeddings",
-        "rotary scaling: no parameter, 0 FLOPs",
-    ),
-    (
-        "partial_rotary_factor",
-        "how many features rotate: no parameter, 0 FLOPs",
     ),
 ];
 
@@ -161,6 +141,7 @@ pub fn parse_config(text: &str, file: &str, context: usize) -> Result<HfModel, S
         map: &map,
         read: BTreeSet::new(),
         keys: Vec::new(),
+        unreproduced: Vec::new(),
     };
     let model_type = c.string("model_type")?.ok_or_else(|| {
         c.err(
@@ -207,6 +188,7 @@ pub fn parse_config(text: &str, file: &str, context: usize) -> Result<HfModel, S
         name,
         family,
         keys: c.keys,
+        unreproduced: c.unreproduced,
     })
 }
 
@@ -215,6 +197,7 @@ struct Config<'a> {
     map: &'a Map<String, Value>,
     read: BTreeSet<&'a str>,
     keys: Vec<Mapped>,
+    unreproduced: Vec<(String, String)>,
 }
 
 impl<'a> Config<'a> {
@@ -257,6 +240,74 @@ impl<'a> Config<'a> {
         }
     }
 
+    fn real(&mut self, key: &'a str) -> Result<Option<f64>, SpecError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::Number(n)) if n.as_f64().is_some_and(|v| v > 0.0) => Ok(n.as_f64()),
+            Some(v) => Err(self.err(key, format!("must be a number above 0; got {v}"))),
+        }
+    }
+
+    fn unreproduced(&mut self, key: &str, why: &str) {
+        self.unreproduced.push((key.to_owned(), why.to_owned()));
+    }
+
+    /// The norms' epsilon, `default` where the config gives none.
+    fn norm_eps(&mut self, key: &'a str, default: f64) -> Result<(), SpecError> {
+        match self.real(key)? {
+            Some(eps) => self.set("norm_eps", eps, key),
+            None => self.set("norm_eps", default, &format!("{key}'s default")),
+        }
+        Ok(())
+    }
+
+    /// GELU's form: transformers' tanh approximations, or erf.
+    fn gelu_form(&mut self, act: &str, key: &str) {
+        let form = if act == "gelu" { "exact" } else { "tanh" };
+        self.set("gelu", form, key);
+    }
+
+    /// The rotary base and any scaling, from transformers 4's `rope_theta` and `rope_scaling`
+    /// or 5's `rope_parameters`.
+    fn rotary(&mut self, default_theta: f64) -> Result<(), SpecError> {
+        let mut theta = self
+            .real("rope_theta")?
+            .map(|t| (t, "rope_theta".to_owned()));
+        for key in ["rope_parameters", "rope_scaling"] {
+            let Some(value) = self.get(key) else { continue };
+            let Value::Object(params) = value else {
+                return Err(self.err(key, format!("must be an object; got {value}")));
+            };
+            for (name, v) in params {
+                match (name.as_str(), v) {
+                    ("rope_theta", Value::Number(n)) if n.as_f64().is_some_and(|t| t > 0.0) => {
+                        theta = Some((n.as_f64().unwrap_or_default(), format!("{key}.rope_theta")));
+                    }
+                    ("rope_type" | "type", Value::String(t)) if t == "default" => {}
+                    ("partial_rotary_factor", Value::Number(n)) if n.as_f64() == Some(1.0) => {}
+                    (_, Value::Null) => {}
+                    _ => self.unreproduced(
+                        &format!("{key}.{name}"),
+                        &format!("= {v}: effprof rotates every feature at the default frequencies"),
+                    ),
+                }
+            }
+        }
+        if let Some(f) = self.real("partial_rotary_factor")?
+            && f != 1.0
+        {
+            self.unreproduced(
+                "partial_rotary_factor",
+                &format!("= {f}: effprof rotates every feature"),
+            );
+        }
+        match theta {
+            Some((t, from)) => self.set("rope_theta", t, &from),
+            None => self.set("rope_theta", default_theta, "rope_theta's default"),
+        }
+        Ok(())
+    }
+
     /// The required whole number `from`, as the suite key `key`.
     fn copy(&mut self, key: &'static str, from: &'a str) -> Result<i64, SpecError> {
         let value = self.required(from)?;
@@ -278,10 +329,10 @@ impl<'a> Config<'a> {
         key: &'a str,
         allowed: &[&str],
         default: &str,
-    ) -> Result<(), SpecError> {
+    ) -> Result<String, SpecError> {
         let act = self.string(key)?.unwrap_or_else(|| default.to_owned());
         if allowed.contains(&act.as_str()) {
-            Ok(())
+            Ok(act)
         } else {
             Err(self.err(
                 key,
@@ -305,12 +356,14 @@ impl<'a> Config<'a> {
         self.copy("vocab", "vocab_size")?;
         self.set("positions", "learned", "GPT-2's learned position table");
         self.copy("max_positions", "n_positions")?;
-        // gelu_new (tanh) and gelu count the same: 0 FLOPs.
-        self.activation(
+        // gelu_new (tanh) and gelu count the same: 0 FLOPs, but compute apart.
+        let act = self.activation(
             "activation_function",
             &["gelu_new", "gelu", "gelu_pytorch_tanh"],
             "gelu_new",
         )?;
+        self.gelu_form(&act, "activation_function");
+        self.norm_eps("layer_norm_epsilon", 1e-5)?;
         let tie = self.boolean("tie_word_embeddings")?.unwrap_or(true);
         self.set("tie_embeddings", tie, "tie_word_embeddings (default true)");
         for (key, what) in [
@@ -360,7 +413,13 @@ impl<'a> Config<'a> {
             } else {
                 "hidden_act"
             };
-            self.activation(key, &["gelu_pytorch_tanh", "gelu"], "gelu_pytorch_tanh")?;
+            // transformers' Gemma approximates GELU unless hidden_activation says otherwise.
+            let act = self.activation(key, &["gelu_pytorch_tanh", "gelu"], "gelu_pytorch_tanh")?;
+            if key == "hidden_activation" {
+                self.gelu_form(&act, key);
+            } else {
+                self.set("gelu", "tanh", "Gemma's approximate GELU");
+            }
             self.set("ffn", "geglu", "GELU(gate) * up, then down");
             self.set(
                 "scale_embeddings",
@@ -372,6 +431,50 @@ impl<'a> Config<'a> {
             self.activation("hidden_act", &["silu"], "silu")?;
         }
         self.set("positions", "rotary", "rotary embedding");
+        self.rotary(if model_type == "mixtral" { 1e6 } else { 1e4 })?;
+        let eps = match model_type {
+            "phi3" | "olmoe" | "mixtral" => 1e-5,
+            _ => 1e-6,
+        };
+        self.norm_eps("rms_norm_eps", eps)?;
+        if let Some(clip) = self.get("clip_qkv") {
+            let why = format!("= {clip}: effprof does not clamp q, k and v");
+            self.unreproduced("clip_qkv", &why);
+        }
+        if model_type == "gemma2" {
+            if let Some(s) = self.real("query_pre_attn_scalar")? {
+                self.set(
+                    "attn_scale",
+                    1.0 / s.sqrt(),
+                    "1 / sqrt(query_pre_attn_scalar)",
+                );
+            }
+            if let Some(cap) = self.real("attn_logit_softcapping")? {
+                self.set("attn_softcap", cap, "attn_logit_softcapping");
+            }
+            if let Some(cap) = self.real("final_logit_softcapping")? {
+                self.set("logit_softcap", cap, "final_logit_softcapping");
+            }
+        }
+        if self.boolean("use_bidirectional_attention")? == Some(true) {
+            return Err(self.err(
+                "use_bidirectional_attention",
+                "= true is not modelled: effprof's decoder is causal".into(),
+            ));
+        }
+        if let Some(types) = self.get("layer_types") {
+            let known = ["full_attention", "sliding_attention"];
+            let fine = matches!(types, Value::Array(t) if t.iter().all(|t| t.as_str().is_some_and(|t| known.contains(&t))));
+            if !fine {
+                return Err(self.err(
+                    "layer_types",
+                    format!(
+                        "= {types}: each layer's must be one of {}",
+                        known.join(", ")
+                    ),
+                ));
+            }
+        }
         // Rotary models have no position table: the length only bounds the context.
         if let Some(max) = self.int("max_position_embeddings")?
             && (max as usize) < context
@@ -386,11 +489,13 @@ impl<'a> Config<'a> {
         self.set("tie_embeddings", tie, "tie_word_embeddings");
         let attention_bias = self.boolean("attention_bias")?.unwrap_or(false);
         let mlp_bias = self.boolean("mlp_bias")?.unwrap_or(false);
+        // transformers 5 writes Qwen2-MoE's choice as qkv_bias.
+        let qkv_bias = self.boolean("qkv_bias")?.unwrap_or(true);
         match (model_type, attention_bias, mlp_bias) {
-            // Qwen2's q, k and v always have biases, its output projection and MLP none.
+            // Qwen2's q, k and v have biases, its output projection and MLP none.
             ("qwen2" | "qwen2_moe", _, false) => {
                 self.set("bias", false, "Qwen2's linears");
-                self.set("qkv_bias", true, "Qwen2's q, k and v");
+                self.set("qkv_bias", qkv_bias, "Qwen2's q, k and v");
             }
             (_, false, false) => self.set("bias", false, "attention_bias and mlp_bias"),
             (_, true, true) => self.set("bias", true, "attention_bias and mlp_bias"),
@@ -404,7 +509,12 @@ impl<'a> Config<'a> {
         let window_on = self
             .boolean("use_sliding_window")?
             .unwrap_or(model_type != "qwen2");
-        if let Some(window) = self.int("sliding_window")?
+        // With the window off, transformers 5 may write it as 0.
+        let window = match self.get("sliding_window") {
+            Some(Value::Number(n)) if !window_on && n.as_u64() == Some(0) => None,
+            _ => self.int("sliding_window")?,
+        };
+        if let Some(window) = window
             && window_on
             && (window as usize) < context
         {
@@ -428,6 +538,8 @@ impl<'a> Config<'a> {
         }
         let experts_key = match model_type {
             "mixtral" => "num_local_experts",
+            // transformers 5 writes Qwen3-MoE's as num_local_experts.
+            "qwen3_moe" if !self.map.contains_key("num_experts") => "num_local_experts",
             "qwen2_moe" | "qwen3_moe" | "olmoe" => "num_experts",
             _ => return Ok(FamilyKind::Dense),
         };
@@ -452,6 +564,13 @@ impl<'a> Config<'a> {
                 "mlp_only_layers",
                 "dense layers among the MoE ones are not modelled (effprof places them every moe_every layers)".into(),
             ));
+        }
+        // Mixtral always divides its top-k weights by their sum; the others when asked.
+        if model_type == "mixtral" {
+            self.set("norm_topk", true, "Mixtral's normalised top-k weights");
+        } else {
+            let norm = self.boolean("norm_topk_prob")?.unwrap_or(false);
+            self.set("norm_topk", norm, "norm_topk_prob");
         }
         // Dropless: an expert can take every token routed to it.
         self.set(

@@ -10,6 +10,7 @@ use super::error::line_of;
 use super::hf;
 use super::matching::{MatchRequest, resolve_matches};
 use crate::family::{FamilyKind, InputKind};
+use crate::numerics::{Gelu, Numerics, WeightsSource};
 
 use super::{BUILTIN_SUITES, SpecError, Suite};
 use crate::arch::{
@@ -140,7 +141,15 @@ raw_variant! {
     "groups" => groups: i64,
     "width" => width: i64,
     "blocks" => blocks: i64,
+    "rope_theta" => rope_theta: f64,
+    "norm_eps" => norm_eps: f64,
+    "gelu" => gelu: String,
+    "attn_scale" => attn_scale: f64,
+    "attn_softcap" => attn_softcap: f64,
+    "logit_softcap" => logit_softcap: f64,
+    "norm_topk" => norm_topk: bool,
     "from" => from: String,
+    "weights" => weights: String,
     "match" => matching: RawMatch,
 }
 
@@ -195,9 +204,28 @@ fn config_suite(config: &Path) -> Result<Suite, SpecError> {
         |n| n.to_string_lossy().into_owned(),
     );
     let name = toml::Value::String(model.name.clone());
+    // The checkpoint beside the config, where effprof computes what the config sets.
+    let dir = config.parent().unwrap_or(Path::new("."));
+    let checkpoint = ["model.safetensors.index.json", "model.safetensors"]
+        .into_iter()
+        .find(|f| dir.join(f).is_file());
+    let (weights, description) = match (checkpoint, model.unreproduced.first()) {
+        (Some(file), None) => (
+            format!("weights = {}\n", toml::Value::String(file.to_owned())),
+            format!("a {} config with its weights", model.model_type),
+        ),
+        (Some(_), Some((key, _))) => (
+            String::new(),
+            format!(
+                "a {} config; random weights: it sets {key}, which effprof does not compute",
+                model.model_type
+            ),
+        ),
+        (None, _) => (String::new(), format!("a {} config", model.model_type)),
+    };
     let text = format!(
-        "[suite]\nname = {name}\ndescription = {}\nbatch = 1\nprompt_len = {CONFIG_PROMPT}\ngen_len = {CONFIG_GENERATED}\nvocab = {}\nbaseline = {name}\n\n[[variant]]\nname = {name}\nfrom = {}\n",
-        toml::Value::String(format!("a {} config", model.model_type)),
+        "[suite]\nname = {name}\ndescription = {}\nbatch = 1\nprompt_len = {CONFIG_PROMPT}\ngen_len = {CONFIG_GENERATED}\nvocab = {}\nbaseline = {name}\n\n[[variant]]\nname = {name}\nfrom = {}\n{weights}",
+        toml::Value::String(description),
         model.vocab(),
         toml::Value::String(file_name),
     );
@@ -496,7 +524,8 @@ impl Ctx<'_> {
                 from_config.push(m);
             }
         }
-        self.variant_as_written(&filled, table_start, input)
+        let (mut variant, request) = self
+            .variant_as_written(&filled, table_start, input)
             .map_err(|e| {
                 // A value the config gave is wrong: name the config's key, and where it was used.
                 let key = e
@@ -514,7 +543,31 @@ impl Ctx<'_> {
                     .key(m.from.clone()),
                     None => e,
                 }
-            })
+            })?;
+        if let Some(w) = &rv.weights {
+            let err = |message: &str| self.err(w.span().start, &scope, "weights", message);
+            let path = self.beside(w.get_ref());
+            if !path.is_file() {
+                return Err(err(&format!("no file {}", path.display())));
+            }
+            if !matches!(variant.family, Family::Dense | Family::Moe(_)) {
+                return Err(err(&format!(
+                    "loads into a dense or moe variant; a {} variant's layers are not the checkpoint's",
+                    variant.family.name()
+                )));
+            }
+            if let Some((key, why)) = model.unreproduced.first() {
+                return Err(err(&format!(
+                    "{} sets `{key}`, which effprof counts but does not compute ({why}): its logits would not be the checkpoint's",
+                    model.file
+                )));
+            }
+            variant.weights = Some(WeightsSource {
+                path: path.display().to_string(),
+                model_type: model.model_type.clone(),
+            });
+        }
+        Ok((variant, request))
     }
 
     /// `path` as written in the suite file: relative to the file's folder.
@@ -618,15 +671,52 @@ impl Ctx<'_> {
                 ));
             }
         };
+        if let (Some(w), None) = (&rv.weights, &rv.from) {
+            return Err(self.err(
+                w.span().start,
+                scope,
+                "weights",
+                "needs `from` a Hugging Face config too: the config's model_type says how the checkpoint names its tensors",
+            ));
+        }
         Ok((
             Variant {
                 name: name.clone(),
                 dims,
                 family,
                 matched: None,
+                numerics: self.numerics(rv, scope)?,
+                weights: None,
             },
             request,
         ))
+    }
+
+    /// The values behind no count, each checked where given.
+    fn numerics(&self, rv: &RawVariant, scope: &str) -> Result<Numerics, SpecError> {
+        let defaults = Numerics::default();
+        let positive = |value: &Option<Spanned<f64>>, key: &str| match value {
+            Some(v) if !(v.get_ref().is_finite() && *v.get_ref() > 0.0) => Err(self.err(
+                v.span().start,
+                scope,
+                key,
+                &format!("must be a number above 0; got {}", v.get_ref()),
+            )),
+            Some(v) => Ok(Some(*v.get_ref())),
+            None => Ok(None),
+        };
+        Ok(Numerics {
+            rope_theta: positive(&rv.rope_theta, "rope_theta")?.unwrap_or(defaults.rope_theta),
+            norm_eps: positive(&rv.norm_eps, "norm_eps")?.unwrap_or(defaults.norm_eps),
+            gelu: match &rv.gelu {
+                Some(g) => self.one_of(g, scope, "gelu", &Gelu::ALL)?,
+                None => defaults.gelu,
+            },
+            attn_scale: positive(&rv.attn_scale, "attn_scale")?,
+            attn_softcap: positive(&rv.attn_softcap, "attn_softcap")?,
+            logit_softcap: positive(&rv.logit_softcap, "logit_softcap")?,
+            norm_topk: rv.norm_topk.as_ref().is_some_and(|n| *n.get_ref()),
+        })
     }
 
     /// A transformer's shape: its dimensions and language-model options, checked together.
