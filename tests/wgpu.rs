@@ -179,3 +179,68 @@ fn a_kv_cached_decoder_on_wgpu_generates_what_ndarray_does() {
     }
     assert_eq!(gpu_touched, cpu_touched);
 }
+
+/// A transformers checkpoint on wgpu: its logits in f32 are transformers', in f16 (where the
+/// adapter has shader f16) near them; bf16 and quantized matrices are refused by name.
+#[test]
+fn a_checkpoint_on_wgpu_gives_transformers_logits() {
+    let Some(backend) = wgpu() else { return };
+    let tiny = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tiny");
+    let expected: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{tiny}/qwen2_moe/expected.json")).unwrap(),
+    )
+    .unwrap();
+    let prompt: Vec<i64> = serde_json::from_value(expected["prompt"].clone()).unwrap();
+    let want: Vec<f32> = serde_json::from_value::<Vec<Vec<f32>>>(expected["logits"].clone())
+        .unwrap()
+        .concat();
+    let suite = |extra: &str| {
+        let text = format!(
+            "[suite]\nname = \"t\"\nbatch = 1\nprompt_len = 12\ngen_len = 1\nvocab = 96\nbaseline = \"m\"\n\n\
+             [[variant]]\nname = \"m\"\nfrom = \"qwen2_moe\"\nweights = \"qwen2_moe/model.safetensors\"\n{extra}"
+        );
+        spec::parse_suite(&text, &format!("{tiny}/suite.toml")).unwrap()
+    };
+    let device = backend.device().unwrap();
+    let n = prompt.len();
+    for (extra, tolerance) in [("", 1e-4f32), ("dtype = \"f16\"", 0.02)] {
+        let s = suite(extra);
+        let model = match zoo::build_lm(&s.variants[0], &s.workload, backend, u64::MAX, "a test") {
+            Ok(model) => model,
+            Err(e) if !extra.is_empty() => {
+                let e = e.to_string();
+                assert!(e.contains("f16"), "{e}");
+                eprintln!("skipping f16: {e}");
+                continue;
+            }
+            Err(e) => panic!("{e}"),
+        };
+        let tokens = burn::tensor::Tensor::<2, burn::tensor::Int>::from_data(
+            burn::tensor::TensorData::new(prompt.clone(), [1, n]),
+            &device,
+        );
+        let got: Vec<f32> = model
+            .forward(tokens)
+            .logits
+            .cast(burn::tensor::FloatDType::F32)
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        let diff = got
+            .iter()
+            .zip(&want)
+            .map(|(g, w)| (g - w).abs())
+            .fold(0.0f32, f32::max);
+        assert!(
+            diff <= tolerance,
+            "{extra}: {diff} from transformers' logits"
+        );
+    }
+    for extra in ["dtype = \"bf16\"", "quantize = \"int8\"\nquant_block = 16"] {
+        let s = suite(extra);
+        let e = zoo::build_lm(&s.variants[0], &s.workload, backend, u64::MAX, "a test")
+            .expect_err("refused on wgpu")
+            .to_string();
+        assert!(e.contains("wgpu"), "{e}");
+    }
+}

@@ -149,6 +149,7 @@ impl Profile {
                     family: Family::Custom,
                     matched: None,
                     numerics: Default::default(),
+                    precision: Default::default(),
                     weights: None,
                 })
                 .collect(),

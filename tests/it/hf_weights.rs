@@ -294,3 +294,108 @@ mod properties {
         }
     }
 }
+
+/// The same checkpoint computed in bf16 and f16 on flex: near transformers' f32 logits, as
+/// close as 8 and 11 bits of mantissa allow, forward and cached; ndarray has neither dtype.
+#[test]
+fn half_precision_stays_near_the_f32_logits_and_ndarray_says_it_cannot() {
+    let device = Backend::Flex.device().unwrap();
+    for model_type in ["llama", "qwen2_moe", "gemma2", "gpt2"] {
+        let want = expected(model_type);
+        let flat = want.logits.concat();
+        let n = want.prompt.len();
+        let tokens =
+            Tensor::<2, Int>::from_data(TensorData::new(want.prompt.clone(), [1, n]), &device);
+        for (dtype, tolerance) in [("bf16", 0.15f32), ("f16", 0.02)] {
+            let suite = suite(model_type, &format!("dtype = \"{dtype}\"")).unwrap();
+            let model =
+                build(&suite, &device).unwrap_or_else(|e| panic!("{model_type} {dtype}: {e}"));
+            let got = model
+                .forward(tokens.clone())
+                .logits
+                .cast(burn::tensor::FloatDType::F32);
+            let got: Vec<f32> = got.into_data().try_to_vec::<f32>().unwrap();
+            let diff = max_difference(&got, &flat);
+            assert!(
+                diff <= tolerance,
+                "{model_type} in {dtype}: {diff} from transformers' f32 logits"
+            );
+            let mut cache = model.new_cache(1, n, &device);
+            model.prefill(tokens.clone().narrow(1, 0, n - 1), &mut cache);
+            let last = model
+                .decode(tokens.clone().narrow(1, n - 1, 1), &mut cache)
+                .logits;
+            let last: Vec<f32> = last
+                .cast(burn::tensor::FloatDType::F32)
+                .into_data()
+                .try_to_vec::<f32>()
+                .unwrap();
+            let diff = max_difference(&last, &want.logits[n - 1]);
+            assert!(diff <= tolerance, "{model_type} in {dtype}, cached: {diff}");
+        }
+    }
+    let suite = suite("llama", "dtype = \"bf16\"").unwrap();
+    let err = zoo::build(
+        &suite.variants[0],
+        &suite.workload,
+        Backend::Ndarray,
+        u64::MAX,
+    )
+    .expect_err("ndarray has no bf16")
+    .to_string();
+    assert!(err.contains("bf16") && err.contains("ndarray"), "{err}");
+}
+
+/// Quantized matrices (blocks of 16, f32 scales): int8 stays near the f32 logits, int4 some
+/// 16 times further (its 7 levels a side against int8's 127), on flex and, for int8, ndarray;
+/// ndarray's int4 is refused before burn is asked.
+#[test]
+fn quantized_weights_stay_near_the_f32_logits() {
+    for backend in [Backend::Flex, Backend::Ndarray] {
+        let device = backend.device().unwrap();
+        for model_type in ["llama", "mixtral", "gpt2"] {
+            let want = expected(model_type);
+            let flat = want.logits.concat();
+            let n = want.prompt.len();
+            let tokens =
+                Tensor::<2, Int>::from_data(TensorData::new(want.prompt.clone(), [1, n]), &device);
+            let mut diffs = Vec::new();
+            for bits in ["int8", "int4"] {
+                let suite = suite(
+                    model_type,
+                    &format!("quantize = \"{bits}\"\nquant_block = 16"),
+                )
+                .unwrap();
+                let built = zoo::build(&suite.variants[0], &suite.workload, backend, u64::MAX);
+                let model = match (backend, bits, built) {
+                    (_, _, Ok(zoo::Model::Transformer(m))) => m,
+                    (Backend::Ndarray, "int4", Err(e)) => {
+                        let e = e.to_string();
+                        assert!(e.contains("ndarray") && e.contains("int4"), "{e}");
+                        continue;
+                    }
+                    (_, _, Err(e)) => panic!("{backend:?} {model_type} {bits}: {e}"),
+                    (_, _, Ok(_)) => unreachable!("a decoder"),
+                };
+                let got: Vec<f32> = model
+                    .forward(tokens.clone())
+                    .logits
+                    .into_data()
+                    .try_to_vec::<f32>()
+                    .unwrap();
+                diffs.push(max_difference(&got, &flat));
+            }
+            let int8 = diffs[0];
+            assert!(
+                int8 > TOLERANCE && int8 < 0.15,
+                "{backend:?} {model_type} int8: {int8}"
+            );
+            if let Some(int4) = diffs.get(1) {
+                assert!(
+                    *int4 < 3.0 && *int4 > 8.0 * int8,
+                    "{model_type}: int4 {int4}, int8 {int8}"
+                );
+            }
+        }
+    }
+}

@@ -58,6 +58,8 @@ pub enum NotApplicable {
     },
     #[error("`{variant}` uses the csr kernel, which runs on the host and has no backward pass")]
     NoBackward { variant: String },
+    #[error("`{variant}` has {bits} weights, which take no gradient: effprof trains float weights")]
+    QuantizedNoBackward { variant: String, bits: &'static str },
     #[error(
         "`{variant}` does not generate: the suite has no gen_len, or the variant is not a transformer"
     )]

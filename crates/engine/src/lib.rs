@@ -15,7 +15,7 @@
 //!    [`train`], [`generate`], [`snapshot`] (a run's figures: exported, compared, plotted), and
 //!    [`tasks`] (the features the engine runs on request).
 
-pub use effprof_model::{arch, checkpoint, cost, family, numerics, spec, units, vision};
+pub use effprof_model::{arch, checkpoint, cost, family, numerics, precision, spec, units, vision};
 
 pub mod backend;
 pub mod document;

@@ -45,7 +45,12 @@ pub fn median_of_reported<E>(
 /// run wait for this one.
 pub fn dependency<const D: usize>(t: &Tensor<D>) -> Tensor<D> {
     let first: [std::ops::Range<usize>; D] = std::array::from_fn(|_| 0..1);
-    t.clone().slice(first).greater_elem(f32::MAX).float()
+    let dtype = t.dtype();
+    t.clone()
+        .slice(first)
+        .greater_elem(f32::MAX)
+        .float()
+        .cast(burn::tensor::FloatDType::from(dtype))
 }
 
 /// Syncs `device`: every queued kernel has run when it returns.

@@ -8,6 +8,7 @@ pub use crate::vision::{Preset, VisionSpec};
 
 use crate::family::{Arch, ArchMismatch, Family, InputKind};
 use crate::numerics::{Numerics, WeightsSource};
+use crate::precision::Precision;
 
 /// The largest batch a workload may have (suite files, commands, keys and sweeps alike): far
 /// past any run this tool makes, and small enough that no shape overflows.
@@ -222,6 +223,9 @@ pub struct Variant {
     /// The values behind no count (a config's rotary base, epsilon, ...).
     #[serde(default, skip_serializing_if = "Numerics::is_default")]
     pub numerics: Numerics,
+    /// The dtype it is stored and computed in, and its weights' quantization.
+    #[serde(default, skip_serializing_if = "Precision::is_default")]
+    pub precision: Precision,
     /// The checkpoint its weights come from; drawn at random from the seed when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weights: Option<WeightsSource>,

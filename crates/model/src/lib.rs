@@ -10,6 +10,7 @@ pub mod checkpoint;
 pub mod cost;
 pub mod family;
 pub mod numerics;
+pub mod precision;
 pub mod spec;
 pub mod units;
 pub mod vision;

@@ -35,6 +35,7 @@ fn variant(family: Family, n_layers: usize) -> Variant {
         family,
         matched: None,
         numerics: Default::default(),
+        precision: Default::default(),
         weights: None,
     }
 }

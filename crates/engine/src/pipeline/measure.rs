@@ -149,7 +149,15 @@ pub fn measure_stages(
     drop(model);
 
     let csr = matches!(variant.family, Family::Pruned(p) if p.kernel == Kernel::Csr);
-    if csr {
+    let no_backward = match (csr, variant.precision.quantize) {
+        (true, _) => Some("the CSR kernel runs on the host and has no backward pass".to_owned()),
+        (false, Some(q)) => Some(format!(
+            "its {} weights take no gradient: effprof trains float weights",
+            q.bits.name()
+        )),
+        (false, None) => None,
+    };
+    if let Some(why) = no_backward {
         return Ok(StageLatencies {
             variant: variant.name.clone(),
             backend,
@@ -158,7 +166,7 @@ pub fn measure_stages(
             forward_s,
             train_forward_s: None,
             backward_s: None,
-            backward_na: Some("the CSR kernel runs on the host and has no backward pass".into()),
+            backward_na: Some(why),
         });
     }
     let ad = device.clone().autodiff();
@@ -175,7 +183,7 @@ pub fn measure_stages(
                 StageInput::Hidden((h.clone() + carry.clone()).detach().require_grad())
             }
         };
-        let mut carry: Tensor<3> = Tensor::zeros([1, 1, 1], &ad);
+        let mut carry: Tensor<3> = Tensor::zeros([1, 1, 1], (&ad, model.dtype()));
         let forward = median_of(budget, min_runs, || {
             let out = run_stage(&model, leaf(&inputs[s], &carry), r.clone(), last);
             carry = dependency(&out).detach();

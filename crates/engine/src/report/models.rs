@@ -9,6 +9,7 @@ use crate::arch::{Dims, MatchOutcome, Variant};
 use crate::cost::{self, CONVENTIONS, CostReport, GenerationCost};
 use crate::family::Family;
 use crate::family::Feature;
+use crate::precision::Precision;
 use crate::spec::Suite;
 use crate::traced::{Traced, TracedCounts};
 use crate::units;
@@ -23,6 +24,9 @@ pub struct VariantCost {
     pub dims: Option<Dims>,
     #[serde(rename = "match", skip_serializing_if = "Option::is_none")]
     pub matched: Option<MatchOutcome>,
+    /// The dtype and quantization its bytes are counted at.
+    #[serde(default, skip_serializing_if = "Precision::is_default")]
+    pub precision: Precision,
     /// None for a model of your own, which effprof's formulas do not count.
     #[serde(flatten)]
     pub cost: Option<CostReport>,
@@ -65,6 +69,7 @@ impl ModelsReport {
                     family: v.family,
                     dims: v.dims,
                     matched: v.matched.clone(),
+                    precision: v.precision,
                     cost: match v.family.supports(Feature::AnalyticCounts) {
                         true => Some(cost::analyze(v, &suite.workload)?),
                         false => None,
@@ -170,7 +175,7 @@ pub fn analytic_table(suite: &Suite, vs: &[&VariantCost]) -> IndicatorTable {
     let rows = vec![
         text("family", "family", &|v| v.family.label()),
         text("shape", "shape", &|v| {
-            shape_label(&v.family, v.dims.as_ref())
+            shape_label(&v.family, v.dims.as_ref(), &v.precision)
         }),
         number("params_total", "params total", "params", low, &|c| {
             count(c.params_total)
@@ -443,8 +448,17 @@ fn generation_rows(vs: &[&VariantCost]) -> Vec<Row> {
 }
 
 /// The size of a variant in one short cell: `d128 h4 f512 L4`, or `w64 B4` (width, residual
-/// blocks) for a convolutional network.
-pub fn shape_label(family: &Family, dims: Option<&Dims>) -> String {
+/// blocks) for a convolutional network; its precision first where not f32, so a cell cut
+/// short still shows it.
+pub fn shape_label(family: &Family, dims: Option<&Dims>, precision: &Precision) -> String {
+    let shape = shape_alone(family, dims);
+    match precision.is_default() {
+        true => shape,
+        false => format!("{} {shape}", precision.label()),
+    }
+}
+
+fn shape_alone(family: &Family, dims: Option<&Dims>) -> String {
     if let Some(shape) = family.own_shape() {
         return shape;
     }

@@ -24,6 +24,8 @@ pub enum TraceError {
     ReadsBack { variant: String, why: String },
     #[error("`{variant}`: burn could not record its graph: {why}")]
     Capture { variant: String, why: String },
+    #[error("`{variant}`: burn's capture records no quantized ops")]
+    Quantized { variant: String },
 }
 
 /// Records one forward pass of `variant` on `workload` and counts it. The model is built on
@@ -33,6 +35,11 @@ pub fn trace_variant(
     workload: &Workload,
     memory_limit: u64,
 ) -> Result<TracedCounts, TraceError> {
+    if variant.precision.quantize.is_some() {
+        return Err(TraceError::Quantized {
+            variant: variant.name.clone(),
+        });
+    }
     if let crate::family::Family::Custom = variant.family {
         let recorded = zoo::custom_variant(variant, workload)?
             .record(workload.batch)
@@ -48,7 +55,11 @@ pub fn trace_variant(
             })?;
         return Ok(count_operations(&recorded.operations, recorded.params));
     }
-    let host = Backend::Ndarray;
+    // ndarray computes in f32 alone; flex in every dtype and quantized.
+    let host = match variant.precision.is_default() {
+        true => Backend::Ndarray,
+        false => Backend::Flex,
+    };
     // What runs depends on the shapes alone: a checkpoint's values would only cost its load.
     let drawn = Variant {
         weights: None,

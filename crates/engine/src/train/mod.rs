@@ -133,6 +133,13 @@ pub fn train_until(
         }
         .into());
     }
+    if let Some(q) = variant.precision.quantize {
+        return Err(NotApplicable::QuantizedNoBackward {
+            variant: variant.name.clone(),
+            bits: q.bits.name(),
+        }
+        .into());
+    }
     let chain = task(&tokens);
     let floor = chain.entropy_rate();
     let target = config.target_loss.unwrap_or(floor + DEFAULT_MARGIN);

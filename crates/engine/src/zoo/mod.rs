@@ -5,6 +5,7 @@ mod custom;
 mod init;
 mod model;
 mod moe;
+mod quantize;
 mod sparse;
 mod vision;
 mod weights;
@@ -55,6 +56,7 @@ pub fn build_vision(
 }
 
 use burn::prelude::*;
+use burn::tensor::FloatDType;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -64,6 +66,7 @@ use crate::arch::{
 use crate::backend::Backend;
 use crate::cost;
 use crate::family::{Arch, ConvSpec, Family, Kernel};
+use crate::precision::{Dtype, QuantBits};
 
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum BuildError {
@@ -96,6 +99,14 @@ pub enum BuildError {
     NotTransformer { variant: String, what: &'static str },
     #[error(transparent)]
     Unavailable(#[from] crate::backend::Unavailable),
+    #[error("`{variant}`: {backend} does not compute in {dtype}")]
+    DtypeUnsupported {
+        variant: String,
+        dtype: &'static str,
+        backend: Backend,
+    },
+    #[error("`{variant}` cannot be quantized: {why}")]
+    Quantized { variant: String, why: String },
     /// The variant's checkpoint does not fit its architecture, or cannot be read.
     #[error(transparent)]
     Weights(#[from] crate::checkpoint::CheckpointError),
@@ -373,6 +384,25 @@ pub fn check(
             backend,
         });
     }
+    let dtype = variant.precision.dtype;
+    if dtype != Dtype::F32 && !backend.device()?.supports_dtype(float_dtype(dtype)) {
+        return Err(BuildError::DtypeUnsupported {
+            variant: variant.name.clone(),
+            dtype: dtype.name(),
+            backend,
+        });
+    }
+    // burn's ndarray quantizes to 8 bits only (it panics on 4), and burn 0.22's quantized
+    // matmul on wgpu panics in its kernels (cubecl's quantized view) on a decoder's shapes.
+    if let Some(q) = variant.precision.quantize
+        && ((q.bits == QuantBits::Int4 && backend == Backend::Ndarray) || !backend.is_host())
+    {
+        return Err(BuildError::DtypeUnsupported {
+            variant: variant.name.clone(),
+            dtype: q.bits.name(),
+            backend,
+        });
+    }
     if let Ok(Arch::Transformer { dims, workload, .. }) = variant.arch(workload)
         && dims.options.positions == Positions::Learned
         && dims.position_rows(&workload) < workload.context()
@@ -429,9 +459,34 @@ fn transformer(
 ) -> Result<TransformerLm, BuildError> {
     let mut init = init::WeightInit::new(variant_seed(workload, dims, family), device);
     let model = TransformerLm::new(dims, family, workload, &variant.numerics, &mut init);
-    match &variant.weights {
-        None => Ok(model),
-        Some(source) => Ok(weights::load(model, source, dims, device)?),
+    let model = match &variant.weights {
+        None => model,
+        Some(source) => weights::load(model, source, dims, device)?,
+    };
+    let model = match float_dtype(variant.precision.dtype) {
+        FloatDType::F32 => model,
+        dtype => model.cast(dtype),
+    };
+    Ok(match variant.precision.quantize {
+        None => model,
+        Some(q) => {
+            if let Some(why) = quantize::unsupported(&model, q) {
+                return Err(BuildError::Quantized {
+                    variant: variant.name.clone(),
+                    why,
+                });
+            }
+            quantize::quantize(model, q, device)
+        }
+    })
+}
+
+/// burn's dtype of a variant's.
+pub fn float_dtype(dtype: Dtype) -> FloatDType {
+    match dtype {
+        Dtype::F32 => FloatDType::F32,
+        Dtype::F16 => FloatDType::F16,
+        Dtype::Bf16 => FloatDType::BF16,
     }
 }
 

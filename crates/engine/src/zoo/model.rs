@@ -1,9 +1,10 @@
 //! The pre-norm transformer every family is built from: a bidirectional encoder, or a causal
 //! decoder in a generation suite, with the language-model choices of its variant.
 
-use burn::module::Param;
+use burn::module::{Module, ModuleMapper, Param};
 use burn::nn::{Embedding, LayerNorm, Linear, RmsNorm, RmsNormConfig};
 use burn::prelude::*;
+use burn::tensor::FloatDType;
 use burn::tensor::activation::{gelu, gelu_approximate, silu, softmax, tanh};
 use burn::tensor::module::attention;
 use burn::tensor::ops::AttentionModuleOptions;
@@ -69,6 +70,13 @@ impl Rotary {
         Self {
             cos: table(cos),
             sin: table(sin),
+        }
+    }
+
+    fn cast(self, dtype: FloatDType) -> Self {
+        Self {
+            cos: self.cos.cast(dtype),
+            sin: self.sin.cast(dtype),
         }
     }
 
@@ -586,16 +594,34 @@ impl TransformerLm {
         }
     }
 
-    /// An empty KV cache for `batch` sequences of up to `capacity` positions.
+    /// The model with every weight (and the rotary tables) in `dtype`: what it computes in.
+    pub fn cast(self, dtype: FloatDType) -> Self {
+        let mut model = self.map(&mut CastParams { dtype });
+        for block in &mut model.blocks {
+            if let Some(rotary) = block.attention.rotary.take() {
+                block.attention.rotary = Some(rotary.cast(dtype));
+            }
+        }
+        model
+    }
+
+    /// The dtype its weights and activations are in.
+    pub fn dtype(&self) -> burn::tensor::DType {
+        self.token_embedding.weight.val().dtype()
+    }
+
+    /// An empty KV cache for `batch` sequences of up to `capacity` positions, in the model's
+    /// dtype.
     pub fn new_cache(&self, batch: usize, capacity: usize, device: &Device) -> KvCache {
         let attention = &self.blocks[0].attention;
         let shape = [batch, attention.n_kv_heads, capacity, attention.head_dim];
+        let dtype = self.dtype();
         KvCache {
             layers: (0..self.n_layers)
                 .map(|_| {
                     Some(LayerCache {
-                        keys: Tensor::zeros(shape, device),
-                        values: Tensor::zeros(shape, device),
+                        keys: Tensor::zeros(shape, (device, dtype)),
+                        values: Tensor::zeros(shape, (device, dtype)),
                     })
                 })
                 .collect(),
@@ -727,5 +753,22 @@ impl TransformerLm {
             Some(cap) => softcap(logits, cap),
             None => logits,
         }
+    }
+}
+
+/// Every float parameter cast to one dtype.
+struct CastParams {
+    dtype: FloatDType,
+}
+
+impl ModuleMapper for CastParams {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let dtype = self.dtype;
+        // A leaf again, as it was: the cast is no step of a training graph.
+        param.map(|t| {
+            let trained = t.is_require_grad();
+            let t = t.cast(dtype).detach();
+            if trained { t.require_grad() } else { t }
+        })
     }
 }

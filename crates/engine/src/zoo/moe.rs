@@ -236,7 +236,7 @@ impl MoeFfn {
         let (gates, choices) = top_choices(probs, self.top_k, self.norm_topk);
         let choices: Vec<i64> = choices.into_data().iter::<i64>().collect();
         let gates = gates.reshape([tokens * self.top_k, 1]);
-        let mut mixed = Tensor::<2>::zeros([tokens, d], &device);
+        let mut mixed = Tensor::<2>::zeros([tokens, d], (&device, x.dtype()));
         let mut touched = 0;
         for e in 0..self.n_experts {
             // (token, flat choice index) of every choice of expert e.
@@ -278,7 +278,8 @@ impl MoeFfn {
         }
         let slot_rows = slot_rows.narrow(0, 0, e * capacity);
         let shared_in = x.clone();
-        let padded = Tensor::cat(vec![Tensor::zeros([1, d], &device), x], 0);
+        let dtype = x.dtype();
+        let padded = Tensor::cat(vec![Tensor::zeros([1, d], (&device, dtype)), x], 0);
         let expert_in = padded.select(0, slot_rows).reshape([e, capacity, d]);
 
         let project = |x: Tensor<3>, w: &Param<Tensor<3>>, b: &Option<Param<Tensor<3>>>| {
@@ -299,9 +300,9 @@ impl MoeFfn {
         };
         let expert_out = project(hidden, &self.down, &self.down_bias).reshape([e * capacity, d]);
         // The extra slot `E * capacity` is zeros: dropped choices add nothing.
-        let expert_out = Tensor::cat(vec![expert_out, Tensor::zeros([1, d], &device)], 0);
+        let expert_out = Tensor::cat(vec![expert_out, Tensor::zeros([1, d], (&device, dtype))], 0);
 
-        let mut mixed = Tensor::<2>::zeros([tokens, d], &device);
+        let mut mixed = Tensor::<2>::zeros([tokens, d], (&device, dtype));
         for (slot, gate) in dispatch.slots.into_iter().zip(dispatch.gates) {
             mixed = mixed + expert_out.clone().select(0, slot) * gate;
         }

@@ -17,6 +17,7 @@ use burn::prelude::*;
 use burn::tensor::{bf16, f16};
 
 use super::model::TransformerLm;
+use super::quantize::module_path;
 use crate::arch::Dims;
 use crate::checkpoint::{Checkpoint, CheckpointError, TensorInfo, read_checkpoint};
 use crate::numerics::WeightsSource;
@@ -237,25 +238,11 @@ fn gpt2(path: &str, d: usize) -> Option<Source> {
     Some(plain(at(&format!("{name}.{param}"))))
 }
 
-/// The names of the enum variants a module path passes through, which the checkpoint's names
-/// do not have.
-const VARIANTS: [&str; 5] = ["Dense", "Csr", "Layer", "Rms", "Moe"];
-
 /// Module paths of the model's float parameters, with their shapes, in visiting order.
 #[derive(Default)]
 struct Shapes {
     path: Vec<String>,
     found: Vec<(String, Vec<usize>)>,
-}
-
-impl Shapes {
-    fn current(path: &[String]) -> String {
-        path.iter()
-            .filter(|p| !VARIANTS.contains(&p.as_str()))
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(".")
-    }
 }
 
 impl ModuleVisitor for Shapes {
@@ -269,7 +256,7 @@ impl ModuleVisitor for Shapes {
 
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
         self.found
-            .push((Self::current(&self.path), param.val().dims().to_vec()));
+            .push((module_path(&self.path), param.val().dims().to_vec()));
     }
 }
 
@@ -578,7 +565,7 @@ impl ModuleMapper for Loader<'_> {
         if self.error.is_some() {
             return param;
         }
-        let path = Shapes::current(&self.path);
+        let path = module_path(&self.path);
         let Some(src) = self.plan.get(&path).cloned() else {
             return param;
         };

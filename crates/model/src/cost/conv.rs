@@ -3,7 +3,7 @@
 //! (elementwise work counts no FLOPs, as everywhere here), parameters, and the bytes each layer
 //! reads and writes. Every convolution has stride 1 and "same" padding, and no bias.
 
-use super::DTYPE_BYTES;
+use super::F32_BYTES;
 use super::row::{LayerCost, LayerKind, OpCounts, Row};
 use crate::arch::ImageWorkload;
 use crate::family::{ConvKind, ConvSpec};
@@ -24,7 +24,7 @@ impl Conv {
     fn counts(&self, n: u64, hw: u64) -> OpCounts {
         let flops = 2 * n * hw * self.k * self.k * self.cout * self.cin / self.groups;
         OpCounts {
-            weight_bytes: self.params() * DTYPE_BYTES,
+            weight_bytes: self.params() * F32_BYTES,
             ..[
                 OpCounts::flops(flops),
                 OpCounts::memory(n * self.cin * hw, n * self.cout * hw),
@@ -62,7 +62,7 @@ fn unit(kind: ConvKind, width: u64) -> Vec<Conv> {
 fn row(name: String, kind: LayerKind, params: u64, counts: OpCounts, peak: u64) -> LayerCost {
     let mut row = Row::new(name, kind);
     row.op(counts)
-        .params(params, params, params * DTYPE_BYTES)
+        .params(params, params, params * F32_BYTES)
         .peak(peak);
     row.finish()
 }
@@ -112,7 +112,7 @@ pub fn conv_layer_costs(spec: &ConvSpec, w: &ImageWorkload) -> Vec<LayerCost> {
     let classes = w.classes as u64;
     let head_params = width * classes + classes;
     let head = OpCounts {
-        weight_bytes: head_params * DTYPE_BYTES,
+        weight_bytes: head_params * F32_BYTES,
         ..[
             OpCounts::flops(2 * n * width * classes),
             OpCounts::memory(map + n * width, n * width + n * classes),

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{CountError, DTYPE_BYTES, Pass, analyze_pass};
+use super::{CountError, Pass, analyze_pass};
 use crate::arch::{Variant, Workload};
 use crate::family::{Arch, Family};
 
@@ -89,7 +89,7 @@ pub fn generation_cost(
     let mean = |a: u64, b: u64| (a as f64 + b as f64) / 2.0;
     let (b, layers) = (tokens.batch as u64, dims.n_layers as u64);
     // K and V of one position of one sequence, over every layer.
-    let kv_per_position = 2 * layers * dims.kv_dim() as u64 * DTYPE_BYTES;
+    let kv_per_position = 2 * layers * dims.kv_dim() as u64 * variant.precision.float_bytes();
     let kv_cache_bytes = kv_per_position * b * tokens.context() as u64;
     let decode_step_flops = mean(first.totals.flops_executed, last.totals.flops_executed);
     let decode_step_mem_access_bytes =
@@ -101,7 +101,7 @@ pub fn generation_cost(
     let (expected_experts_per_layer, expert_bytes, moe_layers) = match family {
         Family::Moe(m) => (
             Some(super::expected_experts(m, b)),
-            Some(super::layers::expert_params(&dims, m) * DTYPE_BYTES),
+            Some(super::layers::expert_bytes(&dims, m, variant.precision)),
             (0..dims.n_layers).filter(|l| m.is_moe_layer(*l)).count(),
         ),
         _ => (None, None, 0),

@@ -2,9 +2,10 @@
 //! reads and writes; a layer row is the sum of its ops.
 
 use super::row::{LayerCost, LayerKind, OpCounts, Row};
-use super::{DTYPE_BYTES, INDEX_BYTES, pruned_count};
+use super::{INDEX_BYTES, pruned_count};
 use crate::arch::{Attention, Dims, FfnKind, LmOptions, Norm, Positions, QkNorm, TokenWorkload};
 use crate::family::{Family, Kernel, MoeSpec, PruneSpec};
+use crate::precision::Precision;
 
 /// Sizes of the workload and variant, as u64 so products cannot wrap (the caller has bounded
 /// them), with the variant's language-model choices.
@@ -30,6 +31,8 @@ struct Shape {
     /// Keys each query attends to: `s` in one forward pass, the context in a decode step.
     keys: u64,
     pass: Pass,
+    /// The dtype bytes are counted at, and the matrices' quantization.
+    p: Precision,
 }
 
 /// What a pass over the model does.
@@ -51,16 +54,19 @@ fn linear(row: &mut Row, rows: u64, d_in: u64, d_out: u64, bias: bool, prune: Op
     let numel = d_in * d_out;
     let bias_n = if bias { d_out } else { 0 };
     let dense_flops = 2 * rows * numel;
-    let (nnz, executed, weight_bytes, stored_bytes) = match prune {
-        None => (numel, dense_flops, numel * DTYPE_BYTES, numel * DTYPE_BYTES),
-        Some(p) => {
-            let nnz = numel - pruned_count(numel as usize, p.sparsity) as u64;
-            match p.kernel {
-                Kernel::Dense => (nnz, dense_flops, numel * DTYPE_BYTES, numel * DTYPE_BYTES),
+    let p = row.precision();
+    let float = p.float_bytes();
+    let matrix = p.matrix_bytes(numel);
+    let (nnz, executed, stored_bytes) = match prune {
+        None => (numel, dense_flops, matrix),
+        Some(prune) => {
+            let nnz = numel - pruned_count(numel as usize, prune.sparsity) as u64;
+            match prune.kernel {
+                Kernel::Dense => (nnz, dense_flops, matrix),
                 Kernel::Csr => {
                     // Values and column indices per non-zero, one row pointer per output row.
-                    let csr = nnz * (DTYPE_BYTES + INDEX_BYTES) + (d_out + 1) * INDEX_BYTES;
-                    (nnz, 2 * rows * nnz, csr, csr)
+                    let csr = nnz * (float + INDEX_BYTES) + (d_out + 1) * INDEX_BYTES;
+                    (nnz, 2 * rows * nnz, csr)
                 }
             }
         }
@@ -69,16 +75,26 @@ fn linear(row: &mut Row, rows: u64, d_in: u64, d_out: u64, bias: bool, prune: Op
         flops_dense: dense_flops,
         flops_useful: 2 * rows * nnz,
         flops_executed: executed,
-        weight_bytes: weight_bytes + bias_n * DTYPE_BYTES,
-        act_read_bytes: rows * d_in * DTYPE_BYTES,
-        act_written_bytes: rows * d_out * DTYPE_BYTES,
+        weight_bytes: stored_bytes + bias_n * float,
+        act_read_bytes: rows * d_in * float,
+        act_written_bytes: rows * d_out * float,
     });
     // PyTorch counts a pruned weight in full whatever kernel runs it; active counts non-zeros.
-    row.params(
-        numel + bias_n,
-        nnz + bias_n,
-        stored_bytes + bias_n * DTYPE_BYTES,
-    );
+    row.params(numel + bias_n, nnz + bias_n, stored_bytes + bias_n * float);
+}
+
+/// A Linear(d_in, d_out) without bias kept at the float dtype when the matrices are quantized:
+/// an MoE's router (quantizing it would change the routing) and a shared expert's gate.
+fn float_linear(row: &mut Row, rows: u64, d_in: u64, d_out: u64) {
+    let float = row.precision().float_bytes();
+    let numel = d_in * d_out;
+    row.op(OpCounts {
+        weight_bytes: numel * float,
+        act_read_bytes: rows * d_in * float,
+        act_written_bytes: rows * d_out * float,
+        ..OpCounts::flops(2 * rows * numel)
+    })
+    .params(numel, numel, numel * float);
 }
 
 /// LayerNorm (a weight and a bias per feature) or RMSNorm (a weight).
@@ -87,11 +103,13 @@ fn norm(row: &mut Row, sh: &Shape) {
         Norm::LayerNorm => 2 * sh.d,
         Norm::RmsNorm => sh.d,
     };
+    let bytes = n * sh.p.float_bytes();
     row.op(OpCounts {
-        weight_bytes: n * DTYPE_BYTES,
-        ..OpCounts::memory(sh.t * sh.d, sh.t * sh.d)
-    });
-    row.params(n, n, n * DTYPE_BYTES);
+        weight_bytes: bytes,
+        ..Default::default()
+    })
+    .mem(sh.t * sh.d, sh.t * sh.d)
+    .params(n, n, bytes);
 }
 
 /// The sublayer's output (normalised first where the model has post-norms) added to the stream.
@@ -99,7 +117,7 @@ fn residual(row: &mut Row, sh: &Shape) {
     if sh.o.post_norms {
         norm(row, sh);
     }
-    row.op(OpCounts::memory(2 * sh.t * sh.d, sh.t * sh.d));
+    row.mem(2 * sh.t * sh.d, sh.t * sh.d);
 }
 
 /// Norm -> Q, K, V (K and V narrower under grouped-query attention) -> rotary positions ->
@@ -109,7 +127,7 @@ fn residual(row: &mut Row, sh: &Shape) {
 /// Q, K, V are read and the context written. The FLOPs are the same, and torch counts a causal
 /// attention in full.
 fn attention(name: String, sh: &Shape, kind: Attention, prune: Option<PruneSpec>) -> LayerCost {
-    let mut row = Row::new(name, LayerKind::Attention);
+    let mut row = Row::at(name, LayerKind::Attention, sh.p);
     norm(&mut row, sh);
     let qkv_bias = sh.o.bias || sh.o.qkv_bias;
     linear(&mut row, sh.t, sh.d, sh.q, qkv_bias, prune);
@@ -121,27 +139,26 @@ fn attention(name: String, sh: &Shape, kind: Attention, prune: Option<PruneSpec>
             QkNorm::Full => sh.q + sh.kv,
             QkNorm::Head => 2 * sh.hd,
         };
+        let bytes = weights * sh.p.float_bytes();
         row.op(OpCounts {
-            weight_bytes: weights * DTYPE_BYTES,
-            ..OpCounts::memory(sh.t * (sh.q + sh.kv), sh.t * (sh.q + sh.kv))
-        });
-        row.params(weights, weights, weights * DTYPE_BYTES);
+            weight_bytes: bytes,
+            ..Default::default()
+        })
+        .mem(sh.t * (sh.q + sh.kv), sh.t * (sh.q + sh.kv))
+        .params(weights, weights, bytes);
     }
     if sh.o.positions == Positions::Rotary {
         // Queries and keys rotated in place: 0 FLOPs by torch's convention.
-        row.op(OpCounts::memory(
-            sh.t * (sh.q + sh.kv),
-            sh.t * (sh.q + sh.kv),
-        ));
+        row.mem(sh.t * (sh.q + sh.kv), sh.t * (sh.q + sh.kv));
     }
     if sh.pass != Pass::Forward {
         // This pass's keys and values written into the cache.
-        row.op(OpCounts::memory(2 * sh.t * sh.kv, 2 * sh.t * sh.kv));
+        row.mem(2 * sh.t * sh.kv, 2 * sh.t * sh.kv);
     }
     // Keys (and values) attended to, over the whole batch.
     let keys = sh.b * sh.keys;
     if sh.kv < sh.q {
-        row.op(OpCounts::memory(2 * keys * sh.kv, 2 * keys * sh.q));
+        row.mem(2 * keys * sh.kv, 2 * keys * sh.q);
     }
     let scores = sh.b * sh.h * sh.s * sh.keys;
     // q @ k^T: 2*B*H*S*K*Dh; attn @ v: the same. Together 4*B*S*K*H*Dh (K = S in a forward
@@ -150,19 +167,19 @@ fn attention(name: String, sh: &Shape, kind: Attention, prune: Option<PruneSpec>
     let in_flight = match kind {
         Attention::Explicit => {
             row.op(OpCounts::flops(half))
-                .op(OpCounts::memory(sh.t * sh.q + keys * sh.q, scores));
+                .mem(sh.t * sh.q + keys * sh.q, scores);
             if sh.causal {
-                row.op(OpCounts::memory(scores, scores));
+                row.mem(scores, scores);
             }
-            row.op(OpCounts::memory(scores, scores))
+            row.mem(scores, scores)
                 .op(OpCounts::flops(half))
-                .op(OpCounts::memory(scores + keys * sh.q, sh.t * sh.q));
+                .mem(scores + keys * sh.q, sh.t * sh.q);
             // The scores and their softmax at once.
             2 * scores
         }
         Attention::Fused => {
             row.op(OpCounts::flops(2 * half))
-                .op(OpCounts::memory(sh.t * sh.q + 2 * keys * sh.q, sh.t * sh.q));
+                .mem(sh.t * sh.q + 2 * keys * sh.q, sh.t * sh.q);
             // The context it writes.
             sh.t * sh.q
         }
@@ -177,20 +194,19 @@ fn attention(name: String, sh: &Shape, kind: Attention, prune: Option<PruneSpec>
 /// Norm -> Linear(d, f) -> GELU -> Linear(f, d) -> residual, or for SwiGLU
 /// norm -> SiLU(gate(x)) * up(x) -> down -> residual.
 fn ffn(name: String, sh: &Shape, prune: Option<PruneSpec>) -> LayerCost {
-    let mut row = Row::new(name, LayerKind::Ffn);
+    let mut row = Row::at(name, LayerKind::Ffn, sh.p);
     norm(&mut row, sh);
     let (t, f) = (sh.t, sh.f);
     match sh.o.ffn {
         FfnKind::Gelu => {
             linear(&mut row, t, sh.d, f, sh.o.bias, prune);
-            row.op(OpCounts::memory(t * f, t * f));
+            row.mem(t * f, t * f);
             row.peak(2 * t * sh.d + 2 * t * f);
         }
         FfnKind::SwiGlu | FfnKind::GeGlu => {
             linear(&mut row, t, sh.d, f, sh.o.bias, prune);
             linear(&mut row, t, sh.d, f, sh.o.bias, prune);
-            row.op(OpCounts::memory(t * f, t * f))
-                .op(OpCounts::memory(2 * t * f, t * f));
+            row.mem(t * f, t * f).mem(2 * t * f, t * f);
             row.peak(2 * t * sh.d + 3 * t * f);
         }
     }
@@ -223,6 +239,15 @@ pub(super) fn expert_params(dims: &Dims, moe: &MoeSpec) -> u64 {
     ffn_params(dims, moe.expert_width(dims.d_ff))
 }
 
+/// Bytes of one expert FFN as stored: its matrices at `p` (quantized where it says), its
+/// biases as floats.
+pub(super) fn expert_bytes(dims: &Dims, moe: &MoeSpec, p: Precision) -> u64 {
+    let (d, f) = (dims.d_model as u64, moe.expert_width(dims.d_ff) as u64);
+    let projections = dims.options.ffn.projections();
+    let biases = expert_params(dims, moe) - projections * d * f;
+    projections * p.matrix_bytes(d * f) + biases * p.float_bytes()
+}
+
 /// The shared expert every token goes through (and its sigmoid gate, Linear(d, 1)), counted
 /// into `row` with the parameters it owns, all active.
 fn shared_expert(row: &mut Row, sh: &Shape, moe: &MoeSpec) {
@@ -234,19 +259,18 @@ fn shared_expert(row: &mut Row, sh: &Shape, moe: &MoeSpec) {
         linear(row, t, sh.d, f, sh.o.bias, None);
     }
     // The activation (and SwiGLU's product), as in a dense FFN.
-    row.op(OpCounts::memory(t * f, t * f));
+    row.mem(t * f, t * f);
     if sh.o.ffn.gated() {
-        row.op(OpCounts::memory(2 * t * f, t * f));
+        row.mem(2 * t * f, t * f);
     }
     linear(row, t, f, sh.d, sh.o.bias, None);
     if moe.shared_gate {
-        linear(row, t, sh.d, 1, false, None);
+        float_linear(row, t, sh.d, 1);
         // sigmoid, then the scale of the shared output.
-        row.op(OpCounts::memory(t, t))
-            .op(OpCounts::memory(t * sh.d + t, t * sh.d));
+        row.mem(t, t).mem(t * sh.d + t, t * sh.d);
     }
     // Added to the routed experts' mixture.
-    row.op(OpCounts::memory(2 * t * sh.d, t * sh.d));
+    row.mem(2 * t * sh.d, t * sh.d);
 }
 
 /// Tokens the experts of one MoE layer process at balanced load: every token's `k` choices,
@@ -259,14 +283,13 @@ pub(super) fn balanced_routed_tokens(moe: &MoeSpec, tokens: usize) -> u64 {
 /// Norm -> router -> softmax -> top-k -> dispatch to capacity-padded expert buffers ->
 /// expert FFNs as batched matmuls -> weighted combine -> residual.
 fn moe(name: String, sh: &Shape, dims: &Dims, moe: &MoeSpec, tokens: usize) -> LayerCost {
-    let mut row = Row::new(name, LayerKind::Moe);
+    let mut row = Row::at(name, LayerKind::Moe, sh.p);
     let e = moe.n_experts as u64;
     let k = moe.top_k as u64;
     norm(&mut row, sh);
     // Router: Linear(d, E) without bias, then softmax and top-k.
-    linear(&mut row, sh.t, sh.d, e, false, None);
-    row.op(OpCounts::memory(sh.t * e, sh.t * e))
-        .op(OpCounts::memory(sh.t * e, 2 * sh.t * k));
+    float_linear(&mut row, sh.t, sh.d, e);
+    row.mem(sh.t * e, sh.t * e).mem(sh.t * e, 2 * sh.t * k);
     shared_expert(&mut row, sh, moe);
     if let Pass::Decode { .. } = sh.pass {
         return grouped_experts(row, sh, dims, moe);
@@ -274,9 +297,9 @@ fn moe(name: String, sh: &Shape, dims: &Dims, moe: &MoeSpec, tokens: usize) -> L
     let c = moe.capacity(tokens) as u64;
     let slots = e * c;
     // Dispatch: gather the routed tokens into E x C slots.
-    row.op(OpCounts::memory(slots * sh.d, slots * sh.d));
+    row.mem(slots * sh.d, slots * sh.d);
     let routed = balanced_routed_tokens(moe, tokens);
-    let weights = e * expert_params(dims, moe) * DTYPE_BYTES;
+    let weights = e * expert_bytes(dims, moe, sh.p);
     expert_ffns(row, sh, dims, moe, slots, routed, weights)
 }
 
@@ -309,17 +332,17 @@ fn expert_ffns(
         flops_useful: useful * per_token,
         flops_executed: rows * per_token,
         weight_bytes,
-        act_read_bytes: read * DTYPE_BYTES,
-        act_written_bytes: written * DTYPE_BYTES,
+        act_read_bytes: read * sh.p.float_bytes(),
+        act_written_bytes: written * sh.p.float_bytes(),
     });
     // Combine: each token gathers its k expert outputs, scaled by the router probability.
-    row.op(OpCounts::memory(k * sh.t * sh.d, sh.t * sh.d));
+    row.mem(k * sh.t * sh.d, sh.t * sh.d);
     residual(&mut row, sh);
     // The router's weights are counted by `linear`; they are active for every token already.
     row.params(
         e * expert_params,
         k * expert_params,
-        e * expert_params * DTYPE_BYTES,
+        e * expert_bytes(dims, moe, sh.p),
     );
     let hidden = sh.o.ffn.projections() - 1;
     row.peak(2 * sh.t * sh.d + 2 * sh.t * e + rows * sh.d + (hidden + 1) * rows * f);
@@ -341,8 +364,8 @@ fn grouped_experts(mut row: Row, sh: &Shape, dims: &Dims, moe: &MoeSpec) -> Laye
     let routed = moe.top_k as u64 * sh.t;
     let touched = expected_experts(moe, sh.t);
     // The chosen tokens' rows gathered per expert.
-    row.op(OpCounts::memory(routed * sh.d, routed * sh.d));
-    let weights = (touched * (expert_params(dims, moe) * DTYPE_BYTES) as f64).round() as u64;
+    row.mem(routed * sh.d, routed * sh.d);
+    let weights = (touched * expert_bytes(dims, moe, sh.p) as f64).round() as u64;
     expert_ffns(row, sh, dims, moe, routed, routed, weights)
 }
 
@@ -351,6 +374,7 @@ pub(super) fn layer_costs(
     family: &Family,
     workload: &TokenWorkload,
     pass: Pass,
+    precision: Precision,
 ) -> Vec<LayerCost> {
     // A decode step runs one token per sequence.
     let (s, keys) = match pass {
@@ -373,6 +397,7 @@ pub(super) fn layer_costs(
         o: dims.options,
         keys,
         pass,
+        p: precision,
     };
     let prune = match family {
         Family::Pruned(p) => Some(*p),
@@ -380,24 +405,29 @@ pub(super) fn layer_costs(
     };
     let mut rows = Vec::with_capacity(2 * dims.n_layers + 3);
 
-    let mut embed = Row::new("embedding".into(), LayerKind::Embedding);
+    let float = sh.p.float_bytes();
+    let mut embed = Row::at("embedding".into(), LayerKind::Embedding, sh.p);
     let table = sh.v * sh.d + sh.positions * sh.d;
-    embed.params(table, table, table * DTYPE_BYTES);
+    embed.params(table, table, table * float);
     if sh.positions > 0 {
         // Token rows gathered, then the positions added.
-        embed.op(OpCounts {
-            weight_bytes: (sh.t * sh.d + sh.s * sh.d) * DTYPE_BYTES,
-            ..OpCounts::memory(sh.t * sh.d, 2 * sh.t * sh.d)
-        });
+        embed
+            .op(OpCounts {
+                weight_bytes: (sh.t * sh.d + sh.s * sh.d) * float,
+                ..Default::default()
+            })
+            .mem(sh.t * sh.d, 2 * sh.t * sh.d);
     } else {
-        embed.op(OpCounts {
-            weight_bytes: sh.t * sh.d * DTYPE_BYTES,
-            ..OpCounts::memory(0, sh.t * sh.d)
-        });
+        embed
+            .op(OpCounts {
+                weight_bytes: sh.t * sh.d * float,
+                ..Default::default()
+            })
+            .mem(0, sh.t * sh.d);
     }
     if sh.o.scale_embeddings {
         // Multiplied by sqrt(d): 0 FLOPs, one more pass over the embeddings.
-        embed.op(OpCounts::memory(sh.t * sh.d, sh.t * sh.d));
+        embed.mem(sh.t * sh.d, sh.t * sh.d);
     }
     embed.peak(2 * sh.t * sh.d);
     rows.push(embed.finish());
@@ -427,12 +457,21 @@ pub(super) fn layer_costs(
         rows.push(ff);
     }
 
-    let mut final_norm = Row::new("final_norm".into(), LayerKind::Norm);
+    let mut final_norm = Row::at("final_norm".into(), LayerKind::Norm, sh.p);
     norm(&mut final_norm, &sh);
     final_norm.peak(2 * sh.t * sh.d);
     rows.push(final_norm.finish());
 
-    let mut head = Row::new("head".into(), LayerKind::Head);
+    // A tied head reads the embedding table, which is never quantized.
+    let head_precision = if sh.o.tie_embeddings {
+        Precision {
+            quantize: None,
+            ..sh.p
+        }
+    } else {
+        sh.p
+    };
+    let mut head = Row::at("head".into(), LayerKind::Head, head_precision);
     // Generation needs the logits of each sequence's last position only.
     let head_rows = match pass {
         Pass::Forward => sh.t,
@@ -440,7 +479,7 @@ pub(super) fn layer_costs(
     };
     if head_rows < sh.t {
         // The last position's hidden state picked out of each sequence.
-        head.op(OpCounts::memory(head_rows * sh.d, head_rows * sh.d));
+        head.mem(head_rows * sh.d, head_rows * sh.d);
     }
     linear(&mut head, head_rows, sh.d, sh.v, false, None);
     head.peak(sh.t * sh.d + head_rows * sh.v);

@@ -25,8 +25,9 @@ use serde::{Deserialize, Serialize};
 use crate::arch::{Dims, ImageWorkload, TokenWorkload, Variant, Workload};
 use crate::family::{Arch, ArchMismatch, ConvSpec, Family};
 
-/// Bytes per element of the dtype every model runs in (f32).
-pub const DTYPE_BYTES: u64 = 4;
+/// Bytes per element of f32: the dtype the conv and vision families run in, and a
+/// transformer's unless its precision says otherwise.
+pub const F32_BYTES: u64 = 4;
 /// Bytes per stored index of a CSR matrix (u32 column indices and row pointers).
 pub const INDEX_BYTES: u64 = 4;
 
@@ -148,7 +149,7 @@ pub fn analyze_pass(
             dims,
             family,
             workload,
-        } => layers::layer_costs(&dims, family, &workload, pass),
+        } => layers::layer_costs(&dims, family, &workload, pass, variant.precision),
         Arch::Conv { spec, workload } => conv_layer_costs(&spec, &workload),
         Arch::Vision { spec, workload } => {
             let net = crate::vision::network(&spec, workload.in_channels, workload.classes);

@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::DTYPE_BYTES;
+use super::F32_BYTES;
+use crate::precision::Precision;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -52,11 +53,16 @@ impl OpCounts {
         self.act_written_bytes += other.act_written_bytes;
     }
 
-    /// An op with no FLOPs reading `read` and writing `written` activation elements.
+    /// An op with no FLOPs reading `read` and writing `written` f32 activation elements.
     pub(super) fn memory(read: u64, written: u64) -> Self {
+        Self::memory_of(read, written, F32_BYTES)
+    }
+
+    /// The same, of elements `bytes` wide.
+    pub(super) fn memory_of(read: u64, written: u64, bytes: u64) -> Self {
         OpCounts {
-            act_read_bytes: read * DTYPE_BYTES,
-            act_written_bytes: written * DTYPE_BYTES,
+            act_read_bytes: read * bytes,
+            act_written_bytes: written * bytes,
             ..Default::default()
         }
     }
@@ -89,14 +95,21 @@ pub struct LayerCost {
     pub activation_peak_bytes: u64,
 }
 
-/// One layer under construction.
+/// One layer under construction, its bytes counted at its precision.
 pub(super) struct Row {
     cost: LayerCost,
+    precision: Precision,
 }
 
 impl Row {
+    /// A row at f32.
     pub(super) fn new(name: String, kind: LayerKind) -> Self {
+        Self::at(name, kind, Precision::default())
+    }
+
+    pub(super) fn at(name: String, kind: LayerKind, precision: Precision) -> Self {
         Row {
+            precision,
             cost: LayerCost {
                 name,
                 kind,
@@ -115,6 +128,17 @@ impl Row {
         self
     }
 
+    pub(super) fn precision(&self) -> Precision {
+        self.precision
+    }
+
+    /// An op with no FLOPs reading `read` and writing `written` activation elements, at the
+    /// row's float dtype.
+    pub(super) fn mem(&mut self, read: u64, written: u64) -> &mut Self {
+        let bytes = self.precision.float_bytes();
+        self.op(OpCounts::memory_of(read, written, bytes))
+    }
+
     /// Parameters owned by this row: `total` as PyTorch counts them, `active` per token,
     /// `bytes` as stored.
     pub(super) fn params(&mut self, total: u64, active: u64, bytes: u64) -> &mut Self {
@@ -125,8 +149,10 @@ impl Row {
     }
 
     pub(super) fn peak(&mut self, elements: u64) -> &mut Self {
-        self.cost.activation_peak_bytes =
-            self.cost.activation_peak_bytes.max(elements * DTYPE_BYTES);
+        self.cost.activation_peak_bytes = self
+            .cost
+            .activation_peak_bytes
+            .max(elements * self.precision.float_bytes());
         self
     }
 

@@ -4,7 +4,7 @@
 //! sigmoid and scaling, and residual adds 0), and the bytes each op reads and writes. One row
 //! per top-level layer of the program.
 
-use super::DTYPE_BYTES;
+use super::F32_BYTES;
 use super::row::{LayerCost, LayerKind, OpCounts, Row};
 use crate::vision::{Layer, Network};
 
@@ -161,7 +161,7 @@ fn out_size(size: u64, kernel: u64, stride: u64, padding: u64) -> Option<u64> {
 /// Adds `layer`'s parameters, FLOPs and traffic on `n` samples of `shape` to `row`; returns
 /// the shape it produces.
 fn count(layer: &Layer, shape: Shape, n: u64, row: &mut Row) -> Result<Shape, ShapeError> {
-    let b = DTYPE_BYTES;
+    let b = F32_BYTES;
     let map = |s: Shape| match s {
         Shape::Map { c, h, w } => Ok((c, h, w)),
         other => Err(ShapeError(format!(

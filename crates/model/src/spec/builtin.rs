@@ -30,6 +30,7 @@ pub const BUILTIN_SUITES: &[BuiltinSuite] = &[
     builtin!("convnets"),
     builtin!("attention"),
     builtin!("generation"),
+    builtin!("precision"),
     builtin!("llm-shapes"),
     builtin!("imagenet-zoo"),
     builtin!("zoo-small"),

@@ -11,6 +11,7 @@ use super::hf;
 use super::matching::{MatchRequest, resolve_matches};
 use crate::family::{FamilyKind, InputKind};
 use crate::numerics::{Gelu, Numerics, WeightsSource};
+use crate::precision::{DEFAULT_BLOCK, Dtype, Precision, QuantBits, Quantize};
 
 use super::{BUILTIN_SUITES, SpecError, Suite};
 use crate::arch::{
@@ -54,6 +55,9 @@ struct RawHeader {
     classes: Option<Spanned<i64>>,
     #[serde(default)]
     seed: Option<Spanned<i64>>,
+    /// The dtype of the variants that give none.
+    #[serde(default)]
+    dtype: Option<Spanned<String>>,
     baseline: Spanned<String>,
 }
 
@@ -148,6 +152,9 @@ raw_variant! {
     "attn_softcap" => attn_softcap: f64,
     "logit_softcap" => logit_softcap: f64,
     "norm_topk" => norm_topk: bool,
+    "dtype" => dtype: String,
+    "quantize" => quantize: String,
+    "quant_block" => quant_block: i64,
     "from" => from: String,
     "weights" => weights: String,
     "match" => matching: RawMatch,
@@ -239,8 +246,15 @@ pub fn parse_suite(text: &str, file: &str) -> Result<Suite, SpecError> {
         SpecError::new(file, e.message().trim().to_owned())
             .at(e.span().map(|s| line_of(text, s.start)))
     })?;
-    let ctx = Ctx { text, file };
+    let mut ctx = Ctx {
+        text,
+        file,
+        dtype: Dtype::F32,
+    };
     let header = raw.suite.get_ref();
+    if let Some(d) = &header.dtype {
+        ctx.dtype = ctx.one_of(d, "suite", "dtype", &Dtype::ALL)?;
+    }
     let workload = Workload {
         batch: ctx.size(&header.batch, "suite", "batch", MAX_BATCH as i64)?,
         input: ctx.input(header, raw.suite.span().start)?,
@@ -317,6 +331,8 @@ pub fn parse_suite(text: &str, file: &str) -> Result<Suite, SpecError> {
 pub(crate) struct Ctx<'a> {
     text: &'a str,
     pub(crate) file: &'a str,
+    /// The suite's dtype, for variants that give none.
+    dtype: Dtype,
 }
 
 /// The least a workload size may be, and why when it is more than 1: a vocabulary or a set of
@@ -686,10 +702,55 @@ impl Ctx<'_> {
                 family,
                 matched: None,
                 numerics: self.numerics(rv, scope)?,
+                // Conv and vision variants run at f32 whatever the suite's dtype.
+                precision: match kind.input() {
+                    InputKind::Tokens => self.precision(rv, scope, &family)?,
+                    InputKind::Images | InputKind::Own => Precision::default(),
+                },
                 weights: None,
             },
             request,
         ))
+    }
+
+    /// The dtype (the suite's where the variant gives none) and the weights' quantization.
+    fn precision(
+        &self,
+        rv: &RawVariant,
+        scope: &str,
+        family: &Family,
+    ) -> Result<Precision, SpecError> {
+        let dtype = match &rv.dtype {
+            Some(d) => self.one_of(d, scope, "dtype", &Dtype::ALL)?,
+            None => self.dtype,
+        };
+        let quantize = match (&rv.quantize, &rv.quant_block) {
+            (None, None) => None,
+            (None, Some(b)) => {
+                return Err(self.err(
+                    b.span().start,
+                    scope,
+                    "quant_block",
+                    "is the block of `quantize`: give quantize = \"int8\" or \"int4\" too",
+                ));
+            }
+            (Some(q), _) if matches!(family, Family::Pruned(_)) => {
+                return Err(self.err(
+                    q.span().start,
+                    scope,
+                    "quantize",
+                    "not with a pruned variant: its masked and CSR weights are not quantized",
+                ));
+            }
+            (Some(q), block) => Some(Quantize {
+                bits: self.one_of(q, scope, "quantize", &QuantBits::ALL)?,
+                block: match block {
+                    Some(b) => self.size(b, scope, "quant_block", 1 << 16)?,
+                    None => DEFAULT_BLOCK,
+                },
+            }),
+        };
+        Ok(Precision { dtype, quantize })
     }
 
     /// The values behind no count, each checked where given.
