@@ -1,7 +1,12 @@
-//! A variant's forward pass recorded on burn's capture device. The model is built on the host
-//! first (so its initialisation and pruning are not part of the graph) and moved onto the
-//! capture device inside the scope, where its weights and the input become constants; what the
-//! scope records beyond them is the forward pass.
+//! A variant's forward pass recorded on burn's capture device.
+//!
+//! A transformer is built inside the scope with weights of the right shapes and no values:
+//! each is a recorded op that holds no data, so a model of any size is traced in memory
+//! proportional to its ops, not its weights. A marker op separates the weights' creation
+//! (initialisation) from the forward pass, and only what follows it is counted. What cannot be
+//! built without values (a CSR kernel's non-zeros, conv and vision networks drawn on the host)
+//! is built on the host first and moved onto the capture device, where its weights become
+//! constants.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -56,6 +61,9 @@ pub fn trace_variant(
         return Ok(count_operations(&recorded.operations, recorded.params));
     }
     // ndarray computes in f32 alone; flex in every dtype and quantized.
+    if let Some(counts) = trace_shapes(variant, workload)? {
+        return Ok(counts);
+    }
     let host = match variant.precision.is_default() {
         true => Backend::Ndarray,
         false => Backend::Flex,
@@ -104,4 +112,69 @@ pub fn trace_variant(
     let mut counts = count_operations(&graph.graph.operations, params);
     add_host_kernels(&mut counts, &host_calls);
     Ok(counts)
+}
+
+/// The marker's shape: no effprof model makes a rank-7 tensor.
+const MARKER: [usize; 7] = [1; 7];
+
+/// `variant` built and run inside one capture scope with weights that hold no data, counted
+/// from the marker on; `None` when it cannot be built so.
+fn trace_shapes(
+    variant: &Variant,
+    workload: &Workload,
+) -> Result<Option<TracedCounts>, TraceError> {
+    // The checks that do not depend on memory: tracing holds no weights.
+    zoo::check(variant, workload, Backend::Flex, u64::MAX)?;
+    let capture = Device::capture();
+    let mut outcome: Option<Result<u64, TraceError>> = None;
+    let (recorded, host_calls) = zoo::record_host_kernels(|| {
+        catch_unwind(AssertUnwindSafe(|| {
+            capture.capture_scope(|scope| {
+                outcome = match zoo::build_shapes(variant, workload, &capture) {
+                    Ok(Some(model)) => {
+                        let params = model.num_params() as u64;
+                        drop(Tensor::<7>::zeros(MARKER, &capture));
+                        Some(match zoo::input(variant, workload, &capture) {
+                            // The logits are not read: the graph is what is kept.
+                            Ok(input) => {
+                                drop(zoo::Model::Transformer(model).forward(input));
+                                Ok(params)
+                            }
+                            Err(e) => Err(e.into()),
+                        })
+                    }
+                    Ok(None) => None,
+                    Err(e) => Some(Err(e.into())),
+                };
+                scope.complete([], [])
+            })
+        }))
+    });
+    let params = match outcome {
+        None => return Ok(None),
+        Some(outcome) => outcome?,
+    };
+    let graph = match recorded {
+        Ok(Ok(graph)) => graph,
+        Ok(Err(e)) => {
+            return Err(TraceError::Capture {
+                variant: variant.name.clone(),
+                why: e.to_string(),
+            });
+        }
+        Err(panic) => {
+            return Err(TraceError::ReadsBack {
+                variant: variant.name.clone(),
+                why: crate::backend::panic_message(&panic),
+            });
+        }
+    };
+    let operations = &graph.graph.operations;
+    let forward = operations
+        .iter()
+        .position(|op| op.outputs().any(|t| t.shape.iter().eq(MARKER.iter())))
+        .map_or(0, |marker| marker + 1);
+    let mut counts = count_operations(&operations[forward..], params);
+    add_host_kernels(&mut counts, &host_calls);
+    Ok(Some(counts))
 }

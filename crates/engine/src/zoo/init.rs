@@ -16,6 +16,9 @@ pub fn stable_hash(bytes: &[u8]) -> u64 {
 pub struct WeightInit {
     rng: StdRng,
     device: Device,
+    /// Shapes alone: every weight a tensor of zeros made on the device, so a model is counted
+    /// without its values (on the capture device, a recorded op that holds no data).
+    shapes_only: bool,
 }
 
 impl WeightInit {
@@ -23,7 +26,29 @@ impl WeightInit {
         Self {
             rng: StdRng::seed_from_u64(seed),
             device: device.clone(),
+            shapes_only: false,
         }
+    }
+
+    /// Weights of the right shapes and no values drawn.
+    pub fn shapes(device: &Device) -> Self {
+        Self {
+            shapes_only: true,
+            ..Self::new(0, device)
+        }
+    }
+
+    pub fn is_shapes_only(&self) -> bool {
+        self.shapes_only
+    }
+
+    /// A weight of `shape` drawn from U(-bound, bound), or zeros when only shapes are wanted.
+    pub fn drawn<const D: usize>(&mut self, shape: [usize; D], bound: f32) -> Tensor<D> {
+        if self.shapes_only {
+            return Tensor::zeros(shape, &self.device);
+        }
+        let values = self.uniform(shape.iter().product(), bound);
+        self.tensor(values, shape)
     }
 
     /// `n` values from U(-bound, bound).
@@ -69,6 +94,13 @@ impl WeightInit {
     }
 
     pub fn linear(&mut self, d_in: usize, d_out: usize, bias: bool) -> Linear {
+        if self.shapes_only {
+            let bound = fan_in_bound(d_in);
+            return Linear {
+                weight: Param::from_tensor(self.drawn([d_in, d_out], bound)),
+                bias: bias.then(|| Param::from_tensor(self.drawn([d_out], bound))),
+            };
+        }
         let weights = self.linear_weights(d_in, d_out);
         self.linear_from(weights, d_in, d_out, bias)
     }
@@ -82,8 +114,7 @@ impl WeightInit {
     }
 
     pub fn unit_variance(&mut self, shape: [usize; 2]) -> Tensor<2> {
-        let values = self.uniform(shape[0] * shape[1], 3f32.sqrt());
-        self.tensor(values, shape)
+        self.drawn(shape, 3f32.sqrt())
     }
 
     pub fn layer_norm(&self, d: usize) -> LayerNorm {

@@ -449,6 +449,35 @@ pub fn build_lm_on(
     }
 }
 
+/// `variant`'s transformer on `device` with weights of the right shapes and no values (zeros
+/// made on the device: on the capture device, recorded ops holding no data), in its dtype;
+/// `None` for what cannot be built so (another family, a CSR kernel, whose non-zeros depend
+/// on the values, quantized matrices, whose quantizing reads them).
+pub fn build_shapes(
+    variant: &Variant,
+    workload: &Workload,
+    device: &Device,
+) -> Result<Option<TransformerLm>, BuildError> {
+    let Arch::Transformer {
+        dims,
+        family,
+        workload,
+    } = variant.arch(workload).map_err(cost::CountError::from)?
+    else {
+        return Ok(None);
+    };
+    let csr = matches!(family, Family::Pruned(p) if p.kernel == Kernel::Csr);
+    if csr || variant.precision.quantize.is_some() {
+        return Ok(None);
+    }
+    let mut init = init::WeightInit::shapes(device);
+    let model = TransformerLm::new(&dims, family, &workload, &variant.numerics, &mut init);
+    Ok(Some(match float_dtype(variant.precision.dtype) {
+        FloatDType::F32 => model,
+        dtype => model.cast(dtype),
+    }))
+}
+
 /// The variant's transformer, its weights drawn from the seed or loaded from its checkpoint.
 fn transformer(
     variant: &Variant,

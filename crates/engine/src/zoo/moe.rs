@@ -145,6 +145,13 @@ impl MoeFfn {
         let e = spec.n_experts;
         let router = init.linear(d_model, e, false);
         let mut stacked = |d_in: usize, d_out: usize| {
+            if init.is_shapes_only() {
+                let bound = 1.0 / (d_in as f32).sqrt();
+                return (
+                    Param::from_tensor(init.drawn([e, d_in, d_out], bound)),
+                    bias.then(|| Param::from_tensor(init.drawn([e, 1, d_out], bound))),
+                );
+            }
             let (mut w, mut b) = (Vec::new(), Vec::new());
             for _ in 0..e {
                 w.extend(init.linear_weights(d_in, d_out));

@@ -261,6 +261,11 @@ impl Proj {
         bias: bool,
         prune: Option<PruneSpec>,
     ) -> Self {
+        // Without values a pruned matrix's non-zeros are unknown: only shapes build densely.
+        let csr = prune.is_some_and(|p| p.kernel == Kernel::Csr);
+        if init.is_shapes_only() && !csr {
+            return Proj::Dense(init.linear(d_in, d_out, bias));
+        }
         let mut weights = init.linear_weights(d_in, d_out);
         match prune {
             None => Proj::Dense(init.linear_from(weights, d_in, d_out, bias)),
