@@ -125,6 +125,24 @@ fn every_builtin_variant_is_traced_to_its_analytic_flops() {
     }
 }
 
+/// Built without values inside the capture scope or on the host and moved there, a transformer
+/// records the same forward pass: the same FLOPs, bytes, ops and kinds (its weights' creation
+/// is not counted either way).
+#[test]
+fn tracing_without_weights_counts_what_tracing_with_them_does() {
+    for name in ["misnomer", "generation", "precision"] {
+        let suite = load_suite(name).unwrap();
+        for v in &suite.variants {
+            if v.precision.quantize.is_some() {
+                continue;
+            }
+            let without = trace_variant(v, &suite.workload, u64::MAX).unwrap();
+            let with = effprof::traced::trace_on_host(v, &suite.workload, u64::MAX).unwrap();
+            assert_eq!(without, with, "{name}/{}", v.name);
+        }
+    }
+}
+
 /// A transformer is traced without its weights: a 70B Llama shape (282 GB of f32 weights) and
 /// Mixtral-8x7B under a 256 MB limit, to their analytic FLOPs.
 #[test]

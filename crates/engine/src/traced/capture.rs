@@ -64,6 +64,17 @@ pub fn trace_variant(
     if let Some(counts) = trace_shapes(variant, workload)? {
         return Ok(counts);
     }
+    trace_on_host(variant, workload, memory_limit)
+}
+
+/// `variant` built on the host within `memory_limit` bytes and moved onto the capture device,
+/// where its weights become constants: how what cannot be built without values is traced, and
+/// what the weightless build is checked against.
+pub fn trace_on_host(
+    variant: &Variant,
+    workload: &Workload,
+    memory_limit: u64,
+) -> Result<TracedCounts, TraceError> {
     let host = match variant.precision.is_default() {
         true => Backend::Ndarray,
         false => Backend::Flex,
@@ -133,6 +144,8 @@ fn trace_shapes(
                 outcome = match zoo::build_shapes(variant, workload, &capture) {
                     Ok(Some(model)) => {
                         let params = model.num_params() as u64;
+                        // Lazy parameters (a norm's ones) are drawn now, before the marker.
+                        zoo::materialize(&model);
                         drop(Tensor::<7>::zeros(MARKER, &capture));
                         Some(match zoo::input(variant, workload, &capture) {
                             // The logits are not read: the graph is what is kept.
