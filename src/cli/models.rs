@@ -26,6 +26,11 @@ pub struct ModelsArgs {
     /// written, share of the traffic.
     #[arg(long)]
     pub ops: bool,
+    /// Where each variant's cost goes: `module` breaks it into its modules (embedding, each
+    /// layer's attention and FFN or MoE, final norm, head; identical layers folded), with
+    /// parameters, FLOPs and, for a transformer, its traced bytes and ops.
+    #[arg(long, value_name = "module", value_parser = ["module"], conflicts_with_all = ["list", "ops", "no_trace"])]
+    pub by: Option<String>,
     /// Count a safetensors checkpoint (a file, its model.safetensors.index.json, or their
     /// folder) from its header alone: parameters and bytes by dtype, no weights loaded.
     #[arg(long, value_name = "PATH", conflicts_with_all = ["list", "ops"])]
@@ -48,6 +53,11 @@ pub(super) fn run(args: ModelsArgs) -> Result<(), CliError> {
         return write_document(&doc, args.format, &name, args.out.as_ref());
     }
     let suite = select_variants(spec::load_suite(&args.suite.suite)?, &args.variants)?;
+    if args.by.is_some() {
+        let doc = crate::report::ModulesDocument::new(&suite)
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        return write_document(&doc, args.format, &suite.name, args.out.as_ref());
+    }
     let mut report = ModelsReport::new(&suite).map_err(|e| CliError::Usage(e.to_string()))?;
     let limit = memory_limit(&args.suite);
     if !args.no_trace {

@@ -15,6 +15,7 @@ mod custom;
 mod decoder_models;
 mod faults;
 mod hf_weights;
+mod modules;
 mod pipeline;
 mod properties;
 mod snapshots_files;

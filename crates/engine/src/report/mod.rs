@@ -3,6 +3,7 @@
 mod checkpoint;
 mod compare;
 mod models;
+mod modules;
 mod ops;
 mod ranks;
 mod table;
@@ -12,6 +13,7 @@ pub use compare::{Compared, compare_table, pair, with_traced_rates};
 pub use models::{
     ModelsDocument, ModelsReport, NOT_BUILT_IN, VariantCost, analytic_table, rows_of_traced,
 };
+pub use modules::{ModuleRow, ModuleTraced, ModulesDocument, VariantModules};
 pub use ops::OpsDocument;
 pub use ranks::{MIN_TAU_N, RANKED, Ranks, kendall_tau_b, rank, shared};
 pub use table::{Better, Cell, IndicatorTable, Row, Source};

@@ -191,3 +191,98 @@ fn trace_shapes(
     add_host_kernels(&mut counts, &host_calls);
     Ok(Some(counts))
 }
+
+/// A transformer's forward pass recorded module by module: one entry per row of its analytic
+/// counts (embedding, each layer's attention and FFN or MoE, final norm, head), in their order,
+/// the parts run one after another as the whole pass runs them, a marker between each two.
+/// `None` for a model that is not traced without its weights (conv, vision, a CSR kernel).
+pub fn trace_modules(
+    variant: &Variant,
+    workload: &Workload,
+) -> Result<Option<Vec<TracedCounts>>, TraceError> {
+    if variant.precision.quantize.is_some() {
+        return Err(TraceError::Quantized {
+            variant: variant.name.clone(),
+        });
+    }
+    zoo::check(variant, workload, Backend::Flex, u64::MAX)?;
+    let capture = Device::capture();
+    let mut outcome: Option<Result<(), TraceError>> = None;
+    let marker = || drop(Tensor::<7>::zeros(MARKER, &capture));
+    let (recorded, host_calls) = zoo::record_host_kernels(|| {
+        catch_unwind(AssertUnwindSafe(|| {
+            capture.capture_scope(|scope| {
+                outcome = match zoo::build_shapes(variant, workload, &capture) {
+                    Ok(Some(model)) => {
+                        zoo::materialize(&model);
+                        marker();
+                        Some(match zoo::input(variant, workload, &capture) {
+                            Ok(zoo::Batch::Tokens(tokens)) => {
+                                let mut x = model.embed(tokens);
+                                let mut routing = Vec::new();
+                                for layer in 0..model.n_layers() {
+                                    marker();
+                                    x = model.attention_sublayer(layer, x);
+                                    marker();
+                                    x = model.ffn_sublayer(layer, x, &mut routing);
+                                }
+                                marker();
+                                let x = model.norm_final(x);
+                                marker();
+                                drop(model.head_logits(x));
+                                Ok(())
+                            }
+                            Ok(_) => Err(TraceError::Capture {
+                                variant: variant.name.clone(),
+                                why: "a transformer's input is tokens".into(),
+                            }),
+                            Err(e) => Err(e.into()),
+                        })
+                    }
+                    Ok(None) => None,
+                    Err(e) => Some(Err(e.into())),
+                };
+                scope.complete([], [])
+            })
+        }))
+    });
+    match outcome {
+        None => return Ok(None),
+        Some(outcome) => outcome?,
+    }
+    let graph = match recorded {
+        Ok(Ok(graph)) => graph,
+        Ok(Err(e)) => {
+            return Err(TraceError::Capture {
+                variant: variant.name.clone(),
+                why: e.to_string(),
+            });
+        }
+        Err(panic) => {
+            return Err(TraceError::ReadsBack {
+                variant: variant.name.clone(),
+                why: crate::backend::panic_message(&panic),
+            });
+        }
+    };
+    let operations = &graph.graph.operations;
+    let markers: Vec<usize> = operations
+        .iter()
+        .enumerate()
+        .filter(|(_, op)| op.outputs().any(|t| t.shape.iter().eq(MARKER.iter())))
+        .map(|(i, _)| i)
+        .collect();
+    let mut modules: Vec<TracedCounts> = markers
+        .iter()
+        .enumerate()
+        .map(|(m, start)| {
+            let end = markers.get(m + 1).copied().unwrap_or(operations.len());
+            count_operations(&operations[start + 1..end], 0)
+        })
+        .collect();
+    // A host kernel (none in a weightless build) would belong to no one module: the first.
+    if let Some(first) = modules.first_mut() {
+        add_host_kernels(first, &host_calls);
+    }
+    Ok(Some(modules))
+}

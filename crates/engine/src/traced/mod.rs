@@ -7,7 +7,7 @@ mod capture;
 mod count;
 
 pub use crate::zoo::materialize;
-pub use capture::{TraceError, trace_on_host, trace_variant};
+pub use capture::{TraceError, trace_modules, trace_on_host, trace_variant};
 pub use count::{OpKind, TracedCounts, add_host_kernels, count_operations};
 
 use serde::{Deserialize, Serialize};

@@ -734,7 +734,16 @@ impl TransformerLm {
 
     /// Final norm and LM head: `[batch, seq_len, vocab]` logits.
     pub fn project(&self, x: Tensor<3>) -> Tensor<3> {
-        let x = self.final_norm.forward(x);
+        self.head_logits(self.norm_final(x))
+    }
+
+    /// The final norm alone.
+    pub fn norm_final(&self, x: Tensor<3>) -> Tensor<3> {
+        self.final_norm.forward(x)
+    }
+
+    /// The LM head (and its soft-capping) over the normalised `x`.
+    pub fn head_logits(&self, x: Tensor<3>) -> Tensor<3> {
         let logits = match &self.head {
             Some(head) => head.forward(x),
             // (E @ x^T)^T: the token table `[vocab, d]` serves as the head's weight, read as
