@@ -84,6 +84,23 @@ fn each_kind_is_counted_by_torchs_rule() {
     assert_eq!(views, ["reshape", "swap_dims"]);
     assert!(t.kinds.iter().filter(|k| k.view).all(|k| k.bytes() == 0));
     assert_eq!((t.ops, t.views), (2, 2), "{t:?}");
+    assert!(t.kinds.iter().all(|k| !k.unknown));
+
+    // A transposed convolution: torch counts it, effprof's counter has no rule; it is marked
+    // as not counted, never a silent 0.
+    let t = record(|d| {
+        let options =
+            burn::tensor::ops::ConvTransposeOptions::new([2, 2], [0, 0], [0, 0], [1, 1], 1);
+        drop(burn::tensor::module::conv_transpose2d(
+            zeros([1, 4, 5, 5], d),
+            zeros([4, 3, 2, 2], d),
+            None,
+            options,
+        ));
+    });
+    let transposed = t.kind("conv_transpose2d").unwrap();
+    assert!(transposed.unknown && transposed.flops == 0, "{t:?}");
+    assert_eq!(transposed.label(), "conv_transpose2d (FLOPs not counted)");
 }
 
 /// Traced FLOPs of every variant of `suite` against the analytic executed FLOPs; variants too

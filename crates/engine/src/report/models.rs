@@ -339,6 +339,14 @@ fn traced_notes(vs: &[&VariantCost]) -> Vec<String> {
             compared.len()
         ));
     }
+    for (v, c) in &counted {
+        for k in c.kinds.iter().filter(|k| k.unknown) {
+            notes.push(format!(
+                "{}: {} x{}: its FLOPs are not counted (effprof's counter has no rule for it)",
+                v.name, k.kind, k.ops
+            ));
+        }
+    }
     for (v, analytic, c) in differ {
         let by_kind: Vec<String> = c
             .kinds

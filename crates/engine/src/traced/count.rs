@@ -1,7 +1,9 @@
 //! The counts of a recorded graph, operation by operation. FLOPs follow
 //! `torch.utils.flop_counter.FlopCounterMode`: matmul and linear 2·M·N·K (bias not counted),
 //! convolutions 2·(output elements)·(input channels per group)·(kernel area), attention
-//! 4·B·H·Sq·Sk·D; every other operation counts 0 and is listed by kind with its count. Bytes are
+//! 4·B·H·Sq·Sk·D; every other operation counts 0 and is listed by kind with its count, except
+//! those torch counts and effprof has no rule for (transposed and deformable convolutions, custom
+//! ops), which are marked as not counted rather than shown as 0. Bytes are
 //! what an operation reads and writes at its tensors' dtypes; a view (reshape, transpose,
 //! permute, expand, slice) moves none, since backends change only its strides.
 
@@ -26,6 +28,10 @@ pub struct OpKind {
     /// its own matrix and shapes, not from recorded operations.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub host: bool,
+    /// An operation the counter has no FLOP rule for (a transposed or deformable convolution,
+    /// a custom op): its FLOPs are not counted, and every table says so rather than show 0.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unknown: bool,
 }
 
 impl OpKind {
@@ -33,11 +39,13 @@ impl OpKind {
         self.bytes_read + self.bytes_written
     }
 
-    /// Its name as tables show it: `reshape (view)`, `csr_matmul (host)`.
+    /// Its name as tables show it: `reshape (view)`, `csr_matmul (host)`,
+    /// `conv_transpose2d (FLOPs not counted)`.
     pub fn label(&self) -> String {
-        let mark = match (self.view, self.host) {
-            (true, _) => " (view)",
-            (_, true) => " (host)",
+        let mark = match (self.view, self.host, self.unknown) {
+            (true, _, _) => " (view)",
+            (_, true, _) => " (host)",
+            (_, _, true) => " (FLOPs not counted)",
             _ => "",
         };
         format!("{}{mark}", self.kind)
@@ -79,10 +87,18 @@ fn last(t: &TensorIr) -> u64 {
     t.shape.iter().last().map_or(1, |d| *d as u64)
 }
 
-/// An operation's FLOPs by torch's convention.
-fn flops(op: &OperationIr) -> u64 {
-    match op {
+/// An operation's FLOPs by torch's convention; `None` for one the counter has no rule for.
+fn flops(op: &OperationIr) -> Option<u64> {
+    Some(match op {
         OperationIr::Float(_, FloatOperationIr::Matmul(m)) => 2 * numel(&m.out) * last(&m.lhs),
+        // torch counts these (transposed convolutions) or effprof cannot say (a custom op).
+        OperationIr::Module(
+            ModuleOperationIr::ConvTranspose1d(_)
+            | ModuleOperationIr::ConvTranspose2d(_)
+            | ModuleOperationIr::ConvTranspose3d(_)
+            | ModuleOperationIr::DeformableConv2d(_),
+        )
+        | OperationIr::Custom(_) => return None,
         OperationIr::Module(m) => match m {
             ModuleOperationIr::Linear(l) => 2 * numel(&l.out) * last(&l.x),
             ModuleOperationIr::Conv1d(c) => conv(&c.weight, &c.out),
@@ -103,7 +119,7 @@ fn flops(op: &OperationIr) -> u64 {
             _ => 0,
         },
         _ => 0,
-    }
+    })
 }
 
 /// A convolution: every output element is a dot product over the weight's input channels and
@@ -232,6 +248,8 @@ pub fn count_operations(operations: &[OperationIr], params: u64) -> TracedCounts
             }
         };
         entry.ops += 1;
+        entry.unknown |= f.is_none();
+        let f = f.unwrap_or(0);
         entry.flops += f;
         entry.bytes_read += read;
         entry.bytes_written += written;
