@@ -113,7 +113,7 @@ fn event_loop(
 ) -> Result<()> {
     let theme = Theme::from_env();
     let (written_tx, written) = mpsc::channel::<Result<PathBuf, String>>();
-    let (traced_tx, traced) = mpsc::channel::<(usize, Vec<(String, Traced)>)>();
+    let (traced_tx, traced) = mpsc::channel::<Traces>();
     // `urgent`: the user did something and expects to see it now.
     let mut dirty = true;
     let mut urgent = true;
@@ -129,8 +129,9 @@ fn event_loop(
             app.trace_started(suite.workload.batch);
             start_trace(suite, memory_limit, traced_tx.clone());
         }
-        for (batch, counts) in traced.try_iter() {
+        for (batch, counts, modules) in traced.try_iter() {
             app.on_traced(batch, counts);
+            app.on_modules(batch, modules);
             dirty = true;
         }
         for result in written.try_iter() {
@@ -184,12 +185,22 @@ fn event_loop(
 
 /// Records and counts every variant's forward pass of `suite` on a thread (seconds for large
 /// models); the counts come back on `done`. A closed channel (the UI quit) drops them.
-fn start_trace(suite: Suite, memory_limit: u64, done: Sender<(usize, Vec<(String, Traced)>)>) {
+/// A batch's traced rows, and its variants by module.
+type Traces = (
+    usize,
+    Vec<(String, Traced)>,
+    Vec<crate::report::VariantModules>,
+);
+
+fn start_trace(suite: Suite, memory_limit: u64, done: Sender<Traces>) {
     let spawned = std::thread::Builder::new()
         .name("effprof-trace".into())
         .spawn(move || {
             let counts = crate::traced::trace_suite(&suite, memory_limit);
-            let _ = done.send((suite.workload.batch, counts));
+            let modules = crate::report::ModulesDocument::new(&suite)
+                .map(|d| d.variants)
+                .unwrap_or_default();
+            let _ = done.send((suite.workload.batch, counts, modules));
         });
     // Without a thread there are no traced rows; the rest of the UI does not need them.
     drop(spawned);

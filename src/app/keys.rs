@@ -151,6 +151,7 @@ pub fn action_for_key(key: KeyEvent) -> Option<Action> {
             Action::ShowView(View::numbered(c as usize - '0' as usize)?)
         }
         KeyCode::Char('o') => Action::ToggleOps,
+        KeyCode::Char('d') => Action::ToggleModules,
         KeyCode::Down | KeyCode::Char('j') => Action::Scroll(Scroll::Lines(1)),
         KeyCode::Up | KeyCode::Char('k') => Action::Scroll(Scroll::Lines(-1)),
         KeyCode::PageDown => Action::Scroll(Scroll::Pages(1)),
@@ -218,6 +219,7 @@ mod tests {
                 Action::FewerMicroBatches,
             ),
             (key(KeyCode::Char('o')), Action::ToggleOps),
+            (key(KeyCode::Char('d')), Action::ToggleModules),
             (key(KeyCode::Down), Action::Scroll(Scroll::Lines(1))),
             (key(KeyCode::Char('j')), Action::Scroll(Scroll::Lines(1))),
             (key(KeyCode::Up), Action::Scroll(Scroll::Lines(-1))),

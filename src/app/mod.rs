@@ -80,6 +80,8 @@ pub enum Action {
     ShowView(View),
     /// Compare: the focused variant's operations (from its recorded pass), or the table again.
     ToggleOps,
+    /// Compare: the focused variant module by module, or the table again.
+    ToggleModules,
     /// Moves the rows of a view taller than the screen.
     Scroll(Scroll),
     /// Closes the help or the message on top.
@@ -210,6 +212,9 @@ pub struct App {
     traced_batch: Option<usize>,
     /// Compare shows the focused variant's operations instead of the table.
     show_ops: bool,
+    show_modules: bool,
+    /// Each variant by module, at the batch it was counted at.
+    modules: Option<(usize, Vec<crate::report::VariantModules>)>,
     /// The first row shown by a view taller than the screen (reset with the view).
     scroll: usize,
     /// What the last frame drawn learned (see [`App::on_drawn`]): what a click does where, and
@@ -256,6 +261,8 @@ impl App {
             sweep: SweepState::default(),
             traced_batch: None,
             show_ops: false,
+            show_modules: false,
+            modules: None,
             scroll: 0,
             drawn: Drawn::default(),
             parts: None,
@@ -361,6 +368,27 @@ impl App {
     /// Compare shows the focused variant's operations instead of the table.
     pub fn show_ops(&self) -> bool {
         self.show_ops
+    }
+
+    /// Compare shows the focused variant module by module instead of the table.
+    pub fn show_modules(&self) -> bool {
+        self.show_modules
+    }
+
+    /// The focused variant by module, once counted at the current batch.
+    pub fn focused_modules(&self) -> Option<&crate::report::VariantModules> {
+        let (batch, modules) = self.modules.as_ref()?;
+        let name = self.focused_name();
+        (*batch == self.batch)
+            .then(|| modules.iter().find(|m| m.variant == name))
+            .flatten()
+    }
+
+    /// Each variant by module at `batch` (counted off the UI thread with the traced rows).
+    pub fn on_modules(&mut self, batch: usize, modules: Vec<crate::report::VariantModules>) {
+        if batch == self.batch {
+            self.modules = Some((batch, modules));
+        }
     }
 
     /// What drawing the last frame learned: what a click does where, and what the scrolled
@@ -556,11 +584,23 @@ impl App {
             }
             Action::ToggleOps => {
                 self.scroll = 0;
+                self.show_modules = false;
                 if self.view == View::Compare {
                     self.show_ops = !self.show_ops;
                     vec![]
                 } else {
                     self.show_ops = true;
+                    self.update(Action::ShowView(View::Compare))
+                }
+            }
+            Action::ToggleModules => {
+                self.scroll = 0;
+                self.show_ops = false;
+                if self.view == View::Compare {
+                    self.show_modules = !self.show_modules;
+                    vec![]
+                } else {
+                    self.show_modules = true;
                     self.update(Action::ShowView(View::Compare))
                 }
             }

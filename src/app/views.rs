@@ -62,11 +62,18 @@ const fn entry(view: View, title: &'static str, short: &'static str, needs: Need
 pub const VIEWS: &[ViewEntry] = &[
     entry(View::Live, "Live", "Live", Needs::Summaries),
     ViewEntry {
-        keys: &[ViewKey {
-            keys: "o",
-            short: "ops",
-            help: "the focused variant's ops / the table",
-        }],
+        keys: &[
+            ViewKey {
+                keys: "o",
+                short: "ops",
+                help: "the focused variant's ops / the table",
+            },
+            ViewKey {
+                keys: "d",
+                short: "modules",
+                help: "the focused variant by module / the table",
+            },
+        ],
         ..entry(View::Compare, "Compare", "Cmp", Needs::Table)
     },
     entry(View::Ranks, "Ranks", "Rank", Needs::Table),

@@ -18,6 +18,9 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
     if app.show_ops() {
         return render_ops(app, theme, frame, area);
     }
+    if app.show_modules() {
+        return render_modules(app, theme, frame, area);
+    }
     let table = app.table();
     let n = table.columns.len();
     let width_of = |c: usize| {
@@ -247,6 +250,94 @@ fn visible_columns(widths: &[u16], focus: usize, room: u16) -> std::ops::Range<u
         }
     }
     start..end
+}
+
+/// The focused variant module by module: parameters, FLOPs and, for a transformer, traced
+/// bytes and ops, each with its share of the whole; identical layers folded with a count.
+fn render_modules(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
+    use crate::units;
+    use ratatui::widgets::Paragraph;
+    let name = app.focused_name();
+    let block = |title: String| {
+        Block::default()
+            .borders(Borders::ALL)
+            .title(super::fit::title(title, area))
+    };
+    let Some(m) = app.focused_modules() else {
+        let text = Paragraph::new("counting the modules…").style(theme.dim);
+        frame.render_widget(
+            text.block(block(format!(" Modules · {name} · d: the table "))),
+            area,
+        );
+        return;
+    };
+    let share = |part: u64, whole: u64| match whole {
+        0 => "-".to_owned(),
+        w => format!("{:.1}%", 100.0 * part as f64 / w as f64),
+    };
+    let shown = window(
+        app,
+        frame,
+        area.height.saturating_sub(3) as usize,
+        m.rows.len(),
+    );
+    let traced = match (&m.traced, &m.traced_na) {
+        (Some(t), _) => format!("traced {}, {} ops", units::bytes(t.bytes), t.ops),
+        (None, Some(why)) => format!("traced by module: n/a: {why}"),
+        (None, None) => String::new(),
+    };
+    let title = format!(
+        " Modules · {name} · {} params, {} · {traced}{} · d: the table ",
+        units::si(m.params_total as f64),
+        units::flops(m.flops_executed),
+        shown.in_title(),
+    );
+    let rows = m.rows[shown.rows].iter().map(|r| {
+        let (bytes, bytes_share, ops) = match (&r.traced, &m.traced) {
+            (Some(t), Some(whole)) => (
+                units::bytes(t.bytes),
+                share(t.bytes, whole.bytes),
+                t.ops.to_string(),
+            ),
+            _ => ("n/a".to_owned(), "-".to_owned(), "-".to_owned()),
+        };
+        let style = if r.depth == 0 {
+            ratatui::style::Style::default()
+        } else {
+            theme.dim
+        };
+        Row::new(vec![
+            Cell::from(format!("{}{}", "  ".repeat(r.depth), r.module)),
+            Cell::from(format!("x{}", r.count)),
+            Cell::from(units::si(r.params as f64)),
+            Cell::from(share(r.params, m.params_total)),
+            Cell::from(units::flops(r.flops)),
+            Cell::from(share(r.flops, m.flops_executed)),
+            Cell::from(bytes),
+            Cell::from(bytes_share),
+            Cell::from(ops),
+        ])
+        .style(style)
+    });
+    let header = Row::new(vec![
+        "module", "count", "params", "share", "FLOPs", "share", "traced", "share", "ops",
+    ])
+    .style(theme.accent);
+    let widths = [
+        Constraint::Length(16),
+        Constraint::Length(6),
+        Constraint::Length(9),
+        Constraint::Length(7),
+        Constraint::Length(11),
+        Constraint::Length(7),
+        Constraint::Length(10),
+        Constraint::Length(7),
+        Constraint::Length(6),
+    ];
+    frame.render_widget(
+        Table::new(rows, widths).header(header).block(block(title)),
+        area,
+    );
 }
 
 #[cfg(test)]

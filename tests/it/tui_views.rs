@@ -970,6 +970,37 @@ fn o_shows_the_focused_variants_operations_in_compare_and_back() {
 }
 
 #[test]
+fn d_shows_the_focused_variant_by_module_in_compare_and_back() {
+    let mut app = app_with_data();
+    app.update(Action::ToggleModules);
+    assert_eq!(app.view(), View::Compare);
+    assert!(draw(&mut app, 120, 30).contains("counting the modules"));
+    let suite = app.trace_wanted().unwrap();
+    app.trace_started(suite.workload.batch);
+    let doc = effprof::report::ModulesDocument::new(&suite).unwrap();
+    app.on_modules(suite.workload.batch, doc.variants);
+    let screen = draw(&mut app, 120, 30);
+    assert!(screen.contains("Modules · dense"), "{screen}");
+    // tiny's dense model: its two identical layers folded into one group of two.
+    let layers = screen
+        .lines()
+        .find(|l| l.contains("layers 0-1"))
+        .unwrap_or_else(|| panic!("{screen}"));
+    assert!(layers.contains("x2"), "{layers}");
+    // o and d take turns; d again gives the table back.
+    app.update(Action::ToggleOps);
+    assert!(app.show_ops() && !app.show_modules());
+    app.update(Action::ToggleModules);
+    assert!(app.show_modules() && !app.show_ops());
+    app.update(Action::ToggleModules);
+    assert!(draw(&mut app, 120, 30).contains("Compare"));
+    // Counted at another batch, the modules wait for this one's.
+    app.update(Action::DoubleBatch);
+    app.update(Action::ToggleModules);
+    assert!(draw(&mut app, 120, 30).contains("counting the modules"));
+}
+
+#[test]
 fn compare_scrolls_to_its_last_row_and_back_at_80x24() {
     use effprof::app::Scroll;
     let mut app = app_with_data();
