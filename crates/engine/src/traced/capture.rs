@@ -105,21 +105,7 @@ pub fn trace_on_host(
     if let Some(e) = no_input {
         return Err(e.into());
     }
-    let graph = match recorded {
-        Ok(Ok(graph)) => graph,
-        Ok(Err(e)) => {
-            return Err(TraceError::Capture {
-                variant: variant.name.clone(),
-                why: e.to_string(),
-            });
-        }
-        Err(panic) => {
-            return Err(TraceError::ReadsBack {
-                variant: variant.name.clone(),
-                why: crate::backend::panic_message(&panic),
-            });
-        }
-    };
+    let graph = recorded_graph(variant, recorded)?;
     let mut counts = count_operations(&graph.graph.operations, params);
     add_host_kernels(&mut counts, &host_calls);
     Ok(counts)
@@ -167,21 +153,7 @@ fn trace_shapes(
         None => return Ok(None),
         Some(outcome) => outcome?,
     };
-    let graph = match recorded {
-        Ok(Ok(graph)) => graph,
-        Ok(Err(e)) => {
-            return Err(TraceError::Capture {
-                variant: variant.name.clone(),
-                why: e.to_string(),
-            });
-        }
-        Err(panic) => {
-            return Err(TraceError::ReadsBack {
-                variant: variant.name.clone(),
-                why: crate::backend::panic_message(&panic),
-            });
-        }
-    };
+    let graph = recorded_graph(variant, recorded)?;
     let operations = &graph.graph.operations;
     let forward = operations
         .iter()
@@ -250,21 +222,7 @@ pub fn trace_modules(
         None => return Ok(None),
         Some(outcome) => outcome?,
     }
-    let graph = match recorded {
-        Ok(Ok(graph)) => graph,
-        Ok(Err(e)) => {
-            return Err(TraceError::Capture {
-                variant: variant.name.clone(),
-                why: e.to_string(),
-            });
-        }
-        Err(panic) => {
-            return Err(TraceError::ReadsBack {
-                variant: variant.name.clone(),
-                why: crate::backend::panic_message(&panic),
-            });
-        }
-    };
+    let graph = recorded_graph(variant, recorded)?;
     let operations = &graph.graph.operations;
     let markers: Vec<usize> = operations
         .iter()
@@ -285,4 +243,23 @@ pub fn trace_modules(
         add_host_kernels(first, &host_calls);
     }
     Ok(Some(modules))
+}
+
+/// What a capture scope run under `catch_unwind` gave: its graph, or why `variant` has none (the
+/// capture failed, or the pass panicked reading a value back).
+fn recorded_graph(
+    variant: &Variant,
+    recorded: std::thread::Result<Result<burn::tensor::CapturedGraph, burn::tensor::CaptureError>>,
+) -> Result<burn::tensor::CapturedGraph, TraceError> {
+    match recorded {
+        Ok(Ok(graph)) => Ok(graph),
+        Ok(Err(e)) => Err(TraceError::Capture {
+            variant: variant.name.clone(),
+            why: e.to_string(),
+        }),
+        Err(panic) => Err(TraceError::ReadsBack {
+            variant: variant.name.clone(),
+            why: crate::backend::panic_message(&panic),
+        }),
+    }
 }
