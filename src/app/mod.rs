@@ -89,6 +89,14 @@ pub enum Action {
     Quit,
 }
 
+/// What Compare shows in its place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ComparePanel {
+    Table,
+    Ops,
+    Modules,
+}
+
 /// How far [`Action::Scroll`] moves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scroll {
@@ -211,8 +219,8 @@ pub struct App {
     /// traced rows); None before the first trace.
     traced_batch: Option<usize>,
     /// Compare shows the focused variant's operations instead of the table.
-    show_ops: bool,
-    show_modules: bool,
+    /// What Compare shows: the table, or the focused variant's ops or modules.
+    compare_panel: ComparePanel,
     /// Each variant by module, at the batch it was counted at.
     modules: Option<(usize, Vec<crate::report::VariantModules>)>,
     /// The first row shown by a view taller than the screen (reset with the view).
@@ -260,8 +268,7 @@ impl App {
             pipeline: PipelineState::default(),
             sweep: SweepState::default(),
             traced_batch: None,
-            show_ops: false,
-            show_modules: false,
+            compare_panel: ComparePanel::Table,
             modules: None,
             scroll: 0,
             drawn: Drawn::default(),
@@ -367,12 +374,12 @@ impl App {
 
     /// Compare shows the focused variant's operations instead of the table.
     pub fn show_ops(&self) -> bool {
-        self.show_ops
+        self.compare_panel == ComparePanel::Ops
     }
 
     /// Compare shows the focused variant module by module instead of the table.
     pub fn show_modules(&self) -> bool {
-        self.show_modules
+        self.compare_panel == ComparePanel::Modules
     }
 
     /// The focused variant by module, once counted at the current batch.
@@ -404,6 +411,23 @@ impl App {
             .iter()
             .find(|(area, _)| area.contains(column, row))
             .map(|(_, action)| *action)
+    }
+
+    /// Compare shows `panel`, or the table again where it showed it already; from another
+    /// view, Compare opens on `panel`.
+    fn toggle_panel(&mut self, panel: ComparePanel) -> Vec<Effect> {
+        self.scroll = 0;
+        if self.view == View::Compare {
+            self.compare_panel = if self.compare_panel == panel {
+                ComparePanel::Table
+            } else {
+                panel
+            };
+            vec![]
+        } else {
+            self.compare_panel = panel;
+            self.update(Action::ShowView(View::Compare))
+        }
     }
 
     /// The first row a scrolled view wants shown, before it is clamped to what fits.
@@ -582,28 +606,8 @@ impl App {
                 self.scroll = viewport.clamp(to.max(0) as usize);
                 vec![]
             }
-            Action::ToggleOps => {
-                self.scroll = 0;
-                self.show_modules = false;
-                if self.view == View::Compare {
-                    self.show_ops = !self.show_ops;
-                    vec![]
-                } else {
-                    self.show_ops = true;
-                    self.update(Action::ShowView(View::Compare))
-                }
-            }
-            Action::ToggleModules => {
-                self.scroll = 0;
-                self.show_ops = false;
-                if self.view == View::Compare {
-                    self.show_modules = !self.show_modules;
-                    vec![]
-                } else {
-                    self.show_modules = true;
-                    self.update(Action::ShowView(View::Compare))
-                }
-            }
+            Action::ToggleOps => self.toggle_panel(ComparePanel::Ops),
+            Action::ToggleModules => self.toggle_panel(ComparePanel::Modules),
             Action::NextView => {
                 self.show(self.view.next());
                 self.measure_for_view()

@@ -271,10 +271,7 @@ fn render_modules(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
         );
         return;
     };
-    let share = |part: u64, whole: u64| match whole {
-        0 => "-".to_owned(),
-        w => format!("{:.1}%", 100.0 * part as f64 / w as f64),
-    };
+    use crate::report::share;
     let shown = window(
         app,
         frame,

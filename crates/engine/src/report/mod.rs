@@ -13,7 +13,7 @@ pub use compare::{Compared, compare_table, pair, with_traced_rates};
 pub use models::{
     ModelsDocument, ModelsReport, NOT_BUILT_IN, VariantCost, analytic_table, rows_of_traced,
 };
-pub use modules::{ModuleRow, ModuleTraced, ModulesDocument, VariantModules};
+pub use modules::{ModuleRow, ModuleTraced, ModulesDocument, VariantModules, share};
 pub use ops::OpsDocument;
 pub use ranks::{MIN_TAU_N, RANKED, Ranks, kendall_tau_b, rank, shared};
 pub use table::{Better, Cell, IndicatorTable, Row, Source};

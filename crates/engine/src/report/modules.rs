@@ -19,6 +19,28 @@ pub struct ModuleTraced {
     pub ops: u64,
 }
 
+impl ModuleTraced {
+    /// The figures of `count` such modules.
+    fn times(self, count: usize) -> Self {
+        let n = count as u64;
+        ModuleTraced {
+            flops: self.flops * n,
+            bytes: self.bytes * n,
+            ops: self.ops * n,
+        }
+    }
+}
+
+impl std::iter::Sum for ModuleTraced {
+    fn sum<I: Iterator<Item = Self>>(iter: I) -> Self {
+        iter.fold(ModuleTraced::default(), |a, b| ModuleTraced {
+            flops: a.flops + b.flops,
+            bytes: a.bytes + b.bytes,
+            ops: a.ops + b.ops,
+        })
+    }
+}
+
 impl From<&TracedCounts> for ModuleTraced {
     fn from(c: &TracedCounts) -> Self {
         ModuleTraced {
@@ -156,11 +178,7 @@ fn variant_modules(
                 count,
                 params: layers[*j].params * count as u64,
                 flops: layers[*j].counts.flops_executed * count as u64,
-                traced: part(*j).map(|t| ModuleTraced {
-                    flops: t.flops * count as u64,
-                    bytes: t.bytes * count as u64,
-                    ops: t.ops * count as u64,
-                }),
+                traced: part(*j).map(|t| t.times(count)),
                 ..leaf(*j, &layers[*j], 1, suffix(&layers[*j].name).to_owned())
             })
             .collect();
@@ -170,32 +188,18 @@ fn variant_modules(
             count,
             params: children.iter().map(|c| c.params).sum(),
             flops: children.iter().map(|c| c.flops).sum(),
-            traced: parts.as_ref().map(|_| ModuleTraced {
-                flops: children
-                    .iter()
-                    .filter_map(|c| c.traced)
-                    .map(|t| t.flops)
-                    .sum(),
-                bytes: children
-                    .iter()
-                    .filter_map(|c| c.traced)
-                    .map(|t| t.bytes)
-                    .sum(),
-                ops: children
-                    .iter()
-                    .filter_map(|c| c.traced)
-                    .map(|t| t.ops)
-                    .sum(),
-            }),
+            traced: parts
+                .as_ref()
+                .map(|_| children.iter().filter_map(|c| c.traced).sum()),
         });
         rows.extend(children);
         i += width * count;
     }
-    let top = rows.iter().filter(|r| r.depth == 0);
-    let traced = parts.as_ref().map(|_| ModuleTraced {
-        flops: top.clone().filter_map(|r| r.traced).map(|t| t.flops).sum(),
-        bytes: top.clone().filter_map(|r| r.traced).map(|t| t.bytes).sum(),
-        ops: top.filter_map(|r| r.traced).map(|t| t.ops).sum(),
+    let traced = parts.as_ref().map(|_| {
+        rows.iter()
+            .filter(|r| r.depth == 0)
+            .filter_map(|r| r.traced)
+            .sum()
     });
     VariantModules {
         variant: name.to_owned(),
@@ -217,7 +221,8 @@ fn suffix(name: &str) -> &str {
     name.split_once('.').map_or(name, |(_, s)| s)
 }
 
-fn share(part: u64, whole: u64) -> String {
+/// `part` as a percentage of `whole`, as the module tables show it; `-` of nothing.
+pub fn share(part: u64, whole: u64) -> String {
     if whole == 0 {
         "-".to_owned()
     } else {

@@ -114,6 +114,10 @@ pub fn trace_on_host(
 /// The marker's shape: no effprof model makes a rank-7 tensor.
 const MARKER: [usize; 7] = [1; 7];
 
+fn is_marker(op: &burn_ir::OperationIr) -> bool {
+    op.outputs().any(|t| t.shape.iter().eq(MARKER.iter()))
+}
+
 /// `variant` built and run inside one capture scope with weights that hold no data, counted
 /// from the marker on; `None` when it cannot be built so.
 fn trace_shapes(
@@ -157,7 +161,7 @@ fn trace_shapes(
     let operations = &graph.graph.operations;
     let forward = operations
         .iter()
-        .position(|op| op.outputs().any(|t| t.shape.iter().eq(MARKER.iter())))
+        .position(is_marker)
         .map_or(0, |marker| marker + 1);
     let mut counts = count_operations(&operations[forward..], params);
     add_host_kernels(&mut counts, &host_calls);
@@ -227,7 +231,7 @@ pub fn trace_modules(
     let markers: Vec<usize> = operations
         .iter()
         .enumerate()
-        .filter(|(_, op)| op.outputs().any(|t| t.shape.iter().eq(MARKER.iter())))
+        .filter(|(_, op)| is_marker(op))
         .map(|(i, _)| i)
         .collect();
     let mut modules: Vec<TracedCounts> = markers

@@ -472,10 +472,15 @@ pub fn build_shapes(
     }
     let mut init = init::WeightInit::shapes(device);
     let model = TransformerLm::new(&dims, family, &workload, &variant.numerics, &mut init);
-    Ok(Some(match float_dtype(variant.precision.dtype) {
+    Ok(Some(in_dtype(model, variant.precision.dtype)))
+}
+
+/// `model`, built in f32, in `dtype`.
+fn in_dtype(model: TransformerLm, dtype: Dtype) -> TransformerLm {
+    match float_dtype(dtype) {
         FloatDType::F32 => model,
         dtype => model.cast(dtype),
-    }))
+    }
 }
 
 /// The variant's transformer, its weights drawn from the seed or loaded from its checkpoint.
@@ -492,10 +497,7 @@ fn transformer(
         None => model,
         Some(source) => weights::load(model, source, dims, device)?,
     };
-    let model = match float_dtype(variant.precision.dtype) {
-        FloatDType::F32 => model,
-        dtype => model.cast(dtype),
-    };
+    let model = in_dtype(model, variant.precision.dtype);
     Ok(match variant.precision.quantize {
         None => model,
         Some(q) => {
