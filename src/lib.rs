@@ -17,7 +17,7 @@
 
 pub use effprof_engine::{
     arch, backend, checkpoint, cost, document, engine, error, family, generate, measured, memory,
-    pipeline, report, roofline, signals, snapshot, spec, sweep, tasks, timing, traced, train,
+    onnx, pipeline, report, roofline, signals, snapshot, spec, sweep, tasks, timing, traced, train,
     units, vision, zoo,
 };
 

@@ -14,7 +14,19 @@ fn main() -> ExitCode {
     if let Err(e) = color_eyre::install() {
         eprintln!("effprof: cannot install the error handler: {e}");
     }
+    quiet_parser_panics();
     cli::exit_code(cli::run(Cli::parse()))
+}
+
+/// A panic inside the ONNX parser becomes an error naming the file (`effprof::onnx`); the
+/// parser's own message is in that error, so the hook does not print it a second time.
+fn quiet_parser_panics() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().name() != Some(effprof::onnx::PARSER_THREAD) {
+            report(info);
+        }
+    }));
 }
 
 /// Mesa's Vulkan drivers (lavapipe among them) print "XDG_RUNTIME_DIR is invalid or not set"

@@ -24,6 +24,11 @@ pub struct BenchArgs {
     pub on: Selection,
     #[command(flatten)]
     pub run: BenchRun,
+    /// Where each variant's time goes: `module` times each module of a transformer alone
+    /// (embedding, each layer's attention and FFN or MoE, final norm, head), its share of the
+    /// time beside its share of the FLOPs; --duration is shared out among the modules.
+    #[arg(long, value_name = "module", value_parser = ["module"], conflicts_with_all = ["iters", "export"])]
+    pub by: Option<String>,
 }
 
 /// How `bench` measures and what it writes, whatever the suite.
@@ -51,6 +56,14 @@ pub struct BenchRun {
 
 pub(super) fn run(args: BenchArgs) -> Result<(), CliError> {
     let suite = select_variants(spec::load_suite(&args.on.suite.suite)?, &args.on.variants)?;
+    if args.by.is_some() {
+        return by_module(
+            &suite,
+            args.on.backend,
+            memory_limit(&args.on.suite),
+            &args.run,
+        );
+    }
     measure(
         suite,
         args.on.backend,
@@ -59,8 +72,39 @@ pub(super) fn run(args: BenchArgs) -> Result<(), CliError> {
     )
 }
 
-/// Measures `suite` on `backend`, each model built within `limit` bytes, and writes what
-/// `args` asks for.
+/// `bench --by module`: every variant's modules counted, traced and timed on `backend`, the
+/// run's duration shared out evenly among all the modules.
+fn by_module(suite: &Suite, backend: Backend, limit: u64, run: &BenchRun) -> Result<(), CliError> {
+    positive("--duration", run.duration)?;
+    if run.format == Format::Jsonl {
+        return Err(CliError::Usage(
+            "--by module writes a table, json, csv or md, not a jsonl stream".into(),
+        ));
+    }
+    let modules: usize = suite
+        .variants
+        .iter()
+        .filter_map(|v| crate::cost::analyze(v, &suite.workload).ok())
+        .map(|r| r.layers.len())
+        .sum();
+    let budget = std::time::Duration::from_secs_f64(run.duration / modules.max(1) as f64);
+    let progress = headless::spinner();
+    let doc = crate::report::ModulesDocument::timed(suite, backend, |v| {
+        progress.set_message(format!("timing the modules of {} on {backend}", v.name));
+        match crate::roofline::measure_modules(v, &suite.workload, backend, limit, budget) {
+            Ok(Some(times)) => Ok(times),
+            Ok(None) => Err(format!(
+                "a {} is timed whole (effprof bench), not by module",
+                v.family.label()
+            )),
+            Err(e) => Err(e.to_string()),
+        }
+    })
+    .map_err(|e| CliError::Usage(e.to_string()))?;
+    progress.finish_and_clear();
+    write_document(&doc, run.format, &suite.name, run.out.as_ref())
+}
+
 impl Default for BenchRun {
     /// What `bench` does without options (and `effprof` when stdout is not a terminal).
     fn default() -> Self {
@@ -75,6 +119,8 @@ impl Default for BenchRun {
     }
 }
 
+/// Measures `suite` on `backend`, each model built within `limit` bytes, and writes what
+/// `args` asks for.
 pub(crate) fn measure(
     suite: Suite,
     backend: Backend,

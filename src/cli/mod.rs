@@ -195,6 +195,7 @@ fn interactive(args: TuiArgs) -> Result<(), CliError> {
         return bench::run(BenchArgs {
             on: args.on,
             run: BenchRun::default(),
+            by: None,
         });
     }
     let suite = select_variants(spec::load_suite(&args.on.suite.suite)?, &args.on.variants)?;

@@ -52,6 +52,9 @@ pub(super) fn run(args: ModelsArgs) -> Result<(), CliError> {
         };
         return write_document(&doc, args.format, &name, args.out.as_ref());
     }
+    if spec::is_onnx(std::path::Path::new(&args.suite.suite)) {
+        return count_onnx(&args);
+    }
     let suite = select_variants(spec::load_suite(&args.suite.suite)?, &args.variants)?;
     if args.by.is_some() {
         let doc = crate::report::ModulesDocument::new(&suite)
@@ -89,6 +92,35 @@ pub(super) fn run(args: ModelsArgs) -> Result<(), CliError> {
         return write_document(&doc, args.format, &name, args.out.as_ref());
     }
     let doc = ModelsDocument { report, table };
+    write_document(&doc, args.format, &name, args.out.as_ref())
+}
+
+/// `effprof models --suite model.onnx`: the file's graph counted; the options that choose a
+/// suite's variants or its tables do not apply to it.
+fn count_onnx(args: &ModelsArgs) -> Result<(), CliError> {
+    let path = std::path::Path::new(&args.suite.suite);
+    let refused = [
+        (!args.variants.is_empty(), "--variants"),
+        (args.ops, "--ops (the op table is always shown)"),
+        (args.by.is_some(), "--by"),
+        (args.no_trace, "--no-trace"),
+    ];
+    if let Some((_, option)) = refused.iter().find(|(set, _)| *set) {
+        return Err(CliError::Usage(format!(
+            "{}: {option} applies to a suite's variants, not to an ONNX graph",
+            path.display()
+        )));
+    }
+    let progress = crate::headless::spinner();
+    progress.set_message(format!("parsing {}", path.display()));
+    let count = crate::onnx::count_file(path);
+    progress.finish_and_clear();
+    let doc = crate::report::OnnxDocument {
+        count: count.map_err(|e| CliError::Usage(e.to_string()))?,
+    };
+    let name = path
+        .file_stem()
+        .map_or_else(|| "onnx".to_owned(), |s| s.to_string_lossy().into_owned());
     write_document(&doc, args.format, &name, args.out.as_ref())
 }
 

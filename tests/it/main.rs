@@ -16,6 +16,7 @@ mod decoder_models;
 mod faults;
 mod hf_weights;
 mod modules;
+mod onnx;
 mod pipeline;
 mod properties;
 mod snapshots_files;

@@ -8,7 +8,7 @@
 //!    opening their devices), [`document`] (tables and CSV), [`memory`], [`signals`]; below
 //!    them the model crate ([`arch`], [`vision`], [`spec`], [`cost`], [`units`]), re-exported.
 //! 2. Models: [`zoo`] (burn models, yours among them), [`traced`] (counts from the recorded
-//!    graph), [`error`], [`timing`].
+//!    graph), [`onnx`] (ONNX files, counted by the same conventions), [`error`], [`timing`].
 //! 3. [`engine`]: the measuring thread. It runs the features' measurements as tasks without
 //!    knowing them.
 //! 4. Features: [`report`] (indicator tables), [`sweep`], [`pipeline`], [`roofline`],
@@ -24,6 +24,7 @@ pub mod error;
 pub mod generate;
 pub mod measured;
 pub mod memory;
+pub mod onnx;
 pub mod pipeline;
 pub mod report;
 pub mod roofline;

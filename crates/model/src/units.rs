@@ -52,6 +52,19 @@ fn decimals_for_three_digits(v: f64) -> usize {
 }
 
 /// Three significant digits: `1.20 s`, `84.6 ms`, `850 µs`.
+/// 494032768 as 494,032,768.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 pub fn seconds(s: f64) -> String {
     let (value, unit) = if s >= 1.0 {
         (s, "s")

@@ -33,17 +33,17 @@ impl CheckpointDocument {
             std::cmp::Ordering::Equal => "equal".to_owned(),
             std::cmp::Ordering::Greater => format!(
                 "the checkpoint holds {} more (buffers, or tensors the architecture lacks)",
-                grouped(stored - a.params)
+                units::grouped(stored - a.params)
             ),
             std::cmp::Ordering::Less => format!(
                 "the checkpoint holds {} fewer (tensors missing, or shared ones stored once)",
-                grouped(a.params - stored)
+                units::grouped(a.params - stored)
             ),
         };
         Some(format!(
             "{}: {} parameters as effprof counts its architecture; {verdict}\n",
             a.config,
-            grouped(a.params)
+            units::grouped(a.params)
         ))
     }
 }
@@ -85,7 +85,7 @@ impl CheckpointDocument {
             "{}: {} parameters ({}) in {} tensors, {} file{}; read from the header{}, no weights loaded\n{}{table}\n",
             c.source,
             units::si(c.params() as f64),
-            grouped(c.params()),
+            units::grouped(c.params()),
             c.tensors.len(),
             c.files.len(),
             if c.files.len() == 1 { "" } else { "s" },
@@ -93,19 +93,6 @@ impl CheckpointDocument {
             self.architecture_line().unwrap_or_default(),
         )
     }
-}
-
-/// 494032768 as 494,032,768.
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 impl Document for CheckpointDocument {

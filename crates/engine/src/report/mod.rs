@@ -4,6 +4,7 @@ mod checkpoint;
 mod compare;
 mod models;
 mod modules;
+mod onnx;
 mod ops;
 mod ranks;
 mod table;
@@ -13,7 +14,8 @@ pub use compare::{Compared, compare_table, pair, with_traced_rates};
 pub use models::{
     ModelsDocument, ModelsReport, NOT_BUILT_IN, VariantCost, analytic_table, rows_of_traced,
 };
-pub use modules::{ModuleRow, ModuleTraced, ModulesDocument, VariantModules, share};
-pub use ops::OpsDocument;
+pub use modules::{ModuleRow, ModuleTimes, ModuleTraced, ModulesDocument, VariantModules, share};
+pub use onnx::OnnxDocument;
+pub use ops::{OpsDocument, kinds_table};
 pub use ranks::{MIN_TAU_N, RANKED, Ranks, kendall_tau_b, rank, shared};
 pub use table::{Better, Cell, IndicatorTable, Row, Source};

@@ -2,6 +2,8 @@
 //! analytic counts (embedding, each layer's attention and FFN or MoE, final norm, head), with
 //! its parameters, executed FLOPs and, for a transformer, what its part of the recorded forward
 //! pass does (FLOPs, bytes, ops); runs of identical layers fold into one group with a count.
+//! `effprof bench --by module` adds each module's measured time, each run alone at the model's
+//! shapes as the roofline times its parts, so the share of time sits beside the share of FLOPs.
 
 use serde::Serialize;
 
@@ -64,6 +66,9 @@ pub struct ModuleRow {
     pub flops: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub traced: Option<ModuleTraced>,
+    /// Seconds per forward pass: the sum of each module's median, where it was timed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<f64>,
 }
 
 /// The modules of one variant.
@@ -79,17 +84,47 @@ pub struct VariantModules {
     /// Why the modules are not traced, where they are not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub traced_na: Option<String>,
+    /// The modules' measured times summed, where they were timed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<f64>,
+    /// Why the modules are not timed, where timing was asked for and they are not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timed_na: Option<String>,
 }
 
 /// The module breakdown of a suite's variants.
 #[derive(Clone, Debug, Serialize)]
 pub struct ModulesDocument {
+    /// The backend the modules were timed on (`bench --by module`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timed_on: Option<crate::backend::Backend>,
     pub variants: Vec<VariantModules>,
 }
+
+/// A variant's module times, one per cost row, or why it has none.
+pub type ModuleTimes = Result<Vec<f64>, String>;
 
 impl ModulesDocument {
     /// Counts every variant of `suite` by module, and traces the transformers' modules.
     pub fn new(suite: &Suite) -> Result<Self, cost::CountError> {
+        Self::build(suite, None, |_| None)
+    }
+
+    /// [`ModulesDocument::new`] with each module's time on `backend`, from `time` (called once
+    /// per variant, in the suite's order).
+    pub fn timed(
+        suite: &Suite,
+        backend: crate::backend::Backend,
+        mut time: impl FnMut(&crate::arch::Variant) -> ModuleTimes,
+    ) -> Result<Self, cost::CountError> {
+        Self::build(suite, Some(backend), |v| Some(time(v)))
+    }
+
+    fn build(
+        suite: &Suite,
+        timed_on: Option<crate::backend::Backend>,
+        mut time: impl FnMut(&crate::arch::Variant) -> Option<ModuleTimes>,
+    ) -> Result<Self, cost::CountError> {
         let variants = suite
             .variants
             .iter()
@@ -97,19 +132,35 @@ impl ModulesDocument {
             .map(|v| {
                 let report = cost::analyze(v, &suite.workload)?;
                 let traced = trace_modules(v, &suite.workload);
-                Ok(variant_modules(&v.name, &report, traced))
+                Ok(variant_modules(&v.name, &report, traced, time(v)))
             })
             .collect::<Result<_, cost::CountError>>()?;
-        Ok(ModulesDocument { variants })
+        Ok(ModulesDocument { timed_on, variants })
     }
 }
 
-/// The rows of one variant: its layers folded where identical, with their traced parts.
+/// The rows of one variant: its layers folded where identical, with their traced parts and,
+/// where timed, their times (a folded row's time is the sum of its layers' own).
 fn variant_modules(
     name: &str,
     report: &cost::CostReport,
     traced: Result<Option<Vec<TracedCounts>>, TraceError>,
+    times: Option<ModuleTimes>,
 ) -> VariantModules {
+    let (times, timed_na) = match times {
+        Some(Ok(t)) if t.len() == report.layers.len() => (Some(t), None),
+        Some(Ok(t)) => (
+            None,
+            Some(format!(
+                "{} modules timed for {} counted",
+                t.len(),
+                report.layers.len()
+            )),
+        ),
+        Some(Err(why)) => (None, Some(why)),
+        None => (None, None),
+    };
+    let time = |i: usize| times.as_ref().map(|t| t[i]);
     let (parts, traced_na) = match traced {
         Ok(Some(parts)) if parts.len() == report.layers.len() => (Some(parts), None),
         Ok(Some(parts)) => (
@@ -137,6 +188,7 @@ fn variant_modules(
         params: l.params,
         flops: l.counts.flops_executed,
         traced: part(i),
+        seconds: time(i),
     };
     // Each layer of a transformer is two rows, `layerN.attention` and `layerN.ffn|moe`.
     let mut rows = Vec::new();
@@ -179,6 +231,9 @@ fn variant_modules(
                 params: layers[*j].params * count as u64,
                 flops: layers[*j].counts.flops_executed * count as u64,
                 traced: part(*j).map(|t| t.times(count)),
+                seconds: times
+                    .as_ref()
+                    .map(|t| (0..count).map(|k| t[j + k * width]).sum()),
                 ..leaf(*j, &layers[*j], 1, suffix(&layers[*j].name).to_owned())
             })
             .collect();
@@ -191,6 +246,9 @@ fn variant_modules(
             traced: parts
                 .as_ref()
                 .map(|_| children.iter().filter_map(|c| c.traced).sum()),
+            seconds: times
+                .as_ref()
+                .map(|_| children.iter().filter_map(|c| c.seconds).sum()),
         });
         rows.extend(children);
         i += width * count;
@@ -208,6 +266,8 @@ fn variant_modules(
         flops_executed: report.totals.flops_executed,
         traced,
         traced_na,
+        seconds: times.as_ref().map(|t| t.iter().sum()),
+        timed_na,
     }
 }
 
@@ -235,8 +295,16 @@ impl ModulesDocument {
         use comfy_table::CellAlignment;
         let mut out = String::new();
         for v in &self.variants {
+            let timed = match (self.timed_on, v.seconds, &v.timed_na) {
+                (Some(backend), Some(s), _) => format!(
+                    "; timed on {backend}: {} per pass, summed over its modules each run alone",
+                    units::seconds(s)
+                ),
+                (Some(backend), None, Some(why)) => format!("; timed on {backend}: n/a: {why}"),
+                _ => String::new(),
+            };
             out.push_str(&format!(
-                "{}: {} parameters, {} executed{}\n",
+                "{}: {} parameters, {} executed{}{timed}\n",
                 v.variant,
                 units::si(v.params_total as f64),
                 units::flops(v.flops_executed),
@@ -251,20 +319,21 @@ impl ModulesDocument {
                     (None, None) => String::new(),
                 }
             ));
-            let mut table = text_table(
-                markdown,
-                [
-                    "module",
-                    "x",
-                    "params",
-                    "of params",
-                    "FLOPs",
-                    "of FLOPs",
-                    "traced bytes",
-                    "of bytes",
-                    "ops",
-                ],
-            );
+            let mut header = vec![
+                "module",
+                "x",
+                "params",
+                "of params",
+                "FLOPs",
+                "of FLOPs",
+                "traced bytes",
+                "of bytes",
+                "ops",
+            ];
+            if self.timed_on.is_some() {
+                header.extend(["time", "of time"]);
+            }
+            let mut table = text_table(markdown, header);
             for r in &v.rows {
                 let indent = if markdown { "- " } else { "  " };
                 let (bytes, bytes_share, ops) = match (&r.traced, &v.traced) {
@@ -275,7 +344,7 @@ impl ModulesDocument {
                     ),
                     _ => ("n/a".into(), "-".into(), "-".into()),
                 };
-                table.add_row([
+                let mut row = vec![
                     format!("{}{}", indent.repeat(r.depth), r.module),
                     r.count.to_string(),
                     units::si(r.params as f64),
@@ -285,7 +354,17 @@ impl ModulesDocument {
                     bytes,
                     bytes_share,
                     ops,
-                ]);
+                ];
+                if self.timed_on.is_some() {
+                    match (r.seconds, v.seconds) {
+                        (Some(s), Some(whole)) => row.extend([
+                            units::seconds(s),
+                            format!("{:.1}%", 100.0 * s / whole.max(f64::MIN_POSITIVE)),
+                        ]),
+                        _ => row.extend(["n/a".into(), "-".into()]),
+                    }
+                }
+                table.add_row(row);
             }
             for column in table.column_iter_mut().skip(1) {
                 column.set_cell_alignment(CellAlignment::Right);
@@ -317,6 +396,7 @@ impl Document for ModulesDocument {
             "traced_flops",
             "traced_bytes",
             "traced_ops",
+            "seconds",
         ])?;
         for v in &self.variants {
             for r in &v.rows {
@@ -337,16 +417,17 @@ impl Document for ModulesDocument {
                     t(|t| t.flops),
                     t(|t| t.bytes),
                     t(|t| t.ops),
+                    r.seconds.map(|s| s.to_string()).unwrap_or_default(),
                 ])?;
             }
         }
         crate::document::csv_text(w)
     }
     fn json(&self, suite: &str) -> Result<String, serde_json::Error> {
-        envelope(
-            "effprof.modules/1",
-            suite,
-            [("variants", serde_json::to_value(&self.variants)?)],
-        )
+        let mut fields = vec![("variants", serde_json::to_value(&self.variants)?)];
+        if let Some(backend) = self.timed_on {
+            fields.insert(0, ("timed_on", serde_json::to_value(backend)?));
+        }
+        envelope("effprof.modules/1", suite, fields)
     }
 }

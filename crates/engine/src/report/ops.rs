@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::VariantCost;
 use crate::document::{Document, envelope, text_table};
-use crate::traced::Traced;
+use crate::traced::{Traced, TracedCounts};
 use crate::units;
 
 /// The analytic estimate of `v`'s memory traffic beside the `traced` bytes: "12 MB estimated
@@ -24,6 +24,31 @@ fn estimated(v: &VariantCost, traced: u64) -> String {
     }
 }
 
+/// `counts` by kind: count, FLOPs, bytes read and written, share of the traffic.
+pub fn kinds_table(counts: &TracedCounts, markdown: bool) -> comfy_table::Table {
+    let mut table = text_table(
+        markdown,
+        ["op", "count", "FLOPs", "read", "written", "of traffic"],
+    );
+    for k in &counts.kinds {
+        table.add_row([
+            k.label(),
+            k.ops.to_string(),
+            units::flops(k.flops),
+            units::bytes(k.bytes_read),
+            units::bytes(k.bytes_written),
+            format!(
+                "{:.1}%",
+                100.0 * k.bytes() as f64 / counts.bytes.max(1) as f64
+            ),
+        ]);
+    }
+    for column in table.column_iter_mut().skip(1) {
+        column.set_cell_alignment(comfy_table::CellAlignment::Right);
+    }
+    table
+}
+
 /// The op breakdown of a suite's variants.
 #[derive(Clone, Debug, Serialize)]
 pub struct OpsDocument {
@@ -32,7 +57,6 @@ pub struct OpsDocument {
 
 impl OpsDocument {
     fn sections(&self, markdown: bool) -> String {
-        use comfy_table::CellAlignment;
         let mut out = String::new();
         for v in &self.variants {
             let counts = match &v.traced {
@@ -52,26 +76,7 @@ impl OpsDocument {
                 units::bytes(counts.bytes),
                 estimated(v, counts.bytes)
             ));
-            let mut table = text_table(
-                markdown,
-                ["op", "count", "FLOPs", "read", "written", "of traffic"],
-            );
-            for k in &counts.kinds {
-                table.add_row([
-                    k.label(),
-                    k.ops.to_string(),
-                    units::flops(k.flops),
-                    units::bytes(k.bytes_read),
-                    units::bytes(k.bytes_written),
-                    format!(
-                        "{:.1}%",
-                        100.0 * k.bytes() as f64 / counts.bytes.max(1) as f64
-                    ),
-                ]);
-            }
-            for column in table.column_iter_mut().skip(1) {
-                column.set_cell_alignment(CellAlignment::Right);
-            }
+            let table = kinds_table(counts, markdown);
             out.push_str(&table.to_string());
             out.push_str("\n\n");
         }

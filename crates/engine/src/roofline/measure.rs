@@ -114,62 +114,42 @@ fn whole_pass(
     })
 }
 
-fn transformer_parts(
+/// Each module of a transformer timed alone, in the order of its cost rows: the embedding,
+/// every layer's attention and FFN (or MoE) sublayers, the final norm, the head.
+fn transformer_module_times(
     model: &zoo::TransformerLm,
     mut tokens: Tensor<2, Int>,
-    rows: &[cost::LayerCost],
     device: &Device,
     budget: Duration,
-    add: &mut impl FnMut(&'static str, f64),
-) -> Result<(), DeviceFailure> {
+) -> Result<Vec<f64>, DeviceFailure> {
     let [b, s] = tokens.dims();
-    add(
-        "embedding",
-        median_of(budget, RUNS, || {
-            let x = model.embed(tokens.clone());
-            tokens = tokens.clone() + dependency(&x).int().reshape([1, 1]).expand([b, s]);
-            sync(device)
-        })?,
-    );
-    let mut x = model.embed(tokens);
-    let ffn_part = |layer: usize| {
-        rows.iter()
-            .filter(|l| matches!(l.kind, LayerKind::Ffn | LayerKind::Moe))
-            .nth(layer)
-            .map_or("ffn", |l| part_name(l.kind))
-    };
-    for layer in 0..model.n_layers() {
+    let mut times = vec![median_of(budget, RUNS, || {
+        let x = model.embed(tokens.clone());
+        tokens = tokens.clone() + dependency(&x).int().reshape([1, 1]).expand([b, s]);
+        sync(device)
+    })?];
+    // `module` timed on `x`, each run's input chained to the last's output.
+    let time = |x: &Tensor<3>, module: &dyn Fn(Tensor<3>) -> Tensor<3>| {
         let mut input = x.clone();
-        add(
-            "attention",
-            median_of(budget, RUNS, || {
-                let out = model.attention_sublayer(layer, input.clone());
-                input = input.clone() + dependency(&out);
-                sync(device)
-            })?,
-        );
-        let y = model.attention_sublayer(layer, x);
-        let mut input = y.clone();
-        add(
-            ffn_part(layer),
-            median_of(budget, RUNS, || {
-                let out = model.ffn_sublayer(layer, input.clone(), &mut Vec::new());
-                input = input.clone() + dependency(&out);
-                sync(device)
-            })?,
-        );
-        x = model.ffn_sublayer(layer, y, &mut Vec::new());
-    }
-    let mut input = x;
-    add(
-        "norm + head",
         median_of(budget, RUNS, || {
-            let out = model.project(input.clone());
+            let out = module(input.clone());
             input = input.clone() + dependency(&out);
             sync(device)
-        })?,
-    );
-    Ok(())
+        })
+    };
+    let mut x = model.embed(tokens);
+    for layer in 0..model.n_layers() {
+        times.push(time(&x, &|x| model.attention_sublayer(layer, x))?);
+        x = model.attention_sublayer(layer, x);
+        times.push(time(&x, &|x| {
+            model.ffn_sublayer(layer, x, &mut Vec::new())
+        })?);
+        x = model.ffn_sublayer(layer, x, &mut Vec::new());
+    }
+    times.push(time(&x, &|x| model.norm_final(x))?);
+    let x = model.norm_final(x);
+    times.push(time(&x, &|x| model.head_logits(x))?);
+    Ok(times)
 }
 
 fn conv_parts(
@@ -309,8 +289,12 @@ pub fn measure_parts(
     };
     let part_of: fn(&cost::LayerCost) -> &'static str = match (&model, input) {
         (zoo::Model::Transformer(m), zoo::Batch::Tokens(tokens)) => {
-            transformer_parts(m, tokens, &costs.layers, &device, budget, &mut add)
+            let times = transformer_module_times(m, tokens, &device, budget)
                 .map_err(MeasureError::device(backend))?;
+            check_rows(variant, &costs, &times)?;
+            for (row, secs) in costs.layers.iter().zip(times) {
+                add(part_name(row.kind), secs);
+            }
             |l| part_name(l.kind)
         }
         (zoo::Model::Conv(net), zoo::Batch::Images(images)) => {
@@ -370,6 +354,50 @@ pub fn measure_parts(
         batch: workload.batch,
         parts,
     })
+}
+
+/// The module times and the cost rows describe the same modules.
+fn check_rows(
+    variant: &Variant,
+    costs: &cost::CostReport,
+    times: &[f64],
+) -> Result<(), MeasureError> {
+    match times.len() == costs.layers.len() {
+        true => Ok(()),
+        false => Err(cost::CountError::Shape {
+            variant: variant.name.clone(),
+            why: format!(
+                "{} modules timed for {} counted",
+                times.len(),
+                costs.layers.len()
+            ),
+        }
+        .into()),
+    }
+}
+
+/// Each module of a transformer `variant` timed alone on `backend`, about `budget` each: one
+/// median per row of its cost report (embedding, each layer's attention and FFN or MoE, final
+/// norm, head). `None` for a family whose modules are not timed one by one.
+pub fn measure_modules(
+    variant: &Variant,
+    workload: &Workload,
+    backend: Backend,
+    memory_limit: u64,
+    budget: Duration,
+) -> Result<Option<Vec<f64>>, MeasureError> {
+    let costs = cost::analyze(variant, workload)?;
+    let model = zoo::build(variant, workload, backend, memory_limit)?;
+    let device = backend.device()?;
+    let (zoo::Model::Transformer(m), zoo::Batch::Tokens(tokens)) =
+        (&model, zoo::input(variant, workload, &device)?)
+    else {
+        return Ok(None);
+    };
+    let times = transformer_module_times(m, tokens, &device, budget)
+        .map_err(MeasureError::device(backend))?;
+    check_rows(variant, &costs, &times)?;
+    Ok(Some(times))
 }
 
 #[cfg(test)]

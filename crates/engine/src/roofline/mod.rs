@@ -5,7 +5,7 @@
 mod measure;
 mod plot;
 
-pub use measure::{PartTiming, PartsReport, measure_parts};
+pub use measure::{PartTiming, PartsReport, measure_modules, measure_parts};
 pub use plot::roofline_svg;
 
 use crate::document::{Document, Format, PLOTTED, envelope};

@@ -72,6 +72,47 @@ impl TracedCounts {
     pub fn kind(&self, kind: &str) -> Option<&OpKind> {
         self.kinds.iter().find(|k| k.kind == kind)
     }
+
+    /// Adds one operation of `kind` that reads and writes these bytes; `flops` is `None` for
+    /// one the counter has no rule for (its kind is then marked as not counted).
+    pub(crate) fn record(
+        &mut self,
+        kind: String,
+        view: bool,
+        flops: Option<u64>,
+        read: u64,
+        written: u64,
+    ) {
+        let entry = match self.kinds.iter().position(|k| k.kind == kind) {
+            Some(i) => &mut self.kinds[i],
+            None => {
+                self.kinds.push(OpKind {
+                    kind,
+                    view,
+                    ..OpKind::default()
+                });
+                self.kinds.last_mut().expect("just pushed")
+            }
+        };
+        entry.ops += 1;
+        entry.unknown |= flops.is_none();
+        let f = flops.unwrap_or(0);
+        entry.flops += f;
+        entry.bytes_read += read;
+        entry.bytes_written += written;
+        self.flops += f;
+        self.bytes += read + written;
+        match view {
+            true => self.views += 1,
+            false => self.ops += 1,
+        }
+    }
+
+    /// The kinds that move the most bytes first (then the most run).
+    pub(crate) fn sort_kinds(&mut self) {
+        self.kinds
+            .sort_by(|a, b| b.bytes().cmp(&a.bytes()).then(b.ops.cmp(&a.ops)));
+    }
 }
 
 fn numel(t: &TensorIr) -> u64 {
@@ -182,11 +223,6 @@ fn snake(camel: &str) -> String {
     out
 }
 
-/// The kinds that move the most bytes first (then the most run).
-fn sort_kinds(kinds: &mut [OpKind]) {
-    kinds.sort_by(|a, b| b.bytes().cmp(&a.bytes()).then(b.ops.cmp(&a.ops)));
-}
-
 /// Adds the CSR kernel's `calls` (recorded beside the graph) to `counts` as the kind
 /// `csr_matmul`: 2 FLOPs per non-zero and row; it reads the input rows, the values, column
 /// indices and row pointers and the bias, and writes the output rows.
@@ -211,7 +247,7 @@ pub fn add_host_kernels(counts: &mut TracedCounts, calls: &[crate::zoo::HostKern
     counts.bytes += kind.bytes();
     counts.ops += kind.ops;
     counts.kinds.push(kind);
-    sort_kinds(&mut counts.kinds);
+    counts.sort_kinds();
 }
 
 /// Counts `operations` (a recorded forward pass of a module with `params` parameters):
@@ -226,7 +262,6 @@ pub fn count_operations(operations: &[OperationIr], params: u64) -> TracedCounts
             continue;
         }
         let view = is_view(op);
-        let kind = kind_name(op);
         let (read, written) = if view {
             (0, 0)
         } else {
@@ -235,32 +270,8 @@ pub fn count_operations(operations: &[OperationIr], params: u64) -> TracedCounts
                 op.outputs().map(bytes).sum::<u64>(),
             )
         };
-        let f = flops(op);
-        let entry = match counts.kinds.iter_mut().position(|k| k.kind == kind) {
-            Some(i) => &mut counts.kinds[i],
-            None => {
-                counts.kinds.push(OpKind {
-                    kind,
-                    view,
-                    ..OpKind::default()
-                });
-                counts.kinds.last_mut().expect("just pushed")
-            }
-        };
-        entry.ops += 1;
-        entry.unknown |= f.is_none();
-        let f = f.unwrap_or(0);
-        entry.flops += f;
-        entry.bytes_read += read;
-        entry.bytes_written += written;
-        counts.flops += f;
-        counts.bytes += read + written;
-        if view {
-            counts.views += 1;
-        } else {
-            counts.ops += 1;
-        }
+        counts.record(kind_name(op), view, flops(op), read, written);
     }
-    sort_kinds(&mut counts.kinds);
+    counts.sort_kinds();
     counts
 }

@@ -11,7 +11,7 @@ mod parse;
 pub use builtin::{BUILTIN_SUITES, BuiltinSuite, DEFAULT_SUITE};
 pub use error::SpecError;
 pub use matching::MATCH_TOLERANCE;
-pub use parse::{load_suite, parse_suite};
+pub use parse::{is_onnx, load_suite, parse_suite};
 
 use crate::arch::{Variant, Workload};
 

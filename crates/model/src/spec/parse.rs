@@ -174,6 +174,12 @@ struct RawMatch {
 /// (with or without `.toml`) is used.
 pub fn load_suite(name_or_path: &str) -> Result<Suite, SpecError> {
     let path = Path::new(name_or_path);
+    if is_onnx(path) {
+        return Err(SpecError::new(
+            name_or_path,
+            "an ONNX graph is counted, not run: `effprof models --suite FILE.onnx` counts it; the other commands take a suite (TOML) or a Hugging Face config",
+        ));
+    }
     let config = hf::config_path(path);
     if config.extension().is_some_and(|e| e == "json") && config.is_file() {
         return config_suite(&config);
@@ -196,6 +202,12 @@ pub fn load_suite(name_or_path: &str) -> Result<Suite, SpecError> {
             known.join(", ")
         ),
     ))
+}
+
+/// An ONNX file, by its name: effprof counts it (`effprof models`) but builds no model from it.
+pub fn is_onnx(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("onnx"))
 }
 
 /// The workload a bare config is counted on: one sequence, a 128-token prompt and 32 tokens
