@@ -44,6 +44,8 @@ fn variant(name: &str, i: usize) -> VariantSummary {
             max_s: p50 * 1.5,
             stdev_s: p50 * 0.05,
             cv: 0.05,
+            intervals: None,
+            outliers: None,
         }),
         samples_per_s: (i != 5).then_some(2.0 / p50),
         tokens_per_s: (i != 5).then_some(32.0 / p50),

@@ -1,6 +1,7 @@
 //! Plain measured figures: what a run found, as data. The engine fills them; every feature,
 //! report and view reads them. Nothing here measures or touches a device.
 
+pub mod interval;
 mod peaks;
 mod process;
 mod routing;

@@ -211,6 +211,8 @@ mod tests {
             max_s: 0.01,
             stdev_s: 0.01 * cv,
             cv,
+            intervals: None,
+            outliers: None,
         }
     }
 

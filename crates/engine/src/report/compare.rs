@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 
 use super::{Better, Cell, IndicatorTable, Row, Source, VariantCost, analytic_table};
+use crate::measured::interval::Interval;
 use crate::measured::{Flag, Peaks, Phase, RunHeader, Summary, VariantSummary};
 use crate::spec::Suite;
 use crate::units;
@@ -106,20 +107,41 @@ pub fn compare_table(suite: &Suite, vs: &[Compared<'_>], from: &RunHeader) -> In
         row(key, label, unit, Better::Lower, &no_experts, f)
     };
     let secs = |s: f64| (s, units::seconds(s));
+    // A latency with its 95% interval (`10.6 ms ±2.1%`), where there is one.
+    let ci = |s: f64, i: Option<Interval>| {
+        let text = units::seconds(s);
+        (s, i.map_or_else(|| text.clone(), |i| i.show(s, &text)))
+    };
+    let intervals = |m: &VariantSummary| m.latency.and_then(|l| l.intervals);
+    // A rate of the mean latency is as sure as the mean: the same relative half-width.
+    let per_mean = |m: &VariantSummary, v: f64| {
+        let text = units::si(v);
+        match (m.latency, intervals(m)) {
+            (Some(l), Some(i)) => format!(
+                "{text} {}",
+                crate::measured::interval::percent(i.mean_s.relative_half_width(l.mean_s))
+            ),
+            _ => text,
+        }
+    };
     let low = Better::Lower;
     let high = Better::Higher;
     table.rows.extend([
         measured("latency_p50", "latency p50", "s", low, &|m| {
-            m.latency.map(|l| secs(l.p50_s))
+            m.latency
+                .map(|l| ci(l.p50_s, intervals(m).and_then(|i| i.p50_s)))
         }),
         measured("latency_p90", "latency p90", "s", low, &|m| {
-            m.latency.map(|l| secs(l.p90_s))
+            m.latency
+                .map(|l| ci(l.p90_s, intervals(m).and_then(|i| i.p90_s)))
         }),
         measured("latency_p99", "latency p99", "s", low, &|m| {
-            m.latency.map(|l| secs(l.p99_s))
+            m.latency
+                .map(|l| ci(l.p99_s, intervals(m).and_then(|i| i.p99_s)))
         }),
         measured("latency_mean", "latency mean", "s", low, &|m| {
-            m.latency.map(|l| secs(l.mean_s))
+            m.latency
+                .map(|l| ci(l.mean_s, intervals(m).map(|i| i.mean_s)))
         }),
         measured("latency_cv", "latency CV", "1", Better::Neither, &|m| {
             m.latency.map(|l| (l.cv, format!("{:.1}%", 100.0 * l.cv)))
@@ -134,12 +156,37 @@ pub fn compare_table(suite: &Suite, vs: &[Compared<'_>], from: &RunHeader) -> In
                     .map(|l| (l.iterations as f64, l.iterations.to_string()))
             },
         ),
+        row(
+            "outliers",
+            "outliers (Tukey)",
+            "iterations",
+            Better::Neither,
+            &|m| match m.latency {
+                Some(_) => "not counted in this snapshot".to_owned(),
+                None => "not measured yet".to_owned(),
+            },
+            &|m| {
+                m.latency
+                    .and_then(|l| l.outliers)
+                    .map(|o| ((o.mild + o.severe) as f64, o.label()))
+            },
+        ),
+        measured(
+            "warmup_runs",
+            "warm-up runs",
+            "runs",
+            Better::Neither,
+            &|m| {
+                m.latency
+                    .map(|_| (m.warmup_runs as f64, m.warmup_runs.to_string()))
+            },
+        ),
         measured(
             "samples_per_s",
             "throughput samples/s",
             "samples/s",
             high,
-            &|m| m.samples_per_s.map(|v| (v, units::si(v))),
+            &|m| m.samples_per_s.map(|v| (v, per_mean(m, v))),
         ),
         rate("flops_per_s", "achieved FLOP/s", "FLOP/s", &|m| {
             m.flops_per_s.map(|v| (v, units::with_unit(v, "FLOP/s")))
@@ -171,7 +218,7 @@ pub fn compare_table(suite: &Suite, vs: &[Compared<'_>], from: &RunHeader) -> In
                 "throughput tokens/s",
                 "tokens/s",
                 high,
-                &|m| m.tokens_per_s.map(|v| (v, units::si(v))),
+                &|m| m.tokens_per_s.map(|v| (v, per_mean(m, v))),
             ),
         );
     }
@@ -220,6 +267,12 @@ pub fn compare_table(suite: &Suite, vs: &[Compared<'_>], from: &RunHeader) -> In
             }
         ),
     );
+    if rated.iter().any(|m| intervals(m).is_some()) {
+        table.notes.push(
+            "±: half-width of a 95% confidence interval (a quantile's from order statistics, the mean's normal; throughput as sure as the mean); outliers by Tukey's fences (mild past 1.5 IQR, severe past 3), counted, never dropped"
+                .to_owned(),
+        );
+    }
     table.notes.push(format!(
         "process RSS {} (peak {}) of {}",
         units::bytes(from.process.rss_bytes),

@@ -30,11 +30,12 @@ use crate::report::{
 use crate::spec::Suite;
 
 /// The schema this effprof writes, and the newest it reads.
-/// Version 2 added generation (decoders' suites, the Generate view); version 1 documents read
-/// as they are, every later field being optional.
-pub const SCHEMA: &str = "effprof.snapshot/2";
+/// Version 2 added generation (decoders' suites, the Generate view); version 3 the latency
+/// figures' confidence intervals and outlier counts. Older documents read as they are, every
+/// later field being optional.
+pub const SCHEMA: &str = "effprof.snapshot/3";
 pub const SCHEMA_NAME: &str = "effprof.snapshot";
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The burn release effprof is built with (a test checks it against Cargo.lock).
 pub const BURN_VERSION: &str = "0.22.1";
