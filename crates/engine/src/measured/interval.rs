@@ -208,30 +208,6 @@ impl Outliers {
             q3 + 3.0 * iqr,
         ]
     }
-
-    /// Counts the outliers of `samples` (any order).
-    pub fn of(samples: &[f64]) -> Outliers {
-        if samples.len() < 4 {
-            return Outliers::default();
-        }
-        let mut sorted = samples.to_vec();
-        sorted.sort_by(f64::total_cmp);
-        let at =
-            |q: f64| sorted[((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1];
-        let [mild_lo, mild_hi, severe_lo, severe_hi] = Self::fences(at(0.25), at(0.75));
-        let severe = sorted
-            .iter()
-            .filter(|x| **x < severe_lo || **x > severe_hi)
-            .count() as u64;
-        let beyond_mild = sorted
-            .iter()
-            .filter(|x| **x < mild_lo || **x > mild_hi)
-            .count() as u64;
-        Outliers {
-            mild: beyond_mild - severe,
-            severe,
-        }
-    }
 }
 
 /// A ratio of two figures with its interval: `1.15x ± 0.04`.
@@ -360,17 +336,6 @@ mod tests {
         // Above 20,000 samples, the normal approximation.
         let (lo, hi) = quantile_ranks(1_000_000, 0.99, 0.95).unwrap();
         assert!(lo < 990_000 && hi > 990_000 && hi - lo < 500, "{lo} {hi}");
-    }
-
-    #[test]
-    fn tukeys_fences_flag_planted_outliers_only() {
-        let clean: Vec<f64> = (0..1000).map(|i| 10.0 + (i % 100) as f64 / 100.0).collect();
-        assert_eq!(Outliers::of(&clean), Outliers::default());
-        let mut planted = clean.clone();
-        planted.extend([100.0, 100.0, 12.0]);
-        // Quartiles 10.25 and 10.75: 12.0 is past 1.5 IQR (11.5) but not 3 (12.25).
-        assert_eq!(Outliers::of(&planted), Outliers { mild: 1, severe: 2 });
-        assert_eq!(Outliers { mild: 1, severe: 2 }.label(), "1 mild, 2 severe");
     }
 
     #[test]

@@ -381,6 +381,7 @@ mod tests {
         }
         let sum = s.summary().unwrap();
         assert_eq!(sum.outliers, Some(Outliers { mild: 1, severe: 2 }));
+        assert_eq!(sum.outliers.unwrap().label(), "1 mild, 2 severe");
         // Counted, not dropped: the extremes and the mean still see them.
         assert_eq!(sum.max_s, 0.1);
         assert_eq!(sum.iterations, 1003);

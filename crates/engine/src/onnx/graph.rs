@@ -184,7 +184,11 @@ fn own_dims(arg: &Argument) -> Option<Vec<u64>> {
     }
 }
 
-fn flops(node: &Node, shapes: &Shapes) -> Flops {
+/// `node`'s FLOPs; `kind` is its [`kind_name`].
+fn flops(node: &Node, kind: &str, shapes: &Shapes) -> Flops {
+    if matches!(node, Node::Custom(_)) || UNKNOWN_OPS.contains(&kind) {
+        return Flops::NoRule;
+    }
     let known = |arg: Option<&Argument>| -> Result<Vec<u64>, Flops> {
         match arg {
             Some(a) => shapes
@@ -238,10 +242,6 @@ fn flops(node: &Node, shapes: &Shapes) -> Flops {
             _ => 0,
         })
     };
-    let kind = kind_name(node);
-    if matches!(node, Node::Custom(_)) || UNKNOWN_OPS.contains(&kind.as_str()) {
-        return Flops::NoRule;
-    }
     match rule() {
         Ok(f) => Flops::Counted(f),
         Err(e) => e,
@@ -283,7 +283,7 @@ pub(super) fn count(graph: &OnnxGraph, names: &FileNames) -> Result<GraphCount, 
             Some(file) => format!("{file} ({})", node.name()),
             None => node.name().to_owned(),
         };
-        let f = match flops(node, &shapes) {
+        let f = match flops(node, &kind, &shapes) {
             Flops::Counted(f) => Some(f),
             Flops::NoRule => {
                 if !no_rule.contains(&kind) {

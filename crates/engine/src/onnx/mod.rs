@@ -39,10 +39,6 @@ pub struct Value {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OnnxCount {
     pub source: String,
-    /// The program that wrote the file, as it says (`pytorch 2.9.1`); empty where it does not.
-    pub producer: String,
-    /// The default domain's operator set.
-    pub opset: u64,
     pub inputs: Vec<Value>,
     pub outputs: Vec<Value>,
     pub stored: Stored,
@@ -122,8 +118,6 @@ pub fn count_file(path: &Path) -> Result<OnnxCount, OnnxError> {
     counts.params = stored.params;
     Ok(OnnxCount {
         source: shown,
-        producer: stored.producer.clone(),
-        opset: stored.opset,
         inputs: graph.inputs,
         outputs: graph.outputs,
         stored,

@@ -23,7 +23,7 @@ pub struct Stored {
     /// Elements of every other initializer: 64- and 32-bit integers (shapes, axes, indices),
     /// booleans, strings and scalars.
     pub constants: u64,
-    /// The program that wrote the file (`pytorch 2.9.1`).
+    /// The program that wrote the file, as it says (`pytorch 2.9.1`); empty where it does not.
     #[serde(skip)]
     pub producer: String,
     /// The default domain's operator set.

@@ -67,10 +67,10 @@ impl OnnxDocument {
         let mut out = format!(
             "{}: ONNX graph, opset {}{}; parsed by burn-onnx's onnx-ir\n",
             c.source,
-            c.opset,
-            match c.producer.is_empty() {
+            s.opset,
+            match s.producer.is_empty() {
                 true => String::new(),
-                false => format!(", written by {}", c.producer),
+                false => format!(", written by {}", s.producer),
             }
         );
         out.push_str(&format!("inputs:  {}\n", values(&c.inputs)));
@@ -146,8 +146,8 @@ impl Document for OnnxDocument {
             suite,
             [
                 ("source", json!(c.source)),
-                ("producer", json!(c.producer)),
-                ("opset", json!(c.opset)),
+                ("producer", json!(c.stored.producer)),
+                ("opset", json!(c.stored.opset)),
                 ("inputs", json!(c.inputs)),
                 ("outputs", json!(c.outputs)),
                 ("stored", json!(c.stored)),
