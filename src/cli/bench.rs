@@ -27,8 +27,22 @@ pub struct BenchArgs {
     /// Where each variant's time goes: `module` times each module of a transformer alone
     /// (embedding, each layer's attention and FFN or MoE, final norm, head), its share of the
     /// time beside its share of the FLOPs; --duration is shared out among the modules.
-    #[arg(long, value_name = "module", value_parser = ["module"], conflicts_with_all = ["iters", "export"])]
+    #[arg(long, value_name = "module", value_parser = ["module"], conflicts_with_all = ["iters", "export", "compare"])]
     pub by: Option<String>,
+    /// Measure, then write the diff against this saved snapshot (the baseline, A) instead of
+    /// the snapshot: each measured figure's verdict, every counted figure that changed. Keep
+    /// the new snapshot with --export.
+    #[arg(long, value_name = "SNAPSHOT")]
+    pub compare: Option<PathBuf>,
+    #[command(flatten)]
+    pub gate: super::diff::Gate,
+}
+
+/// A saved baseline to diff the new snapshot against (`--compare`).
+pub(crate) struct Baseline {
+    pub snapshot: Snapshot,
+    pub name: String,
+    pub gate: super::diff::Gate,
 }
 
 /// How `bench` measures and what it writes, whatever the suite.
@@ -55,6 +69,27 @@ pub struct BenchRun {
 }
 
 pub(super) fn run(args: BenchArgs) -> Result<(), CliError> {
+    if args.gate.fail_on.is_some() && args.compare.is_none() {
+        return Err(CliError::Usage(
+            "--fail-on judges a diff: give the baseline with --compare SNAPSHOT".into(),
+        ));
+    }
+    // A bad baseline is refused before anything is measured.
+    let baseline = match &args.compare {
+        Some(path) => {
+            if args.run.format == Format::Jsonl {
+                return Err(CliError::Usage(
+                    "--compare writes a diff (table, json, csv or md), not a jsonl stream".into(),
+                ));
+            }
+            Some(Baseline {
+                snapshot: load_snapshot(path)?,
+                name: path.display().to_string(),
+                gate: args.gate.clone(),
+            })
+        }
+        None => None,
+    };
     let suite = select_variants(spec::load_suite(&args.on.suite.suite)?, &args.on.variants)?;
     if args.by.is_some() {
         return by_module(
@@ -69,6 +104,7 @@ pub(super) fn run(args: BenchArgs) -> Result<(), CliError> {
         args.on.backend,
         memory_limit(&args.on.suite),
         &args.run,
+        baseline.as_ref(),
     )
 }
 
@@ -120,12 +156,13 @@ impl Default for BenchRun {
 }
 
 /// Measures `suite` on `backend`, each model built within `limit` bytes, and writes what
-/// `args` asks for.
+/// `args` asks for: the snapshot, or its diff against `baseline`.
 pub(crate) fn measure(
     suite: Suite,
     backend: Backend,
     limit: u64,
     args: &BenchRun,
+    baseline: Option<&Baseline>,
 ) -> Result<(), CliError> {
     positive("--duration", args.duration)?;
     if args.iters == Some(0) {
@@ -203,12 +240,29 @@ pub(crate) fn measure(
     if streaming {
         return finish(Ok(()));
     }
-    let text = crate::document::render(&snapshot, args.format, &suite.name)?;
-    finish(sink.write_all(text.as_bytes()).or_else(|e| {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            Ok(())
-        } else {
-            Err(CliError::Other(e.into()))
-        }
-    }))
+    let diff = baseline.map(|b| {
+        let new = match &args.out {
+            Some(path) => path.display().to_string(),
+            None => "this run".to_owned(),
+        };
+        b.gate.diff(&b.snapshot, &snapshot, &b.name, &new)
+    });
+    let text = match &diff {
+        Some(diff) => crate::document::render(diff, args.format, &suite.name)?,
+        None => crate::document::render(&snapshot, args.format, &suite.name)?,
+    };
+    finish(
+        sink.write_all(text.as_bytes())
+            .or_else(|e| {
+                if e.kind() == std::io::ErrorKind::BrokenPipe {
+                    Ok(())
+                } else {
+                    Err(CliError::Other(e.into()))
+                }
+            })
+            .and_then(|()| match (baseline, &diff) {
+                (Some(b), Some(diff)) => b.gate.check(diff),
+                _ => Ok(()),
+            }),
+    )
 }

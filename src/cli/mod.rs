@@ -96,6 +96,9 @@ pub enum CliError {
     /// Stopped by Ctrl-C, SIGTERM or SIGHUP: exit code 130, as a shell reports SIGINT.
     #[error("{0}")]
     Interrupted(String),
+    /// `--fail-on regressed` and a measured figure regressed: exit code 4, the report written.
+    #[error("{0}")]
+    Regressed(String),
     #[error(transparent)]
     Other(#[from] color_eyre::Report),
 }
@@ -106,6 +109,7 @@ impl CliError {
             CliError::Usage(_) => 2,
             CliError::Unavailable(_) => 3,
             CliError::Interrupted(_) => 130,
+            CliError::Regressed(_) => 4,
             CliError::Other(_) => 1,
         }
     }
@@ -117,9 +121,10 @@ pub fn exit_code(result: Result<(), CliError>) -> std::process::ExitCode {
         return std::process::ExitCode::SUCCESS;
     };
     match &e {
-        CliError::Usage(msg) | CliError::Unavailable(msg) | CliError::Interrupted(msg) => {
-            eprintln!("error: {msg}")
-        }
+        CliError::Usage(msg)
+        | CliError::Unavailable(msg)
+        | CliError::Interrupted(msg)
+        | CliError::Regressed(msg) => eprintln!("error: {msg}"),
         CliError::Other(report) => eprintln!("error: {report:?}"),
     }
     std::process::ExitCode::from(e.exit_code())
@@ -196,6 +201,8 @@ fn interactive(args: TuiArgs) -> Result<(), CliError> {
             on: args.on,
             run: BenchRun::default(),
             by: None,
+            compare: None,
+            gate: diff::Gate::default(),
         });
     }
     let suite = select_variants(spec::load_suite(&args.on.suite.suite)?, &args.on.variants)?;

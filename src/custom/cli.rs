@@ -51,13 +51,19 @@ fn run(profile: &Profile, cli: ProfileCli) -> Result<(), CliError> {
     let limit = crate::memory::default_limit();
     match cli.command {
         Some(ProfileCommand::Bench { backend, run }) => {
-            crate::cli::bench::measure(suite, backend, limit, &run)
+            crate::cli::bench::measure(suite, backend, limit, &run, None)
         }
         None => {
             use std::io::IsTerminal;
             if !std::io::stdout().is_terminal() {
                 eprintln!("effprof: stdout is not a terminal; running `bench` instead");
-                return crate::cli::bench::measure(suite, cli.backend, limit, &BenchRun::default());
+                return crate::cli::bench::measure(
+                    suite,
+                    cli.backend,
+                    limit,
+                    &BenchRun::default(),
+                    None,
+                );
             }
             let mut config = EngineConfig::new(suite, cli.backend, limit);
             config.fallback = Some(Backend::Flex);

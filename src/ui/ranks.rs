@@ -41,25 +41,35 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
             .enumerate()
             .map(|(i, v)| Cell::from(Span::styled(ellipsize(v, column as usize), theme.series(i)))),
     );
-    let rows = ranks.ranks[shown.rows.clone()].iter().map(|(_, label, r)| {
-        let mut cells = vec![Cell::from(label.clone())];
-        cells.extend(r.iter().map(|rank| match rank {
-            Some(1) => Cell::from(Span::styled("1", theme.best)),
-            Some(n) => Cell::from(n.to_string()),
-            None => Cell::from(Span::styled("n/a", theme.dim)),
-        }));
-        Row::new(cells)
-    });
+    let rows = ranks.ranks[shown.rows.clone()]
+        .iter()
+        .zip(shown.rows.clone())
+        .map(|((_, label, r), i)| {
+            let mut cells = vec![Cell::from(label.clone())];
+            let tied = |v: usize| ranks.noise_ties.get(i).and_then(|t| t.get(v)) == Some(&true);
+            cells.extend(r.iter().enumerate().map(|(v, rank)| {
+                // `=`: the rank is shared with a figure that differs only within the noise.
+                let mark = if tied(v) { "=" } else { "" };
+                match rank {
+                    Some(1) => Cell::from(Span::styled(format!("1{mark}"), theme.best)),
+                    Some(n) => Cell::from(format!("{n}{mark}")),
+                    None => Cell::from(Span::styled("n/a", theme.dim)),
+                }
+            }));
+            Row::new(cells)
+        });
     let mut widths = vec![Constraint::Length(LABEL)];
     widths.extend(ranks.variants.iter().map(|_| Constraint::Length(column)));
     frame.render_widget(
         Table::new(rows, widths)
             .header(Row::new(header).style(theme.accent))
-            .block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .title(format!(" Ranks{mark} ")),
-            ),
+            .block(Block::default().borders(Borders::ALL).title(format!(
+                " Ranks{mark}{} ",
+                match ranks.noise_ties.iter().flatten().any(|t| *t) {
+                    true => " · = tied within noise (95% interval of the ratio covers 1)",
+                    false => "",
+                }
+            ))),
         top,
     );
 

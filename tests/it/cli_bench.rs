@@ -17,7 +17,7 @@ fn json_has_analytic_and_measured_figures_for_every_variant() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
-    assert_eq!(doc["schema"], "effprof.snapshot/3");
+    assert_eq!(doc["schema"], "effprof.snapshot/4");
     assert!(doc["host"]["logical_cores"].as_u64().unwrap() >= 1);
     assert!(!doc["ranks"]["tau"].as_array().unwrap().is_empty());
     // flex is the default backend.

@@ -98,13 +98,27 @@ fn diff_of_two_fixtures_as_csv() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "variant,indicator,unit,a,b,ratio,ranking_changed"
+        "variant,indicator,unit,a,b,ratio,ratio_lo,ratio_hi,verdict,test,ranking_changed"
     );
     let params = csv
         .lines()
         .find(|l| l.starts_with("moe,params_total,"))
         .unwrap();
-    assert!(params.ends_with(",1,false"), "{params}");
+    // A count has a ratio and no verdict.
+    assert!(params.ends_with(",1,,,,,false"), "{params}");
+    // These fixtures are schema 1, from before intervals: latency is judged on the threshold
+    // alone, and says so.
+    let p50: Vec<&str> = csv
+        .lines()
+        .find(|l| l.starts_with("moe,latency_p50,"))
+        .unwrap()
+        .split(',')
+        .collect();
+    assert!(
+        ["improved", "regressed", "within noise"].contains(&p50[8]),
+        "{p50:?}"
+    );
+    assert_eq!(p50[9], "threshold only", "{p50:?}");
 }
 
 #[test]
@@ -257,4 +271,68 @@ fn roofline_and_train_commands() {
     assert!(doc["floor"].as_f64().unwrap() > 0.0);
     let o = effprof(&["train", "--suite", "tiny", "--lr", "-1"]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn a_gate_without_a_baseline_or_with_a_bad_one_is_refused_before_measuring() {
+    let o = effprof(&["bench", "--suite", "tiny", "--fail-on", "regressed"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--compare SNAPSHOT"));
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("base.json");
+    std::fs::write(&bad, "{").unwrap();
+    let o = effprof(&[
+        "bench",
+        "--suite",
+        "tiny",
+        "--compare",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("base.json"));
+    let a = fixture("snapshot-tiny-ndarray.json");
+    let o = effprof(&["diff", &a, &a, "--fail-on", "regressed", "--gate", "p95"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("figures are: p50, p90"));
+    let o = effprof(&["diff", &a, &a, "--fail-on", "slower"]);
+    assert_eq!(o.status.code(), Some(2));
+    // A snapshot against itself: nothing regressed, every counted figure equal.
+    let o = effprof(&["diff", &a, &a, "--fail-on", "regressed", "--gate", "all"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("all equal"));
+}
+
+#[test]
+fn a_changed_count_is_reported_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = fixture("snapshot-tiny-ndarray.json");
+    let text = std::fs::read_to_string(&a).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let moe = doc["variants"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|v| v["name"] == "moe")
+        .unwrap();
+    let params = moe["params_total"].as_u64().unwrap();
+    moe["params_total"] = serde_json::json!(params + 1);
+    let b = dir.path().join("b.json");
+    std::fs::write(&b, serde_json::to_string(&doc).unwrap()).unwrap();
+    let o = effprof(&["diff", &a, b.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let grouped = effprof::units::grouped;
+    // One parameter in 47,168 is a ratio of 1.00x: the note gives both counts exactly.
+    assert!(
+        out.contains(&format!(
+            "counted figure changed: moe params total: {} ",
+            grouped(params)
+        )) && out.contains(&format!("→ {} (", grouped(params + 1))),
+        "{out}"
+    );
 }

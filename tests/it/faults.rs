@@ -323,7 +323,7 @@ fn an_interrupted_bench_writes_what_it_has() {
     let (out, stderr, stopped_in) = interrupt(child, "interrupted bench");
     assert!(stderr.contains("interrupted after"), "{stderr}");
     let doc: serde_json::Value = serde_json::from_str(&out).expect("the snapshot so far");
-    assert_eq!(doc["schema"], "effprof.snapshot/3");
+    assert_eq!(doc["schema"], "effprof.snapshot/4");
     assert!(!doc["variants"].as_array().unwrap().is_empty());
     assert!(
         stopped_in < Duration::from_secs(2),

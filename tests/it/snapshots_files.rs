@@ -192,7 +192,7 @@ fn generation() -> Snapshot {
 #[test]
 fn generation_travels_with_the_snapshot() {
     let s = generation();
-    assert_eq!(s.schema, "effprof.snapshot/3");
+    assert_eq!(s.schema, "effprof.snapshot/4");
     let json = s.to_json();
     let back = Snapshot::from_json(&json, "generation.json").unwrap();
     same_json(
@@ -685,9 +685,9 @@ fn every_way_a_snapshot_can_be_wrong_is_named() {
     );
     assert!(corrupt.to_string().contains("line"), "{corrupt}");
 
-    let newer = load_text(&text.replacen("effprof.snapshot/1", "effprof.snapshot/4", 1));
+    let newer = load_text(&text.replacen("effprof.snapshot/1", "effprof.snapshot/5", 1));
     assert!(matches!(newer, SnapshotError::Newer { .. }), "{newer}");
-    assert!(newer.to_string().contains("effprof.snapshot/4"), "{newer}");
+    assert!(newer.to_string().contains("effprof.snapshot/5"), "{newer}");
     assert!(newer.to_string().contains("upgrade"), "{newer}");
 
     let other = load_text(r#"{"schema": "effprof.models/1", "variants": []}"#);

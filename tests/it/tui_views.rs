@@ -46,6 +46,7 @@ fn variant(name: &str, i: usize) -> VariantSummary {
             cv: 0.05,
             intervals: None,
             outliers: None,
+            effective_iterations: None,
         }),
         samples_per_s: (i != 5).then_some(2.0 / p50),
         tokens_per_s: (i != 5).then_some(32.0 / p50),

@@ -18,6 +18,10 @@ pub struct Latencies {
     pub p99: f64,
     pub min: f64,
     pub max: f64,
+    /// 95% confidence intervals of p50, p90, p99 and the mean (as a run's latencies have
+    /// them); absent in snapshots from before effprof computed them, or under two samples.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intervals: Option<crate::measured::stats::LatencyIntervals>,
 }
 
 impl Latencies {
@@ -34,13 +38,15 @@ impl Latencies {
                 samples[rank - 1]
             }
         };
+        let mean = if n == 0 {
+            0.0
+        } else {
+            samples.iter().sum::<f64>() / n as f64
+        };
         Latencies {
             samples: n,
-            mean: if n == 0 {
-                0.0
-            } else {
-                samples.iter().sum::<f64>() / n as f64
-            },
+            mean,
+            intervals: crate::measured::interval::intervals_of_sorted(&samples, mean),
             p50: at(0.5),
             p90: at(0.9),
             p99: at(0.99),
@@ -54,8 +60,10 @@ impl Latencies {
 /// `columns` (variant names): time to first token, inter-token latency and decode tokens/s. A
 /// variant without a run says so.
 pub fn measured_rows(columns: &[String], runs: &[GenerationRun]) -> Vec<crate::report::Row> {
+    use crate::measured::interval::Interval;
     use crate::report::{Better, Cell, Row, Source};
-    let row = |key, label, unit, better, f: fn(&GenerationRun) -> (f64, String)| Row {
+    type Figure = fn(&GenerationRun) -> (f64, Option<Interval>);
+    let row = |key, label, unit, better, text: fn(f64) -> String, f: Figure| Row {
         key,
         label,
         unit,
@@ -65,8 +73,13 @@ pub fn measured_rows(columns: &[String], runs: &[GenerationRun]) -> Vec<crate::r
             .iter()
             .map(|name| match runs.iter().find(|r| r.variant == *name) {
                 Some(run) => {
-                    let (value, text) = f(run);
-                    Cell::Value { value, text }
+                    let (value, interval) = f(run);
+                    let text = text(value);
+                    Cell::Value {
+                        text: interval.map_or_else(|| text.clone(), |i| i.show(value, &text)),
+                        value,
+                        interval,
+                    }
                 }
                 None => Cell::NotAvailable("not generated".into()),
             })
@@ -78,21 +91,35 @@ pub fn measured_rows(columns: &[String], runs: &[GenerationRun]) -> Vec<crate::r
             "time to first token p50",
             "s",
             Better::Lower,
-            |r| (r.ttft.p50, units::seconds(r.ttft.p50)),
+            units::seconds,
+            |r| (r.ttft.p50, r.ttft.intervals.and_then(|i| i.p50_s)),
         ),
         row(
             "itl_p50",
             "inter-token latency p50",
             "s",
             Better::Lower,
-            |r| (r.itl.p50, units::seconds(r.itl.p50)),
+            units::seconds,
+            |r| (r.itl.p50, r.itl.intervals.and_then(|i| i.p50_s)),
         ),
+        // batch / mean inter-token latency: the interval of a rate k / mean is [k/hi, k/lo].
         row(
             "decode_tokens_per_s",
             "decode tokens/s",
             "tokens/s",
             Better::Higher,
-            |r| (r.decode_tokens_per_s, units::si(r.decode_tokens_per_s)),
+            units::si,
+            |r| {
+                let v = r.decode_tokens_per_s;
+                let interval = r.itl.intervals.map(|i| i.mean_s).filter(|m| m.lo > 0.0);
+                (
+                    v,
+                    interval.map(|m| Interval {
+                        lo: v * r.itl.mean / m.hi,
+                        hi: v * r.itl.mean / m.lo,
+                    }),
+                )
+            },
         ),
     ]
 }
@@ -369,6 +396,21 @@ const INDICATORS: &[Indicator] = &[
     },
 ];
 
+/// The 95% interval of a measured latency in the generate table, by indicator name.
+fn interval_of(name: &str, r: &GenerationRun) -> Option<crate::measured::interval::Interval> {
+    use crate::measured::stats::LatencyIntervals;
+    type Pick = fn(&LatencyIntervals) -> Option<crate::measured::interval::Interval>;
+    let (latencies, pick): (&Latencies, Pick) = match name {
+        "TTFT p50" => (&r.ttft, |i| i.p50_s),
+        "ITL p50" => (&r.itl, |i| i.p50_s),
+        "ITL p90" => (&r.itl, |i| i.p90_s),
+        "ITL p99" => (&r.itl, |i| i.p99_s),
+        "request p50" => (&r.request, |i| i.p50_s),
+        _ => return None,
+    };
+    pick(&latencies.intervals?)
+}
+
 impl GenerateReport {
     /// What the figures say: each MoE's decode step against the baseline's, beside its active
     /// and total parameters and the weights it read.
@@ -409,12 +451,21 @@ impl GenerateReport {
             }
             let mut row = vec![ind.name.to_owned()];
             row.extend(self.runs.iter().map(|r| match (ind.value)(r) {
-                Ok(v) => (ind.show)(v),
+                Ok(v) => match interval_of(ind.name, r) {
+                    Some(i) => i.show(v, &(ind.show)(v)),
+                    None => (ind.show)(v),
+                },
                 Err(why) => format!("n/a: {why}"),
             }));
             table.add_row(row);
         }
         let mut notes = vec![format!("{} on {}", self.workload, self.backend)];
+        if self.runs.iter().any(|r| r.itl.intervals.is_some()) {
+            notes.push(
+                "±: half-width of a 95% confidence interval from order statistics over the timed requests (TTFT) and decode steps (ITL)"
+                    .to_owned(),
+            );
+        }
         notes.extend(self.findings());
         notes.extend(self.notes.iter().cloned());
         table_with_notes(&table, None, &notes, markdown)

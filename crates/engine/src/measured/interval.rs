@@ -178,6 +178,32 @@ pub fn mean_interval(mean: f64, stdev: f64, n: u64, level: f64) -> Interval {
     }
 }
 
+/// The 95% interval of the `q`-quantile of `sorted` samples, from the order statistics
+/// [`quantile_ranks`] picks; `None` where too few samples reach the level.
+pub fn quantile_interval(sorted: &[f64], q: f64) -> Option<Interval> {
+    let (lo, hi) = quantile_ranks(sorted.len() as u64, q, LEVEL)?;
+    Some(Interval {
+        lo: sorted[lo as usize - 1],
+        hi: sorted[hi as usize - 1],
+    })
+}
+
+/// The intervals of p50, p90, p99 and the mean of `sorted` samples whose mean is `mean`;
+/// `None` under two samples (no deviation to speak of).
+pub fn intervals_of_sorted(sorted: &[f64], mean: f64) -> Option<super::stats::LatencyIntervals> {
+    let n = sorted.len();
+    if n < 2 {
+        return None;
+    }
+    let var = sorted.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    Some(super::stats::LatencyIntervals {
+        p50_s: quantile_interval(sorted, 0.50),
+        p90_s: quantile_interval(sorted, 0.90),
+        p99_s: quantile_interval(sorted, 0.99),
+        mean_s: mean_interval(mean, var.sqrt(), n as u64, LEVEL),
+    })
+}
+
 /// Samples outside Tukey's fences around the quartiles: mild beyond 1.5 interquartile
 /// ranges, severe beyond 3. They are counted and shown, never dropped from the figures.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -236,6 +262,19 @@ impl Ratio {
         })
     }
 
+    pub fn half_width(&self) -> f64 {
+        (self.interval.hi - self.interval.lo) / 2.0
+    }
+
+    /// `1.15x ± 0.04`; `1.79x ± <0.01` where the half-width rounds to nothing.
+    pub fn text(&self) -> String {
+        let ratio = crate::document::ratio_text(self.ratio);
+        match self.half_width() < 0.005 {
+            true => format!("{ratio} ± <0.01"),
+            false => format!("{ratio} ± {:.2}", self.half_width()),
+        }
+    }
+
     /// Whether the interval covers 1: no difference can be told from the noise.
     pub fn within_noise(&self) -> bool {
         self.interval.contains(1.0)
@@ -243,11 +282,7 @@ impl Ratio {
 
     /// `1.15x ± 0.04`, or `same within noise (1.01x ± 0.03)`.
     pub fn label(&self) -> String {
-        let text = format!(
-            "{:.2}x ± {:.2}",
-            self.ratio,
-            (self.interval.hi - self.interval.lo) / 2.0
-        );
+        let text = self.text();
         match self.within_noise() {
             true => format!("same within noise ({text})"),
             false => text,

@@ -20,6 +20,79 @@ pub struct LatencyStats {
     m2: f64,
     min: u64,
     max: u64,
+    /// Means of consecutive runs, in time order: what the mean's deviation is when runs drift
+    /// together (a shared machine speeding up and slowing down).
+    batches: Batches,
+}
+
+/// The sums of consecutive batches of `size` runs, between [`MIN_BATCHES`] and twice that
+/// many once there are enough runs: two neighbours merge (and the size doubles) whenever the
+/// count reaches the maximum, so memory stays bounded.
+#[derive(Clone, Debug)]
+struct Batches {
+    size: u64,
+    sums: Vec<f64>,
+    open_sum: f64,
+    open_count: u64,
+}
+
+/// The fewest batches the drift is judged from; fewer complete batches read as no drift.
+const MIN_BATCHES: usize = 20;
+
+impl Batches {
+    fn new() -> Self {
+        Self {
+            size: 1,
+            sums: Vec::with_capacity(2 * MIN_BATCHES),
+            open_sum: 0.0,
+            open_count: 0,
+        }
+    }
+
+    fn record(&mut self, x: f64) {
+        self.open_sum += x;
+        self.open_count += 1;
+        if self.open_count < self.size {
+            return;
+        }
+        self.sums.push(self.open_sum);
+        self.open_sum = 0.0;
+        self.open_count = 0;
+        if self.sums.len() == 2 * MIN_BATCHES {
+            self.sums = self.sums.chunks(2).map(|p| p[0] + p[1]).collect();
+            self.size *= 2;
+        }
+    }
+
+    /// The variance inflation of the mean: the batch means' variance times the batch size
+    /// over the runs' variance `var`, ~1 for independent runs, k for runs that move together
+    /// in groups of about k. Runs are taken as independent (1) unless their batch means vary
+    /// more than independence allows 97.5% of the time (the ratio is then χ²(k−1)/(k−1)),
+    /// and an inflation is widened by (t/z)² for the k−1 degrees of freedom it is estimated
+    /// from, as a batch-means interval is.
+    fn inflation(&self, var: f64) -> f64 {
+        let k = self.sums.len();
+        if k < MIN_BATCHES || var <= 0.0 {
+            return 1.0;
+        }
+        let b = self.size as f64;
+        let means: Vec<f64> = self.sums.iter().map(|s| s / b).collect();
+        let m = means.iter().sum::<f64>() / k as f64;
+        let var_means = means.iter().map(|y| (y - m).powi(2)).sum::<f64>() / (k - 1) as f64;
+        let ratio = b * var_means / var;
+        let df = (k - 1) as f64;
+        // χ²(df)/df's upper 2.5% point by Wilson-Hilferty.
+        let z = super::interval::z(0.95);
+        let upper = (1.0 - 2.0 / (9.0 * df) + z * (2.0 / (9.0 * df)).sqrt()).powi(3);
+        if ratio <= upper {
+            return 1.0;
+        }
+        // Student's t quantile for df degrees of freedom (Cornish-Fisher, within 1e-3 at 19).
+        let t = z
+            + (z.powi(3) + z) / (4.0 * df)
+            + (5.0 * z.powi(5) + 16.0 * z.powi(3) + 3.0 * z) / (96.0 * df * df);
+        ratio * (t / z).powi(2)
+    }
 }
 
 /// What a summary shows of [`LatencyStats`], in seconds.
@@ -43,6 +116,11 @@ pub struct LatencySummary {
     /// before effprof counted them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outliers: Option<Outliers>,
+    /// The iterations' worth of independent runs the intervals are computed from: fewer than
+    /// `iterations` where consecutive runs drift together (batch means); absent in snapshots
+    /// from before effprof measured it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_iterations: Option<u64>,
 }
 
 /// The intervals of a [`LatencySummary`]'s figures, in seconds.
@@ -72,6 +150,7 @@ impl LatencyStats {
             m2: 0.0,
             min: u64::MAX,
             max: 0,
+            batches: Batches::new(),
         }
     }
 
@@ -85,6 +164,7 @@ impl LatencyStats {
         self.m2 += delta * (x - self.mean);
         self.min = self.min.min(ns);
         self.max = self.max.max(ns);
+        self.batches.record(x);
     }
 
     pub fn count(&self) -> u64 {
@@ -113,15 +193,20 @@ impl LatencyStats {
                 .clamp(self.min, self.max) as f64
         };
         let q = |quantile| s(at(quantile));
-        // The samples ranked around n·q bound the q-quantile (order statistics).
+        // The samples ranked around n·q bound the q-quantile (order statistics), from the
+        // effective number of independent runs: runs that drift together carry less
+        // information than their count (batch means measure by how much).
         let n = self.count;
+        let inflation = self.batches.inflation(stdev * stdev);
+        let n_eff = ((n as f64 / inflation).floor() as u64).max(1);
         // The histogram answers a quantile with the value of rank ⌈q·n⌉: half a rank below
         // asks for exactly that rank.
-        let rank = |r: u64| at((r as f64 - 0.5) / n as f64);
+        let rank = |r: f64| at(((r - 0.5) / n as f64).clamp(0.0, 1.0));
+        let scale = n as f64 / n_eff as f64;
         let quantile_interval = |quantile: f64| {
-            quantile_ranks(n, quantile, LEVEL).map(|(lo, hi)| Interval {
-                lo: s(rank(lo)),
-                hi: s(rank(hi)),
+            quantile_ranks(n_eff, quantile, LEVEL).map(|(lo, hi)| Interval {
+                lo: s(rank(((lo as f64 - 1.0) * scale + 1.0).floor())),
+                hi: s(rank((hi as f64 * scale).ceil().min(n as f64))),
             })
         };
         Some(LatencySummary {
@@ -142,8 +227,9 @@ impl LatencyStats {
                 p50_s: quantile_interval(0.50),
                 p90_s: quantile_interval(0.90),
                 p99_s: quantile_interval(0.99),
-                mean_s: mean_interval(s(self.mean), s(stdev), n, LEVEL),
+                mean_s: mean_interval(s(self.mean), s(stdev), n_eff, LEVEL),
             }),
+            effective_iterations: Some(n_eff),
             outliers: Some(self.outliers(at(0.25), at(0.75))),
         })
     }
@@ -278,17 +364,37 @@ mod tests {
         median_ms: f64,
         sigma: f64,
     ) -> Vec<LatencySummary> {
+        drifting_trials(trials, n, median_ms, sigma, (1, 0.0), 0x5eed)
+    }
+
+    /// `trials` runs of `n` lognormal latencies (median `median_ms`, log-deviation `sigma`),
+    /// consecutive groups of `drift.0` sharing a level drawn from a lognormal of log-deviation
+    /// `drift.1` (a machine that speeds up and slows down), seeded by `seed`.
+    fn drifting_trials(
+        trials: usize,
+        n: usize,
+        median_ms: f64,
+        sigma: f64,
+        drift: (usize, f64),
+        seed: u64,
+    ) -> Vec<LatencySummary> {
         use rand::{Rng, SeedableRng};
-        let mut rng = rand::rngs::StdRng::seed_from_u64(0x5eed);
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        // Box-Muller: one standard normal from two uniforms.
+        let mut normal = move || {
+            let (u1, u2): (f64, f64) = (rng.random::<f64>().max(1e-300), rng.random());
+            (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+        };
         (0..trials)
             .map(|_| {
                 let mut s = LatencyStats::new();
-                for _ in 0..n {
-                    // Box-Muller: one standard normal from two uniforms.
-                    let (u1, u2): (f64, f64) = (rng.random::<f64>().max(1e-300), rng.random());
-                    let normal = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
+                let mut level = 0.0;
+                for i in 0..n {
+                    if i % drift.0 == 0 {
+                        level = drift.1 * normal();
+                    }
                     s.record(Duration::from_secs_f64(
-                        median_ms / 1e3 * (sigma * normal).exp(),
+                        median_ms / 1e3 * (sigma * normal() + level).exp(),
                     ));
                 }
                 s.summary().unwrap()
@@ -333,10 +439,13 @@ mod tests {
     #[test]
     fn verdicts_tell_a_planted_slowdown_from_noise() {
         use crate::measured::interval::{NOISE_THRESHOLD, Verdict, verdict};
-        let base = lognormal_trials(200, 1000, 10.0, 0.3);
-        let same = lognormal_trials(200, 1000, 10.0, 0.3);
-        let slower = lognormal_trials(200, 1000, 11.0, 0.3);
-        let faster = lognormal_trials(200, 1000, 9.0, 0.3);
+        // Each set drawn with its own seed: "same" is another run of one distribution, not a
+        // copy of the baseline.
+        let draw = |median, seed| drifting_trials(200, 1000, median, 0.3, (1, 0.0), seed);
+        let base = draw(10.0, 1);
+        let same = draw(10.0, 2);
+        let slower = draw(11.0, 3);
+        let faster = draw(9.0, 4);
         let rate = |new: &[LatencySummary], want: Verdict| {
             let hits = base
                 .iter()
@@ -365,6 +474,36 @@ mod tests {
         assert!(rate(&same, Verdict::WithinNoise) >= 0.975);
         assert!(rate(&slower, Verdict::Regressed) >= 0.975);
         assert!(rate(&faster, Verdict::Improved) >= 0.975);
+    }
+
+    /// Runs that drift together in groups of 50 (each group's level off by a lognormal of
+    /// log-deviation 0.1, three times the runs' own 0.3 over 50 runs' average): intervals that
+    /// took the 2,000 runs as independent would cover the true p50 and mean far less than 95%
+    /// of the time; from the effective runs (batch means) they still cover at least 90%.
+    #[test]
+    fn intervals_widen_when_runs_drift_together() {
+        let trials = drifting_trials(400, 2000, 10.0, 0.3, (50, 0.1), 7);
+        // log X = log 10 ms + 0.3·Z + 0.1·Z': the median is 10 ms, the mean
+        // 10 ms · exp((0.09 + 0.01) / 2).
+        let (p50, mean) = (10e-3, 10e-3 * (0.05f64).exp());
+        let cover = |pick: &dyn Fn(&LatencySummary) -> Interval, truth: f64| {
+            trials.iter().filter(|t| pick(t).contains(truth)).count() as f64 / trials.len() as f64
+        };
+        let p50_cover = cover(&|t| t.intervals.unwrap().p50_s.unwrap(), p50);
+        let mean_cover = cover(&|t| t.intervals.unwrap().mean_s, mean);
+        assert!(p50_cover >= 0.90, "p50: {p50_cover}");
+        assert!(mean_cover >= 0.90, "mean: {mean_cover}");
+        // The intervals say how much less the runs were worth.
+        let effective = trials[0].effective_iterations.unwrap();
+        assert!(effective < 2000 / 3, "{effective}");
+        // Independent runs keep (nearly) their count.
+        let iid = drifting_trials(20, 2000, 10.0, 0.3, (1, 0.0), 8);
+        let kept = iid
+            .iter()
+            .map(|t| t.effective_iterations.unwrap())
+            .sum::<u64>()
+            / 20;
+        assert!(kept > 1500, "{kept}");
     }
 
     #[test]

@@ -213,6 +213,7 @@ mod tests {
             cv,
             intervals: None,
             outliers: None,
+            effective_iterations: None,
         }
     }
 

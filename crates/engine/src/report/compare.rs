@@ -70,10 +70,15 @@ pub fn compare_table(suite: &Suite, vs: &[Compared<'_>], from: &RunHeader) -> In
             .iter()
             .map(|m| match (&m.phase, f(m)) {
                 (Phase::Failed { reason }, _) => Cell::NotAvailable(short(reason)),
-                (_, Some((value, text))) => Cell::Value {
-                    value,
-                    text: format!("{text}{}", marks(&m.flags)),
-                },
+                (_, Some((value, text))) => {
+                    let interval = interval_of(key, m);
+                    let text = interval.map_or_else(|| text.clone(), |i| i.show(value, &text));
+                    Cell::Value {
+                        value,
+                        text: format!("{text}{}", marks(&m.flags)),
+                        interval,
+                    }
+                }
                 (_, None) => Cell::NotAvailable(missing(m)),
             })
             .collect(),
@@ -107,41 +112,21 @@ pub fn compare_table(suite: &Suite, vs: &[Compared<'_>], from: &RunHeader) -> In
         row(key, label, unit, Better::Lower, &no_experts, f)
     };
     let secs = |s: f64| (s, units::seconds(s));
-    // A latency with its 95% interval (`10.6 ms ±2.1%`), where there is one.
-    let ci = |s: f64, i: Option<Interval>| {
-        let text = units::seconds(s);
-        (s, i.map_or_else(|| text.clone(), |i| i.show(s, &text)))
-    };
     let intervals = |m: &VariantSummary| m.latency.and_then(|l| l.intervals);
-    // A rate of the mean latency is as sure as the mean: the same relative half-width.
-    let per_mean = |m: &VariantSummary, v: f64| {
-        let text = units::si(v);
-        match (m.latency, intervals(m)) {
-            (Some(l), Some(i)) => format!(
-                "{text} {}",
-                crate::measured::interval::percent(i.mean_s.relative_half_width(l.mean_s))
-            ),
-            _ => text,
-        }
-    };
     let low = Better::Lower;
     let high = Better::Higher;
     table.rows.extend([
         measured("latency_p50", "latency p50", "s", low, &|m| {
-            m.latency
-                .map(|l| ci(l.p50_s, intervals(m).and_then(|i| i.p50_s)))
+            m.latency.map(|l| secs(l.p50_s))
         }),
         measured("latency_p90", "latency p90", "s", low, &|m| {
-            m.latency
-                .map(|l| ci(l.p90_s, intervals(m).and_then(|i| i.p90_s)))
+            m.latency.map(|l| secs(l.p90_s))
         }),
         measured("latency_p99", "latency p99", "s", low, &|m| {
-            m.latency
-                .map(|l| ci(l.p99_s, intervals(m).and_then(|i| i.p99_s)))
+            m.latency.map(|l| secs(l.p99_s))
         }),
         measured("latency_mean", "latency mean", "s", low, &|m| {
-            m.latency
-                .map(|l| ci(l.mean_s, intervals(m).map(|i| i.mean_s)))
+            m.latency.map(|l| secs(l.mean_s))
         }),
         measured("latency_cv", "latency CV", "1", Better::Neither, &|m| {
             m.latency.map(|l| (l.cv, format!("{:.1}%", 100.0 * l.cv)))
@@ -186,7 +171,7 @@ pub fn compare_table(suite: &Suite, vs: &[Compared<'_>], from: &RunHeader) -> In
             "throughput samples/s",
             "samples/s",
             high,
-            &|m| m.samples_per_s.map(|v| (v, per_mean(m, v))),
+            &|m| m.samples_per_s.map(|v| (v, units::si(v))),
         ),
         rate("flops_per_s", "achieved FLOP/s", "FLOP/s", &|m| {
             m.flops_per_s.map(|v| (v, units::with_unit(v, "FLOP/s")))
@@ -218,7 +203,7 @@ pub fn compare_table(suite: &Suite, vs: &[Compared<'_>], from: &RunHeader) -> In
                 "throughput tokens/s",
                 "tokens/s",
                 high,
-                &|m| m.tokens_per_s.map(|v| (v, per_mean(m, v))),
+                &|m| m.tokens_per_s.map(|v| (v, units::si(v))),
             ),
         );
     }
@@ -269,7 +254,7 @@ pub fn compare_table(suite: &Suite, vs: &[Compared<'_>], from: &RunHeader) -> In
     );
     if rated.iter().any(|m| intervals(m).is_some()) {
         table.notes.push(
-            "±: half-width of a 95% confidence interval (a quantile's from order statistics, the mean's normal; throughput as sure as the mean); outliers by Tukey's fences (mild past 1.5 IQR, severe past 3), counted, never dropped"
+            "±: half-width of a 95% confidence interval (a quantile's from order statistics, the mean's normal; throughput as sure as the mean), and of a ratio to the baseline (errors propagated); same within noise: that ratio's interval covers 1; outliers by Tukey's fences (mild past 1.5 IQR, severe past 3), counted, never dropped"
                 .to_owned(),
         );
     }
@@ -311,6 +296,30 @@ pub fn compare_table(suite: &Suite, vs: &[Compared<'_>], from: &RunHeader) -> In
     }
     table.notes.extend(flagged);
     table
+}
+
+/// The 95% interval of the measured figure in row `key`, where it has one: the latencies'
+/// from the run, throughput's from the mean latency it divides (a rate k / mean has the
+/// interval [k / hi, k / lo]).
+fn interval_of(key: &str, m: &VariantSummary) -> Option<Interval> {
+    let l = m.latency?;
+    let i = l.intervals?;
+    let rate = |v: Option<f64>| {
+        let v = v?;
+        (i.mean_s.lo > 0.0).then(|| Interval {
+            lo: v * l.mean_s / i.mean_s.hi,
+            hi: v * l.mean_s / i.mean_s.lo,
+        })
+    };
+    match key {
+        "latency_p50" => i.p50_s,
+        "latency_p90" => i.p90_s,
+        "latency_p99" => i.p99_s,
+        "latency_mean" => Some(i.mean_s),
+        "samples_per_s" => rate(m.samples_per_s),
+        "tokens_per_s" => rate(m.tokens_per_s),
+        _ => None,
+    }
 }
 
 /// `~` noisy, `!` implausible, `?` few iterations.

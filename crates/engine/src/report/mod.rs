@@ -17,5 +17,8 @@ pub use models::{
 pub use modules::{ModuleRow, ModuleTimes, ModuleTraced, ModulesDocument, VariantModules, share};
 pub use onnx::OnnxDocument;
 pub use ops::{OpsDocument, kinds_table};
-pub use ranks::{MIN_TAU_N, RANKED, Ranks, kendall_tau_b, rank, shared};
+pub use ranks::{
+    Estimate, MIN_TAU_N, RANKED, Ranks, compare_within_noise, kendall_tau_b,
+    kendall_tau_b_within_noise, noise_ties, rank, rank_within_noise, shared,
+};
 pub use table::{Better, Cell, IndicatorTable, Row, Source};

@@ -154,7 +154,7 @@ pub fn analytic_table(suite: &Suite, vs: &[&VariantCost]) -> IndicatorTable {
             .map(|v| match &v.cost {
                 Some(cost) => {
                     let (value, text) = f(cost);
-                    Cell::Value { value, text }
+                    Cell::number(value, text)
                 }
                 None => Cell::NotAvailable(NOT_BUILT_IN.into()),
             })
@@ -289,7 +289,7 @@ pub fn rows_of_traced(traced: &[Option<&Traced>]) -> Vec<Row> {
             .map(|t| match t {
                 Some(Traced::Counted(c)) => {
                     let (value, text) = f(c);
-                    Cell::Value { value, text }
+                    Cell::number(value, text)
                 }
                 Some(Traced::NotAvailable { why }) => Cell::NotAvailable(why.clone()),
                 None => Cell::NotAvailable("not traced".into()),
@@ -389,7 +389,7 @@ fn generation_rows(vs: &[&VariantCost]) -> Vec<Row> {
             cells: vs
                 .iter()
                 .map(|v| match v.generation.as_ref().and_then(f) {
-                    Some((value, text)) => Cell::Value { value, text },
+                    Some((value, text)) => Cell::number(value, text),
                     None => Cell::NotAvailable(match v.generation {
                         Some(_) => "not an MoE".into(),
                         None => "does not generate".into(),

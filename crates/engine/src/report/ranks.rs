@@ -1,9 +1,15 @@
 //! Ranks of the variants under each indicator, and how far the indicators agree (Kendall's
 //! tau): the paper's point at a glance, "cheapest by FLOPs, slowest by latency".
 
+use std::cmp::Ordering;
+
 use serde::{Deserialize, Serialize};
 
 use super::table::{Better, Cell, IndicatorTable};
+use crate::measured::interval::{Interval, LEVEL, Ratio};
+
+/// A figure and its 95% interval, where it has one (a measured figure; counts have none).
+pub type Estimate = (f64, Option<Interval>);
 
 /// The indicators the rank agreement is computed over: the usual cost indicators, each once.
 pub const RANKED: &[(&str, &str)] = &[
@@ -56,6 +62,10 @@ pub struct Ranks {
     /// How many variants have both values, for each pair: what each tau is computed over.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tau_n: Vec<Vec<usize>>,
+    /// Per indicator of `ranks`, per variant: whether its rank is shared with a variant whose
+    /// figure differs, but not beyond the noise (their ratio's 95% interval covers 1).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub noise_ties: Vec<Vec<bool>>,
 }
 
 /// The fewest variants a rank agreement is computed over. Over two, tau is always ±1; over
@@ -63,7 +73,7 @@ pub struct Ranks {
 pub const MIN_TAU_N: usize = 4;
 
 /// Positions where both `a` and `b` have a value.
-pub fn shared(a: &[Option<f64>], b: &[Option<f64>]) -> usize {
+pub fn shared<T>(a: &[Option<T>], b: &[Option<T>]) -> usize {
     a.iter()
         .zip(b)
         .filter(|(x, y)| x.is_some() && y.is_some())
@@ -73,7 +83,7 @@ pub fn shared(a: &[Option<f64>], b: &[Option<f64>]) -> usize {
 impl Ranks {
     pub fn from_table(table: &IndicatorTable) -> Self {
         let mut ranks = Vec::new();
-        let mut values: Vec<Vec<Option<f64>>> = Vec::new();
+        let mut values: Vec<Vec<Option<Estimate>>> = Vec::new();
         for (key, label) in RANKED {
             let Some(row) = table.rows.iter().find(|r| r.key == *key) else {
                 continue;
@@ -97,49 +107,117 @@ impl Ranks {
             } else {
                 1.0
             };
-            let v: Vec<Option<f64>> = row
+            let v: Vec<Option<Estimate>> = row
                 .cells
                 .iter()
-                .map(|c| match c {
-                    Cell::Value { value, .. } => Some(sign * value),
-                    _ => None,
-                })
+                .map(|c| c.estimate().map(|(value, ci)| (sign * value, ci)))
                 .collect();
             if v.iter().flatten().count() < 2 {
                 continue;
             }
-            ranks.push(((*key).to_owned(), (*label).to_owned(), rank(&v)));
+            ranks.push((
+                (*key).to_owned(),
+                (*label).to_owned(),
+                rank_within_noise(&v),
+            ));
             values.push(v);
         }
         let tau = values
             .iter()
-            .map(|a| values.iter().map(|b| kendall_tau_b(a, b)).collect())
+            .map(|a| {
+                values
+                    .iter()
+                    .map(|b| kendall_tau_b_within_noise(a, b))
+                    .collect()
+            })
             .collect();
         let tau_n = values
             .iter()
             .map(|a| values.iter().map(|b| shared(a, b)).collect())
             .collect();
+        let noise_ties = values.iter().map(|v| noise_ties(v)).collect();
         Self {
             variants: table.columns.clone(),
             ranks,
             tau,
             tau_n,
+            noise_ties,
         }
     }
 }
 
+/// How two figures compare: equal where both have an interval and their ratio's interval
+/// covers 1 (no difference can be told from the noise), else by value. Values may be negated
+/// (a higher-is-cheaper figure ranked on its cost side); the ratio is of their magnitudes.
+pub fn compare_within_noise(a: Estimate, b: Estimate) -> Ordering {
+    if let (Some(ia), Some(ib)) = (a.1, b.1)
+        && let Some(r) = Ratio::of(
+            a.0.abs(),
+            ia.standard_error(),
+            b.0.abs(),
+            ib.standard_error(),
+            LEVEL,
+        )
+        && r.within_noise()
+    {
+        return Ordering::Equal;
+    }
+    a.0.total_cmp(&b.0)
+}
+
 /// 1-based ranks, ties sharing the lowest rank; missing values unranked.
 pub fn rank(values: &[Option<f64>]) -> Vec<Option<usize>> {
+    rank_within_noise(&plain(values))
+}
+
+/// 1-based ranks where a figure's rank is one more than the number of figures below it beyond
+/// the noise ([`compare_within_noise`]): figures within noise of each other share a rank.
+pub fn rank_within_noise(values: &[Option<Estimate>]) -> Vec<Option<usize>> {
     values
         .iter()
-        .map(|v| v.map(|v| 1 + values.iter().flatten().filter(|o| **o < v).count()))
+        .map(|v| {
+            let v = (*v)?;
+            Some(
+                1 + values
+                    .iter()
+                    .flatten()
+                    .filter(|o| compare_within_noise(**o, v) == Ordering::Less)
+                    .count(),
+            )
+        })
         .collect()
+}
+
+/// Per figure, whether another one is tied with it only by the noise: different values whose
+/// ratio's interval covers 1.
+pub fn noise_ties(values: &[Option<Estimate>]) -> Vec<bool> {
+    values
+        .iter()
+        .map(|v| {
+            v.is_some_and(|v| {
+                values
+                    .iter()
+                    .flatten()
+                    .any(|o| o.0 != v.0 && compare_within_noise(*o, v) == Ordering::Equal)
+            })
+        })
+        .collect()
+}
+
+fn plain(values: &[Option<f64>]) -> Vec<Option<Estimate>> {
+    values.iter().map(|v| v.map(|v| (v, None))).collect()
 }
 
 /// Kendall's tau-b over the positions where both have a value; None under [`MIN_TAU_N`] such
 /// positions or when either side is constant.
 pub fn kendall_tau_b(a: &[Option<f64>], b: &[Option<f64>]) -> Option<f64> {
-    let pairs: Vec<(f64, f64)> = a
+    kendall_tau_b_within_noise(&plain(a), &plain(b))
+}
+
+/// Kendall's tau-b where a pair within noise of each other ([`compare_within_noise`]) is a
+/// tie, as equal values are.
+pub fn kendall_tau_b_within_noise(a: &[Option<Estimate>], b: &[Option<Estimate>]) -> Option<f64> {
+    let pairs: Vec<(Estimate, Estimate)> = a
         .iter()
         .zip(b)
         .filter_map(|(x, y)| Some(((*x)?, (*y)?)))
@@ -150,13 +228,13 @@ pub fn kendall_tau_b(a: &[Option<f64>], b: &[Option<f64>]) -> Option<f64> {
     let (mut concordant, mut discordant, mut ties_a, mut ties_b) = (0i64, 0i64, 0i64, 0i64);
     for i in 0..pairs.len() {
         for j in i + 1..pairs.len() {
-            let da = pairs[i].0 - pairs[j].0;
-            let db = pairs[i].1 - pairs[j].1;
-            match (da == 0.0, db == 0.0) {
-                (true, true) => {}
-                (true, false) => ties_a += 1,
-                (false, true) => ties_b += 1,
-                (false, false) if (da > 0.0) == (db > 0.0) => concordant += 1,
+            let da = compare_within_noise(pairs[i].0, pairs[j].0);
+            let db = compare_within_noise(pairs[i].1, pairs[j].1);
+            match (da, db) {
+                (Ordering::Equal, Ordering::Equal) => {}
+                (Ordering::Equal, _) => ties_a += 1,
+                (_, Ordering::Equal) => ties_b += 1,
+                _ if da == db => concordant += 1,
                 _ => discordant += 1,
             }
         }
@@ -220,10 +298,7 @@ mod tests {
             cells: values
                 .iter()
                 .map(|v| match v {
-                    Some(v) => Cell::Value {
-                        value: *v,
-                        text: v.to_string(),
-                    },
+                    Some(v) => Cell::number(*v, v.to_string()),
                     None => Cell::NotAvailable("not measured".into()),
                 })
                 .collect(),
@@ -250,6 +325,48 @@ mod tests {
         // n1 = 5 untied in x, n2 = 6: tau-b = 5 / sqrt(5 * 6).
         let t = kendall_tau_b(&some(&[1.0, 1.0, 2.0, 3.0]), &some(&[1.0, 2.0, 3.0, 4.0])).unwrap();
         assert!((t - 5.0 / 30f64.sqrt()).abs() < 1e-12);
+    }
+
+    fn within(v: f64, half: f64) -> Option<Estimate> {
+        Some((
+            v,
+            Some(Interval {
+                lo: v - half,
+                hi: v + half,
+            }),
+        ))
+    }
+
+    #[test]
+    fn figures_within_noise_share_a_rank_and_tie_in_tau() {
+        // 10.0 and 10.1 ± 0.5 cannot be told apart; 12 ± 0.1 is beyond both.
+        let noisy = [within(10.1, 0.5), within(10.0, 0.5), within(12.0, 0.1)];
+        assert_eq!(rank_within_noise(&noisy), vec![Some(1), Some(1), Some(3)]);
+        assert_eq!(noise_ties(&noisy), vec![true, true, false]);
+        // The same values with tight intervals rank apart, and no tie is claimed.
+        let tight = [within(10.1, 0.01), within(10.0, 0.01), within(12.0, 0.01)];
+        assert_eq!(rank_within_noise(&tight), vec![Some(2), Some(1), Some(3)]);
+        assert_eq!(noise_ties(&tight), vec![false; 3]);
+        // A figure without an interval (a count) is compared by value only.
+        assert_eq!(
+            rank_within_noise(&[Some((10.1, None)), within(10.0, 0.5)]),
+            vec![Some(2), Some(1)]
+        );
+        // tau-b: x = 1 2 3 4 against y whose first two are within noise: the pair is a tie in
+        // y, the other five concordant: 5 / sqrt(6 * 5).
+        let x = plain(&[1.0, 2.0, 3.0, 4.0].map(Some));
+        let y = [
+            within(10.1, 0.5),
+            within(10.0, 0.5),
+            within(12.0, 0.1),
+            within(14.0, 0.1),
+        ];
+        let t = kendall_tau_b_within_noise(&x, &y).unwrap();
+        assert!((t - 5.0 / 30f64.sqrt()).abs() < 1e-12, "{t}");
+        // Read by value alone, the first pair is discordant: (5 - 1) / 6.
+        let by_value: Vec<Option<f64>> = y.iter().map(|e| e.map(|e| e.0)).collect();
+        let t = kendall_tau_b(&[1.0, 2.0, 3.0, 4.0].map(Some), &by_value).unwrap();
+        assert!((t - 4.0 / 6.0).abs() < 1e-12, "{t}");
     }
 
     #[test]

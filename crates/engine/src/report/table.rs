@@ -6,6 +6,7 @@ use comfy_table::CellAlignment;
 use serde::Serialize;
 
 use crate::document::{csv_text, format_number, ratio_text, table_with_notes, text_table};
+use crate::measured::interval::{Interval, LEVEL, Ratio};
 
 /// Which direction of an indicator is cheaper.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -23,6 +24,9 @@ pub enum Cell {
     Value {
         value: f64,
         text: String,
+        /// A measured figure's 95% confidence interval, where it has one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        interval: Option<Interval>,
     },
     Text(String),
     /// Not measurable here, and why.
@@ -71,6 +75,27 @@ pub struct IndicatorTable {
     pub notes: Vec<String>,
 }
 
+impl Cell {
+    /// A number with no interval (a count, or a figure measured once).
+    pub fn number(value: f64, text: String) -> Self {
+        Cell::Value {
+            value,
+            text,
+            interval: None,
+        }
+    }
+
+    /// The value and its interval, for a number cell.
+    pub fn estimate(&self) -> Option<(f64, Option<Interval>)> {
+        match self {
+            Cell::Value {
+                value, interval, ..
+            } => Some((*value, *interval)),
+            _ => None,
+        }
+    }
+}
+
 impl Row {
     fn values(&self) -> impl Iterator<Item = Option<f64>> + '_ {
         self.cells.iter().map(|c| match c {
@@ -104,6 +129,37 @@ impl Row {
         (base != 0.0).then(|| v / base)
     }
 
+    /// value / baseline value with its 95% interval, where both cells carry one (the
+    /// error propagated as [`Ratio::of`] does).
+    pub fn ratio_interval(&self, column: usize) -> Option<Ratio> {
+        let (base, Some(base_ci)) = self.cells.first()?.estimate()? else {
+            return None;
+        };
+        let (v, Some(v_ci)) = self.cells.get(column)?.estimate()? else {
+            return None;
+        };
+        Ratio::of(
+            v,
+            v_ci.standard_error(),
+            base,
+            base_ci.standard_error(),
+            LEVEL,
+        )
+    }
+
+    /// The ratio to the baseline as a cell shows it: `(1.15x ± 0.04)` where both figures have
+    /// an interval, `(same within noise)` where that interval covers 1, `(1.15x)` otherwise.
+    pub fn ratio_label(&self, column: usize) -> Option<String> {
+        if self.better == Better::Neither {
+            return None;
+        }
+        match self.ratio_interval(column).filter(|_| column > 0) {
+            Some(r) if r.within_noise() => Some("(same within noise)".to_owned()),
+            Some(r) => Some(format!("({})", r.text())),
+            None => self.ratio(column).map(|r| format!("({})", ratio_text(r))),
+        }
+    }
+
     /// The cell as text: value, ratio to the baseline, and `*` on the best when asked.
     pub fn display(&self, column: usize, mark_best: bool) -> String {
         let text = match &self.cells[column] {
@@ -111,10 +167,10 @@ impl Row {
             Cell::Text(t) => t.clone(),
             Cell::NotAvailable(why) => format!("n/a: {why}"),
         };
-        let ratio = match (self.better, self.ratio(column)) {
-            (Better::Neither, _) | (_, None) => String::new(),
-            (_, Some(r)) => format!(" ({})", ratio_text(r)),
-        };
+        let ratio = self
+            .ratio_label(column)
+            .map(|r| format!(" {r}"))
+            .unwrap_or_default();
         let star = if mark_best && self.best() == Some(column) {
             " *"
         } else {
@@ -222,10 +278,7 @@ mod tests {
     use super::*;
 
     fn value(v: f64) -> Cell {
-        Cell::Value {
-            value: v,
-            text: v.to_string(),
-        }
+        Cell::number(v, v.to_string())
     }
 
     fn table() -> IndicatorTable {

@@ -87,12 +87,13 @@ impl Snapshot {
             }
             Err(problem) => return Err(not(problem.why(SCHEMA_NAME))),
         };
-        let snapshot: Snapshot =
-            serde_json::from_value(value).map_err(|e| SnapshotError::Schema {
-                file: file.clone(),
-                schema: schema.clone(),
-                message: e.to_string(),
-            })?;
+        // From the text, not the value: the message then says at which line and column.
+        drop(value);
+        let snapshot: Snapshot = serde_json::from_str(text).map_err(|e| SnapshotError::Schema {
+            file: file.clone(),
+            schema: schema.clone(),
+            message: e.to_string(),
+        })?;
         snapshot
             .check(&file)
             .map_err(|message| SnapshotError::Schema {

@@ -9,7 +9,7 @@ mod load;
 mod plot;
 pub mod time;
 
-pub use diff::{Diff, DiffRow};
+pub use diff::{CountChange, Diff, DiffRow, JUDGED, Judgement, Test};
 pub use export::{
     ExportError, FILES, PIPELINE_FILE, ROOFLINE_FILE, SWEEP_FILE, TRAIN_FILE, render_set, write_set,
 };
@@ -31,11 +31,12 @@ use crate::spec::Suite;
 
 /// The schema this effprof writes, and the newest it reads.
 /// Version 2 added generation (decoders' suites, the Generate view); version 3 the latency
-/// figures' confidence intervals and outlier counts. Older documents read as they are, every
-/// later field being optional.
-pub const SCHEMA: &str = "effprof.snapshot/3";
+/// figures' confidence intervals and outlier counts; version 4 the generation latencies'
+/// intervals and the ranks tied within noise. Older documents read as they are, every later
+/// field being optional.
+pub const SCHEMA: &str = "effprof.snapshot/4";
 pub const SCHEMA_NAME: &str = "effprof.snapshot";
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The burn release effprof is built with (a test checks it against Cargo.lock).
 pub const BURN_VERSION: &str = "0.22.1";
