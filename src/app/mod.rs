@@ -196,6 +196,8 @@ pub struct App {
     suite: Suite,
     /// The backend asked for last; the summary says which one is measured.
     backend: Backend,
+    /// Backends found unavailable this session: `b` skips them.
+    unavailable: Vec<Backend>,
     batch: usize,
     paused: bool,
     view: View,
@@ -254,6 +256,7 @@ impl App {
             loss_floor: crate::train::loss_floor(&suite.workload),
             suite,
             backend,
+            unavailable: Vec::new(),
             paused: false,
             view: View::Live,
             show_help: false,
@@ -676,7 +679,11 @@ impl App {
                 vec![]
             }
             Action::NextBackend | Action::PrevBackend => {
-                let cycle = Backend::CYCLE;
+                // A backend found unavailable this session is skipped from then on.
+                let cycle: Vec<Backend> = Backend::cycle()
+                    .into_iter()
+                    .filter(|b| *b == self.backend || !self.unavailable.contains(b))
+                    .collect();
                 let i = cycle.iter().position(|b| *b == self.backend).unwrap_or(0);
                 let step = if action == Action::NextBackend {
                     1
@@ -826,6 +833,9 @@ impl App {
             } => {
                 if let Some(previous) = staying_on {
                     self.backend = previous;
+                }
+                if !self.unavailable.contains(&backend) {
+                    self.unavailable.push(backend);
                 }
                 self.error(format!("{backend} is unavailable: {reason}"));
             }

@@ -1,6 +1,7 @@
 //! `effprof bench` as a user and a script run it.
 
 use crate::bin::effprof;
+use effprof::backend::Backend;
 
 #[test]
 fn json_has_analytic_and_measured_figures_for_every_variant() {
@@ -124,8 +125,23 @@ fn exit_codes() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("`nope` is not a variant"));
 
-    let o = effprof(&["bench", "--backend", "cuda"]);
+    let o = effprof(&["bench", "--backend", "metal"]);
     assert_eq!(o.status.code(), Some(2));
+
+    // A build without CUDA (the default) says how to get one, as an unavailable backend.
+    if Backend::Cuda(0).compiled_in().is_err() {
+        let o = effprof(&[
+            "bench",
+            "--suite",
+            "tiny",
+            "--backend",
+            "cuda",
+            "--iters",
+            "1",
+        ]);
+        assert_eq!(o.status.code(), Some(3));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("--features cuda"));
+    }
 
     let o = effprof(&[
         "bench",

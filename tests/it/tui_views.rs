@@ -368,6 +368,26 @@ fn an_unavailable_backend_falls_back_to_the_previous_one() {
     });
     assert_eq!(app.backend(), Backend::Ndarray);
     assert!(app.message().unwrap().is_error);
+    // From then on `b` skips it: ndarray → flex → ndarray, and back the other way.
+    assert_eq!(
+        app.update(Action::NextBackend),
+        [Effect::Engine(EngineCmd::SelectBackend(Backend::Flex))]
+    );
+    let next = app.update(Action::NextBackend);
+    // The one after flex that is not wgpu: ndarray, or CUDA in a build that has it.
+    let cycle = Backend::cycle();
+    let flex = cycle.iter().position(|b| *b == Backend::Flex).unwrap();
+    let expected = *cycle
+        .iter()
+        .cycle()
+        .skip(flex + 1)
+        .find(|b| !matches!(b, Backend::Wgpu(_)))
+        .unwrap();
+    assert_eq!(
+        next,
+        [Effect::Engine(EngineCmd::SelectBackend(expected))],
+        "wgpu is skipped"
+    );
 }
 
 fn stage_latencies(variant: &str, stages: usize) -> effprof::pipeline::StageLatencies {

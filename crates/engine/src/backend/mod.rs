@@ -23,6 +23,10 @@ pub enum Backend {
     Flex,
     /// burn-wgpu on the adapter `WgpuAdapter` picks.
     Wgpu(WgpuAdapter),
+    /// burn-cuda on NVIDIA GPU N (cargo feature `cuda`; the driver is loaded at run time).
+    Cuda(usize),
+    /// burn-rocm on AMD GPU N (cargo feature `rocm`; the driver is loaded at run time).
+    Rocm(usize),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -48,6 +52,34 @@ impl Backend {
     pub fn is_host(&self) -> bool {
         matches!(self, Backend::Ndarray | Backend::Flex)
     }
+
+    /// The backends `b` cycles through in this build: [`Backend::CYCLE`], then CUDA and ROCm
+    /// where they are compiled in (a build without them skips them).
+    pub fn cycle() -> Vec<Backend> {
+        let mut all = Backend::CYCLE.to_vec();
+        all.extend(
+            [Backend::Cuda(0), Backend::Rocm(0)]
+                .into_iter()
+                .filter(|b| b.compiled_in().is_ok()),
+        );
+        all
+    }
+
+    /// Whether this build can run the backend at all, and if not, how to get one that can.
+    pub fn compiled_in(&self) -> Result<(), String> {
+        // cubecl's CUDA and HIP compilers link an LLVM that their build downloads, so a
+        // default (offline-buildable) effprof leaves them out.
+        let missing = |name: &str, feature: &str| {
+            Err(format!(
+                "this effprof was built without {name}: build it with `cargo install --path . --features {feature}` (the build downloads cubecl's LLVM, so it needs the network)"
+            ))
+        };
+        match self {
+            Backend::Cuda(_) if !cfg!(feature = "cuda") => missing("CUDA", "cuda"),
+            Backend::Rocm(_) if !cfg!(feature = "rocm") => missing("ROCm", "rocm"),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// burn-ndarray's device. burn-ndarray is deprecated upstream in favour of burn-flex; effprof
@@ -66,6 +98,8 @@ impl fmt::Display for Backend {
             Backend::Wgpu(WgpuAdapter::Cpu) => write!(f, "wgpu:cpu"),
             Backend::Wgpu(WgpuAdapter::Discrete(i)) => write!(f, "wgpu:discrete:{i}"),
             Backend::Wgpu(WgpuAdapter::Integrated(i)) => write!(f, "wgpu:integrated:{i}"),
+            Backend::Cuda(i) => write!(f, "cuda:{i}"),
+            Backend::Rocm(i) => write!(f, "rocm:{i}"),
         }
     }
 }
@@ -86,7 +120,7 @@ impl TryFrom<String> for Backend {
 
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "unknown backend `{0}`; allowed: ndarray, flex, wgpu, wgpu:cpu, wgpu:discrete:N, wgpu:integrated:N"
+    "unknown backend `{0}`; allowed: ndarray, flex, wgpu, wgpu:cpu, wgpu:discrete:N, wgpu:integrated:N, cuda, cuda:N, rocm, rocm:N"
 )]
 pub struct UnknownBackend(String);
 
@@ -104,6 +138,10 @@ impl FromStr for Backend {
             ["wgpu", "cpu"] => Backend::Wgpu(WgpuAdapter::Cpu),
             ["wgpu", "discrete", i] => Backend::Wgpu(WgpuAdapter::Discrete(index(i)?)),
             ["wgpu", "integrated", i] => Backend::Wgpu(WgpuAdapter::Integrated(index(i)?)),
+            ["cuda"] => Backend::Cuda(0),
+            ["cuda", i] => Backend::Cuda(index(i)?),
+            ["rocm"] => Backend::Rocm(0),
+            ["rocm", i] => Backend::Rocm(index(i)?),
             _ => return Err(unknown()),
         })
     }
@@ -122,6 +160,8 @@ mod tests {
             Backend::Wgpu(WgpuAdapter::Cpu),
             Backend::Wgpu(WgpuAdapter::Discrete(1)),
             Backend::Wgpu(WgpuAdapter::Integrated(0)),
+            Backend::Cuda(0),
+            Backend::Rocm(3),
         ] {
             assert_eq!(backend.to_string().parse::<Backend>().unwrap(), backend);
             let json = serde_json::to_string(&backend).unwrap();
@@ -132,11 +172,31 @@ mod tests {
 
     #[test]
     fn unknown_backend_lists_the_allowed_ones() {
-        let err = "cuda".parse::<Backend>().unwrap_err().to_string();
+        let err = "metal".parse::<Backend>().unwrap_err().to_string();
         assert!(
-            err.contains("`cuda`") && err.contains("ndarray, flex, wgpu"),
+            err.contains("`metal`")
+                && err.contains("ndarray, flex, wgpu")
+                && err.contains("cuda:N"),
             "{err}"
         );
         assert!("wgpu:discrete:x".parse::<Backend>().is_err());
+        assert!("cuda:x".parse::<Backend>().is_err());
+        assert_eq!("cuda".parse::<Backend>().unwrap(), Backend::Cuda(0));
+    }
+
+    #[test]
+    fn a_backend_left_out_of_the_build_says_how_to_get_it() {
+        for (backend, feature) in [(Backend::Cuda(0), "cuda"), (Backend::Rocm(1), "rocm")] {
+            match backend.compiled_in() {
+                Ok(()) => assert!(Backend::cycle().contains(&backend)),
+                Err(why) => {
+                    assert!(why.contains(&format!("--features {feature}")), "{why}");
+                    assert!(!Backend::cycle().contains(&backend));
+                    let err = backend.open().unwrap_err();
+                    assert_eq!(err.reason, why);
+                }
+            }
+        }
+        assert!(Backend::Flex.compiled_in().is_ok());
     }
 }

@@ -66,7 +66,24 @@ impl Backend {
         let outcome = match self {
             Backend::Ndarray => on_host(super::ndarray_device()),
             Backend::Flex => on_host(Device::flex()),
-            Backend::Wgpu(adapter) => open_wgpu(*self, *adapter, OPEN_LIMIT),
+            Backend::Wgpu(adapter) => {
+                let adapter = *adapter;
+                probe(*self, "effprof-wgpu", OPEN_LIMIT, move || {
+                    open_wgpu_now(adapter)
+                })
+            }
+            Backend::Cuda(_) | Backend::Rocm(_) => match self.compiled_in() {
+                Err(reason) => Err(Unavailable {
+                    backend: *self,
+                    reason,
+                }),
+                Ok(()) => {
+                    let backend = *self;
+                    probe(backend, "effprof-gpu", OPEN_LIMIT, move || {
+                        native_device(backend).and_then(test_computation)
+                    })
+                }
+            },
         };
         opened.push((*self, outcome.clone()));
         outcome
@@ -78,34 +95,51 @@ impl Backend {
     }
 }
 
-fn open_wgpu(
+/// Runs `open` on a thread of its own named `name`, within `limit`, its panics caught: a
+/// driver that hangs or panics costs a clear error, not a frozen program.
+fn probe(
     backend: Backend,
-    adapter: WgpuAdapter,
+    name: &str,
     limit: Duration,
+    open: impl FnOnce() -> Result<Opened, String> + Send + 'static,
 ) -> Result<Opened, Unavailable> {
     let unavailable = |reason: String| Unavailable { backend, reason };
     let (tx, rx) = mpsc::channel();
-    let probe = move || {
-        let outcome = catch_unwind(AssertUnwindSafe(|| open_wgpu_now(adapter)))
+    let run = move || {
+        let outcome = catch_unwind(AssertUnwindSafe(open))
             .unwrap_or_else(|p| Err(format!("the driver panicked: {}", panic_message(&p))));
         let _ = tx.send(outcome);
     };
     std::thread::Builder::new()
         // Threads the driver and the runtime start from here inherit this name (Linux), so it
         // names what they do for the rest of the session, not just the opening.
-        .name("effprof-wgpu".into())
-        .spawn(probe)
+        .name(name.into())
+        .spawn(run)
         .map_err(|e| unavailable(format!("cannot start the probe: {e}")))?;
     match rx.recv_timeout(limit) {
         Ok(outcome) => outcome.map_err(unavailable),
         // The probe thread is left to finish (or hang) on its own.
         Err(mpsc::RecvTimeoutError::Timeout) => Err(unavailable(format!(
-            "the graphics driver did not answer within {} s",
+            "the driver did not answer within {} s",
             limit.as_secs()
         ))),
         Err(mpsc::RecvTimeoutError::Disconnected) => {
             Err(unavailable("the probe ended without an answer".into()))
         }
+    }
+}
+
+/// The CUDA or ROCm device of `backend`, in a build that has it.
+fn native_device(backend: Backend) -> Result<Device, String> {
+    match backend {
+        #[cfg(feature = "cuda")]
+        Backend::Cuda(i) => Ok(Device::cuda(i)),
+        #[cfg(feature = "rocm")]
+        Backend::Rocm(i) => Ok(Device::rocm(i)),
+        other => Err(other
+            .compiled_in()
+            .err()
+            .unwrap_or_else(|| format!("{other} is not a CUDA or ROCm device"))),
     }
 }
 
