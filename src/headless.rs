@@ -30,6 +30,12 @@ pub enum HeadlessError {
     Interrupted { last: Option<Box<Summary>> },
     #[error("cannot start the engine: {0}")]
     Spawn(#[from] std::io::Error),
+    /// A remote device failed (its server went away); the figures so far, if any.
+    #[error("{why}")]
+    DeviceLost {
+        why: String,
+        last: Option<Box<Summary>>,
+    },
 }
 
 /// Runs the engine until `stop`; each summary is handed to `on_summary` as it arrives (for
@@ -58,6 +64,7 @@ pub fn run_engine(
     let mut measuring_since: Option<Instant> = None;
     let mut stop_sent = false;
     let mut interrupted: Option<Instant> = None;
+    let mut lost: Option<String> = None;
     loop {
         if interrupted.is_none() && crate::signals::requested() {
             interrupted = Some(Instant::now());
@@ -97,7 +104,17 @@ pub fn run_engine(
                 progress.tick();
                 last = Some(*summary);
             }
-            EngineEvent::Error(message) => progress.println(format!("effprof: {message}")),
+            EngineEvent::Error(error) => {
+                progress.println(format!("effprof: {error}"));
+                // A remote device that failed has lost its server: nothing more will measure.
+                if error.lost_remote() {
+                    lost = Some(format!(
+                        "the remote device failed, its connection lost ({error})"
+                    ));
+                    engine.send(crate::engine::EngineCmd::Stop);
+                    break;
+                }
+            }
             EngineEvent::SweepPoint(_) => {}
             EngineEvent::Report(never) => match never {},
             EngineEvent::Unavailable {
@@ -118,6 +135,12 @@ pub fn run_engine(
     }
     progress.finish_and_clear();
     engine.stop();
+    if let Some(why) = lost {
+        return Err(HeadlessError::DeviceLost {
+            why,
+            last: last.map(Box::new),
+        });
+    }
     if interrupted.is_some() {
         return Err(HeadlessError::Interrupted {
             last: last.map(Box::new),

@@ -824,7 +824,13 @@ impl App {
                 // A failed stage or part measurement answers the request too.
                 self.pipeline.pending = false;
                 self.parts_pending = false;
-                self.error(error.to_string())
+                if error.lost_remote() {
+                    self.error(format!(
+                        "the remote device failed, its connection lost ({error}); b switches to a local backend"
+                    ))
+                } else {
+                    self.error(error.to_string())
+                }
             }
             EngineEvent::Unavailable {
                 backend,

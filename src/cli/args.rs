@@ -27,7 +27,8 @@ pub struct Selection {
     /// Variants, comma-separated (default: all of the suite's); the baseline is always kept.
     #[arg(long, value_delimiter = ',')]
     pub variants: Vec<String>,
-    /// ndarray, flex, wgpu, wgpu:cpu, wgpu:discrete:N or wgpu:integrated:N.
+    /// ndarray, flex, wgpu, wgpu:cpu, wgpu:discrete:N, wgpu:integrated:N, cuda:N, rocm:N
+    /// (in a build with them), or remote:ws://HOST:PORT (a machine running `effprof serve`).
     #[arg(long, short, default_value = "flex")]
     pub backend: Backend,
 }

@@ -206,6 +206,7 @@ pub(crate) fn measure(
         }
     });
     // Interrupted: what was measured so far is still written, then the run ends with 130.
+    let mut lost: Option<String> = None;
     let (last, interrupted) = match run {
         Ok(last) => (last, None),
         Err(HeadlessError::Interrupted { last: Some(last) }) => {
@@ -216,6 +217,14 @@ pub(crate) fn measure(
                     "interrupted after {secs:.1} s: the figures written are those measured until then"
                 )),
             )
+        }
+        // A remote device lost mid-run: what was measured is written, then exit 3.
+        Err(HeadlessError::DeviceLost {
+            why,
+            last: Some(last),
+        }) => {
+            lost = Some(why);
+            (*last, None)
         }
         Err(e) => return Err(e.into()),
     };
@@ -233,9 +242,12 @@ pub(crate) fn measure(
             .map_err(|e| CliError::Other(color_eyre::eyre::eyre!(e.to_string())))?;
         eprintln!("effprof: snapshot written to {}", path.display());
     }
-    let finish = |written: Result<(), CliError>| match (written, &interrupted) {
-        (Ok(()), Some(note)) => Err(CliError::Interrupted(note.clone())),
-        (written, _) => written,
+    let finish = |written: Result<(), CliError>| match (written, &interrupted, &lost) {
+        (Ok(()), Some(note), _) => Err(CliError::Interrupted(note.clone())),
+        (Ok(()), None, Some(why)) => Err(CliError::Unavailable(format!(
+            "{why}; the figures written are those measured until then"
+        ))),
+        (written, _, _) => written,
     };
     if streaming {
         return finish(Ok(()));

@@ -10,6 +10,7 @@ mod models;
 mod pipeline;
 mod report;
 mod roofline;
+mod serve;
 mod sweep;
 mod train;
 
@@ -21,6 +22,7 @@ pub use models::ModelsArgs;
 pub use pipeline::PipelineArgs;
 pub use report::{Plot, ReportArgs};
 pub use roofline::RooflineArgs;
+pub use serve::ServeArgs;
 pub use sweep::SweepArgs;
 pub use train::TrainArgs;
 
@@ -82,6 +84,8 @@ pub enum Command {
     Diff(DiffArgs),
     /// Open the TUI on a recorded `bench --format jsonl` stream, or on one arriving on stdin (-).
     View(ViewArgs),
+    /// Serve this machine's device to effprof elsewhere (`--backend remote:ws://host:port`).
+    Serve(ServeArgs),
 }
 
 /// How a command failed, with the exit code it maps to.
@@ -157,6 +161,7 @@ impl From<crate::headless::HeadlessError> for CliError {
         use crate::headless::HeadlessError;
         match e {
             HeadlessError::Unavailable(m) => CliError::Unavailable(m),
+            HeadlessError::DeviceLost { why, .. } => CliError::Unavailable(why),
             HeadlessError::Interrupted { .. } => {
                 CliError::Interrupted("interrupted before the run finished".into())
             }
@@ -189,6 +194,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Report(args)) => report::run(args),
         Some(Command::Diff(args)) => diff::run(args),
         Some(Command::View(args)) => view(args),
+        Some(Command::Serve(args)) => serve::run(args),
         None => interactive(cli.tui),
     }
 }

@@ -1181,3 +1181,34 @@ fn pipeline_timelines_scroll_on_a_short_screen() {
     let screen = draw(&mut app, 80, 24);
     assert!(screen.contains("inference"), "{screen}");
 }
+
+#[test]
+fn a_lost_remote_device_says_so_and_points_to_the_local_backends() {
+    let mut app = app_with_data();
+    let remote: Backend = "remote:ws://gpu-box:3000".parse().unwrap();
+    let failure = || MeasureError::DeviceFailed {
+        backend: remote,
+        failure: effprof::error::DeviceFailure("Remote response channel closed".into()),
+    };
+    let lost = EngineError::Measure {
+        variant: "dense".into(),
+        backend: remote,
+        error: failure(),
+    };
+    assert!(lost.lost_remote());
+    app.on_engine(EngineEvent::Error(lost));
+    let message = app.message().unwrap();
+    assert!(message.is_error);
+    assert!(message.text.contains("connection lost"), "{}", message.text);
+    assert!(message.text.contains("b switches"), "{}", message.text);
+    // The same failure on a local backend is not a lost connection.
+    let local = EngineError::Measure {
+        variant: "dense".into(),
+        backend: Backend::Flex,
+        error: MeasureError::DeviceFailed {
+            backend: Backend::Flex,
+            failure: effprof::error::DeviceFailure("out of memory".into()),
+        },
+    };
+    assert!(!local.lost_remote());
+}

@@ -180,3 +180,26 @@ pub enum EngineError {
     #[error("{0}")]
     Replay(String),
 }
+
+impl EngineError {
+    /// Whether a remote device failed: its server is gone (or stopped answering), and every
+    /// later operation on it would fail the same way.
+    pub fn lost_remote(&self) -> bool {
+        let failed = |e: &MeasureError| {
+            matches!(
+                e,
+                MeasureError::DeviceFailed {
+                    backend: Backend::Remote(_),
+                    ..
+                }
+            )
+        };
+        match self {
+            EngineError::Build { error, .. }
+            | EngineError::Measure { error, .. }
+            | EngineError::Task { error, .. } => failed(error),
+            EngineError::TaskPanicked { backend, .. } => matches!(backend, Backend::Remote(_)),
+            _ => false,
+        }
+    }
+}

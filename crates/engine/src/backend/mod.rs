@@ -8,10 +8,12 @@ use serde::{Deserialize, Serialize};
 
 mod kernels;
 mod open;
+mod remote;
 
 pub use kernels::{cpu_kernels, keep_wgpu_caches_per_user};
 pub(crate) use open::panic_message;
 pub use open::{Opened, Unavailable};
+pub use remote::{RemoteHost, TOKEN_VAR};
 
 /// A backend and, for wgpu, which adapter. Written as on the command line (`wgpu:cpu`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -27,6 +29,8 @@ pub enum Backend {
     Cuda(usize),
     /// burn-rocm on AMD GPU N (cargo feature `rocm`; the driver is loaded at run time).
     Rocm(usize),
+    /// The device an `effprof serve` on another machine serves, through burn-remote.
+    Remote(RemoteHost),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -100,6 +104,7 @@ impl fmt::Display for Backend {
             Backend::Wgpu(WgpuAdapter::Integrated(i)) => write!(f, "wgpu:integrated:{i}"),
             Backend::Cuda(i) => write!(f, "cuda:{i}"),
             Backend::Rocm(i) => write!(f, "rocm:{i}"),
+            Backend::Remote(host) => write!(f, "remote:{}", host.url()),
         }
     }
 }
@@ -119,16 +124,26 @@ impl TryFrom<String> for Backend {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "unknown backend `{0}`; allowed: ndarray, flex, wgpu, wgpu:cpu, wgpu:discrete:N, wgpu:integrated:N, cuda, cuda:N, rocm, rocm:N"
-)]
-pub struct UnknownBackend(String);
+pub enum UnknownBackend {
+    #[error(
+        "unknown backend `{0}`; allowed: ndarray, flex, wgpu, wgpu:cpu, wgpu:discrete:N, wgpu:integrated:N, cuda, cuda:N, rocm, rocm:N, remote:ws://HOST:PORT"
+    )]
+    Name(String),
+    /// A `remote:` backend whose address does not read.
+    #[error("backend `{0}`: {1}")]
+    Remote(String, String),
+}
 
 impl FromStr for Backend {
     type Err = UnknownBackend;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let unknown = || UnknownBackend(s.to_owned());
+        if let Some(url) = s.strip_prefix("remote:") {
+            return RemoteHost::parse(url)
+                .map(Backend::Remote)
+                .map_err(|why| UnknownBackend::Remote(s.to_owned(), why));
+        }
+        let unknown = || UnknownBackend::Name(s.to_owned());
         let parts: Vec<&str> = s.split(':').collect();
         let index = |p: &str| p.parse::<usize>().map_err(|_| unknown());
         Ok(match parts.as_slice() {
@@ -162,6 +177,7 @@ mod tests {
             Backend::Wgpu(WgpuAdapter::Integrated(0)),
             Backend::Cuda(0),
             Backend::Rocm(3),
+            Backend::Remote(RemoteHost::parse("ws://gpu-box:3000").unwrap()),
         ] {
             assert_eq!(backend.to_string().parse::<Backend>().unwrap(), backend);
             let json = serde_json::to_string(&backend).unwrap();

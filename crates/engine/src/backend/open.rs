@@ -72,6 +72,12 @@ impl Backend {
                     open_wgpu_now(adapter)
                 })
             }
+            Backend::Remote(host) => {
+                let host = *host;
+                probe(*self, "effprof-remote", OPEN_LIMIT, move || {
+                    open_remote(host)
+                })
+            }
             Backend::Cuda(_) | Backend::Rocm(_) => match self.compiled_in() {
                 Err(reason) => Err(Unavailable {
                     backend: *self,
@@ -127,6 +133,30 @@ fn probe(
             Err(unavailable("the probe ended without an answer".into()))
         }
     }
+}
+
+/// Connects to the server at `host` (its token from [`super::TOKEN_VAR`]) and runs the test
+/// computation there.
+fn open_remote(host: super::RemoteHost) -> Result<Opened, String> {
+    let url = host.url();
+    let mut remote = burn::remote::RemoteHost::websocket(&url);
+    if let Ok(token) = std::env::var(super::TOKEN_VAR) {
+        remote = remote.with_credential(token);
+    }
+    let device = Device::remote_options(&remote)
+        .init()
+        .map_err(|e| match e {
+            burn::remote::ConnectError::Unauthorized => format!(
+                "{url} refused the connection: set {} to the token `effprof serve` printed",
+                super::TOKEN_VAR
+            ),
+            e => format!("cannot connect to {url}: {e}"),
+        })?;
+    let mut opened = test_computation(device)?;
+    // A remote device names no adapter; the backend's address says where it ran.
+    opened.adapter = "remote device".to_owned();
+    opened.fingerprint = url;
+    Ok(opened)
 }
 
 /// The CUDA or ROCm device of `backend`, in a build that has it.

@@ -505,6 +505,8 @@ impl<T: Task> Worker<T> {
                 device_memory_na: device_memory.is_none().then(|| {
                     if backend.is_host() {
                         format!("{backend} allocates from the process heap: see heap and RSS")
+                    } else if matches!(backend, Backend::Remote(_)) {
+                        "remote device: burn-remote reports no allocator usage".to_owned()
                     } else {
                         format!("{backend} reports no allocator usage")
                     }
