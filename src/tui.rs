@@ -68,8 +68,12 @@ impl Figures {
 
 pub fn run(config: EngineConfig, out_dir: PathBuf) -> Result<()> {
     let limit = config.memory_limit;
-    let app =
-        App::new(config.suite.clone(), config.backend, Host::detect()).map_err(|e| eyre!(e))?;
+    let app = App::new(
+        config.suite.clone(),
+        config.backend,
+        Host::of_backend(config.backend),
+    )
+    .map_err(|e| eyre!(e))?;
     let engine = Engine::spawn(config).wrap_err("cannot start the engine")?;
     let figures = Figures::Engine(engine);
     let result = with_terminal(|terminal| event_loop(terminal, &figures, app, &out_dir, limit));

@@ -191,7 +191,7 @@ pub(crate) fn measure(
         None => Box::new(std::io::stdout()),
     };
     let streaming = args.format == Format::Jsonl;
-    let host = Host::detect();
+    let host = Host::of_backend(backend);
     let mut stream_error: Option<std::io::Error> = None;
     if streaming {
         let at_batch = suite.at_batch(config.batch);

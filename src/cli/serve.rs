@@ -30,6 +30,33 @@ fn random_token() -> String {
     format!("{a:016x}{b:016x}")
 }
 
+/// The WebSocket's listener on `port`, and the host channel's on the next port where it is
+/// free; with port 0, a free pair.
+fn bind_pair(ip: IpAddr, port: u16) -> Result<(TcpListener, Option<TcpListener>), CliError> {
+    let bind = |port: u16| {
+        TcpListener::bind((ip, port))
+            .map_err(|e| CliError::Usage(format!("cannot listen on {ip}:{port}: {e}")))
+    };
+    let next = |l: &TcpListener| {
+        let p = l.local_addr().ok()?.port().checked_add(1)?;
+        TcpListener::bind((ip, p)).ok()
+    };
+    if port != 0 {
+        let listener = bind(port)?;
+        let channel = next(&listener);
+        return Ok((listener, channel));
+    }
+    let mut first = None;
+    for _ in 0..20 {
+        let listener = bind(0)?;
+        if let Some(channel) = next(&listener) {
+            return Ok((listener, Some(channel)));
+        }
+        first.get_or_insert(listener);
+    }
+    Ok((first.expect("bound at least once"), None))
+}
+
 pub(super) fn run(args: ServeArgs) -> Result<(), CliError> {
     use burn::server::{RemoteServer, TokenAuthorizer, WebSocketTransport};
     if matches!(args.backend, Backend::Remote(_)) {
@@ -42,9 +69,7 @@ pub(super) fn run(args: ServeArgs) -> Result<(), CliError> {
         .backend
         .open()
         .map_err(|e| CliError::Unavailable(e.to_string()))?;
-    let listener = TcpListener::bind((args.bind, args.port)).map_err(|e| {
-        CliError::Usage(format!("cannot listen on {}:{}: {e}", args.bind, args.port))
-    })?;
+    let (listener, channel) = bind_pair(args.bind, args.port)?;
     let addr = listener
         .local_addr()
         .map_err(|e| CliError::Other(e.into()))?;
@@ -59,11 +84,31 @@ pub(super) fn run(args: ServeArgs) -> Result<(), CliError> {
         true => "THIS-HOST".to_owned(),
         false => addr.ip().to_string(),
     };
+    // The host channel (the next port) says what this machine is, which burn-remote does not.
+    let channel_note = match channel {
+        Some(channel) => {
+            crate::backend::answer_host_channel(
+                channel,
+                token.clone(),
+                crate::backend::ServedHost {
+                    schema: crate::backend::HOST_SCHEMA.to_owned(),
+                    host: crate::snapshot::Host::detect(),
+                    backend: args.backend.to_string(),
+                    adapter: opened.adapter.clone(),
+                },
+            );
+            format!("this host described on port {}", addr.port() + 1)
+        }
+        None => format!(
+            "port {} is taken: clients will not know this host (n/a: remote device)",
+            addr.port().wrapping_add(1)
+        ),
+    };
     // How to connect, on stdout; a reader that went away is no reason to stop serving.
     let mut out = std::io::stdout();
     let _ = writeln!(
         out,
-        "effprof: serving {} ({}) on ws://{addr}; Ctrl-C stops",
+        "effprof: serving {} ({}) on ws://{addr}; {channel_note}; Ctrl-C stops",
         args.backend, opened.adapter
     );
     let _ = match &token {

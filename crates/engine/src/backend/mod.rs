@@ -13,7 +13,7 @@ mod remote;
 pub use kernels::{cpu_kernels, keep_wgpu_caches_per_user};
 pub(crate) use open::panic_message;
 pub use open::{Opened, Unavailable};
-pub use remote::{RemoteHost, TOKEN_VAR};
+pub use remote::{HOST_SCHEMA, RemoteHost, ServedHost, TOKEN_VAR, answer_host_channel};
 
 /// A backend and, for wgpu, which adapter. Written as on the command line (`wgpu:cpu`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -153,8 +153,11 @@ fn open_remote(host: super::RemoteHost) -> Result<Opened, String> {
             e => format!("cannot connect to {url}: {e}"),
         })?;
     let mut opened = test_computation(device)?;
-    // A remote device names no adapter; the backend's address says where it ran.
-    opened.adapter = "remote device".to_owned();
+    // burn-remote names no adapter: the server's host channel does, where it answers.
+    opened.adapter = match host.served() {
+        Ok(served) => format!("{} ({}, remote)", served.adapter, served.backend),
+        Err(_) => "remote device".to_owned(),
+    };
     opened.fingerprint = url;
     Ok(opened)
 }

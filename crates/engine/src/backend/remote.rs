@@ -1,7 +1,60 @@
 //! A backend on another machine: `effprof serve` there, `--backend remote:ws://host:port` here.
 //! The server's address is interned so that [`super::Backend`] stays a small `Copy` value.
 
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::Mutex;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::snapshot::Host;
+
+/// The schema of what `effprof serve` says of itself on its host channel.
+pub const HOST_SCHEMA: &str = "effprof.host/1";
+
+/// What a server's host channel (its port + 1) answers: the machine the remote device is on,
+/// which burn-remote does not carry, so that a remote snapshot says what it ran on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ServedHost {
+    pub schema: String,
+    pub host: Host,
+    /// The backend served, as its server names it (`flex`, `wgpu`).
+    pub backend: String,
+    /// Its adapter (the GPU's name, or the CPU's for the CPU backends).
+    pub adapter: String,
+}
+
+/// How long a client waits for a host channel before saying the host is unknown.
+const HOST_CHANNEL_LIMIT: Duration = Duration::from_secs(3);
+
+/// Answers every connection to `listener` with `served`, to clients that send `token` as
+/// their first line (any client where there is no token), on a thread of its own.
+pub fn answer_host_channel(listener: TcpListener, token: Option<String>, served: ServedHost) {
+    let answer = format!(
+        "{}\n",
+        serde_json::to_string(&served).expect("a host serializes")
+    );
+    std::thread::Builder::new()
+        .name("effprof-host-channel".into())
+        .spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let _ = stream.set_read_timeout(Some(HOST_CHANNEL_LIMIT));
+                let mut line = String::new();
+                let mut reader = BufReader::new(&stream);
+                if reader.read_line(&mut line).is_err() {
+                    continue;
+                }
+                let admitted = token.as_deref().is_none_or(|t| line.trim_end() == t);
+                let reply = match admitted {
+                    true => answer.clone(),
+                    false => "{\"error\":\"unauthorized\"}\n".to_owned(),
+                };
+                let _ = (&stream).write_all(reply.as_bytes());
+            }
+        })
+        .expect("the host channel's thread starts");
+}
 
 /// The environment variable a client reads the server's token from (`effprof serve` prints
 /// it), so that it stays out of command lines, shell history and snapshots.
@@ -47,6 +100,57 @@ impl RemoteHost {
     pub fn url(&self) -> String {
         HOSTS.lock().unwrap_or_else(|p| p.into_inner())[self.0 as usize].clone()
     }
+
+    /// What the server says of its machine on its host channel (port + 1), within a few
+    /// seconds, with the token from [`TOKEN_VAR`].
+    pub fn served(&self) -> Result<ServedHost, String> {
+        self.served_with(&std::env::var(TOKEN_VAR).unwrap_or_default())
+    }
+
+    fn served_with(&self, token: &str) -> Result<ServedHost, String> {
+        let url = self.url();
+        let rest = url.trim_start_matches("wss://").trim_start_matches("ws://");
+        let (host, port) = rest
+            .rsplit_once(':')
+            .and_then(|(h, p)| Some((h, p.parse::<u16>().ok()?)))
+            .ok_or_else(|| format!("{url} has no port"))?;
+        let channel = (host, port.wrapping_add(1));
+        let addr = channel
+            .to_socket_addrs()
+            .map_err(|e| format!("{host}: {e}"))?
+            .next()
+            .ok_or_else(|| format!("{host} has no address"))?;
+        let no_answer = |e: std::io::Error| {
+            format!(
+                "its host channel ({host}:{}) did not answer: {e}",
+                channel.1
+            )
+        };
+        let stream = TcpStream::connect_timeout(&addr, HOST_CHANNEL_LIMIT).map_err(no_answer)?;
+        stream
+            .set_read_timeout(Some(HOST_CHANNEL_LIMIT))
+            .map_err(no_answer)?;
+        (&stream)
+            .write_all(format!("{token}\n").as_bytes())
+            .map_err(no_answer)?;
+        let mut line = String::new();
+        BufReader::new(&stream)
+            .read_line(&mut line)
+            .map_err(no_answer)?;
+        let served: ServedHost = serde_json::from_str(&line).map_err(|_| {
+            format!(
+                "its host channel answered no {HOST_SCHEMA}: {}",
+                line.trim()
+            )
+        })?;
+        if served.schema != HOST_SCHEMA {
+            return Err(format!(
+                "its host channel speaks {}, not {HOST_SCHEMA}",
+                served.schema
+            ));
+        }
+        Ok(served)
+    }
 }
 
 #[cfg(test)]
@@ -69,5 +173,37 @@ mod tests {
             let err = RemoteHost::parse(bad).unwrap_err();
             assert!(err.contains("ws://host:port"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn the_host_channel_answers_with_the_token_only() {
+        // The channel is the WebSocket's port + 1: find a free pair on loopback.
+        let (ws_port, channel) = (0..50)
+            .find_map(|_| {
+                let ws = TcpListener::bind("127.0.0.1:0").ok()?;
+                let port = ws.local_addr().ok()?.port();
+                let channel = TcpListener::bind(("127.0.0.1", port.checked_add(1)?)).ok()?;
+                Some((port, channel))
+            })
+            .expect("a free pair of ports");
+        let served = ServedHost {
+            schema: HOST_SCHEMA.into(),
+            host: Host::detect(),
+            backend: "flex".into(),
+            adapter: "a CPU".into(),
+        };
+        answer_host_channel(channel, Some("s3cret".into()), served.clone());
+        let remote = RemoteHost::parse(&format!("ws://127.0.0.1:{ws_port}")).unwrap();
+        assert_eq!(remote.served_with("s3cret").unwrap(), served);
+        let refused = remote.served_with("guess").unwrap_err();
+        assert!(refused.contains("unauthorized"), "{refused}");
+        // Nothing listening: an error within the limit, not a hang.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let lonely = RemoteHost::parse("ws://127.0.0.1:9").unwrap();
+        std::thread::spawn(move || {
+            let _ = tx.send(lonely.served_with("").map(|_| ()));
+        });
+        let outcome = rx.recv_timeout(2 * HOST_CHANNEL_LIMIT).expect("no hang");
+        assert!(outcome.unwrap_err().contains("did not answer"));
     }
 }

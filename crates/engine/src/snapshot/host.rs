@@ -46,6 +46,21 @@ impl Host {
         }
     }
 
+    /// The machine `backend` runs on: this one, or for a remote device the server's, as its
+    /// host channel says (a host that says "n/a: remote device" and why where it does not).
+    pub fn of_backend(backend: crate::backend::Backend) -> Self {
+        match backend {
+            crate::backend::Backend::Remote(remote) => match remote.served() {
+                Ok(served) => served.host,
+                Err(why) => Self {
+                    cpu: format!("n/a: remote device ({why})"),
+                    ..Self::unknown()
+                },
+            },
+            _ => Self::detect(),
+        }
+    }
+
     /// A host nothing is known about (until [`Host::detect`] or a stream says).
     pub fn unknown() -> Self {
         Self {
