@@ -58,15 +58,7 @@ fn wait(mut child: Child, limit: Duration) -> Output {
 
 fn bench(url: &str, token: &str, extra: &[&str]) -> Child {
     effprof()
-        .args([
-            "bench",
-            "--suite",
-            "tiny",
-            "--variants",
-            "dense,moe",
-            "--format",
-            "json",
-        ])
+        .args(["bench", "--suite", "tiny", "--variants", "dense,moe"])
         .args(["--backend", &format!("remote:{url}")])
         .args(extra)
         .env("EFFPROF_REMOTE_TOKEN", token)
@@ -83,7 +75,7 @@ fn a_remote_device_is_measured_refuses_a_wrong_token_and_fails_cleanly_when_lost
 
     // Measured over the wire: the snapshot says where it ran.
     let o = wait(
-        bench(&url, TOKEN, &["--iters", "5"]),
+        bench(&url, TOKEN, &["--iters", "5", "--format", "json"]),
         Duration::from_secs(120),
     );
     let err = String::from_utf8_lossy(&o.stderr);
@@ -106,6 +98,13 @@ fn a_remote_device_is_measured_refuses_a_wrong_token_and_fails_cleanly_when_lost
     for v in doc["variants"].as_array().unwrap() {
         assert!(v["measured"]["latency"]["iterations"].as_u64().unwrap() >= 5);
     }
+    // The table says how a remote latency is timed.
+    let o = wait(
+        bench(&url, TOKEN, &["--iters", "3", "--format", "table"]),
+        Duration::from_secs(120),
+    );
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(table.contains("round trip included"), "{table}");
 
     // The wrong token: refused, saying which variable to set.
     let o = wait(
@@ -117,7 +116,7 @@ fn a_remote_device_is_measured_refuses_a_wrong_token_and_fails_cleanly_when_lost
     assert!(err.contains("EFFPROF_REMOTE_TOKEN"), "{err}");
 
     // The server killed mid-run: the client ends with exit 3 and the figures it had.
-    let client = bench(&url, TOKEN, &["--duration", "60"]);
+    let client = bench(&url, TOKEN, &["--duration", "60", "--format", "json"]);
     std::thread::sleep(Duration::from_secs(6));
     server.kill().unwrap();
     let _ = server.wait();

@@ -252,6 +252,12 @@ pub fn compare_table(suite: &Suite, vs: &[Compared<'_>], from: &RunHeader) -> In
             }
         ),
     );
+    if matches!(from.backend, crate::backend::Backend::Remote(_)) {
+        table.notes.push(
+            "remote device: each latency is the client's wall clock from the call to a sync over the wire, the round trip included (burn-remote's device-side profiling is not used yet)"
+                .to_owned(),
+        );
+    }
     if rated.iter().any(|m| intervals(m).is_some()) {
         table.notes.push(
             "±: half-width of a 95% confidence interval (a quantile's from order statistics, the mean's normal; throughput as sure as the mean), and of a ratio to the baseline (errors propagated); same within noise: that ratio's interval covers 1; outliers by Tukey's fences (mild past 1.5 IQR, severe past 3), counted, never dropped"
