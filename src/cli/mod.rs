@@ -80,7 +80,7 @@ pub enum Command {
     Train(TrainArgs),
     /// Re-render a saved snapshot (snapshot.json) as a table, Markdown, CSV, JSON or SVG.
     Report(ReportArgs),
-    /// Set two snapshots side by side: ratios B / A, and indicators whose ranking changed.
+    /// Set two snapshots side by side: ratios B / A, each measured figure's verdict (improved, regressed, within noise), changed counts; --fail-on gates CI.
     Diff(DiffArgs),
     /// Open the TUI on a recorded `bench --format jsonl` stream, or on one arriving on stdin (-).
     View(ViewArgs),
