@@ -13,8 +13,10 @@ fn effprof(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
-fn bench(out: &Path) {
-    let o = effprof(&[
+/// The run both snapshots and the one-go comparison make: tiny's dense and moe, 2 s, then
+/// `rest`.
+fn bench(rest: &[&str]) -> Output {
+    let run = [
         "bench",
         "--suite",
         "tiny",
@@ -22,11 +24,12 @@ fn bench(out: &Path) {
         "dense,moe",
         "--duration",
         "2",
-        "--format",
-        "json",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    ];
+    effprof(&[&run[..], rest].concat())
+}
+
+fn snapshot(out: &Path) {
+    let o = bench(&["--format", "json", "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
@@ -78,8 +81,8 @@ fn two_runs_pass_the_gate_and_a_planted_slowdown_fails_it() {
         dir.path().join("b.json"),
         dir.path().join("fast.json"),
     );
-    bench(&a);
-    bench(&b);
+    snapshot(&a);
+    snapshot(&b);
     let path = |p: &Path| p.to_str().unwrap().to_owned();
 
     // Two runs of one suite: no regression at the default threshold.
@@ -118,14 +121,7 @@ fn two_runs_pass_the_gate_and_a_planted_slowdown_fails_it() {
     assert_eq!(loose.status.code(), Some(0));
 
     // Measure and judge in one go.
-    let compared = effprof(&[
-        "bench",
-        "--suite",
-        "tiny",
-        "--variants",
-        "dense,moe",
-        "--duration",
-        "2",
+    let compared = bench(&[
         "--compare",
         &path(&fast),
         "--fail-on",

@@ -102,9 +102,18 @@ impl RemoteHost {
     }
 
     /// What the server says of its machine on its host channel (port + 1), within a few
-    /// seconds, with the token from [`TOKEN_VAR`].
+    /// seconds, with the token from [`TOKEN_VAR`]. Asked once per process: opening the
+    /// backend (its adapter) and the snapshot (its host) read the same answer.
     pub fn served(&self) -> Result<ServedHost, String> {
-        self.served_with(&std::env::var(TOKEN_VAR).unwrap_or_default())
+        static SERVED: Mutex<Vec<(RemoteHost, Result<ServedHost, String>)>> =
+            Mutex::new(Vec::new());
+        let mut served = SERVED.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, answer)) = served.iter().find(|(h, _)| h == self) {
+            return answer.clone();
+        }
+        let answer = self.served_with(&std::env::var(TOKEN_VAR).unwrap_or_default());
+        served.push((*self, answer.clone()));
+        answer
     }
 
     fn served_with(&self, token: &str) -> Result<ServedHost, String> {

@@ -111,13 +111,10 @@ pub fn measured_rows(columns: &[String], runs: &[GenerationRun]) -> Vec<crate::r
             units::si,
             |r| {
                 let v = r.decode_tokens_per_s;
-                let interval = r.itl.intervals.map(|i| i.mean_s).filter(|m| m.lo > 0.0);
+                let interval = r.itl.intervals.map(|i| i.mean_s);
                 (
                     v,
-                    interval.map(|m| Interval {
-                        lo: v * r.itl.mean / m.hi,
-                        hi: v * r.itl.mean / m.lo,
-                    }),
+                    interval.and_then(|m| Interval::of_rate(v, r.itl.mean, m)),
                 )
             },
         ),

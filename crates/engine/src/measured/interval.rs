@@ -41,6 +41,15 @@ impl Interval {
         self.lo <= x && x <= self.hi
     }
 
+    /// The interval of a rate `rate` = k / `mean`, from the mean's interval `mean_ci`:
+    /// [k / hi, k / lo]; None where the mean's interval reaches 0.
+    pub fn of_rate(rate: f64, mean: f64, mean_ci: Interval) -> Option<Interval> {
+        (mean_ci.lo > 0.0).then(|| Interval {
+            lo: rate * mean / mean_ci.hi,
+            hi: rate * mean / mean_ci.lo,
+        })
+    }
+
     /// The standard error a normal interval of this width implies.
     pub fn standard_error(&self) -> f64 {
         (self.hi - self.lo) / (2.0 * z(LEVEL))

@@ -310,13 +310,7 @@ pub fn compare_table(suite: &Suite, vs: &[Compared<'_>], from: &RunHeader) -> In
 fn interval_of(key: &str, m: &VariantSummary) -> Option<Interval> {
     let l = m.latency?;
     let i = l.intervals?;
-    let rate = |v: Option<f64>| {
-        let v = v?;
-        (i.mean_s.lo > 0.0).then(|| Interval {
-            lo: v * l.mean_s / i.mean_s.hi,
-            hi: v * l.mean_s / i.mean_s.lo,
-        })
-    };
+    let rate = |v: Option<f64>| Interval::of_rate(v?, l.mean_s, i.mean_s);
     match key {
         "latency_p50" => i.p50_s,
         "latency_p90" => i.p90_s,

@@ -19,6 +19,6 @@ pub use onnx::OnnxDocument;
 pub use ops::{OpsDocument, kinds_table};
 pub use ranks::{
     Estimate, MIN_TAU_N, RANKED, Ranks, compare_within_noise, kendall_tau_b,
-    kendall_tau_b_within_noise, noise_ties, rank, rank_within_noise, shared,
+    kendall_tau_b_within_noise, noise_ties, on_cost_side, rank, rank_within_noise, shared,
 };
 pub use table::{Better, Cell, IndicatorTable, Row, Source};

@@ -6,6 +6,7 @@ use serde_json::json;
 use super::ops::kinds_table;
 use crate::document::{Document, envelope};
 use crate::onnx::OnnxCount;
+use crate::traced::OpKind;
 use crate::units;
 
 /// An ONNX file, counted.
@@ -116,25 +117,9 @@ impl Document for OnnxDocument {
     /// One row per operation kind.
     fn csv(&self) -> Result<String, csv::Error> {
         let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record([
-            "op",
-            "count",
-            "flops",
-            "bytes_read",
-            "bytes_written",
-            "view",
-            "flops_counted",
-        ])?;
+        w.write_record(OpKind::CSV_COLUMNS.iter().chain(&["flops_counted"]))?;
         for k in &self.count.counts.kinds {
-            w.write_record([
-                k.kind.clone(),
-                k.ops.to_string(),
-                k.flops.to_string(),
-                k.bytes_read.to_string(),
-                k.bytes_written.to_string(),
-                k.view.to_string(),
-                (!k.unknown).to_string(),
-            ])?;
+            w.write_record(k.csv_fields().iter().chain([&(!k.unknown).to_string()]))?;
         }
         crate::document::csv_text(w)
     }

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::VariantCost;
 use crate::document::{Document, envelope, text_table};
-use crate::traced::{Traced, TracedCounts};
+use crate::traced::{OpKind, Traced, TracedCounts};
 use crate::units;
 
 /// The analytic estimate of `v`'s memory traffic beside the `traced` bytes: "12 MB estimated
@@ -94,31 +94,24 @@ impl Document for OpsDocument {
     /// One row per variant and op kind.
     fn csv(&self) -> Result<String, csv::Error> {
         let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record([
-            "variant",
-            "op",
-            "count",
-            "flops",
-            "bytes_read",
-            "bytes_written",
-            "view",
-            "host",
-        ])?;
+        w.write_record(
+            ["variant"]
+                .iter()
+                .chain(&OpKind::CSV_COLUMNS)
+                .chain(&["host"]),
+        )?;
         for v in &self.variants {
             let Some(Traced::Counted(c)) = &v.traced else {
                 continue;
             };
             for k in &c.kinds {
-                w.write_record([
-                    v.name.clone(),
-                    k.kind.clone(),
-                    k.ops.to_string(),
-                    k.flops.to_string(),
-                    k.bytes_read.to_string(),
-                    k.bytes_written.to_string(),
-                    k.view.to_string(),
-                    k.host.to_string(),
-                ])?;
+                let fields = k.csv_fields();
+                w.write_record(
+                    [&v.name]
+                        .into_iter()
+                        .chain(&fields)
+                        .chain([&k.host.to_string()]),
+                )?;
             }
         }
         crate::document::csv_text(w)

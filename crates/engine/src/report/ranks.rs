@@ -101,17 +101,8 @@ impl Ranks {
             {
                 continue;
             }
-            // Lower is cheaper; for throughput, higher is: rank on the cost side.
-            let sign = if row.better == Better::Higher {
-                -1.0
-            } else {
-                1.0
-            };
-            let v: Vec<Option<Estimate>> = row
-                .cells
-                .iter()
-                .map(|c| c.estimate().map(|(value, ci)| (sign * value, ci)))
-                .collect();
+            let estimates: Vec<Option<Estimate>> = row.cells.iter().map(Cell::estimate).collect();
+            let v = on_cost_side(&estimates, row.better);
             if v.iter().flatten().count() < 2 {
                 continue;
             }
@@ -144,6 +135,16 @@ impl Ranks {
             noise_ties,
         }
     }
+}
+
+/// Each figure on its cost side: lower is cheaper, so a figure where higher is cheaper
+/// (throughput) is negated, and the lowest ranks first.
+pub fn on_cost_side(values: &[Option<Estimate>], better: Better) -> Vec<Option<Estimate>> {
+    let sign = if better == Better::Higher { -1.0 } else { 1.0 };
+    values
+        .iter()
+        .map(|e| e.map(|(v, ci)| (sign * v, ci)))
+        .collect()
 }
 
 /// How two figures compare: equal where both have an interval and their ratio's interval

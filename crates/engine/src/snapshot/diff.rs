@@ -12,7 +12,8 @@ use crate::measured::interval::{
     Interval, LEVEL, NOISE_THRESHOLD, Ratio, VERDICT_TEST, Verdict, verdict,
 };
 use crate::report::{
-    Better, Cell, Estimate, Row, Source, kendall_tau_b_within_noise, rank_within_noise,
+    Better, Cell, Estimate, Row, Source, kendall_tau_b_within_noise, on_cost_side,
+    rank_within_noise,
 };
 
 /// The measured figures a diff gives a verdict on, and the snapshot schema from which each
@@ -192,7 +193,7 @@ impl Diff {
                 let (ranking_changed, tau) = if ra.better == Better::Neither {
                     (None, None)
                 } else {
-                    ranking_change(&signed(&ea, ra.better), &signed(&eb, ra.better))
+                    ranking_change(&on_cost_side(&ea, ra.better), &on_cost_side(&eb, ra.better))
                 };
                 let since = JUDGED.iter().find(|(k, _)| *k == ra.key).map(|(_, v)| *v);
                 let judgements = ea
@@ -255,27 +256,31 @@ impl Diff {
         }
     }
 
+    /// Every figure given a verdict: (row, variant, verdict, change).
+    fn judged(&self) -> impl Iterator<Item = (&DiffRow, &str, Verdict, f64)> {
+        self.rows.iter().flat_map(|r| {
+            self.variants
+                .iter()
+                .zip(&r.judgements)
+                .filter_map(move |(v, j)| match j {
+                    Some(Judgement::Judged {
+                        verdict, change, ..
+                    }) => Some((r, v.as_str(), *verdict, *change)),
+                    _ => None,
+                })
+        })
+    }
+
     /// Every figure of the rows keyed `keys` judged regressed by more than `beyond` (a
     /// fraction of A's figure), as (variant, figure, change).
     pub fn regressions(&self, beyond: f64, keys: &[&str]) -> Vec<(&str, &str, f64)> {
-        self.rows
-            .iter()
-            .filter(|r| keys.contains(&r.key.as_str()))
-            .flat_map(|r| {
-                self.variants
-                    .iter()
-                    .zip(&r.judgements)
-                    .filter_map(move |(v, j)| match j {
-                        Some(Judgement::Judged {
-                            verdict: Verdict::Regressed,
-                            change,
-                            ..
-                        }) if change.abs() > beyond => {
-                            Some((v.as_str(), r.label.as_str(), *change))
-                        }
-                        _ => None,
-                    })
+        self.judged()
+            .filter(|(r, _, verdict, change)| {
+                keys.contains(&r.key.as_str())
+                    && *verdict == Verdict::Regressed
+                    && change.abs() > beyond
             })
+            .map(|(r, v, _, change)| (v, r.label.as_str(), change))
             .collect()
     }
 
@@ -377,24 +382,9 @@ impl Diff {
 
     /// Every figure judged improved or regressed: (figure, variant, verdict, change).
     fn verdicts(&self) -> Vec<(&str, &str, &'static str, f64)> {
-        self.rows
-            .iter()
-            .flat_map(|r| {
-                self.variants
-                    .iter()
-                    .zip(&r.judgements)
-                    .filter_map(move |(v, j)| match j {
-                        Some(Judgement::Judged {
-                            verdict, change, ..
-                        }) if *verdict != Verdict::WithinNoise => Some((
-                            r.label.as_str(),
-                            v.as_str(),
-                            verdict_word(*verdict),
-                            *change,
-                        )),
-                        _ => None,
-                    })
-            })
+        self.judged()
+            .filter(|(_, _, verdict, _)| *verdict != Verdict::WithinNoise)
+            .map(|(r, v, verdict, change)| (r.label.as_str(), v, verdict_word(verdict), change))
             .collect()
     }
 
@@ -487,15 +477,6 @@ impl Diff {
         }
         crate::document::csv_text(w)
     }
-}
-
-/// Each figure on its cost side: throughput (higher is cheaper) negated, so lower ranks first.
-fn signed(values: &[Option<Estimate>], better: Better) -> Vec<Option<Estimate>> {
-    let sign = if better == Better::Higher { -1.0 } else { 1.0 };
-    values
-        .iter()
-        .map(|e| e.map(|(v, ci)| (sign * v, ci)))
-        .collect()
 }
 
 /// Whether the variants' ranks differ, over those with a value on both sides, and the tau;

@@ -35,6 +35,28 @@ pub struct OpKind {
 }
 
 impl OpKind {
+    /// The CSV columns every per-kind table starts with, and [`OpKind::csv_fields`] fills.
+    pub const CSV_COLUMNS: [&'static str; 6] = [
+        "op",
+        "count",
+        "flops",
+        "bytes_read",
+        "bytes_written",
+        "view",
+    ];
+
+    /// This kind's values under [`OpKind::CSV_COLUMNS`].
+    pub fn csv_fields(&self) -> [String; 6] {
+        [
+            self.kind.clone(),
+            self.ops.to_string(),
+            self.flops.to_string(),
+            self.bytes_read.to_string(),
+            self.bytes_written.to_string(),
+            self.view.to_string(),
+        ]
+    }
+
     pub fn bytes(&self) -> u64 {
         self.bytes_read + self.bytes_written
     }
