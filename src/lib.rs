@@ -23,6 +23,7 @@ pub use effprof_engine::{
 
 pub mod app;
 pub mod cli;
+pub mod config;
 pub mod custom;
 pub mod headless;
 pub mod stream;

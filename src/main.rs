@@ -1,6 +1,5 @@
 use std::process::ExitCode;
 
-use clap::Parser;
 use effprof::cli::{self, Cli};
 use effprof::engine::heap::CountingAllocator;
 
@@ -15,7 +14,7 @@ fn main() -> ExitCode {
         eprintln!("effprof: cannot install the error handler: {e}");
     }
     quiet_parser_panics();
-    cli::exit_code(cli::run(Cli::parse()))
+    cli::exit_code(cli::run(Cli::parse_args()))
 }
 
 /// A panic inside the ONNX parser becomes an error naming the file (`effprof::onnx`); the

@@ -12,7 +12,7 @@ use color_eyre::eyre::{Result, WrapErr, eyre};
 use crossterm::event::{self, Event};
 use ratatui::DefaultTerminal;
 
-use crate::app::{Action, App, Effect, View, action_for_key, action_for_mouse};
+use crate::app::{Action, App, Effect, View, action_for_filter_key, action_for_mouse};
 use crate::engine::{EngineConfig, EngineEvent, Summary};
 use crate::snapshot::{self, Host, Snapshot};
 use crate::spec::Suite;
@@ -66,28 +66,49 @@ impl Figures {
     }
 }
 
-pub fn run(config: EngineConfig, out_dir: PathBuf) -> Result<()> {
+/// How the TUI looks and which keys it takes, from the config file and `--basic`.
+#[derive(Clone, Debug)]
+pub struct Look {
+    pub theme: Theme,
+    pub keys: crate::app::KeyMap,
+}
+
+impl Look {
+    pub fn of(config: crate::config::Config) -> Self {
+        Self {
+            theme: Theme::chosen(config.theme, config.basic),
+            keys: config.keys,
+        }
+    }
+}
+
+pub fn run(config: EngineConfig, out_dir: PathBuf, look: Look) -> Result<()> {
     let limit = config.memory_limit;
-    let app = App::new(
+    let mut app = App::new(
         config.suite.clone(),
         config.backend,
         Host::of_backend(config.backend),
     )
     .map_err(|e| eyre!(e))?;
+    app.set_keys(look.keys);
+    let theme = look.theme;
     let engine = Engine::spawn(config).wrap_err("cannot start the engine")?;
     let figures = Figures::Engine(engine);
-    let result = with_terminal(|terminal| event_loop(terminal, &figures, app, &out_dir, limit));
+    let result =
+        with_terminal(|terminal| event_loop(terminal, &figures, app, &theme, &out_dir, limit));
     if let Figures::Engine(engine) = figures {
         engine.stop();
     }
     result
 }
 
-pub fn view(source: StreamSource, out_dir: PathBuf) -> Result<()> {
-    let app = source.app().map_err(|e| eyre!(e))?;
+pub fn view(source: StreamSource, out_dir: PathBuf, look: Look) -> Result<()> {
+    let mut app = source.app().map_err(|e| eyre!(e))?;
+    app.set_keys(look.keys);
     let figures = Figures::Stream(source.spawn());
     let limit = crate::memory::default_limit();
-    with_terminal(|terminal| event_loop(terminal, &figures, app, &out_dir, limit))
+    let theme = look.theme;
+    with_terminal(|terminal| event_loop(terminal, &figures, app, &theme, &out_dir, limit))
 }
 
 fn with_terminal(f: impl FnOnce(&mut DefaultTerminal) -> Result<()>) -> Result<()> {
@@ -112,10 +133,10 @@ fn event_loop(
     terminal: &mut DefaultTerminal,
     figures: &Figures,
     mut app: App,
+    theme: &Theme,
     out_dir: &Path,
     memory_limit: u64,
 ) -> Result<()> {
-    let theme = Theme::from_env();
     let (written_tx, written) = mpsc::channel::<Result<PathBuf, String>>();
     let (traced_tx, traced) = mpsc::channel::<Traces>();
     // `urgent`: the user did something and expects to see it now.
@@ -151,7 +172,7 @@ fn event_loop(
         if (dirty && since.is_none_or(|s| s >= interval)) || since.is_none_or(|s| s >= IDLE_REDRAW)
         {
             let mut drawn = None;
-            terminal.draw(|frame| drawn = Some(ui::render(&app, &theme, frame)))?;
+            terminal.draw(|frame| drawn = Some(ui::render(&app, theme, frame)))?;
             app.on_drawn(drawn.unwrap_or_default());
             last_draw = Some(Instant::now());
             dirty = false;
@@ -159,7 +180,8 @@ fn event_loop(
         }
         if event::poll(FRAME)? {
             let action = match event::read()? {
-                Event::Key(key) => action_for_key(key),
+                Event::Key(key) if app.filter_input().is_some() => action_for_filter_key(key),
+                Event::Key(key) => app.keys().action(key),
                 Event::Mouse(mouse) => action_for_mouse(mouse, &app),
                 Event::Resize(..) => {
                     dirty = true;
@@ -174,7 +196,7 @@ fn event_loop(
                         Effect::Engine(cmd) => figures.send(cmd),
                         Effect::Snapshot => {
                             let size = terminal.size()?;
-                            let screen = ui::screen_text(&app, &theme, size.width, size.height);
+                            let screen = ui::screen_text(&app, theme, size.width, size.height);
                             start_snapshot(&mut app, out_dir, screen, written_tx.clone());
                         }
                     }

@@ -5,8 +5,9 @@ use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 
+use super::keymap::KeyMap;
 use super::views::{VIEWS, View};
-use super::{Action, Scroll};
+use super::{Action, FilterKey, Scroll};
 
 /// A key that works in every view.
 pub struct Key {
@@ -19,6 +20,8 @@ pub struct Key {
     pub steers: bool,
     /// Shown at the footer's right end, where a narrow terminal does not cut it off.
     pub pinned: bool,
+    /// What it does, where one action: the footer shows the key a config file gives it.
+    pub action: Option<Action>,
 }
 
 const fn key(keys: &'static str, help: &'static str) -> Key {
@@ -28,6 +31,7 @@ const fn key(keys: &'static str, help: &'static str) -> Key {
         footer: None,
         steers: false,
         pinned: false,
+        action: None,
     }
 }
 
@@ -35,57 +39,95 @@ pub const KEYS: &[Key] = &[
     Key {
         footer: Some(("b", "backend")),
         steers: true,
+        action: Some(Action::NextBackend),
         ..key("b / B", "next / previous backend")
     },
     Key {
         footer: Some(("←→", "focus")),
+        action: Some(Action::FocusNext),
         ..key("← → / h l", "focus variant")
     },
     Key {
         footer: Some(("space", "pause")),
         steers: true,
+        action: Some(Action::TogglePause),
         ..key("space", "pause / resume")
     },
     Key {
         footer: Some(("+/-", "batch")),
         steers: true,
+        action: Some(Action::DoubleBatch),
         ..key("+ / -", "double / halve the batch")
     },
     Key {
         footer: Some(("r", "reset")),
         steers: true,
+        action: Some(Action::ResetStats),
         ..key("r", "reset statistics")
     },
     Key {
         footer: Some(("s", "snapshot")),
+        action: Some(Action::Snapshot),
         ..key("s", "export a snapshot")
     },
     Key {
         footer: Some(("Tab", "view")),
+        action: Some(Action::NextView),
         ..key("Tab", "next view")
+    },
+    Key {
+        footer: Some(("/", "filter")),
+        action: Some(Action::Filter(FilterKey::Open)),
+        ..key(
+            "/",
+            "filter the variants by name, family:moe (Enter keeps, Esc clears)",
+        )
+    },
+    Key {
+        footer: Some(("</>", "sort")),
+        action: Some(Action::SortNext),
+        ..key(
+            "< / >",
+            "sort the variants by the previous / next indicator",
+        )
+    },
+    Key {
+        action: Some(Action::SortInvert),
+        ..key("I", "invert the sort (the most expensive first)")
     },
     Key {
         footer: Some(("?", "help")),
         pinned: true,
+        action: Some(Action::ToggleHelp),
         ..key("?", "help")
     },
     key("↑ ↓ / j k", "scroll a view taller than the screen"),
     key("PgUp / PgDn", "scroll by a page"),
     key("Home / End", "scroll to the first / last row"),
-    key("Esc", "close help or message"),
+    Key {
+        action: Some(Action::Dismiss),
+        ..key("Esc", "close help or message")
+    },
     Key {
         footer: Some(("q", "quit")),
         pinned: true,
+        action: Some(Action::Quit),
         ..key("q / Ctrl-c", "quit")
     },
 ];
 
 /// The help overlay's rows: the keys of every view, the digits that show each view, then each
 /// view's own keys under its title.
-pub fn help_rows() -> Vec<(String, String)> {
+pub fn help_rows(keymap: &KeyMap) -> Vec<(String, String)> {
     let mut rows: Vec<(String, String)> = KEYS
         .iter()
-        .map(|k| (k.keys.to_owned(), k.help.to_owned()))
+        .map(|k| match k.action.and_then(|a| keymap.key_of(a)) {
+            Some(moved) => (
+                moved.to_owned(),
+                format!("{} (config; was {})", k.help, k.keys),
+            ),
+            None => (k.keys.to_owned(), k.help.to_owned()),
+        })
         .collect();
     for chunk in VIEWS.chunks(4) {
         let digits: Vec<String> = chunk.iter().map(|e| e.view.number().to_string()).collect();
@@ -97,17 +139,27 @@ pub fn help_rows() -> Vec<(String, String)> {
             rows.push((k.keys.to_owned(), format!("{}: {}", e.title, k.help)));
         }
     }
+    for (name, key) in keymap.bindings() {
+        rows.push((
+            key.to_owned(),
+            format!("{name} (config.toml; its own key is free)"),
+        ));
+    }
     rows
 }
 
 /// The footer under `view`: its own keys first, then those that work everywhere (less the
 /// ones that steer the engine when a recorded run is watched); and, apart, the pinned keys
 /// for its right end.
-pub fn footer_hints(view: View, watching: bool) -> (String, String) {
+pub fn footer_hints(view: View, watching: bool, keymap: &KeyMap) -> (String, String) {
     let own = view.entry().keys.iter().filter(|_| !watching);
     let mut hints: Vec<String> = own.map(|k| format!("{} {}", k.keys, k.short)).collect();
     let shown = KEYS.iter().filter(|k| !(watching && k.steers));
-    let hint = |k: &Key| k.footer.map(|(keys, word)| format!("{keys} {word}"));
+    let hint = |k: &Key| {
+        let (keys, word) = k.footer?;
+        let keys = k.action.and_then(|a| keymap.key_of(a)).unwrap_or(keys);
+        Some(format!("{keys} {word}"))
+    };
     hints.extend(shown.clone().filter(|k| !k.pinned).filter_map(hint));
     if watching {
         hints.push("(a recorded run: nothing to steer)".into());
@@ -166,8 +218,30 @@ pub fn action_for_key(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('m') => Action::MoreMicroBatches,
         KeyCode::Char('M') => Action::FewerMicroBatches,
         KeyCode::Esc => Action::Dismiss,
+        KeyCode::Char('/') => Action::Filter(FilterKey::Open),
+        KeyCode::Char('>') => Action::SortNext,
+        KeyCode::Char('<') => Action::SortPrev,
+        KeyCode::Char('I') => Action::SortInvert,
         _ => return None,
     })
+}
+
+/// What a key does while the filter is typed: characters go into it, Enter keeps it, Esc
+/// clears it; Ctrl-c still quits.
+pub fn action_for_filter_key(key: KeyEvent) -> Option<Action> {
+    if key.kind == KeyEventKind::Release {
+        return None;
+    }
+    if key.modifiers.contains(KeyModifiers::CONTROL) {
+        return matches!(key.code, KeyCode::Char('c')).then_some(Action::Quit);
+    }
+    Some(Action::Filter(match key.code {
+        KeyCode::Char(c) => FilterKey::Char(c),
+        KeyCode::Backspace => FilterKey::Backspace,
+        KeyCode::Enter => FilterKey::Apply,
+        KeyCode::Esc => FilterKey::Clear,
+        _ => return None,
+    }))
 }
 
 #[cfg(test)]
@@ -229,6 +303,13 @@ mod tests {
             (key(KeyCode::Home), Action::Scroll(Scroll::Home)),
             (key(KeyCode::End), Action::Scroll(Scroll::End)),
             (key(KeyCode::Esc), Action::Dismiss),
+            (key(KeyCode::Char('/')), Action::Filter(FilterKey::Open)),
+            (key(KeyCode::Char('>')), Action::SortNext),
+            (key(KeyCode::Char('<')), Action::SortPrev),
+            (
+                KeyEvent::new(KeyCode::Char('I'), KeyModifiers::SHIFT),
+                Action::SortInvert,
+            ),
             (key(KeyCode::Char('q')), Action::Quit),
             (
                 KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
@@ -242,7 +323,7 @@ mod tests {
 
     #[test]
     fn every_view_has_its_digit_and_its_keys_in_the_help() {
-        let rows = help_rows();
+        let rows = help_rows(&KeyMap::default());
         for e in VIEWS {
             let digit = char::from_digit(e.view.number() as u32, 10).unwrap();
             assert_eq!(
@@ -255,7 +336,7 @@ mod tests {
                 "{} has no digit row in the help",
                 e.title
             );
-            let (footer, _) = footer_hints(e.view, false);
+            let (footer, _) = footer_hints(e.view, false, &KeyMap::default());
             let everywhere = footer.find("b backend").unwrap();
             for k in e.keys {
                 assert!(rows.iter().any(|(keys, _)| keys == k.keys), "{}", k.keys);
@@ -269,8 +350,8 @@ mod tests {
 
     #[test]
     fn a_watched_run_shows_no_key_that_steers_the_engine() {
-        let (steering, _) = footer_hints(View::Live, false);
-        let (watching, pinned) = footer_hints(View::Pipeline, true);
+        let (steering, _) = footer_hints(View::Live, false, &KeyMap::default());
+        let (watching, pinned) = footer_hints(View::Pipeline, true, &KeyMap::default());
         for k in KEYS.iter().filter(|k| k.steers) {
             let (keys, word) = k.footer.unwrap();
             assert!(steering.contains(&format!("{keys} {word}")));
@@ -278,6 +359,34 @@ mod tests {
         }
         assert!(!watching.contains("p/P"), "{watching}");
         assert_eq!(pinned, "? help  q quit");
+    }
+
+    #[test]
+    fn while_the_filter_is_typed_keys_are_text_but_ctrl_c_still_quits() {
+        let typed = [
+            (
+                key(KeyCode::Char('q')),
+                Action::Filter(FilterKey::Char('q')),
+            ),
+            (
+                key(KeyCode::Char('/')),
+                Action::Filter(FilterKey::Char('/')),
+            ),
+            (
+                key(KeyCode::Backspace),
+                Action::Filter(FilterKey::Backspace),
+            ),
+            (key(KeyCode::Enter), Action::Filter(FilterKey::Apply)),
+            (key(KeyCode::Esc), Action::Filter(FilterKey::Clear)),
+            (
+                KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
+                Action::Quit,
+            ),
+        ];
+        for (k, action) in typed {
+            assert_eq!(action_for_filter_key(k), Some(action), "{k:?}");
+        }
+        assert_eq!(action_for_filter_key(key(KeyCode::Tab)), None);
     }
 
     #[test]

@@ -1,13 +1,19 @@
 //! The TUI's state and its one way to change: [`App::update`] with an [`Action`], and
 //! [`App::on_engine`] with what the engine reports. Pure: no terminal, no IO, no threads.
 
+mod arrange;
 pub mod history;
+mod keymap;
 mod keys;
 mod views;
 mod work;
 
+pub use arrange::{FILTER_PREFIXES, Filter, Sort};
 pub use history::History;
-pub use keys::{KEYS, Key, action_for_key, action_for_mouse, footer_hints, help_rows};
+pub use keymap::{BINDABLE, KeyMap};
+pub use keys::{
+    KEYS, Key, action_for_filter_key, action_for_key, action_for_mouse, footer_hints, help_rows,
+};
 pub use views::{Needs, Tab, VIEWS, View, ViewEntry, ViewKey, tab_bar};
 
 pub use work::{
@@ -84,9 +90,38 @@ pub enum Action {
     ToggleModules,
     /// Moves the rows of a view taller than the screen.
     Scroll(Scroll),
+    /// Sort the variants by the next / previous indicator (after the last: the suite's order).
+    SortNext,
+    SortPrev,
+    /// Sort by this indicator (a row's key), or invert the sort when it is already by it.
+    SortBy(&'static str),
+    /// The most expensive first instead of the cheapest.
+    SortInvert,
+    /// Typing the filter of the variants shown.
+    Filter(FilterKey),
     /// Closes the help or the message on top.
     Dismiss,
     Quit,
+}
+
+/// A key while the filter is typed (`/` opens it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FilterKey {
+    Open,
+    Char(char),
+    Backspace,
+    /// Keep the filter typed and stop typing.
+    Apply,
+    /// Drop the filter and stop typing.
+    Clear,
+}
+
+/// The filter as it is being typed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FilterInput {
+    pub text: String,
+    /// Why the text is no filter (an unknown `prefix:`); the last good filter stays meanwhile.
+    pub error: Option<String>,
 }
 
 /// What Compare shows in its place.
@@ -130,6 +165,8 @@ pub struct Drawn {
     pub clickable: Vec<(Area, Action)>,
     /// What the scrolled view showed.
     pub viewport: Viewport,
+    /// What the help showed of its rows, when open.
+    pub help: Viewport,
 }
 
 impl Drawn {
@@ -157,6 +194,19 @@ impl Viewport {
     /// The first row to show for a wanted offset: none past the last full screen.
     pub fn clamp(self, offset: usize) -> usize {
         offset.min(self.total.saturating_sub(self.shown))
+    }
+
+    /// The first row after scrolling `by` from `offset`, a page being what was shown.
+    pub fn scrolled(self, offset: usize, by: Scroll) -> usize {
+        let page = self.shown.max(1) as isize;
+        let from = self.clamp(offset) as isize;
+        let to = match by {
+            Scroll::Lines(n) => from + n,
+            Scroll::Pages(n) => from + n * page,
+            Scroll::Home => 0,
+            Scroll::End => isize::MAX,
+        };
+        self.clamp(to.max(0) as usize)
     }
 }
 
@@ -202,6 +252,8 @@ pub struct App {
     paused: bool,
     view: View,
     show_help: bool,
+    /// The first row the help shows (it scrolls where the screen is shorter than its rows).
+    help_scroll: usize,
     message: Option<Message>,
     /// Index into `analytic` (display order, baseline first).
     focus: usize,
@@ -238,6 +290,14 @@ pub struct App {
     generation: GenerateState,
     /// The convergence task's lowest reachable loss; None for an image suite.
     loss_floor: Option<f64>,
+    /// The variants the tables show: all unless filtered (`/`).
+    filter: Filter,
+    /// The filter being typed; None when no key goes to it.
+    filter_input: Option<FilterInput>,
+    /// The indicator the variants are ordered by; None: the suite's order.
+    sort: Option<Sort>,
+    /// The keys, as the config file moved them.
+    keys: KeyMap,
 }
 
 impl App {
@@ -260,6 +320,7 @@ impl App {
             paused: false,
             view: View::Live,
             show_help: false,
+            help_scroll: 0,
             message: None,
             focus: 0,
             analytic,
@@ -279,6 +340,10 @@ impl App {
             parts_pending: false,
             training: TrainState::default(),
             generation: GenerateState::default(),
+            filter: Filter::default(),
+            filter_input: None,
+            sort: None,
+            keys: KeyMap::default(),
         })
     }
 
@@ -316,6 +381,11 @@ impl App {
 
     pub fn show_help(&self) -> bool {
         self.show_help
+    }
+
+    /// The first row the help wants shown, before it is clamped to what fits.
+    pub fn help_scroll(&self) -> usize {
+        self.help_scroll
     }
 
     pub fn message(&self) -> Option<&Message> {
@@ -493,6 +563,113 @@ impl App {
         self.loss_floor
     }
 
+    /// The variants' places (in [`App::analytic`] and the table's columns) in the order the
+    /// tables show them: the baseline first, then those the filter lets through, sorted.
+    pub fn shown(&self) -> Vec<usize> {
+        let family = self.table.rows.iter().find(|r| r.key == "family");
+        let admits = |c: usize| {
+            let Some(v) = self.analytic.get(c) else {
+                return false;
+            };
+            let text = match family.and_then(|r| r.cells.get(c)) {
+                Some(crate::report::Cell::Text(t)) => t.as_str(),
+                _ => "",
+            };
+            self.filter.admits(&v.name, v.family.kind().name(), text)
+        };
+        arrange::arrange(&self.table, admits, self.sort)
+    }
+
+    /// The Compare table with the variants shown, in their order; and the place of each of its
+    /// columns in [`App::analytic`].
+    pub fn arranged(&self) -> (IndicatorTable, Vec<usize>) {
+        let shown = self.shown();
+        (self.table.select(&shown), shown)
+    }
+
+    pub fn sort(&self) -> Option<Sort> {
+        self.sort
+    }
+
+    /// The label of the row the variants are sorted by.
+    pub fn sort_label(&self) -> Option<&'static str> {
+        let sort = self.sort?;
+        self.table
+            .rows
+            .iter()
+            .find(|r| r.key == sort.key)
+            .map(|r| r.label)
+    }
+
+    /// The keys, as the config file moved them.
+    pub fn keys(&self) -> &KeyMap {
+        &self.keys
+    }
+
+    pub fn set_keys(&mut self, keys: KeyMap) {
+        self.keys = keys;
+    }
+
+    pub fn filter(&self) -> &Filter {
+        &self.filter
+    }
+
+    /// The filter being typed, when keys go to it.
+    pub fn filter_input(&self) -> Option<&FilterInput> {
+        self.filter_input.as_ref()
+    }
+
+    /// Where the focus goes when the shown variants change: it stays where it is shown, else
+    /// it moves to the first shown after the baseline.
+    fn keep_focus_shown(&mut self) -> Vec<Effect> {
+        let shown = self.shown();
+        if shown.contains(&self.focus) {
+            return vec![];
+        }
+        let to = shown.get(1).copied().unwrap_or(0);
+        self.update(Action::Focus(to))
+    }
+
+    fn on_filter_key(&mut self, key: FilterKey) -> Vec<Effect> {
+        match key {
+            FilterKey::Open => {
+                self.filter_input = Some(FilterInput {
+                    text: self.filter.text().to_owned(),
+                    error: None,
+                });
+                return vec![];
+            }
+            FilterKey::Apply => {
+                self.filter_input = None;
+                return vec![];
+            }
+            FilterKey::Clear => {
+                self.filter_input = None;
+                self.filter = Filter::default();
+            }
+            FilterKey::Char(_) | FilterKey::Backspace => {
+                let Some(input) = self.filter_input.as_mut() else {
+                    return vec![];
+                };
+                match key {
+                    FilterKey::Char(c) => input.text.push(c),
+                    _ => {
+                        input.text.pop();
+                    }
+                }
+                match Filter::parse(&input.text) {
+                    Ok(filter) => {
+                        input.error = None;
+                        self.filter = filter;
+                    }
+                    Err(e) => input.error = Some(e),
+                }
+            }
+        }
+        self.scroll = 0;
+        self.keep_focus_shown()
+    }
+
     pub fn focused_name(&self) -> &str {
         &self.analytic[self.focus].name
     }
@@ -594,19 +771,51 @@ impl App {
             }
             Action::ToggleHelp => {
                 self.show_help = !self.show_help;
+                self.help_scroll = 0;
+                vec![]
+            }
+            Action::Scroll(by) if self.show_help => {
+                // The help is on top: it scrolls, not the view under it.
+                self.help_scroll = self.drawn.help.scrolled(self.help_scroll, by);
                 vec![]
             }
             Action::Scroll(by) => {
-                let viewport = self.drawn.viewport;
-                let page = viewport.shown.max(1) as isize;
-                let from = viewport.clamp(self.scroll) as isize;
-                let to = match by {
-                    Scroll::Lines(n) => from + n,
-                    Scroll::Pages(n) => from + n * page,
-                    Scroll::Home => 0,
-                    Scroll::End => isize::MAX,
-                };
-                self.scroll = viewport.clamp(to.max(0) as usize);
+                self.scroll = self.drawn.viewport.scrolled(self.scroll, by);
+                vec![]
+            }
+            Action::Filter(key) => self.on_filter_key(key),
+            Action::SortNext | Action::SortPrev => {
+                let key = arrange::step(
+                    &self.table,
+                    self.sort.map(|s| s.key),
+                    action == Action::SortNext,
+                );
+                self.sort = key.map(|key| Sort {
+                    key,
+                    inverted: false,
+                });
+                vec![]
+            }
+            Action::SortBy(key) => {
+                self.sort = Some(match self.sort {
+                    Some(s) if s.key == key => Sort {
+                        inverted: !s.inverted,
+                        ..s
+                    },
+                    _ => Sort {
+                        key,
+                        inverted: false,
+                    },
+                });
+                vec![]
+            }
+            Action::SortInvert => {
+                match self.sort.as_mut() {
+                    Some(s) => s.inverted = !s.inverted,
+                    None => {
+                        self.info("no sort to invert: < and > pick an indicator to sort by".into())
+                    }
+                }
                 vec![]
             }
             Action::ToggleOps => self.toggle_panel(ComparePanel::Ops),
@@ -695,10 +904,15 @@ impl App {
             }
             Action::FocusNext | Action::FocusPrev | Action::Focus(_) => {
                 let n = self.analytic.len();
-                self.focus = match action {
-                    Action::FocusNext => (self.focus + 1) % n,
-                    Action::FocusPrev => (self.focus + n - 1) % n,
-                    Action::Focus(i) if i < n => i,
+                // ← → step through the variants as the tables show them.
+                let shown = self.shown();
+                let at = shown.iter().position(|&i| i == self.focus);
+                let m = shown.len();
+                self.focus = match (action, at) {
+                    (Action::FocusNext, Some(k)) => shown[(k + 1) % m],
+                    (Action::FocusPrev, Some(k)) => shown[(k + m - 1) % m],
+                    (Action::FocusNext | Action::FocusPrev, None) => shown[0],
+                    (Action::Focus(i), _) if i < n => i,
                     _ => return vec![],
                 };
                 if self.watching.is_some() {

@@ -40,6 +40,8 @@ pub struct ViewArgs {
     /// Folder that `s` writes snapshots into.
     #[arg(long, default_value = "effprof-snapshots")]
     pub out_dir: PathBuf,
+    #[command(flatten)]
+    pub look: super::LookArgs,
 }
 
 #[derive(Debug, clap::Args)]

@@ -11,6 +11,7 @@ mod pipeline;
 mod report;
 mod roofline;
 mod serve;
+mod shell;
 mod sweep;
 mod train;
 
@@ -23,6 +24,7 @@ pub use pipeline::PipelineArgs;
 pub use report::{Plot, ReportArgs};
 pub use roofline::RooflineArgs;
 pub use serve::ServeArgs;
+pub use shell::{CompletionsArgs, ManArgs, completion_script, man_page};
 pub use sweep::SweepArgs;
 pub use train::TrainArgs;
 
@@ -37,10 +39,44 @@ use crate::snapshot::Snapshot;
 use crate::spec::{self, BUILTIN_SUITES, SpecError, Suite};
 use crate::units;
 
+/// `--version`: effprof's, the burn it is built with, and the backends this build can open.
+static LONG_VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let gpu = [
+        ("cuda", cfg!(feature = "cuda")),
+        ("rocm", cfg!(feature = "rocm")),
+    ];
+    let mut backends = vec!["flex", "ndarray", "wgpu"];
+    backends.extend(
+        gpu.iter()
+            .filter(|(_, built)| *built)
+            .map(|(name, _)| *name),
+    );
+    backends.push("remote");
+    let left_out: Vec<&str> = gpu
+        .iter()
+        .filter(|(_, built)| !built)
+        .map(|(n, _)| *n)
+        .collect();
+    let mut text = format!(
+        "{}\nburn {}\nbackends: {}",
+        env!("CARGO_PKG_VERSION"),
+        crate::snapshot::BURN_VERSION,
+        backends.join(", ")
+    );
+    if !left_out.is_empty() {
+        text += &format!(
+            " ({} left out of this build: cargo features of the same names)",
+            left_out.join(", ")
+        );
+    }
+    text
+});
+
 #[derive(Debug, Parser)]
 #[command(
     name = "effprof",
     version,
+    long_version = LONG_VERSION.as_str(),
     about = "A terminal profiler that shows the cost of deep-learning models from every side at once",
     long_about = "A terminal profiler that shows the cost of deep-learning models from every side at once.\n\nWithout a command, effprof opens the interactive TUI (or runs `bench` when stdout is not a terminal).",
     args_conflicts_with_subcommands = true
@@ -60,6 +96,57 @@ pub struct TuiArgs {
     /// Folder that `s` writes snapshots into.
     #[arg(long, default_value = "effprof-snapshots")]
     pub out_dir: PathBuf,
+    #[command(flatten)]
+    pub look: LookArgs,
+    /// Whether --suite and --backend were given (else the config file's defaults apply).
+    #[arg(skip)]
+    pub given: Given,
+}
+
+/// How the TUI looks and which keys it takes: the config file, and `--basic`.
+#[derive(Debug, Default, clap::Args)]
+pub struct LookArgs {
+    /// The TUI's config file: theme, default suite and backend, basic drawing, keys
+    /// (default: $XDG_CONFIG_HOME/effprof/config.toml, or ~/.config/effprof/config.toml).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Draw without charts or borders, for a small or dumb terminal (or `basic = true` in the config).
+    #[arg(long)]
+    pub basic: bool,
+}
+
+/// The TUI options given on the command line rather than left to their defaults.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Given {
+    pub suite: bool,
+    pub backend: bool,
+}
+
+impl Cli {
+    /// The command line, noting which of the TUI's options were given: where they were not,
+    /// the config file's defaults apply.
+    pub fn parse_args() -> Cli {
+        use clap::{CommandFactory, FromArgMatches, parser::ValueSource};
+        let matches = Cli::command().get_matches();
+        let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        let given = |id: &str| matches.value_source(id) == Some(ValueSource::CommandLine);
+        cli.tui.given = Given {
+            suite: given("suite"),
+            backend: given("backend"),
+        };
+        cli
+    }
+}
+
+impl LookArgs {
+    /// The config file read, with `--basic` on top: a bad file is a usage error naming its
+    /// line and key.
+    pub fn load(&self) -> Result<crate::config::Config, CliError> {
+        let mut config = crate::config::load(self.config.as_deref())
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        config.basic |= self.basic;
+        Ok(config)
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -86,6 +173,10 @@ pub enum Command {
     View(ViewArgs),
     /// Serve this machine's device to effprof elsewhere (`--backend remote:ws://host:port`).
     Serve(ServeArgs),
+    /// Print a completion script for bash, zsh, fish, elvish or PowerShell.
+    Completions(CompletionsArgs),
+    /// Print effprof's man page (roff), or write one page per command with --dir.
+    Man(ManArgs),
 }
 
 /// How a command failed, with the exit code it maps to.
@@ -195,12 +286,16 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Diff(args)) => diff::run(args),
         Some(Command::View(args)) => view(args),
         Some(Command::Serve(args)) => serve::run(args),
+        Some(Command::Completions(args)) => shell::completions(args),
+        Some(Command::Man(args)) => shell::man(args),
         None => interactive(cli.tui),
     }
 }
 
 fn interactive(args: TuiArgs) -> Result<(), CliError> {
     use std::io::IsTerminal;
+    // Read first: a bad config file is named whether or not the screen is a terminal.
+    let settings = args.look.load()?;
     if !std::io::stdout().is_terminal() {
         eprintln!("effprof: stdout is not a terminal; running `effprof bench` instead");
         return bench::run(BenchArgs {
@@ -211,22 +306,30 @@ fn interactive(args: TuiArgs) -> Result<(), CliError> {
             gate: diff::Gate::default(),
         });
     }
-    let suite = select_variants(spec::load_suite(&args.on.suite.suite)?, &args.on.variants)?;
-    let limit = memory_limit(&args.on.suite);
-    let mut config = EngineConfig::new(suite, args.on.backend, limit);
+    let mut on = args.on;
+    if let (false, Some(suite)) = (args.given.suite, &settings.suite) {
+        on.suite.suite = suite.clone();
+    }
+    if let (false, Some(backend)) = (args.given.backend, settings.backend) {
+        on.backend = backend;
+    }
+    let suite = select_variants(spec::load_suite(&on.suite.suite)?, &on.variants)?;
+    let limit = memory_limit(&on.suite);
+    let mut config = EngineConfig::new(suite, on.backend, limit);
     // The screen stays useful without the backend asked for: it says why and measures on the CPU.
     config.fallback = Some(Backend::Flex);
-    crate::tui::run(config, args.out_dir).map_err(CliError::Other)
+    crate::tui::run(config, args.out_dir, crate::tui::Look::of(settings)).map_err(CliError::Other)
 }
 
 fn view(args: ViewArgs) -> Result<(), CliError> {
+    let look = crate::tui::Look::of(args.look.load()?);
     let stream = if args.stream == "-" {
         crate::stream::StreamSource::stdin()
     } else {
         crate::stream::StreamSource::file(std::path::Path::new(&args.stream))
     }
     .map_err(|e| CliError::Usage(e.to_string()))?;
-    crate::tui::view(stream, args.out_dir).map_err(CliError::Other)
+    crate::tui::view(stream, args.out_dir, look).map_err(CliError::Other)
 }
 
 /// The variants named (each checked against the suite), or all of the suite's.

@@ -67,7 +67,12 @@ fn run(profile: &Profile, cli: ProfileCli) -> Result<(), CliError> {
             }
             let mut config = EngineConfig::new(suite, cli.backend, limit);
             config.fallback = Some(Backend::Flex);
-            crate::tui::run(config, cli.out_dir).map_err(CliError::Other)
+            {
+                let settings =
+                    crate::config::load(None).map_err(|e| CliError::Usage(e.to_string()))?;
+                crate::tui::run(config, cli.out_dir, crate::tui::Look::of(settings))
+                    .map_err(CliError::Other)
+            }
         }
     }
 }

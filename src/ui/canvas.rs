@@ -30,6 +30,12 @@ impl<'f, 'b> Canvas<'f, 'b> {
         self.drawn.clickable(area, action);
     }
 
+    /// The help's first row to show of `total` when `shown` fit, as the user scrolled it.
+    pub fn help_scrolled(&mut self, app: &App, shown: usize, total: usize) -> usize {
+        self.drawn.help = crate::app::Viewport { shown, total };
+        self.drawn.help.clamp(app.help_scroll())
+    }
+
     /// The first row to show of `total` when `shown` fit, as the user last scrolled `app`.
     pub fn scrolled(&mut self, app: &App, shown: usize, total: usize) -> usize {
         self.drawn.scrolled(app.scroll(), shown, total)

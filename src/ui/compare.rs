@@ -5,7 +5,7 @@
 use super::canvas::Canvas;
 use ratatui::layout::{Constraint, Flex, Rect};
 use ratatui::text::Span;
-use ratatui::widgets::{Block, Borders, Cell, Row, Table};
+use ratatui::widgets::{Cell, Row, Table};
 
 use super::Theme;
 use super::fit::{ellipsize, window};
@@ -21,8 +21,11 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
     if app.show_modules() {
         return render_modules(app, theme, frame, area);
     }
-    let table = app.table();
+    // The variants shown (the baseline first, then those the filter lets through, sorted);
+    // `index` gives each column's place in the suite, for its colour and the focus.
+    let (table, index) = app.arranged();
     let n = table.columns.len();
+    let focus = index.iter().position(|&i| i == app.focus()).unwrap_or(0);
     let width_of = |c: usize| {
         let text = table
             .rows
@@ -33,34 +36,39 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
         (text.max(table.columns[c].chars().count()) as u16).min(MAX_COLUMN)
     };
     let widths: Vec<u16> = (0..n).map(width_of).collect();
+    let sort = app.sort();
+    let label_of = |r: &crate::report::Row| match sort {
+        Some(s) if s.key == r.key => format!("{} {}", r.label, super::sort_arrow(s)),
+        _ => r.label.to_owned(),
+    };
     let label_width = table
         .rows
         .iter()
-        .map(|r| r.label.chars().count())
+        .map(|r| label_of(r).chars().count())
         .max()
         .unwrap_or(10) as u16;
     // Borders, the label column, the baseline, and one space between columns.
-    let room = area
-        .width
-        .saturating_sub(2 + label_width + 1 + widths.first().copied().unwrap_or(0) + 1);
-    let shown = visible_columns(&widths, app.focus(), room);
+    let room = area.width.saturating_sub(
+        2 * theme.inset() + label_width + 1 + widths.first().copied().unwrap_or(0) + 1,
+    );
+    let shown = visible_columns(&widths, focus, room);
 
     let columns: Vec<usize> = std::iter::once(0).chain(shown.clone()).collect();
     let mut header = vec![Cell::from("indicator")];
-    header.extend(columns.iter().map(|&i| {
-        let style = if i == app.focus() {
+    header.extend(columns.iter().map(|&c| {
+        let style = if c == focus {
             theme.accent
         } else {
-            theme.series(i)
+            theme.series(index[c])
         };
         Cell::from(Span::styled(
-            ellipsize(&table.columns[i], widths[i] as usize),
+            ellipsize(&table.columns[c], widths[c] as usize),
             style,
         ))
     }));
     // A click on a variant's name focuses it: its column starts after the border, the labels
     // and the columns before it, one space apart.
-    let mut x = area.x + 1 + label_width + 1;
+    let mut x = area.x + theme.inset() + label_width + 1;
     for &c in &columns {
         frame.clickable(
             Area {
@@ -69,7 +77,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
                 width: widths[c],
                 height: 1,
             },
-            Action::Focus(c),
+            Action::Focus(index[c]),
         );
         x += widths[c] + 1;
     }
@@ -80,9 +88,27 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
         area.height.saturating_sub(3) as usize,
         table.rows.len(),
     );
+    // A click on an indicator's name sorts the variants by it (again: the other way round).
+    for (k, row) in table.rows[scrolled.rows.clone()].iter().enumerate() {
+        if row.better != crate::report::Better::Neither {
+            frame.clickable(
+                Area {
+                    x: area.x + theme.inset(),
+                    y: area.y + 2 + k as u16,
+                    width: label_width,
+                    height: 1,
+                },
+                Action::SortBy(row.key),
+            );
+        }
+    }
     let rows = table.rows[scrolled.rows.clone()].iter().map(|row| {
         let best = row.best();
-        let mut cells = vec![Cell::from(row.label)];
+        let label = match sort {
+            Some(s) if s.key == row.key => Cell::from(Span::styled(label_of(row), theme.accent)),
+            _ => Cell::from(row.label),
+        };
+        let mut cells = vec![label];
         cells.extend(columns.iter().map(|&c| {
             let text = ellipsize(&row.display(c, false), widths[c] as usize);
             let style = if best == Some(c) {
@@ -111,8 +137,9 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
         String::new()
     };
     let rows_mark = scrolled.in_title();
+    let arranged = super::arranged_mark(app, n);
     let title = format!(
-        " Compare{window}{rows_mark} · (ratio) to {} · best in bold · ~ noisy ? few iterations ! implausible ",
+        " Compare{arranged}{window}{rows_mark} · (ratio) to {} · best in bold · ~ noisy ? few iterations ! implausible ",
         table
             .columns
             .first()
@@ -123,11 +150,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
         Table::new(rows, constraints)
             .flex(Flex::Start)
             .header(Row::new(header).style(theme.accent))
-            .block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .title(super::fit::title(title, area)),
-            ),
+            .block(theme.block().title(super::fit::title(title, area))),
         area,
     );
 }
@@ -139,11 +162,7 @@ fn render_ops(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
     use ratatui::widgets::Paragraph;
     let name = app.focused_name();
     let variant = app.analytic().iter().find(|v| v.name == name);
-    let block = |title: String| {
-        Block::default()
-            .borders(Borders::ALL)
-            .title(super::fit::title(title, area))
-    };
+    let block = |title: String| theme.block().title(super::fit::title(title, area));
     let (v, counts) = match variant.map(|v| (v, &v.traced)) {
         Some((v, Some(Traced::Counted(c)))) => (v, c),
         Some((_, Some(Traced::NotAvailable { why }))) => {
@@ -258,11 +277,7 @@ fn render_modules(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
     use crate::units;
     use ratatui::widgets::Paragraph;
     let name = app.focused_name();
-    let block = |title: String| {
-        Block::default()
-            .borders(Borders::ALL)
-            .title(super::fit::title(title, area))
-    };
+    let block = |title: String| theme.block().title(super::fit::title(title, area));
     let Some(m) = app.focused_modules() else {
         let text = Paragraph::new("counting the modules…").style(theme.dim);
         frame.render_widget(

@@ -154,8 +154,16 @@ pub const SIDE_BY_SIDE: u16 = 120;
 
 /// A chart's area and its text's: side by side (`percent` of the width to the chart), or on a
 /// narrow screen the chart above the text.
-pub fn beside_or_under(area: ratatui::layout::Rect, percent: u16) -> [ratatui::layout::Rect; 2] {
-    use ratatui::layout::{Constraint, Layout};
+pub fn beside_or_under(
+    theme: &super::Theme,
+    area: ratatui::layout::Rect,
+    percent: u16,
+) -> [ratatui::layout::Rect; 2] {
+    use ratatui::layout::{Constraint, Layout, Rect};
+    if theme.basic {
+        // No chart: the text takes the area.
+        return [Rect::new(area.x, area.y, 0, 0), area];
+    }
     if area.width >= SIDE_BY_SIDE {
         Layout::horizontal([
             Constraint::Percentage(percent),
@@ -175,8 +183,11 @@ pub fn title(text: String, area: ratatui::layout::Rect) -> String {
 
 /// The border of a chart's text in `area` (as [`beside_or_under`] split it): a rule on its left
 /// beside the chart, none under it.
-pub fn text_borders(area: ratatui::layout::Rect) -> ratatui::widgets::Borders {
-    if area.width >= SIDE_BY_SIDE {
+pub fn text_borders(
+    theme: &super::Theme,
+    area: ratatui::layout::Rect,
+) -> ratatui::widgets::Borders {
+    if !theme.basic && area.width >= SIDE_BY_SIDE {
         ratatui::widgets::Borders::LEFT
     } else {
         ratatui::widgets::Borders::NONE

@@ -8,7 +8,7 @@ use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::symbols::Marker;
 use ratatui::text::Line;
 use ratatui::widgets::{
-    Axis, Block, Borders, Cell, Chart, Dataset, Gauge, GraphType, Paragraph, Row, Table, Wrap,
+    Axis, Block, Cell, Chart, Dataset, Gauge, GraphType, Paragraph, Row, Table, Wrap,
 };
 
 use super::Theme;
@@ -30,8 +30,8 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
     } else {
         "done · g generates again".to_owned()
     };
-    let block = Block::default()
-        .borders(Borders::ALL)
+    let block = theme
+        .block()
         .title(super::fit::title(format!(" Generate · {status} "), area));
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -165,8 +165,11 @@ fn render_table(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
 }
 
 fn render_focused(run: &GenerationRun, theme: &Theme, frame: &mut Canvas, area: Rect) {
-    let [chart_area, side] =
-        Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(area);
+    let [chart_area, side] = if theme.basic {
+        [Rect::new(area.x, area.y, 0, 0), area]
+    } else {
+        Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(area)
+    };
     let prompt = run.analytic.prompt_len;
     let points: Vec<(f64, f64)> = run
         .step_p50s
@@ -227,11 +230,7 @@ fn render_focused(run: &GenerationRun, theme: &Theme, frame: &mut Canvas, area: 
     };
     frame.render_widget(
         Gauge::default()
-            .block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .title(" prefill | decode "),
-            )
+            .block(theme.block().title(" prefill | decode "))
             .gauge_style(theme.series(1))
             .ratio(prefill_share)
             .label(format!(
@@ -246,7 +245,7 @@ fn render_focused(run: &GenerationRun, theme: &Theme, frame: &mut Canvas, area: 
     let kv_share = (run.analytic.kv_cache_bytes as f64 / memory as f64).clamp(0.0, 1.0);
     frame.render_widget(
         Gauge::default()
-            .block(Block::default().borders(Borders::ALL).title(" KV cache "))
+            .block(theme.block().title(" KV cache "))
             .gauge_style(theme.series(2))
             .ratio(kv_share)
             .label(format!(

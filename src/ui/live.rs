@@ -7,9 +7,7 @@ use std::borrow::Cow;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{
-    Axis, Block, Borders, Chart, Dataset, Gauge, GraphType, Paragraph, Sparkline,
-};
+use ratatui::widgets::{Axis, Block, Chart, Dataset, Gauge, GraphType, Paragraph, Sparkline};
 
 use super::Theme;
 use super::fit::{ellipsize, ellipsize_line};
@@ -24,6 +22,10 @@ const WIDE: u16 = 120;
 const CHART_ROWS: u16 = 10;
 
 pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
+    if theme.basic {
+        // No charts: the figures and the variants take the screen.
+        return render_gauges(app, theme, frame, area);
+    }
     if area.width >= WIDE {
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(38), Constraint::Percentage(62)])
@@ -90,6 +92,20 @@ fn draw_gauge(
     theme: &Theme,
 ) {
     let width = area.width as usize;
+    if theme.basic {
+        // No bar: the share in words after the figure.
+        let share = ratio
+            .map(|r| format!(" ({:.0}%)", r * 100.0))
+            .unwrap_or_default();
+        frame.render_widget(
+            Paragraph::new(vec![
+                Line::from(Span::styled(ellipsize(&title, width), theme.dim)),
+                Line::from(ellipsize(&format!("{label}{share}"), width)),
+            ]),
+            area,
+        );
+        return;
+    }
     let gauge = Gauge::default()
         .block(Block::default().title(ellipsize(&title, width)))
         .gauge_style(theme.accent)
@@ -102,14 +118,16 @@ fn render_gauges(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
     let focused = focused(app);
     let v = focused.as_deref();
     let title = format!(" {} · {} ", app.focused_name(), phase_text(v));
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(super::fit::title(title, area));
+    let block = theme.block().title(super::fit::title(title, area));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     // The sparkline gives up rows (down to two) before the variants do.
     let listed = app.analytic().len() as u16 + 1;
-    let spark = inner.height.saturating_sub(10 + listed).clamp(2, 5);
+    let spark = if theme.basic {
+        0
+    } else {
+        inner.height.saturating_sub(10 + listed).clamp(2, 5)
+    };
     let rows = Layout::vertical([
         Constraint::Length(2),
         Constraint::Length(2),
@@ -222,13 +240,15 @@ fn render_gauges(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
                 .collect()
         })
         .unwrap_or_default();
-    frame.render_widget(
-        Sparkline::default()
-            .block(Block::default().title("recent iterations (latency)"))
-            .style(theme.accent)
-            .data(&recent),
-        rows[5],
-    );
+    if !theme.basic {
+        frame.render_widget(
+            Sparkline::default()
+                .block(Block::default().title("recent iterations (latency)"))
+                .style(theme.accent)
+                .data(&recent),
+            rows[5],
+        );
+    }
     render_legend(app, theme, frame, rows[6]);
 }
 
@@ -236,30 +256,31 @@ fn render_gauges(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
 /// progress of long work in one list.
 fn render_legend(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
     let summary = app.summary();
-    let n = app.analytic().len();
+    // In the tables' order: the baseline, then the variants the filter lets through, sorted.
+    let order = app.shown();
+    let n = order.len();
+    let focus = order.iter().position(|&i| i == app.focus()).unwrap_or(0);
     // Under the title; a window around the focus where not all fit, its last row saying so.
     let room = area.height.saturating_sub(1) as usize;
     let shown = if n <= room {
         0..n
     } else {
         let rows = room.saturating_sub(1);
-        let first = app.focus().saturating_sub(rows / 2).min(n - rows);
+        let first = focus.saturating_sub(rows / 2).min(n - rows);
         first..first + rows
     };
-    let mut lines: Vec<Line> = app
-        .analytic()
+    let mut lines: Vec<Line> = order[shown.clone()]
         .iter()
         .enumerate()
-        .skip(shown.start)
-        .take(shown.len())
-        .map(|(i, a)| {
+        .map(|(k, &i)| {
+            let a = &app.analytic()[i];
             let v = summary.and_then(|s| s.variants.iter().find(|v| v.name == a.name));
             let status = match (v.map(|v| &v.phase), v.and_then(|v| v.latency)) {
                 (Some(Phase::Measuring), Some(l)) => format!("p50 {}", units::seconds(l.p50_s)),
                 _ => phase_text(v),
             };
             let marker = if i == app.focus() { "▶ " } else { "■ " };
-            let row = area.y + 1 + (i - shown.start) as u16;
+            let row = area.y + 1 + k as u16;
             frame.clickable(
                 Area {
                     x: area.x,
@@ -283,8 +304,9 @@ fn render_legend(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
             theme.dim,
         ));
     }
+    let title = format!("variants{}", super::arranged_mark(app, n));
     frame.render_widget(
-        Paragraph::new(lines).block(Block::default().title("variants")),
+        Paragraph::new(lines).block(Block::default().title(ellipsize(&title, area.width as usize))),
         area,
     );
 }
@@ -297,9 +319,12 @@ enum Metric {
 
 fn render_chart(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect, metric: Metric) {
     let names: Vec<&str> = app.analytic().iter().map(|a| a.name.as_str()).collect();
+    // The variants the filter lets through; a chart keeps each one's colour.
+    let shown = app.shown();
     let series: Vec<(usize, Vec<(f64, f64)>)> = names
         .iter()
         .enumerate()
+        .filter(|(i, _)| shown.contains(i))
         .filter_map(|(i, n)| {
             let s = app.history().series.get(*n)?;
             let points = match metric {
@@ -336,7 +361,7 @@ fn render_chart(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect, metric
         Metric::Latency => (" latency p50, last 60 s ", "ms"),
     };
     let chart = Chart::new(datasets)
-        .block(Block::default().borders(Borders::ALL).title(title))
+        .block(theme.block().title(title))
         .x_axis(
             Axis::default()
                 .bounds([t0, t1])

@@ -21,7 +21,7 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Clear, Paragraph, Row, Table, Wrap};
 use ratatui::{Frame, Terminal};
 
 use crate::app::{Action, App, Area, Drawn, View, footer_hints, help_rows, tab_bar};
@@ -72,14 +72,37 @@ fn draw(app: &App, theme: &Theme, frame: &mut Canvas) {
         View::Train => train::render(app, theme, frame, body),
         View::Generate => generate::render(app, theme, frame, body),
     }
-    let (hints, pinned) = footer_hints(app.view(), app.watched().is_some());
+    let (hints, pinned) = match app.filter_input() {
+        Some(input) => {
+            let shown = app.shown().len();
+            let all = app.analytic().len();
+            let state = match &input.error {
+                Some(e) => e.clone(),
+                None => format!("{shown} of {all} variants"),
+            };
+            (
+                format!("/{}█  {state}  Enter keeps  Esc clears", input.text),
+                String::new(),
+            )
+        }
+        None => footer_hints(app.view(), app.watched().is_some(), app.keys()),
+    };
     let [left, right] = Layout::horizontal([
         Constraint::Min(1),
         Constraint::Length(pinned.chars().count() as u16 + 2),
     ])
     .areas(footer);
     frame.render_widget(
-        Paragraph::new(fit_hints(&hints, left.width as usize)).style(theme.dim),
+        // The filter being typed is one line, cut at the end; hints are cut between them.
+        match app.filter_input() {
+            Some(input) => Paragraph::new(fit::ellipsize(&hints, left.width as usize)).style(
+                match input.error {
+                    Some(_) => theme.warn,
+                    None => theme.accent,
+                },
+            ),
+            None => Paragraph::new(fit_hints(&hints, left.width as usize)).style(theme.dim),
+        },
         left,
     );
     frame.render_widget(
@@ -89,7 +112,7 @@ fn draw(app: &App, theme: &Theme, frame: &mut Canvas) {
         right,
     );
     if app.show_help() {
-        render_help(theme, frame, area);
+        render_help(app, theme, frame, area);
     } else if let Some(message) = app.message() {
         render_message(&message.text, message.is_error, theme, frame, area);
     }
@@ -141,7 +164,8 @@ fn render_header(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
     let mut bar = Vec::new();
     for (i, tab) in tab_bar(tabs.width, app.view()).into_iter().enumerate() {
         if i > 0 {
-            bar.push(Span::styled("│", theme.dim));
+            // Basic mode draws no box characters, which a dumb terminal may not have.
+            bar.push(Span::styled(if theme.basic { "|" } else { "│" }, theme.dim));
         }
         let style = if tab.view == app.view() {
             theme.accent
@@ -163,6 +187,28 @@ fn render_header(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
         fit::ellipsize_line(Line::from(bar), tabs.width as usize),
         tabs,
     );
+}
+
+/// How a sort reads beside its indicator: ↑ the cheapest first, ↓ the most expensive.
+pub(crate) fn sort_arrow(sort: crate::app::Sort) -> &'static str {
+    if sort.inverted { "↓" } else { "↑" }
+}
+
+/// What a table's title says of the variants it shows, when not all in the suite's order:
+/// ` · sorted by latency p50 ↑ · filter moe (3 of 9)`. `columns` counts the baseline.
+pub(crate) fn arranged_mark(app: &App, columns: usize) -> String {
+    let mut mark = String::new();
+    if let (Some(sort), Some(label)) = (app.sort(), app.sort_label()) {
+        mark += &format!(" · sorted by {label} {}", sort_arrow(sort));
+    }
+    if !app.filter().is_empty() {
+        let all = app.analytic().len();
+        mark += &format!(
+            " · filter {} ({columns} of {all})",
+            app.filter().text().trim()
+        );
+    }
+    mark
 }
 
 /// The footer's hints in `width` columns: whole hints, and an ellipsis where some are left out.
@@ -218,18 +264,30 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
-fn render_help(theme: &Theme, frame: &mut Canvas, area: Rect) {
-    let help = help_rows();
-    let popup = centered(area, 64, help.len() as u16 + 4);
+fn render_help(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
+    let help = help_rows(app.keys());
+    let popup = centered(area, 64, help.len() as u16 + 2);
     frame.render_widget(Clear, popup);
+    // A screen shorter than the help shows a window of its rows, scrolled by ↑ ↓.
+    let fit = popup.height.saturating_sub(2) as usize;
+    let total = help.len();
+    let first = frame.help_scrolled(app, fit, total);
+    let title = if fit < total {
+        format!(
+            " keys {}-{} of {total} (↑↓ scroll, Esc closes) ",
+            first + 1,
+            (first + fit).min(total)
+        )
+    } else {
+        " keys (Esc closes) ".to_owned()
+    };
     let rows = help
         .into_iter()
+        .skip(first)
+        .take(fit)
         .map(|(k, what)| Row::new(vec![Span::styled(k, theme.accent), Span::raw(what)]));
-    let table = Table::new(rows, [Constraint::Length(12), Constraint::Min(20)]).block(
-        Block::default()
-            .borders(Borders::ALL)
-            .title(" keys (Esc closes) "),
-    );
+    let table = Table::new(rows, [Constraint::Length(12), Constraint::Min(20)])
+        .block(theme.block().title(title));
     frame.render_widget(table, popup);
 }
 
@@ -246,12 +304,7 @@ fn render_message(text: &str, is_error: bool, theme: &Theme, frame: &mut Canvas,
     frame.render_widget(
         Paragraph::new(text.to_owned())
             .wrap(Wrap { trim: true })
-            .block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .title(title)
-                    .border_style(style),
-            ),
+            .block(theme.block().title(title).border_style(style)),
         popup,
     );
 }

@@ -21,9 +21,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
         state.stages,
         state.micro_batches
     );
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(super::fit::title(title, area));
+    let block = theme.block().title(super::fit::title(title, area));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let waiting = |text: String| {

@@ -5,15 +5,40 @@ use super::canvas::Canvas;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::Span;
-use ratatui::widgets::{Block, Borders, Cell, Row, Table};
+use ratatui::widgets::{Cell, Row, Table};
 
 use super::Theme;
 use super::fit::{ellipsize, window};
-use crate::app::App;
+use crate::app::{Action, App, Area, Sort};
 use crate::report::{MIN_TAU_N, Ranks};
 
+/// The order of the indicators' rows: the suite's, or where the variants are sorted by one of
+/// them, that one first and then the others by how far they agree with it (tau, highest
+/// first; those with no tau last).
+fn row_order(ranks: &Ranks, sort: Option<Sort>) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..ranks.ranks.len()).collect();
+    let Some(by) = sort.and_then(|s| ranks.ranks.iter().position(|(k, _, _)| k == s.key)) else {
+        return order;
+    };
+    let tau = |i: usize| ranks.tau.get(by).and_then(|r| r.get(i)).copied().flatten();
+    order.sort_by(|&a, &b| {
+        (b == by)
+            .cmp(&(a == by))
+            .then_with(|| match (tau(a), tau(b)) {
+                (Some(x), Some(y)) => y.total_cmp(&x),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            })
+    });
+    order
+}
+
 pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
-    let ranks = Ranks::from_table(app.table());
+    // Over the variants shown, in their order (the filter and the sort of `/` and `<` `>`).
+    let (table, index) = app.arranged();
+    let ranks = Ranks::from_table(&table);
+    let order = row_order(&ranks, app.sort());
     // One row per indicator in both tables: where they do not both fit, they share the screen
     // and scroll together.
     let total = ranks.ranks.len();
@@ -34,18 +59,40 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
         .saturating_sub(1)
         .max(3);
     let mut header = vec![Cell::from("rank (1 = cheapest)")];
-    header.extend(
-        ranks
-            .variants
-            .iter()
-            .enumerate()
-            .map(|(i, v)| Cell::from(Span::styled(ellipsize(v, column as usize), theme.series(i)))),
-    );
-    let rows = ranks.ranks[shown.rows.clone()]
+    header.extend(ranks.variants.iter().enumerate().map(|(i, v)| {
+        Cell::from(Span::styled(
+            ellipsize(v, column as usize),
+            theme.series(index[i]),
+        ))
+    }));
+    // A click on an indicator sorts the variants by it (again: the other way round).
+    for (k, &i) in order[shown.rows.clone()].iter().enumerate() {
+        let key = &ranks.ranks[i].0;
+        if let Some(row) = table.rows.iter().find(|r| r.key == key) {
+            frame.clickable(
+                Area {
+                    x: top.x + theme.inset(),
+                    y: top.y + 2 + k as u16,
+                    width: LABEL,
+                    height: 1,
+                },
+                Action::SortBy(row.key),
+            );
+        }
+    }
+    let sorted_by = app.sort().map(|s| s.key);
+    let rows = order[shown.rows.clone()]
         .iter()
-        .zip(shown.rows.clone())
-        .map(|((_, label, r), i)| {
-            let mut cells = vec![Cell::from(label.clone())];
+        .map(|&i| (&ranks.ranks[i], i))
+        .map(|((key, label, r), i)| {
+            let label = match app.sort() {
+                Some(s) if sorted_by == Some(key.as_str()) => Cell::from(Span::styled(
+                    format!("{label} {}", super::sort_arrow(s)),
+                    theme.accent,
+                )),
+                _ => Cell::from(label.clone()),
+            };
+            let mut cells = vec![label];
             let tied = |v: usize| ranks.noise_ties.get(i).and_then(|t| t.get(v)) == Some(&true);
             cells.extend(r.iter().enumerate().map(|(v, rank)| {
                 // `=`: the rank is shared with a figure that differs only within the noise.
@@ -63,8 +110,9 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
     frame.render_widget(
         Table::new(rows, widths)
             .header(Row::new(header).style(theme.accent))
-            .block(Block::default().borders(Borders::ALL).title(format!(
-                " Ranks{mark}{} ",
+            .block(theme.block().title(format!(
+                " Ranks{mark}{}{} ",
+                super::arranged_mark(app, table.columns.len()),
                 match ranks.noise_ties.iter().flatten().any(|t| *t) {
                     true => " · = tied within noise (95% interval of the ratio covers 1)",
                     false => "",
@@ -73,7 +121,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
         top,
     );
 
-    let labels: Vec<&str> = ranks.ranks.iter().map(|(_, l, _)| l.as_str()).collect();
+    let labels: Vec<&str> = order.iter().map(|&i| ranks.ranks[i].1.as_str()).collect();
     // Each tau in 5 to 7 columns: "+0.90" fits in 5; the labels are cut to the same width.
     const TAU_LABEL: u16 = 12;
     let m = labels.len().max(1) as u16;
@@ -98,42 +146,44 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
             .copied()
             .unwrap_or(0)
     };
-    let counts: Vec<usize> = (0..labels.len()).map(count).collect();
-    let rows = ranks
-        .tau
+    let rows = order
         .iter()
         .zip(&labels)
-        .enumerate()
         .skip(shown.rows.start)
         .take(shown.rows.len())
-        .map(|(i, (row, label))| {
+        .map(|(&i, label)| {
             let mut cells = vec![Cell::from(ellipsize(
-                &format!("{label} ({})", counts[i]),
+                &format!("{label} ({})", count(i)),
                 TAU_LABEL as usize,
             ))];
-            cells.extend(row.iter().take(columns).enumerate().map(|(j, t)| {
-                match t {
-                    Some(t) => {
-                        let style = if *t < 0.0 {
-                            theme.bad
-                        } else if *t < 0.5 {
-                            theme.warn
-                        } else {
-                            Style::default()
-                        };
-                        Cell::from(Span::styled(format!("{t:+.2}"), style))
-                    }
-                    None if ranks
-                        .tau_n
-                        .get(i)
-                        .and_then(|r| r.get(j))
-                        .is_some_and(|n| *n < MIN_TAU_N) =>
-                    {
-                        Cell::from(Span::styled(format!("n<{MIN_TAU_N}"), theme.dim))
-                    }
-                    None => Cell::from(Span::styled("n/a", theme.dim)),
-                }
-            }));
+            let row = &ranks.tau[i];
+            cells.extend(
+                order
+                    .iter()
+                    .take(columns)
+                    .map(|&j| (j, &row[j]))
+                    .map(|(j, t)| match t {
+                        Some(t) => {
+                            let style = if *t < 0.0 {
+                                theme.bad
+                            } else if *t < 0.5 {
+                                theme.warn
+                            } else {
+                                Style::default()
+                            };
+                            Cell::from(Span::styled(format!("{t:+.2}"), style))
+                        }
+                        None if ranks
+                            .tau_n
+                            .get(i)
+                            .and_then(|r| r.get(j))
+                            .is_some_and(|n| *n < MIN_TAU_N) =>
+                        {
+                            Cell::from(Span::styled(format!("n<{MIN_TAU_N}"), theme.dim))
+                        }
+                        None => Cell::from(Span::styled("n/a", theme.dim)),
+                    }),
+            );
             Row::new(cells)
         });
     let mut widths = vec![Constraint::Length(TAU_LABEL)];
@@ -148,11 +198,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
     frame.render_widget(
         Table::new(rows, widths)
             .header(Row::new(header).style(theme.accent))
-            .block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .title(super::fit::title(title, bottom)),
-            ),
+            .block(theme.block().title(super::fit::title(title, bottom))),
         bottom,
     );
 }

@@ -5,7 +5,7 @@ use super::canvas::Canvas;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::symbols::Marker;
 use ratatui::text::Line;
-use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph};
+use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph};
 
 use super::Theme;
 use crate::app::App;
@@ -20,12 +20,10 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
         Some(_) => "whole models".to_owned(),
         None => format!("parts of {}", app.focused_name()),
     };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(super::fit::title(
-            format!(" Roofline · {backend} · {parts} "),
-            area,
-        ));
+    let block = theme.block().title(super::fit::title(
+        format!(" Roofline · {backend} · {parts} "),
+        area,
+    ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(r) = app.roofline() else {
@@ -36,7 +34,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
         );
         return;
     };
-    let [chart_area, text_area] = super::fit::beside_or_under(inner, 58);
+    let [chart_area, text_area] = super::fit::beside_or_under(theme, inner, 58);
     render_chart(app, theme, frame, chart_area, &r);
 
     let mut lines = vec![
@@ -93,7 +91,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
         lines.push(Line::styled(note.clone(), theme.dim));
     }
     // Inside the left border: the rows and columns that are left.
-    let block = Block::default().borders(super::fit::text_borders(inner));
+    let block = Block::default().borders(super::fit::text_borders(theme, inner));
     let room = block.inner(text_area);
     let shown =
         super::fit::scroll_text(app, frame, lines, room.width as usize, room.height as usize);

@@ -3,7 +3,7 @@
 
 use super::canvas::Canvas;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
-use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Paragraph};
 
 use super::Theme;
 use crate::app::App;
@@ -30,7 +30,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
         frame.render_widget(
             Paragraph::new(text)
                 .alignment(Alignment::Center)
-                .block(Block::default().borders(Borders::ALL).title(" Routing ")),
+                .block(theme.block().title(" Routing ")),
             area,
         );
         return;
@@ -52,9 +52,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
             v.routing.iter().map(|r| r.imbalance).fold(0.0, f64::max),
             if k == 0 { mark.as_str() } else { "" }
         );
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .title(super::fit::title(title, *row));
+        let block = theme.block().title(super::fit::title(title, *row));
         let inner = block.inner(*row);
         frame.render_widget(block, *row);
         // One scale for every layer of the variant, capacity included, so heights compare.
@@ -83,6 +81,29 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
                     Bar::default().value(n).label(format!("e{e}")).style(style)
                 })
                 .collect();
+            if theme.basic {
+                // No bars: each expert's tokens in a line, over capacity marked `!`.
+                let counts: Vec<String> = stats
+                    .assigned
+                    .iter()
+                    .enumerate()
+                    .map(|(e, &n)| {
+                        let over = if n > stats.capacity { "!" } else { "" };
+                        format!("e{e} {n}{over}")
+                    })
+                    .collect();
+                let text = format!(
+                    "MoE layer {layer}: capacity {}, dropped {}\n{}",
+                    stats.capacity,
+                    stats.dropped,
+                    counts.join("  ")
+                );
+                frame.render_widget(
+                    Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: true }),
+                    *column,
+                );
+                continue;
+            }
             let width = (column.width.saturating_sub(2) / stats.assigned.len().max(1) as u16)
                 .saturating_sub(1)
                 .clamp(1, 6);

@@ -5,7 +5,7 @@ use super::canvas::Canvas;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::symbols::Marker;
 use ratatui::text::Line;
-use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph};
+use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph};
 
 use super::Theme;
 use crate::app::App;
@@ -33,12 +33,10 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
         format!("batch {} · w sweeps again", batches(&state.batches))
     };
     let backend = state.backend.map_or(String::new(), |b| format!(" on {b}"));
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(super::fit::title(
-            format!(" Sweep{backend} · {status} "),
-            area,
-        ));
+    let block = theme.block().title(super::fit::title(
+        format!(" Sweep{backend} · {status} "),
+        area,
+    ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if app.watched().is_some() && state.points.is_empty() {
@@ -58,7 +56,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
         frame.render_widget(Paragraph::new(text).alignment(Alignment::Center), inner);
         return;
     }
-    let [chart_area, text_area] = super::fit::beside_or_under(inner, 60);
+    let [chart_area, text_area] = super::fit::beside_or_under(theme, inner, 60);
     render_chart(app, theme, frame, chart_area, &state.points);
     let mut lines: Vec<Line> = Vec::new();
     for p in &state.points {
@@ -92,7 +90,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
         lines.push(Line::styled(format!("flip: {}", f.describe()), theme.warn));
     }
     // Inside the left border: the rows and columns that are left.
-    let block = Block::default().borders(super::fit::text_borders(inner));
+    let block = Block::default().borders(super::fit::text_borders(theme, inner));
     let room = block.inner(text_area);
     let shown =
         super::fit::scroll_text(app, frame, lines, room.width as usize, room.height as usize);

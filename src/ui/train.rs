@@ -6,7 +6,7 @@ use super::canvas::Canvas;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::symbols::Marker;
 use ratatui::text::Line;
-use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph, Wrap};
+use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph, Wrap};
 
 use super::Theme;
 use crate::app::App;
@@ -18,7 +18,7 @@ type Curve<'a> = (usize, &'a str, Vec<(f64, f64)>);
 pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
     let state = app.training();
     let Some(floor) = app.loss_floor() else {
-        let block = Block::default().borders(Borders::ALL).title(" Train ");
+        let block = theme.block().title(" Train ");
         let inner = block.inner(area);
         frame.render_widget(block, area);
         frame.render_widget(
@@ -48,14 +48,10 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
     } else {
         "done · t trains again".to_owned()
     };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(super::fit::title(
-            format!(
-                " Train · floor {floor:.3} nats (entropy rate) · target {target:.3} · {status} "
-            ),
-            area,
-        ));
+    let block = theme.block().title(super::fit::title(
+        format!(" Train · floor {floor:.3} nats (entropy rate) · target {target:.3} · {status} "),
+        area,
+    ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if app.watched().is_some() && !state.started {
@@ -80,7 +76,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
         );
         return;
     }
-    let [chart_area, text_area] = super::fit::beside_or_under(inner, 60);
+    let [chart_area, text_area] = super::fit::beside_or_under(theme, inner, 60);
 
     let steps = state
         .partial
@@ -182,7 +178,7 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
         ));
     }
     // Inside the left border: the rows and columns that are left.
-    let block = Block::default().borders(super::fit::text_borders(inner));
+    let block = Block::default().borders(super::fit::text_borders(theme, inner));
     let room = block.inner(text_area);
     let shown =
         super::fit::scroll_text(app, frame, text, room.width as usize, room.height as usize);

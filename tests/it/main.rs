@@ -11,6 +11,7 @@ mod cli_bench;
 mod cli_generate;
 mod cli_models;
 mod cli_report;
+mod cli_shell;
 mod custom;
 mod decoder_models;
 mod faults;

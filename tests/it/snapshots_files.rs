@@ -1,4 +1,4 @@
-//! Snapshots: the JSON round trip, the schema the README documents, golden Markdown and CSV,
+//! Snapshots: the JSON round trip, the schema docs/snapshots.md documents, golden Markdown and CSV,
 //! the SVG plots, `diff`, the export folder and every way a file can be wrong.
 //!
 //! The fixtures are real runs of the tiny suite, recorded with
@@ -384,14 +384,15 @@ fn paths(value: &serde_json::Value, prefix: &str, out: &mut BTreeSet<String>) {
     }
 }
 
-/// The paths the README's snapshot format lists; `?` marks one that may be absent.
+/// The paths the snapshot reference (docs/snapshots.md) lists; `?` marks one that may be absent.
 fn documented() -> (BTreeSet<String>, BTreeSet<String>) {
-    let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    let start = readme
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/snapshots.md"))
+            .unwrap();
+    let start = doc
         .find("<!-- snapshot-schema -->")
-        .expect("README marks the snapshot schema");
-    let block = &readme[start..];
+        .expect("docs/snapshots.md marks the snapshot schema");
+    let block = &doc[start..];
     let block = &block[block.find("```").unwrap() + 3..];
     let block = &block[block.find('\n').unwrap() + 1..block.find("\n```").unwrap()];
     let (mut all, mut optional) = (BTreeSet::new(), BTreeSet::new());
@@ -411,7 +412,7 @@ fn documented() -> (BTreeSet<String>, BTreeSet<String>) {
 }
 
 #[test]
-fn the_readme_documents_the_schema_the_code_writes() {
+fn the_docs_give_the_schema_the_code_writes() {
     let (all, optional) = documented();
     let mut written = BTreeSet::new();
     for name in ["snapshot-tiny-ndarray.json", "snapshot-tiny-flex.json"] {
@@ -450,7 +451,7 @@ fn the_readme_documents_the_schema_the_code_writes() {
     let undocumented: Vec<_> = written.difference(&all).collect();
     assert!(
         undocumented.is_empty(),
-        "written but not in the README: {undocumented:?}"
+        "written but not in docs/snapshots.md: {undocumented:?}"
     );
     let missing: Vec<_> = all
         .difference(&written)
@@ -458,7 +459,7 @@ fn the_readme_documents_the_schema_the_code_writes() {
         .collect();
     assert!(
         missing.is_empty(),
-        "in the README but never written: {missing:?}"
+        "in docs/snapshots.md but never written: {missing:?}"
     );
 }
 

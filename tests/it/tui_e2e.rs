@@ -459,3 +459,124 @@ fn an_own_model_runs_in_the_tui_and_is_snapshotted() {
     tmux(&["send-keys", "-t", s, "q"]);
     wait_for(s, "EXITED 0", Duration::from_secs(10));
 }
+
+/// The Compare header line: the variants' names in the order shown.
+fn header_order(screen: &str, names: &[&str]) -> Vec<String> {
+    let line = screen
+        .lines()
+        .find(|l| l.contains("indicator") && l.contains("dense"))
+        .unwrap_or_else(|| panic!("no Compare header on the screen:\n{screen}"));
+    let mut found: Vec<(usize, String)> = Vec::new();
+    for word in line.split(|c: char| c.is_whitespace() || c == '│') {
+        if names.contains(&word) {
+            found.push((found.len(), word.to_owned()));
+        }
+    }
+    found.into_iter().map(|(_, w)| w).collect()
+}
+
+#[test]
+fn sort_and_filter_from_keys_and_a_config_file_at_80x24_and_160x48() {
+    if !tmux_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // The config moves `sort_next` to `n` (`>` keeps its other use off) and picks the light
+    // theme; `--basic` is given on the second run.
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "theme = \"light\"\nsuite = \"tiny\"\n\n[keys]\nsort_next = \"n\"\n",
+    )
+    .unwrap();
+    let names = [
+        "dense",
+        "moe",
+        "moe-matched",
+        "universal",
+        "pruned-dense",
+        "pruned-csr",
+    ];
+    for (width, height, basic) in [(80u16, 24u16, false), (160, 48, true)] {
+        let name = format!("effprof-sort-{}-{width}", std::process::id());
+        // The suite comes from the config: none is given here.
+        let command = format!(
+            "{} --config {} --out-dir {}{}; echo EXITED $?; sleep 30",
+            env!("CARGO_BIN_EXE_effprof"),
+            config.display(),
+            dir.path().join("snaps").display(),
+            if basic { " --basic" } else { "" },
+        );
+        let session = Session::sized(name, &command, width, height);
+        let s = &session.0;
+        wait_for(s, "suite tiny", Duration::from_secs(60));
+        let live = screen(s);
+        if basic {
+            // No borders, no charts.
+            assert!(
+                !live.contains('┌') && !live.contains('│') && !live.contains('─'),
+                "{live}"
+            );
+            assert!(!live.contains("throughput, last 60 s"), "{live}");
+        }
+        tmux(&["send-keys", "-t", s, "2"]);
+        wait_for(s, "indicator", Duration::from_secs(30));
+        // `>` moved to `n` by the config: it sorts by nothing now.
+        tmux(&["send-keys", "-t", s, ">"]);
+        std::thread::sleep(Duration::from_millis(500));
+        assert!(!screen(s).contains("sorted by"), "{}", screen(s));
+        // n: sorted by the first indicator with a cheaper side, parameters, the fewest first:
+        // universal (13.2 k) before the pruned ones (21.8 k), the MoEs (34.1 k, 47.2 k) last.
+        tmux(&["send-keys", "-t", s, "n"]);
+        let sorted = wait_for(s, "sorted by params total ↑", Duration::from_secs(10));
+        let order = header_order(&sorted, &names);
+        let by_params = [
+            "dense",
+            "universal",
+            "pruned-dense",
+            "pruned-csr",
+            "moe-matched",
+            "moe",
+        ];
+        assert!(order.len() >= if width >= 160 { 5 } else { 2 }, "{sorted}");
+        assert_eq!(order, by_params[..order.len()], "{sorted}");
+        // I: the other way round, the baseline still first.
+        tmux(&["send-keys", "-t", s, "I"]);
+        let inverted = wait_for(s, "sorted by params total ↓", Duration::from_secs(10));
+        let order = header_order(&inverted, &names);
+        assert_eq!(&order[..2], ["dense", "moe"], "{inverted}");
+        // `/family:moe` Enter: the baseline and the two MoEs.
+        tmux(&["send-keys", "-t", s, "/"]);
+        wait_for(s, "Enter keeps", Duration::from_secs(10));
+        tmux(&["send-keys", "-t", s, "-l", "family:moe"]);
+        wait_for(s, "3 of 6 variants", Duration::from_secs(10));
+        tmux(&["send-keys", "-t", s, "Enter"]);
+        let filtered = wait_for(s, "filter family:moe (3 of 6)", Duration::from_secs(10));
+        // Sorted by parameters, the most first: as many as fit of the three.
+        let order = header_order(&filtered, &names);
+        let fit = if width >= 160 { 3 } else { 2 };
+        assert_eq!(order, ["dense", "moe", "moe-matched"][..fit], "{filtered}");
+        // The Ranks view shows the same variants, in the same order.
+        tmux(&["send-keys", "-t", s, "3"]);
+        let ranks = wait_for(s, "rank (1 = cheapest)", Duration::from_secs(10));
+        assert!(ranks.contains("filter family:moe"), "{ranks}");
+        let header = ranks
+            .lines()
+            .find(|l| l.contains("rank (1 = cheapest)"))
+            .unwrap();
+        assert!(
+            header.contains("moe-matched") && !header.contains("universal"),
+            "{ranks}"
+        );
+        // An unknown term is named, and `/` Esc clears the filter.
+        tmux(&["send-keys", "-t", s, "2", "/"]);
+        tmux(&["send-keys", "-t", s, "-l", " fam:x"]);
+        wait_for(s, "`fam:` is no filter term", Duration::from_secs(10));
+        tmux(&["send-keys", "-t", s, "Escape"]);
+        std::thread::sleep(Duration::from_millis(500));
+        let cleared = screen(s);
+        assert!(!cleared.contains("filter family"), "{cleared}");
+        tmux(&["send-keys", "-t", s, "q"]);
+        wait_for(s, "EXITED 0", Duration::from_secs(10));
+    }
+}

@@ -1,7 +1,7 @@
 //! The TUI, drawn from hand-built state: every view at two sizes, the help, the too-small
 //! message, and every action's effect on the state.
 
-use effprof::app::{Action, App, Effect, View};
+use effprof::app::{Action, App, Effect, FilterKey, Scroll, View};
 use effprof::arch;
 use effprof::backend::Backend;
 use effprof::engine::stats::LatencySummary;
@@ -207,6 +207,23 @@ fn help_overlay_and_error_message() {
     let mut app = app_with_data();
     app.update(Action::ToggleHelp);
     insta::assert_snapshot!("help_100x30", draw(&mut app, 100, 30));
+    // On a short screen the help scrolls, and the view under it does not.
+    let short = draw(&mut app, 80, 24);
+    let total = effprof::app::help_rows(app.keys()).len();
+    assert!(
+        short.contains(&format!("keys 1-22 of {total} (↑↓ scroll")),
+        "{short}"
+    );
+    assert!(!short.contains("Generate: generate tokens"), "{short}");
+    app.update(Action::Scroll(Scroll::End));
+    let end = draw(&mut app, 80, 24);
+    assert!(end.contains(&format!("of {total} (↑↓ scroll")), "{end}");
+    assert!(end.contains("Generate: generate tokens"), "{end}");
+    assert_eq!(
+        app.scroll(),
+        0,
+        "the view under the help stays where it was"
+    );
     app.update(Action::Dismiss);
     app.on_engine(EngineEvent::Unavailable {
         backend: Backend::Wgpu(effprof::backend::WgpuAdapter::Default),
@@ -1025,7 +1042,6 @@ fn d_shows_the_focused_variant_by_module_in_compare_and_back() {
 
 #[test]
 fn compare_scrolls_to_its_last_row_and_back_at_80x24() {
-    use effprof::app::Scroll;
     let mut app = app_with_data();
     app.update(Action::ShowView(View::Compare));
     let last = app.table().rows.last().unwrap().label;
@@ -1211,4 +1227,212 @@ fn a_lost_remote_device_says_so_and_points_to_the_local_backends() {
         },
     };
     assert!(!local.lost_remote());
+}
+
+/// The screen drawn with `theme`, as [`draw`] does with the plain one.
+fn draw_with(app: &mut App, theme: &Theme, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    let mut drawn = None;
+    terminal
+        .draw(|f| drawn = Some(ui::render(app, theme, f)))
+        .unwrap();
+    app.on_drawn(drawn.unwrap());
+    format!("{}", terminal.backend())
+}
+
+/// The place of each of `names` on the line of `screen` that holds `marker`, in screen order.
+fn order_on(screen: &str, marker: &str, names: &[&str]) -> Vec<String> {
+    let line = screen
+        .lines()
+        .find(|l| l.contains(marker))
+        .unwrap_or_else(|| panic!("no `{marker}`:\n{screen}"));
+    line.split(|c: char| c.is_whitespace() || c == '│' || c == '"')
+        .filter(|w| names.contains(w))
+        .map(str::to_owned)
+        .collect()
+}
+
+const TINY: [&str; 6] = [
+    "dense",
+    "moe",
+    "moe-matched",
+    "universal",
+    "pruned-dense",
+    "pruned-csr",
+];
+
+#[test]
+fn compare_and_ranks_sorted_by_an_indicator_and_inverted() {
+    let mut app = app_with_data();
+    app.update(Action::ShowView(View::Compare));
+    app.update(Action::SortBy("params_total"));
+    let screen = draw(&mut app, 160, 48);
+    assert!(screen.contains("sorted by params total ↑"), "{screen}");
+    // Parameters: universal 13.2 k, the pruned ones 21.8 k (in the suite's order), the MoEs
+    // 34.1 k and 47.2 k; the baseline first whatever its count.
+    let names = |app: &App| -> Vec<String> {
+        app.shown()
+            .iter()
+            .map(|&i| app.analytic()[i].name.clone())
+            .collect()
+    };
+    assert_eq!(
+        names(&app),
+        [
+            "dense",
+            "universal",
+            "pruned-dense",
+            "pruned-csr",
+            "moe-matched",
+            "moe"
+        ]
+    );
+    // The screen shows them in that order, as many as fit.
+    let order = order_on(&screen, "indicator", &TINY);
+    assert!(order.len() >= 3, "{screen}");
+    assert_eq!(order, names(&app)[..order.len()], "{screen}");
+    insta::assert_snapshot!("compare_sorted_160x48", screen);
+    // The same indicator again: the other way round.
+    app.update(Action::SortBy("params_total"));
+    let screen = draw(&mut app, 160, 48);
+    assert!(screen.contains("sorted by params total ↓"), "{screen}");
+    assert_eq!(
+        names(&app),
+        [
+            "dense",
+            "moe",
+            "moe-matched",
+            "pruned-dense",
+            "pruned-csr",
+            "universal"
+        ]
+    );
+    let order = order_on(&screen, "indicator", &TINY);
+    assert_eq!(order, names(&app)[..order.len()], "{screen}");
+    // ← → follow the order shown: from the baseline to the most parameters.
+    app.update(Action::FocusNext);
+    assert_eq!(app.focused_name(), "moe");
+    // Ranks: the variants in the same order, and the indicators by agreement with the sort.
+    app.update(Action::ShowView(View::Ranks));
+    let ranks = draw(&mut app, 160, 48);
+    assert_eq!(
+        order_on(&ranks, "rank (1 = cheapest)", &TINY),
+        names(&app),
+        "{ranks}"
+    );
+    let first_row = ranks
+        .lines()
+        .skip_while(|l| !l.contains("rank (1 = cheapest)"))
+        .nth(1)
+        .unwrap();
+    assert!(first_row.contains("params ↓"), "{ranks}");
+    insta::assert_snapshot!("ranks_sorted_160x48", ranks);
+}
+
+#[test]
+fn a_click_on_an_indicator_sorts_by_it() {
+    let mut app = app_with_data();
+    app.update(Action::ShowView(View::Compare));
+    let screen = draw(&mut app, 160, 48);
+    let (row, line) = screen
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("latency p50"))
+        .unwrap();
+    let column = line.find("latency p50").unwrap();
+    // The backend's Display writes the buffer with quotes and indexes: find the cell again.
+    let x = line[..column].chars().count() as u16 - 1;
+    let action = app.action_at(x, row as u16);
+    assert_eq!(action, Some(Action::SortBy("latency_p50")), "{screen}");
+    app.update(action.unwrap());
+    assert!(draw(&mut app, 160, 48).contains("sorted by latency p50 ↑"));
+}
+
+#[test]
+fn a_filter_keeps_the_baseline_and_the_variants_it_names() {
+    let mut app = app_with_data();
+    app.update(Action::ShowView(View::Compare));
+    app.update(Action::Filter(FilterKey::Open));
+    for c in "family:pruned".chars() {
+        app.update(Action::Filter(FilterKey::Char(c)));
+    }
+    let typing = draw(&mut app, 100, 30);
+    assert!(
+        typing.contains("/family:pruned█  3 of 6 variants  Enter keeps"),
+        "{typing}"
+    );
+    app.update(Action::Filter(FilterKey::Apply));
+    let screen = draw(&mut app, 100, 30);
+    assert!(screen.contains("filter family:pruned (3 of 6)"), "{screen}");
+    let shown: Vec<&str> = app
+        .shown()
+        .iter()
+        .map(|&i| app.analytic()[i].name.as_str())
+        .collect();
+    assert_eq!(shown, ["dense", "pruned-dense", "pruned-csr"]);
+    assert_eq!(
+        order_on(&screen, "indicator", &TINY),
+        ["dense", "pruned-dense"],
+        "{screen}"
+    );
+    insta::assert_snapshot!("compare_filtered_100x30", screen);
+    // The focus moves onto a variant shown.
+    assert!(app.focused_name() == "dense" || app.focused_name().starts_with("pruned"));
+    app.update(Action::FocusNext);
+    app.update(Action::FocusNext);
+    app.update(Action::FocusNext);
+    assert!(["dense", "pruned-dense", "pruned-csr"].contains(&app.focused_name()));
+    // Live lists the same variants.
+    app.update(Action::ShowView(View::Live));
+    let live = draw(&mut app, 100, 30);
+    assert!(
+        live.contains("pruned-csr") && !live.contains("moe-matched"),
+        "{live}"
+    );
+    // Esc while typing clears it.
+    app.update(Action::Filter(FilterKey::Open));
+    app.update(Action::Filter(FilterKey::Clear));
+    assert!(app.filter().is_empty());
+    assert_eq!(app.shown().len(), 6);
+}
+
+#[test]
+fn basic_mode_draws_no_border_and_no_chart() {
+    let mut app = app_with_data();
+    let basic = Theme::chosen(Some(effprof::config::ThemeName::Plain), true);
+    let live = draw_with(&mut app, &basic, 100, 30);
+    for glyph in ['┌', '┐', '└', '┘', '─', '⣀', '█'] {
+        assert!(!live.contains(glyph), "`{glyph}` in basic mode:\n{live}");
+    }
+    // The figures are there as text, with the share the gauge would have drawn.
+    assert!(live.contains("throughput (of the best seen)"), "{live}");
+    insta::assert_snapshot!("live_basic_100x30", live);
+    app.update(Action::ShowView(View::Compare));
+    let compare = draw_with(&mut app, &basic, 80, 24);
+    assert!(
+        !compare.contains('┌') && compare.contains("params total"),
+        "{compare}"
+    );
+    insta::assert_snapshot!("compare_basic_80x24", compare);
+    // A click on a variant's name still focuses it, one cell further left than with borders
+    // (on a screen where the columns keep their widths).
+    let compare = draw_with(&mut app, &basic, 100, 30);
+    let (row, line) = compare
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("indicator"))
+        .unwrap();
+    let x = line[..line.find("moe").unwrap()].chars().count() as u16 - 1;
+    assert_eq!(
+        app.action_at(x, row as u16),
+        Some(Action::Focus(1)),
+        "{compare}"
+    );
+    app.update(Action::ShowView(View::Routing));
+    let routing = draw_with(&mut app, &basic, 100, 30);
+    assert!(
+        routing.contains("MoE layer 0: capacity 8, dropped 3"),
+        "{routing}"
+    );
+    assert!(!routing.contains('█'), "{routing}");
 }

@@ -444,7 +444,7 @@ impl Positions {
 pub enum Attention {
     /// burn's attention op: the scores stay inside the kernel (flex tiles them, flash-style,
     /// at longer sequences; wgpu has its own kernels; ndarray runs burn's decomposition). The
-    /// default: the faster on flex and wgpu, as fast on ndarray (README, "Attention").
+    /// default: the faster on flex and wgpu, as fast on ndarray (docs/suite-files.md, `attention`).
     #[default]
     Fused,
     /// Matmul, softmax, matmul: the scores are written to memory and read back.
@@ -452,6 +452,11 @@ pub enum Attention {
 }
 
 impl Attention {
+    pub const ALL: [(&'static str, Attention); 2] = [
+        ("fused", Attention::Fused),
+        ("explicit", Attention::Explicit),
+    ];
+
     /// What a document from before the choice ran.
     pub fn before_the_choice() -> Self {
         Attention::Explicit

@@ -450,6 +450,8 @@ pub enum Kernel {
 }
 
 impl Kernel {
+    pub const ALL: [(&'static str, Kernel); 2] = [("dense", Kernel::Dense), ("csr", Kernel::Csr)];
+
     pub fn name(&self) -> &'static str {
         match self {
             Kernel::Dense => "dense",

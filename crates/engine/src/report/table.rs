@@ -181,6 +181,32 @@ impl Row {
 }
 
 impl IndicatorTable {
+    /// The table with only `columns`, in that order; the first stays the one every ratio is
+    /// to, so it should be the baseline. Notes are kept.
+    pub fn select(&self, columns: &[usize]) -> IndicatorTable {
+        let pick = |cells: &[Cell]| -> Vec<Cell> {
+            columns
+                .iter()
+                .filter_map(|&c| cells.get(c).cloned())
+                .collect()
+        };
+        IndicatorTable {
+            columns: columns
+                .iter()
+                .filter_map(|&c| self.columns.get(c).cloned())
+                .collect(),
+            rows: self
+                .rows
+                .iter()
+                .map(|r| Row {
+                    cells: pick(&r.cells),
+                    ..r.clone()
+                })
+                .collect(),
+            notes: self.notes.clone(),
+        }
+    }
+
     fn header(&self) -> Vec<String> {
         let mut header = vec!["indicator".to_owned()];
         header.extend(self.columns.iter().enumerate().map(|(i, c)| {

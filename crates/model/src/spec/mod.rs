@@ -7,6 +7,7 @@ mod error;
 pub mod hf;
 mod matching;
 mod parse;
+pub mod reference;
 
 pub use builtin::{BUILTIN_SUITES, BuiltinSuite, DEFAULT_SUITE};
 pub use error::SpecError;

@@ -168,6 +168,17 @@ struct RawMatch {
     solve: Spanned<String>,
 }
 
+/// The keys each table of a suite file accepts, as the parser reads them: the top level,
+/// `[suite]`, `[[variant]]` and a variant's `match`.
+pub(crate) fn accepted_keys() -> [(&'static str, &'static [&'static str]); 4] {
+    [
+        ("top level", super::reference::fields_of::<RawSuite>()),
+        ("[suite]", super::reference::fields_of::<RawHeader>()),
+        ("[[variant]]", super::reference::fields_of::<RawVariant>()),
+        ("match", super::reference::fields_of::<RawMatch>()),
+    ]
+}
+
 /// Reads a suite given as a path or as the name of a built-in suite.
 ///
 /// A value naming an existing file is read from disk; otherwise a built-in suite of that name
@@ -838,15 +849,7 @@ impl Ctx<'_> {
             n_layers: dim(&rv.n_layers, "n_layers", SolveDim::NLayers)?,
             attention: match &rv.attention {
                 None => Attention::default(),
-                Some(a) => self.one_of(
-                    a,
-                    scope,
-                    "attention",
-                    &[
-                        ("fused", Attention::Fused),
-                        ("explicit", Attention::Explicit),
-                    ],
-                )?,
+                Some(a) => self.one_of(a, scope, "attention", &Attention::ALL)?,
             },
             options: self.lm_options(rv, scope, input)?,
         };
@@ -1154,12 +1157,7 @@ impl Ctx<'_> {
         };
         let kernel = match &rv.kernel {
             None => Kernel::Dense,
-            Some(k) => self.one_of(
-                k,
-                scope,
-                "kernel",
-                &[("dense", Kernel::Dense), ("csr", Kernel::Csr)],
-            )?,
+            Some(k) => self.one_of(k, scope, "kernel", &Kernel::ALL)?,
         };
         Ok(PruneSpec { sparsity, kernel })
     }
