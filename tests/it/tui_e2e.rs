@@ -501,7 +501,9 @@ fn sort_and_filter_from_keys_and_a_config_file_at_80x24_and_160x48() {
         let name = format!("effprof-sort-{}-{width}", std::process::id());
         // The suite comes from the config: none is given here.
         let command = format!(
-            "{} --config {} --out-dir {}{}; echo EXITED $?; sleep 30",
+            "{}{} --config {} --out-dir {}{}; echo EXITED $?; sleep 30",
+            // The second run also asks for no colours, which wins over the light theme.
+            if basic { "NO_COLOR=1 " } else { "" },
             env!("CARGO_BIN_EXE_effprof"),
             config.display(),
             dir.path().join("snaps").display(),
@@ -511,6 +513,17 @@ fn sort_and_filter_from_keys_and_a_config_file_at_80x24_and_160x48() {
         let s = &session.0;
         wait_for(s, "suite tiny", Duration::from_secs(60));
         let live = screen(s);
+        // The colours as the terminal got them: the light theme's title on blue (colour 4,
+        // where the dark theme uses cyan), and none at all under NO_COLOR.
+        let coloured =
+            String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-e", "-t", s]).stdout)
+                .into_owned();
+        if basic {
+            assert!(!coloured.contains("38;5;"), "{coloured:?}");
+        } else {
+            let title = coloured.lines().next().unwrap_or_default();
+            assert!(title.contains("48;5;4m effprof"), "{title:?}");
+        }
         if basic {
             // No borders, no charts.
             assert!(
