@@ -228,33 +228,38 @@ fn render_focused(run: &GenerationRun, theme: &Theme, frame: &mut Canvas, area: 
     } else {
         0.0
     };
-    frame.render_widget(
-        Gauge::default()
-            .block(theme.block().title(" prefill | decode "))
-            .gauge_style(theme.series(1))
-            .ratio(prefill_share)
-            .label(format!(
-                "prefill {} ({:.0}%) · decode {}",
-                units::seconds(run.ttft.p50),
-                prefill_share * 100.0,
-                units::seconds(decode)
-            )),
+    let label = format!(
+        "prefill {} ({:.0}%) · decode {}",
+        units::seconds(run.ttft.p50),
+        prefill_share * 100.0,
+        units::seconds(decode)
+    );
+    let style = theme.series(1);
+    share_bar(
+        theme,
+        frame,
         split,
+        " prefill | decode ",
+        style,
+        prefill_share,
+        label,
     );
     let memory = run.analytic.memory_estimate_bytes.max(1);
     let kv_share = (run.analytic.kv_cache_bytes as f64 / memory as f64).clamp(0.0, 1.0);
-    frame.render_widget(
-        Gauge::default()
-            .block(theme.block().title(" KV cache "))
-            .gauge_style(theme.series(2))
-            .ratio(kv_share)
-            .label(format!(
-                "{} of {} to generate ({:.1}%)",
-                units::bytes(run.analytic.kv_cache_bytes),
-                units::bytes(memory),
-                kv_share * 100.0
-            )),
+    let label = format!(
+        "{} of {} to generate ({:.1}%)",
+        units::bytes(run.analytic.kv_cache_bytes),
+        units::bytes(memory),
+        kv_share * 100.0
+    );
+    share_bar(
+        theme,
+        frame,
         cache,
+        " KV cache ",
+        theme.series(2),
+        kv_share,
+        label,
     );
     let a = &run.analytic;
     let mut lines = vec![
@@ -281,4 +286,29 @@ fn render_focused(run: &GenerationRun, theme: &Theme, frame: &mut Canvas, area: 
         )));
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), text);
+}
+
+/// A share as a bar with its label, or in basic mode the label alone under its title.
+fn share_bar(
+    theme: &Theme,
+    frame: &mut Canvas,
+    area: Rect,
+    title: &str,
+    style: ratatui::style::Style,
+    ratio: f64,
+    label: String,
+) {
+    let block = theme.block().title(title.to_owned());
+    if theme.basic {
+        frame.render_widget(Paragraph::new(label).block(block), area);
+    } else {
+        frame.render_widget(
+            Gauge::default()
+                .block(block)
+                .gauge_style(style)
+                .ratio(ratio)
+                .label(label),
+            area,
+        );
+    }
 }

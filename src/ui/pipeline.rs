@@ -116,7 +116,11 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
             t.peak_in_flight.iter().max().unwrap_or(&0)
         );
         let block = Block::default()
-            .borders(Borders::TOP)
+            .borders(if theme.basic {
+                Borders::NONE
+            } else {
+                Borders::TOP
+            })
             .title(super::fit::ellipsize(&title, row.width as usize));
         let inner = block.inner(*row);
         frame.render_widget(block, *row);

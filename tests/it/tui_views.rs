@@ -914,6 +914,14 @@ fn generate_view_sets_the_decoders_side_by_side_and_details_the_focused_one() {
     for (w, h) in [(80, 24), (100, 30)] {
         assert!(draw(&mut app, w, h).contains("Generate"));
     }
+    // Basic mode: the figures as text, no chart and no bar.
+    let basic = Theme::chosen(Some(effprof::config::ThemeName::Plain), true);
+    let screen = draw_with(&mut app, &basic, 160, 48);
+    assert!(screen.contains(&format!("{kv} of")), "{screen}");
+    assert!(screen.contains("prefill | decode"), "{screen}");
+    for glyph in ['█', '⣀', '┌'] {
+        assert!(!screen.contains(glyph), "`{glyph}`:\n{screen}");
+    }
 }
 
 #[test]
@@ -1428,6 +1436,21 @@ fn basic_mode_draws_no_border_and_no_chart() {
         Some(Action::Focus(1)),
         "{compare}"
     );
+    app.update(Action::ShowView(View::Routing));
+    // Every view draws in basic mode at the smallest size, without a box character.
+    for view in [
+        View::Ranks,
+        View::Pipeline,
+        View::Sweep,
+        View::Roofline,
+        View::Train,
+    ] {
+        app.update(Action::ShowView(view));
+        let screen = draw_with(&mut app, &basic, 80, 24);
+        for glyph in ['┌', '└', '─', '│'] {
+            assert!(!screen.contains(glyph), "{view:?}: `{glyph}`\n{screen}");
+        }
+    }
     app.update(Action::ShowView(View::Routing));
     let routing = draw_with(&mut app, &basic, 100, 30);
     assert!(
