@@ -210,6 +210,32 @@ mod tests {
     }
 
     #[test]
+    fn the_footer_and_the_help_show_the_keys_as_moved() {
+        use super::super::{footer_hints, help_rows};
+        let mut map = KeyMap::default();
+        map.bind("stages_fewer", "x").unwrap();
+        map.bind("snapshot", "S").unwrap();
+        let (footer, _) = footer_hints(View::Pipeline, false, &map);
+        assert!(
+            footer.starts_with("p/x stages  m/M micro-batches"),
+            "{footer}"
+        );
+        assert!(
+            footer.contains("S snapshot") && !footer.contains("s snapshot"),
+            "{footer}"
+        );
+        let help = help_rows(&map);
+        assert!(
+            help.iter()
+                .any(|(k, what)| k == "p/x" && what.contains("Pipeline"))
+        );
+        assert!(
+            help.iter()
+                .any(|(k, what)| k == "S" && what.contains("was s"))
+        );
+    }
+
+    #[test]
     fn bad_names_and_keys_say_what_is_allowed() {
         let mut map = KeyMap::default();
         let e = map.bind("snapshoot", "s").unwrap_err();

@@ -136,7 +136,7 @@ pub fn help_rows(keymap: &KeyMap) -> Vec<(String, String)> {
     }
     for e in VIEWS {
         for k in e.keys {
-            rows.push((k.keys.to_owned(), format!("{}: {}", e.title, k.help)));
+            rows.push((k.shown_keys(keymap), format!("{}: {}", e.title, k.help)));
         }
     }
     for (name, key) in keymap.bindings() {
@@ -153,7 +153,9 @@ pub fn help_rows(keymap: &KeyMap) -> Vec<(String, String)> {
 /// for its right end.
 pub fn footer_hints(view: View, watching: bool, keymap: &KeyMap) -> (String, String) {
     let own = view.entry().keys.iter().filter(|_| !watching);
-    let mut hints: Vec<String> = own.map(|k| format!("{} {}", k.keys, k.short)).collect();
+    let mut hints: Vec<String> = own
+        .map(|k| format!("{} {}", k.shown_keys(keymap), k.short))
+        .collect();
     let shown = KEYS.iter().filter(|k| !(watching && k.steers));
     let hint = |k: &Key| {
         let (keys, word) = k.footer?;

@@ -2,6 +2,8 @@
 //! the header's tabs, the footer and the help are drawn from the entries. A new view is a
 //! variant and an entry here, a render function in `ui/`, and its arm in `ui::render`.
 
+use super::Action;
+
 /// A view on screen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum View {
@@ -37,6 +39,9 @@ pub struct ViewKey {
     pub short: &'static str,
     /// What the help says it does.
     pub help: &'static str,
+    /// What it does, one action for each key of `keys` (`p/P`: two); a config file may move
+    /// them.
+    pub actions: &'static [Action],
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -67,11 +72,13 @@ pub const VIEWS: &[ViewEntry] = &[
                 keys: "o",
                 short: "ops",
                 help: "the focused variant's ops / the table",
+                actions: &[Action::ToggleOps],
             },
             ViewKey {
                 keys: "d",
                 short: "modules",
                 help: "the focused variant by module / the table",
+                actions: &[Action::ToggleModules],
             },
         ],
         ..entry(View::Compare, "Compare", "Cmp", Needs::Table)
@@ -84,11 +91,13 @@ pub const VIEWS: &[ViewEntry] = &[
                 keys: "p/P",
                 short: "stages",
                 help: "one more / fewer stage",
+                actions: &[Action::MoreStages, Action::FewerStages],
             },
             ViewKey {
                 keys: "m/M",
                 short: "micro-batches",
                 help: "twice / half the micro-batches",
+                actions: &[Action::MoreMicroBatches, Action::FewerMicroBatches],
             },
         ],
         ..entry(View::Pipeline, "Pipeline", "Pipe", Needs::Stages)
@@ -98,6 +107,7 @@ pub const VIEWS: &[ViewEntry] = &[
             keys: "w",
             short: "sweep",
             help: "sweep batch sizes 1-16",
+            actions: &[Action::StartSweep],
         }],
         ..entry(View::Sweep, "Sweep", "Swp", Needs::Summaries)
     },
@@ -107,6 +117,7 @@ pub const VIEWS: &[ViewEntry] = &[
             keys: "t",
             short: "train",
             help: "train every variant to the target loss",
+            actions: &[Action::StartTraining],
         }],
         ..entry(View::Train, "Train", "Train", Needs::Summaries)
     },
@@ -115,10 +126,26 @@ pub const VIEWS: &[ViewEntry] = &[
             keys: "g",
             short: "generate",
             help: "generate tokens with every decoder",
+            actions: &[Action::StartGeneration],
         }],
         ..entry(View::Generate, "Generate", "Gen", Needs::Summaries)
     },
 ];
+
+impl ViewKey {
+    /// Its keys as `keymap` has them: each action's key moved by the config, or its own.
+    pub fn shown_keys(&self, keymap: &super::KeyMap) -> String {
+        let own: Vec<&str> = self.keys.split('/').collect();
+        if own.len() != self.actions.len() {
+            return self.keys.to_owned();
+        }
+        own.iter()
+            .zip(self.actions)
+            .map(|(key, action)| keymap.key_of(*action).unwrap_or(key))
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+}
 
 impl View {
     /// Its place in [`VIEWS`], from 0.
