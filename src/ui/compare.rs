@@ -3,7 +3,7 @@
 //! follows the focused variant (← → scroll it).
 
 use super::canvas::Canvas;
-use ratatui::layout::{Constraint, Flex, Rect};
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::{Cell, Row, Table};
 
@@ -54,6 +54,20 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
     let shown = visible_columns(&widths, focus, room);
 
     let columns: Vec<usize> = std::iter::once(0).chain(shown.clone()).collect();
+    let mut constraints = vec![Constraint::Length(label_width)];
+    constraints.extend(columns.iter().map(|&c| Constraint::Length(widths[c])));
+    // Where the table will draw each column: a focused column that does not fit whole makes
+    // the layout shrink them all, so clicks and cut text follow the drawn widths, not the
+    // wanted ones. The table lays its columns out as this does (one space apart, from the left).
+    let inner_width = area.width.saturating_sub(2 * theme.inset());
+    let drawn = Layout::horizontal(constraints.clone())
+        .flex(Flex::Start)
+        .spacing(1)
+        .split(Rect::new(area.x + theme.inset(), 0, inner_width, 1));
+    let mut widths = widths;
+    for (k, &c) in columns.iter().enumerate() {
+        widths[c] = drawn[k + 1].width;
+    }
     let mut header = vec![Cell::from("indicator")];
     header.extend(columns.iter().map(|&c| {
         let style = if c == focus {
@@ -66,20 +80,17 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
             style,
         ))
     }));
-    // A click on a variant's name focuses it: its column starts after the border, the labels
-    // and the columns before it, one space apart.
-    let mut x = area.x + theme.inset() + label_width + 1;
-    for &c in &columns {
+    // A click on a variant's name focuses it.
+    for (k, &c) in columns.iter().enumerate() {
         frame.clickable(
             Area {
-                x,
+                x: drawn[k + 1].x,
                 y: area.y + 1,
-                width: widths[c],
+                width: drawn[k + 1].width,
                 height: 1,
             },
             Action::Focus(index[c]),
         );
-        x += widths[c] + 1;
     }
     // Borders and the header row; what is left holds the rows, scrolled.
     let scrolled = window(
@@ -93,9 +104,9 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
         if row.better != crate::report::Better::Neither {
             frame.clickable(
                 Area {
-                    x: area.x + theme.inset(),
+                    x: drawn[0].x,
                     y: area.y + 2 + k as u16,
-                    width: label_width,
+                    width: drawn[0].width,
                     height: 1,
                 },
                 Action::SortBy(row.key),
@@ -124,8 +135,6 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
         }));
         Row::new(cells)
     });
-    let mut constraints = vec![Constraint::Length(label_width)];
-    constraints.extend(columns.iter().map(|&c| Constraint::Length(widths[c])));
     let window = if shown.len() + 1 < n {
         format!(
             " · variants {}-{} of {} (← → scroll)",
