@@ -1248,6 +1248,19 @@ fn draw_with(app: &mut App, theme: &Theme, width: u16, height: u16) -> String {
     format!("{}", terminal.backend())
 }
 
+/// Where `text` first stands on `screen` (as [`draw`] writes it: each row in quotes), as the
+/// (column, row) of its first cell.
+fn cell_of(screen: &str, text: &str) -> (u16, u16) {
+    screen
+        .lines()
+        .enumerate()
+        .find_map(|(row, line)| {
+            let at = line.find(text)?;
+            Some((line[..at].chars().count() as u16 - 1, row as u16))
+        })
+        .unwrap_or_else(|| panic!("`{text}` is not on the screen:\n{screen}"))
+}
+
 /// The place of each of `names` on the line of `screen` that holds `marker`, in screen order.
 fn order_on(screen: &str, marker: &str, names: &[&str]) -> Vec<String> {
     let line = screen
@@ -1342,32 +1355,19 @@ fn a_click_on_an_indicator_sorts_by_it() {
     let mut app = app_with_data();
     app.update(Action::ShowView(View::Compare));
     let screen = draw(&mut app, 160, 48);
-    let (row, line) = screen
-        .lines()
-        .enumerate()
-        .find(|(_, l)| l.contains("latency p50"))
-        .unwrap();
-    let column = line.find("latency p50").unwrap();
-    // The backend's Display writes the buffer with quotes and indexes: find the cell again.
-    let x = line[..column].chars().count() as u16 - 1;
-    let action = app.action_at(x, row as u16);
+    let (x, y) = cell_of(&screen, "latency p50");
+    let action = app.action_at(x, y);
     assert_eq!(action, Some(Action::SortBy("latency_p50")), "{screen}");
     app.update(action.unwrap());
     assert!(draw(&mut app, 160, 48).contains("sorted by latency p50 ↑"));
     // At 80 columns the focused column does not fit whole and the layout narrows it: a click
     // on the name where it is drawn still focuses it.
     let screen = draw(&mut app, 80, 24);
-    let (row, line) = screen
-        .lines()
-        .enumerate()
-        .find(|(_, l)| l.contains("indicator"))
-        .unwrap();
     let second = app.analytic()[app.shown()[1]].name.clone();
-    let at = line.find(&format!(" {second} ")).unwrap() + 1;
-    for x in [at, at + second.len() - 1] {
-        let x = line[..x].chars().count() as u16 - 1;
+    let (x, y) = cell_of(&screen, &format!(" {second} "));
+    for x in [x + 1, x + second.len() as u16] {
         assert_eq!(
-            app.action_at(x, row as u16),
+            app.action_at(x, y),
             Some(Action::Focus(app.shown()[1])),
             "{screen}"
         );
@@ -1443,17 +1443,8 @@ fn basic_mode_draws_no_border_and_no_chart() {
     // A click on a variant's name still focuses it, one cell further left than with borders
     // (on a screen where the columns keep their widths).
     let compare = draw_with(&mut app, &basic, 100, 30);
-    let (row, line) = compare
-        .lines()
-        .enumerate()
-        .find(|(_, l)| l.contains("indicator"))
-        .unwrap();
-    let x = line[..line.find("moe").unwrap()].chars().count() as u16 - 1;
-    assert_eq!(
-        app.action_at(x, row as u16),
-        Some(Action::Focus(1)),
-        "{compare}"
-    );
+    let (x, y) = cell_of(&compare, " moe ");
+    assert_eq!(app.action_at(x + 1, y), Some(Action::Focus(1)), "{compare}");
     app.update(Action::ShowView(View::Routing));
     // Every view draws in basic mode at the smallest size, without a box character.
     for view in [
