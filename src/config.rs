@@ -12,6 +12,7 @@ use toml::Spanned;
 
 use crate::app::KeyMap;
 use crate::backend::Backend;
+use crate::spec::line_of;
 
 /// The colours the TUI draws in.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -90,11 +91,6 @@ pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
         ))
     })?;
     parse(&text, &path)
-}
-
-/// 1-based line of a byte offset.
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
 pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {

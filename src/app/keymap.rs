@@ -129,17 +129,15 @@ impl KeyMap {
         if key.kind == KeyEventKind::Release {
             return None;
         }
-        if !key.modifiers.contains(KeyModifiers::CONTROL)
-            && let Some((_, action, _)) = self.bound.iter().find(|(c, _, _)| *c == key.code)
-        {
+        // Ctrl-c quits whatever is bound; no other control key does anything.
+        if key.modifiers.contains(KeyModifiers::CONTROL) {
+            return action_for_key(key);
+        }
+        if let Some((_, action, _)) = self.bound.iter().find(|(c, _, _)| *c == key.code) {
             return Some(*action);
         }
         let own = action_for_key(key)?;
-        let moved = own != Action::Quit || !key.modifiers.contains(KeyModifiers::CONTROL);
-        if moved && self.bound.iter().any(|(_, a, _)| *a == own) {
-            return None;
-        }
-        Some(own)
+        (!self.bound.iter().any(|(_, a, _)| *a == own)).then_some(own)
     }
 
     /// The key the config gives `action`, as it was written; None where it keeps its own.

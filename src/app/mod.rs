@@ -566,25 +566,27 @@ impl App {
     /// The variants' places (in [`App::analytic`] and the table's columns) in the order the
     /// tables show them: the baseline first, then those the filter lets through, sorted.
     pub fn shown(&self) -> Vec<usize> {
-        let family = self.table.rows.iter().find(|r| r.key == "family");
         let admits = |c: usize| {
-            let Some(v) = self.analytic.get(c) else {
-                return false;
-            };
-            let text = match family.and_then(|r| r.cells.get(c)) {
-                Some(crate::report::Cell::Text(t)) => t.as_str(),
-                _ => "",
-            };
-            self.filter.admits(&v.name, v.family.kind().name(), text)
+            self.filter.is_empty()
+                || self.analytic.get(c).is_some_and(|v| {
+                    self.filter
+                        .admits(&v.name, v.family.kind().name(), &v.family.label())
+                })
         };
         arrange::arrange(&self.table, admits, self.sort)
     }
 
-    /// The Compare table with the variants shown, in their order; and the place of each of its
-    /// columns in [`App::analytic`].
-    pub fn arranged(&self) -> (IndicatorTable, Vec<usize>) {
+    /// The Compare table with the variants shown, in their order (the table itself where that
+    /// is all of them in the suite's order); and the place of each of its columns in
+    /// [`App::analytic`].
+    pub fn arranged(&self) -> (std::borrow::Cow<'_, IndicatorTable>, Vec<usize>) {
         let shown = self.shown();
-        (self.table.select(&shown), shown)
+        let table = if shown.iter().copied().eq(0..self.table.columns.len()) {
+            std::borrow::Cow::Borrowed(&self.table)
+        } else {
+            std::borrow::Cow::Owned(self.table.select(&shown))
+        };
+        (table, shown)
     }
 
     pub fn sort(&self) -> Option<Sort> {

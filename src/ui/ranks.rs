@@ -80,13 +80,12 @@ pub fn render(app: &App, theme: &Theme, frame: &mut Canvas, area: Rect) {
             );
         }
     }
-    let sorted_by = app.sort().map(|s| s.key);
     let rows = order[shown.rows.clone()]
         .iter()
         .map(|&i| (&ranks.ranks[i], i))
         .map(|((key, label, r), i)| {
             let label = match app.sort() {
-                Some(s) if sorted_by == Some(key.as_str()) => Cell::from(Span::styled(
+                Some(s) if s.key == key => Cell::from(Span::styled(
                     format!("{label} {}", super::sort_arrow(s)),
                     theme.accent,
                 )),

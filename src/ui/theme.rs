@@ -105,11 +105,6 @@ impl Theme {
         }
     }
 
-    /// `NO_COLOR` set (to anything non-empty) means plain.
-    pub fn from_env() -> Self {
-        Self::chosen(None, false)
-    }
-
     /// The theme named (dark where none is), plain whatever the name where `NO_COLOR` is set
     /// to anything non-empty; basic drawing where asked.
     pub fn chosen(name: Option<ThemeName>, basic: bool) -> Self {

@@ -489,14 +489,7 @@ fn sort_and_filter_from_keys_and_a_config_file_at_80x24_and_160x48() {
         "theme = \"light\"\nsuite = \"tiny\"\n\n[keys]\nsort_next = \"n\"\n",
     )
     .unwrap();
-    let names = [
-        "dense",
-        "moe",
-        "moe-matched",
-        "universal",
-        "pruned-dense",
-        "pruned-csr",
-    ];
+    let names = crate::tui_views::TINY;
     for (width, height, basic) in [(80u16, 24u16, false), (160, 48, true)] {
         let name = format!("effprof-sort-{}-{width}", std::process::id());
         // The suite comes from the config: none is given here.

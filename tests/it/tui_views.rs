@@ -71,15 +71,18 @@ fn variant(name: &str, i: usize) -> VariantSummary {
     }
 }
 
+/// The tiny suite's variants, in its order.
+pub(crate) const TINY: [&str; 6] = [
+    "dense",
+    "moe",
+    "moe-matched",
+    "universal",
+    "pruned-dense",
+    "pruned-csr",
+];
+
 fn summary(elapsed_s: f64) -> Summary {
-    let names = [
-        "dense",
-        "moe",
-        "moe-matched",
-        "universal",
-        "pruned-dense",
-        "pruned-csr",
-    ];
+    let names = TINY;
     Summary {
         suite: "tiny".into(),
         run: RunHeader {
@@ -1272,15 +1275,6 @@ fn order_on(screen: &str, marker: &str, names: &[&str]) -> Vec<String> {
         .map(str::to_owned)
         .collect()
 }
-
-const TINY: [&str; 6] = [
-    "dense",
-    "moe",
-    "moe-matched",
-    "universal",
-    "pruned-dense",
-    "pruned-csr",
-];
 
 #[test]
 fn compare_and_ranks_sorted_by_an_indicator_and_inverted() {

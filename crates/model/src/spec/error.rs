@@ -60,7 +60,7 @@ impl fmt::Display for SpecError {
 impl std::error::Error for SpecError {}
 
 /// 1-based line number of a byte offset in `text`.
-pub(crate) fn line_of(text: &str, offset: usize) -> usize {
+pub fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
     text.as_bytes()[..end]
         .iter()

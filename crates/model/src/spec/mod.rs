@@ -10,7 +10,7 @@ mod parse;
 pub mod reference;
 
 pub use builtin::{BUILTIN_SUITES, BuiltinSuite, DEFAULT_SUITE};
-pub use error::SpecError;
+pub use error::{SpecError, line_of};
 pub use matching::MATCH_TOLERANCE;
 pub use parse::{is_onnx, load_suite, parse_suite};
 
